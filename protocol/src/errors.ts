@@ -1,0 +1,74 @@
+/** Every error the hub, the CLI and the extension report, with its HTTP status. */
+export const ERRORS = {
+  FUNCX_BAD_REQUEST: { statusCode: 400, message: 'The request is malformed' },
+  FUNCX_UNAUTHORIZED: {
+    statusCode: 401,
+    message: 'A token is required: send "Authorization: Bearer <token>" (see ~/.funcx/credentials.json)',
+  },
+  FUNCX_FORBIDDEN: { statusCode: 403, message: 'This belongs to another user and is not shared' },
+  FUNCX_FUNCTION_NOT_FOUND: { statusCode: 404, message: 'No such function' },
+  FUNCX_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'No such endpoint' },
+  FUNCX_TASK_NOT_FOUND: { statusCode: 404, message: 'No such task' },
+  FUNCX_ROUTE_NOT_FOUND: { statusCode: 404, message: 'No such route' },
+  FUNCX_NAME_TAKEN: { statusCode: 409, message: 'That name is already taken' },
+  FUNCX_TASK_FINISHED: { statusCode: 409, message: 'The task has already finished' },
+  FUNCX_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The body is larger than the hub accepts' },
+  FUNCX_RATE_LIMITED: { statusCode: 429, message: 'Too many requests; retry later' },
+  FUNCX_INTERNAL: { statusCode: 500, message: 'The hub failed unexpectedly' },
+} as const satisfies Record<string, { statusCode: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The JSON body of every error response (REST), ack error (Socket.IO) and CLI message. */
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  error: string;
+  message: string;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+/** An error with a stable code; `detail` says what to change. */
+export class FuncxError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, detail?: string) {
+    super(detail ?? ERRORS[code].message);
+    this.name = 'FuncxError';
+    this.code = code;
+    this.statusCode = ERRORS[code].statusCode;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      statusCode: this.statusCode,
+      code: this.code,
+      error: STATUS_NAMES[this.statusCode] ?? 'Error',
+      message: this.message,
+    };
+  }
+
+  static fromBody(body: ErrorBody): FuncxError {
+    return new FuncxError(body.code in ERRORS ? body.code : 'FUNCX_INTERNAL', body.message);
+  }
+}
+
+export function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as ErrorBody).code === 'string' &&
+    typeof (value as ErrorBody).message === 'string'
+  );
+}

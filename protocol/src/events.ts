@@ -1,0 +1,82 @@
+import type { EndpointLoad, EndpointView } from './endpoints.js';
+import type { ErrorBody } from './errors.js';
+import type { FunctionCode } from './functions.js';
+import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
+import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
+import type {
+  BatchSubmitted,
+  DispatchedTask,
+  TaskCompletion,
+  TaskOutputUpdate,
+  TaskRecord,
+  TaskStateUpdate,
+  TaskSubmission,
+} from './tasks.js';
+
+/** Socket.IO namespaces of the hub. */
+export const ENDPOINT_NAMESPACE = '/endpoint';
+export const CLIENT_NAMESPACE = '/client';
+
+/** Socket.IO handshake `auth` for both namespaces. */
+export interface SocketAuth {
+  token: string;
+}
+
+export type Ack<T> = (response: T | { error: ErrorBody }) => void;
+
+// ---- client namespace ----
+
+export type TaskEvent =
+  | { type: 'state'; task_id: string; state: TaskState; timestamps: StateTimestamps }
+  | { type: 'output'; task_id: string; output: TaskOutput }
+  | {
+      type: 'final';
+      task_id: string;
+      state: FinalTaskState;
+      timestamps: StateTimestamps;
+      result?: TaskResult;
+      error?: TaskError;
+    };
+
+export interface ClientToServerEvents {
+  /** Submit a batch of tasks; the ack carries their ids in order. */
+  'tasks:submit': (request: { tasks: TaskSubmission[] }, ack: Ack<BatchSubmitted>) => void;
+  /** Also receive the events of these tasks (own tasks arrive without asking); the ack carries their current records. */
+  'tasks:subscribe': (request: { task_ids: string[] }, ack: Ack<{ tasks: TaskRecord[] }>) => void;
+  'tasks:cancel': (request: { task_ids: string[] }, ack: Ack<{ cancelled: string[] }>) => void;
+  'endpoints:list': (ack: Ack<{ endpoints: EndpointView[] }>) => void;
+}
+
+export interface ServerToClientEvents {
+  /** Events of the client's tasks, in order, several at a time. */
+  'task:events': (events: TaskEvent[]) => void;
+  /** Endpoints whose status changed (each in full). */
+  'endpoint:status': (endpoints: EndpointView[]) => void;
+  /** An endpoint was deleted. */
+  'endpoint:removed': (endpointIds: string[]) => void;
+}
+
+// ---- endpoint namespace ----
+
+export interface EndpointHello {
+  /** Ids of tasks the daemon still holds (queued or running), so the hub can re-queue the rest. */
+  held_task_ids: string[];
+  load: EndpointLoad;
+  version: string;
+}
+
+export interface EndpointToServerEvents {
+  /** First message after every (re)connect; the ack carries the endpoint's record. */
+  hello: (hello: EndpointHello, ack: Ack<{ endpoint_id: string; name: string }>) => void;
+  heartbeat: (load: EndpointLoad) => void;
+  'tasks:state': (updates: TaskStateUpdate[]) => void;
+  'tasks:output': (updates: TaskOutputUpdate[]) => void;
+  /** Final states; the ack lists the task ids the hub has recorded, which the daemon may then forget. */
+  'tasks:done': (completions: TaskCompletion[], ack: Ack<{ recorded: string[] }>) => void;
+}
+
+export interface ServerToEndpointEvents {
+  /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
+  'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
+  'tasks:cancel': (request: { task_ids: string[] }) => void;
+}

@@ -1,0 +1,33 @@
+export type FunctionLanguage = 'python';
+
+export interface FunctionRegistration {
+  name: string;
+  source: string;
+  /** Name of the function in `source` to call; without it the source runs like a notebook cell. */
+  entrypoint?: string;
+  language: FunctionLanguage;
+  description?: string;
+  /** Anyone with a token of this hub may run it. */
+  public?: boolean;
+}
+
+export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'name' | 'source' | 'language'>> {
+  function_id: string;
+  owner: string;
+  entrypoint?: string;
+  description?: string;
+  public: boolean;
+  /** Created for a task submitted with inline source; not listed. */
+  ephemeral?: boolean;
+  created_at: number;
+}
+
+/** A function as listed (no source). */
+export type FunctionSummary = Omit<FunctionRecord, 'source'>;
+
+/** What an endpoint needs to run a function. */
+export interface FunctionCode {
+  function_id: string;
+  source: string;
+  entrypoint?: string;
+}

@@ -1,0 +1,14 @@
+/** Largest submission (REST body or socket message) the hub accepts. */
+export const MAX_SUBMISSION_BYTES = 10 * 1024 * 1024;
+/** Largest result (value, outputs and error together) an endpoint may return for one task. */
+export const MAX_RESULT_BYTES = 10 * 1024 * 1024;
+/** Most tasks in one batch submission. */
+export const MAX_BATCH_TASKS = 50_000;
+/** How often an endpoint daemon sends a heartbeat. */
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+/** Missed heartbeats after which the hub shows an endpoint offline. */
+export const MISSED_HEARTBEATS_OFFLINE = 3;
+/** Times a task is handed to endpoints before it fails because they kept losing it. */
+export const MAX_TASK_ATTEMPTS = 3;
+/** Default port of the hub. */
+export const DEFAULT_HUB_PORT = 8470;

@@ -1,0 +1,74 @@
+import type { JsonValue } from './json.js';
+import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
+import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
+
+/** One invocation as a client asks for it: a registered function or inline source, on an endpoint. */
+export interface TaskSubmission {
+  function_id?: string;
+  /** Inline Python source, run like a notebook cell (or `entrypoint` called) without registering first. */
+  source?: string;
+  entrypoint?: string;
+  /** Endpoint id or name. */
+  endpoint: string;
+  args?: JsonValue[];
+  kwargs?: { [key: string]: JsonValue };
+  timeout_s?: number;
+}
+
+export interface TaskRecord {
+  task_id: string;
+  function_id: string;
+  endpoint_id: string;
+  owner: string;
+  batch_id?: string;
+  args: JsonValue[];
+  kwargs: { [key: string]: JsonValue };
+  timeout_s?: number;
+  state: TaskState;
+  timestamps: StateTimestamps;
+  /** How many times the task was handed to an endpoint. */
+  attempts: number;
+  outputs: TaskOutput[];
+  result?: TaskResult;
+  error?: TaskError;
+}
+
+/** A task as an endpoint receives it. */
+export interface DispatchedTask {
+  task_id: string;
+  function_id: string;
+  args: JsonValue[];
+  kwargs: { [key: string]: JsonValue };
+  timeout_s?: number;
+}
+
+/** A state change an endpoint reports for a task it holds (not final). */
+export interface TaskStateUpdate {
+  task_id: string;
+  state: TaskState;
+  timestamps: StateTimestamps;
+}
+
+/** An output chunk an endpoint reports while a task runs. */
+export interface TaskOutputUpdate {
+  task_id: string;
+  output: TaskOutput;
+}
+
+/** The end of a task, as an endpoint reports it. */
+export interface TaskCompletion {
+  task_id: string;
+  state: FinalTaskState;
+  timestamps: StateTimestamps;
+  result?: TaskResult;
+  error?: TaskError;
+}
+
+export interface TaskSubmitted {
+  task_id: string;
+}
+
+export interface BatchSubmitted {
+  batch_id: string;
+  task_ids: string[];
+}
