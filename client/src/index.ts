@@ -1,1 +1,2 @@
-export {};
+export * from './hub-client.js';
+export { errorFromResponse, unreachableError } from './hub-errors.js';

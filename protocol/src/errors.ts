@@ -15,6 +15,10 @@ export const ERRORS = {
   FUNCX_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The body is larger than the hub accepts' },
   FUNCX_RATE_LIMITED: { statusCode: 429, message: 'Too many requests; retry later' },
   FUNCX_INTERNAL: { statusCode: 500, message: 'The hub failed unexpectedly' },
+  FUNCX_HUB_UNREACHABLE: {
+    statusCode: 503,
+    message: 'The hub could not be reached: check that funcx-hub is running and that the hub URL points to it',
+  },
 } as const satisfies Record<string, { statusCode: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -36,6 +40,7 @@ const STATUS_NAMES: Record<number, string> = {
   413: 'Payload Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** An error with a stable code; `detail` says what to change. */

@@ -1,0 +1,305 @@
+import { io, type Socket } from 'socket.io-client';
+import {
+  CLIENT_NAMESPACE,
+  FuncxError,
+  type BatchSubmitted,
+  type EndpointCreated,
+  type EndpointRegistration,
+  type EndpointView,
+  type ErrorBody,
+  type FunctionRecord,
+  type FunctionRegistration,
+  type FunctionSummary,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type TaskEvent,
+  type TaskRecord,
+  type TaskSubmission,
+} from '@funcx/protocol';
+import { errorFromResponse, errorFromSocket, unreachableError } from './hub-errors.js';
+import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
+
+export type { TaskWatchHandlers, TaskStateEvent, TaskOutputEvent, TaskFinalEvent } from './task-tracker.js';
+
+export interface HubClientOptions {
+  hubUrl: string;
+  token: string;
+  /** Longest wait for one REST call or socket acknowledgement. */
+  requestTimeoutMs?: number;
+  /** Socket.IO transports, in order of preference. */
+  transports?: ('websocket' | 'polling')[];
+}
+
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type AckResponse<T> = T | { error: ErrorBody };
+
+/** The typed client of a hub: REST under /v1 and the /client socket. Uses only fetch and socket.io-client. */
+export class HubClient {
+  readonly hubUrl: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly transports: ('websocket' | 'polling')[];
+  private socket?: ClientSocket;
+  private state: ConnectionState = 'disconnected';
+  /** Increments on every (re)connect; events seen within one epoch form an unbroken sequence. */
+  private epoch = 0;
+  private readonly tracker = new TaskTracker();
+  private readonly connectionListeners = new Set<(state: ConnectionState, error?: Error) => void>();
+  private readonly taskListeners = new Set<(events: TaskEvent[]) => void>();
+  private readonly endpointListeners = new Set<(endpoints: EndpointView[]) => void>();
+
+  constructor(options: HubClientOptions) {
+    this.hubUrl = options.hubUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.transports = options.transports ?? ['websocket', 'polling'];
+  }
+
+  // ---- REST ----
+
+  registerFunction(reg: FunctionRegistration): Promise<{ function_id: string }> {
+    return this.request('POST', '/functions', reg);
+  }
+  listFunctions(): Promise<FunctionSummary[]> {
+    return this.request<FunctionSummary[] | { functions: FunctionSummary[] }>('GET', '/functions').then((body) =>
+      Array.isArray(body) ? body : body.functions,
+    );
+  }
+  getFunction(id: string): Promise<FunctionRecord> {
+    return this.request('GET', `/functions/${encodeURIComponent(id)}`);
+  }
+  async deleteFunction(id: string): Promise<void> {
+    await this.request('DELETE', `/functions/${encodeURIComponent(id)}`);
+  }
+  registerEndpoint(reg: EndpointRegistration): Promise<EndpointCreated> {
+    return this.request('POST', '/endpoints', reg);
+  }
+  listEndpoints(): Promise<EndpointView[]> {
+    return this.request<EndpointView[] | { endpoints: EndpointView[] }>('GET', '/endpoints').then((body) =>
+      Array.isArray(body) ? body : body.endpoints,
+    );
+  }
+  getEndpoint(idOrName: string): Promise<EndpointView> {
+    return this.request('GET', `/endpoints/${encodeURIComponent(idOrName)}`);
+  }
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.request('DELETE', `/endpoints/${encodeURIComponent(id)}`);
+  }
+  async submit(task: TaskSubmission): Promise<{ task_id: string }> {
+    const epoch = this.liveEpoch();
+    const submitted = await this.request<{ task_id: string }>('POST', '/tasks', task);
+    if (epoch === this.liveEpoch() && epoch > 0) this.tracker.expect([submitted.task_id], epoch);
+    return submitted;
+  }
+  async submitBatch(tasks: TaskSubmission[]): Promise<BatchSubmitted> {
+    const epoch = this.liveEpoch();
+    const submitted = await this.request<BatchSubmitted>('POST', '/tasks/batch', { tasks });
+    if (epoch === this.liveEpoch() && epoch > 0) this.tracker.expect(submitted.task_ids, epoch);
+    return submitted;
+  }
+  getTask(id: string): Promise<TaskRecord> {
+    return this.request('GET', `/tasks/${encodeURIComponent(id)}`);
+  }
+  async cancelTask(id: string): Promise<void> {
+    await this.request('POST', `/tasks/${encodeURIComponent(id)}/cancel`);
+  }
+  health(): Promise<unknown> {
+    return this.request('GET', '/health');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.hubUrl}/v1${path}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw unreachableError(this.hubUrl, error);
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, parsed);
+    return parsed as T;
+  }
+
+  // ---- socket ----
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  /** Opens the /client socket; resolves once connected. The socket keeps reconnecting after a lost connection. */
+  connect(): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    const socket = this.ensureSocket();
+    return new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        socket.off('connect_error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        socket.off('connect', onConnect);
+        reject(this.connectError(socket, error));
+      };
+      socket.once('connect', onConnect);
+      socket.once('connect_error', onError);
+      if (!socket.active) {
+        this.setState('connecting');
+        socket.connect();
+      }
+    });
+  }
+
+  onConnectionChange(cb: (state: ConnectionState, error?: Error) => void): () => void {
+    this.connectionListeners.add(cb);
+    return () => this.connectionListeners.delete(cb);
+  }
+  /** Every event of the user's tasks, in order, as they arrive. */
+  onTaskEvents(cb: (events: TaskEvent[]) => void): () => void {
+    this.taskListeners.add(cb);
+    return () => this.taskListeners.delete(cb);
+  }
+  onEndpointStatus(cb: (endpoints: EndpointView[]) => void): () => void {
+    this.endpointListeners.add(cb);
+    return () => this.endpointListeners.delete(cb);
+  }
+
+  /** Submits tasks over the socket (one message for the whole batch). */
+  async submitLive(tasks: TaskSubmission[]): Promise<BatchSubmitted> {
+    await this.connect();
+    const epoch = this.epoch;
+    const submitted = await this.ack<BatchSubmitted>('tasks:submit', { tasks });
+    if (epoch === this.liveEpoch()) this.tracker.expect(submitted.task_ids, epoch);
+    return submitted;
+  }
+
+  /** Calls the handlers for what the task already did, then live; returns a function that stops watching. */
+  watchTask(taskId: string, handlers: TaskWatchHandlers): () => void {
+    let stop: (() => void) | undefined;
+    let stopped = false;
+    this.connect().then(
+      () => {
+        if (stopped) return;
+        stop = this.tracker.watch(taskId, handlers, this.epoch, (ids) => this.subscribe(ids));
+      },
+      (error: FuncxError) => {
+        if (!stopped) handlers.onError?.(error);
+      },
+    );
+    return () => {
+      stopped = true;
+      stop?.();
+    };
+  }
+
+  /** Resolves with the task's record once it is in a final state. */
+  waitForTask(taskId: string): Promise<TaskRecord> {
+    return new Promise<TaskRecord>((resolve, reject) => {
+      const stop = this.watchTask(taskId, {
+        onFinal: () => {
+          stop();
+          this.getTask(taskId).then(resolve, reject);
+        },
+        onError: (error) => {
+          stop();
+          reject(error);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.disconnect();
+    }
+    this.setState('disconnected');
+  }
+
+  private ensureSocket(): ClientSocket {
+    if (this.socket) return this.socket;
+    const socket: ClientSocket = io(`${this.hubUrl}${CLIENT_NAMESPACE}`, {
+      auth: { token: this.token },
+      transports: this.transports,
+      tryAllTransports: this.transports.length > 1,
+      autoConnect: false,
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5_000,
+    });
+    socket.on('connect', () => {
+      this.epoch++;
+      this.setState('connected');
+      if (this.epoch > 1) this.tracker.resync(this.epoch, (ids) => this.subscribe(ids));
+    });
+    socket.on('disconnect', () => this.setState(socket.active ? 'connecting' : 'disconnected'));
+    socket.on('connect_error', (error) =>
+      this.setState(socket.active ? 'connecting' : 'disconnected', this.connectError(socket, error)),
+    );
+    socket.on('task:events', (events) => {
+      this.tracker.ingest(events);
+      for (const listener of this.taskListeners) listener(events);
+    });
+    socket.on('endpoint:status', (endpoints) => {
+      for (const listener of this.endpointListeners) listener(endpoints);
+    });
+    this.socket = socket;
+    return socket;
+  }
+
+  private connectError(socket: ClientSocket, error: Error): FuncxError {
+    // A refused handshake (bad token) stops reconnecting; a transport failure keeps trying.
+    if (!socket.active) return errorFromSocket(error, 'FUNCX_UNAUTHORIZED');
+    return unreachableError(this.hubUrl, error);
+  }
+
+  private subscribe(taskIds: string[]): Promise<TaskRecord[]> {
+    return this.ack<{ tasks: TaskRecord[] }>('tasks:subscribe', { task_ids: taskIds }).then((r) => r.tasks);
+  }
+
+  private async ack<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
+    const socket = this.socket;
+    if (!socket || this.state !== 'connected') throw unreachableError(this.hubUrl, new Error('socket not connected'));
+    let response: AckResponse<T>;
+    try {
+      // The event maps type each request; the union of them is checked by the callers above.
+      response = (await (socket.timeout(this.timeoutMs) as unknown as AckEmitter).emitWithAck(
+        event,
+        request,
+      )) as AckResponse<T>;
+    } catch (error) {
+      throw unreachableError(this.hubUrl, error);
+    }
+    if (response && typeof response === 'object' && 'error' in response) throw errorFromSocket(response.error);
+    return response as T;
+  }
+
+  private liveEpoch(): number {
+    return this.state === 'connected' ? this.epoch : 0;
+  }
+
+  private setState(state: ConnectionState, error?: Error): void {
+    if (state === this.state && !error) return;
+    this.state = state;
+    for (const listener of this.connectionListeners) listener(state, error);
+  }
+}
+
+interface AckEmitter {
+  emitWithAck(event: string, request: object): Promise<unknown>;
+}
