@@ -1,1 +1,15 @@
-export {};
+import { stopAll } from './processes.js';
+import { removeTempDirs } from './tempdir.js';
+
+export * from './processes.js';
+export * from './tempdir.js';
+export * from './wait.js';
+export * from './paths.js';
+export * from './hub.js';
+export * from './endpoint.js';
+
+/** Stops every process a test started and removes its temp dirs. */
+export async function cleanup(): Promise<void> {
+  await stopAll();
+  removeTempDirs();
+}

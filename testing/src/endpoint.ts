@@ -1,0 +1,103 @@
+import { join } from 'node:path';
+import type { EndpointView } from '@funcx/protocol';
+import type { HubProcess } from './hub.js';
+import { bin } from './paths.js';
+import { runProcess, spawnProcess, type ManagedProcess } from './processes.js';
+import { waitFor } from './wait.js';
+
+export interface EndpointOptions {
+  name: string;
+  workers?: number;
+  /** Interpreter for the workers (default: the endpoint's default, python3). */
+  python?: string;
+  location?: { lat: number; lon: number };
+  site?: string;
+  timeoutMs?: number;
+}
+
+export interface EndpointProcess {
+  name: string;
+  endpointId: string;
+  /** `$FUNCX_HOME/endpoints/NAME`. */
+  dir: string;
+  /** The running daemon (`start --foreground`), if started. */
+  process?: ManagedProcess;
+  /** Starts the daemon in the foreground and waits until the hub shows the endpoint online. */
+  start(): Promise<void>;
+  /** SIGTERM, then waits until the hub shows the endpoint offline. */
+  stop(): Promise<void>;
+  /** SIGKILL to the daemon only, as in a crash. */
+  kill9(): Promise<void>;
+  restart(): Promise<void>;
+  /** The endpoint as the hub shows it now. */
+  view(): Promise<EndpointView>;
+}
+
+/** Registers an endpoint with `funcx-endpoint configure` without starting it. */
+export async function configureEndpoint(hub: HubProcess, options: EndpointOptions): Promise<EndpointProcess> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const args = [bin.endpoint, 'configure', options.name, '--hub', hub.url];
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
+  if (options.python) args.push('--python', options.python);
+  if (options.location) args.push('--location', `${options.location.lat},${options.location.lon}`);
+  if (options.site) args.push('--site', options.site);
+  await runProcess(process.execPath, args, { name: `funcx-endpoint configure ${options.name}`, env: hub.env(), timeoutMs });
+
+  const view = async (): Promise<EndpointView> => {
+    const response = await fetch(`${hub.url}/v1/endpoints/${encodeURIComponent(options.name)}`, {
+      headers: { authorization: `Bearer ${hub.token}` },
+    });
+    if (!response.ok) throw new Error(`GET /v1/endpoints/${options.name}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as EndpointView;
+  };
+  const registered = await view();
+
+  const endpoint: EndpointProcess = {
+    name: options.name,
+    endpointId: registered.endpoint_id,
+    dir: join(hub.funcxHome, 'endpoints', options.name),
+    view,
+    async start() {
+      if (endpoint.process && !endpoint.process.exitStatus) throw new Error(`endpoint ${options.name} is already running`);
+      endpoint.process = spawnProcess(process.execPath, [bin.endpoint, 'start', options.name, '--foreground'], {
+        name: `funcx-endpoint ${options.name}`,
+        env: hub.env(),
+      });
+      const daemon = endpoint.process;
+      await waitFor(
+        async () => {
+          if (daemon.exitStatus) throw new Error(`the daemon exited:\n${daemon.tail()}`);
+          return (await view()).status.online;
+        },
+        { timeoutMs, what: `endpoint ${options.name} online`, intervalMs: 100 },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${daemon.tail()}`);
+      });
+    },
+    async stop() {
+      await endpoint.process?.stop();
+      await waitForOffline();
+    },
+    async kill9() {
+      await endpoint.process?.kill9();
+    },
+    async restart() {
+      await endpoint.stop();
+      await endpoint.start();
+    },
+  };
+  const waitForOffline = () =>
+    waitFor(async () => !(await view()).status.online, {
+      timeoutMs,
+      what: `endpoint ${options.name} offline`,
+      intervalMs: 100,
+    });
+  return endpoint;
+}
+
+/** Configures an endpoint and starts its daemon as a child of the test, then waits until it is online. */
+export async function startEndpoint(hub: HubProcess, options: EndpointOptions): Promise<EndpointProcess> {
+  const endpoint = await configureEndpoint(hub, options);
+  await endpoint.start();
+  return endpoint;
+}
