@@ -1,0 +1,72 @@
+# Starts the demo's hub and endpoints; sourced by start.sh and binder/start (after lib.sh).
+# Every process started is recorded in $RUN_DIR/pids ("NAME PID" lines) so it can be stopped by pid.
+
+export FUNCX_HOME="${FUNCX_HOME:-$HOME/.funcx}"
+HUB_HOST="${FUNCX_HUB_HOST:-127.0.0.1}"
+HUB_PORT="${FUNCX_HUB_PORT:-8470}"
+PIDS_FILE="$RUN_DIR/pids"
+
+funcx_hub() { node "$ROOT/server/dist/src/main.js" "$@"; }
+funcx_endpoint() { node "$ROOT/endpoint/dist/src/cli.js" "$@"; }
+
+record_pid() { echo "$1 $2" >>"$PIDS_FILE"; }
+
+# Stops what a previous run recorded and left running (a run killed without its clean-up).
+stop_leftovers() {
+  [[ -f $PIDS_FILE ]] || return 0
+  local name pid
+  while read -r name pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      say "stopping $name left over from a previous run (pid $pid)"
+      stop_pid "$pid"
+    fi
+  done <"$PIDS_FILE"
+  rm -f "$PIDS_FILE"
+}
+
+# start_hub: starts funcx-hub on $HUB_HOST:$HUB_PORT, sets HUB_URL and HUB_TOKEN.
+start_hub() {
+  port_in_use "$HUB_HOST" "$HUB_PORT" &&
+    die "port $HUB_PORT is in use; stop what uses it or choose another with FUNCX_HUB_PORT=..."
+  local log="$RUN_DIR/hub.log"
+  : >"$log"
+  setsid node "$ROOT/server/dist/src/main.js" --host "$HUB_HOST" --port "$HUB_PORT" >"$log" 2>&1 </dev/null &
+  HUB_PID=$!
+  record_pid hub "$HUB_PID"
+  if ! wait_for_line "$log" '^funcx hub listening on ' 30 "$HUB_PID"; then
+    tail -20 "$log" >&2
+    die "the hub did not start (log: $log)"
+  fi
+  HUB_URL="$(grep -m1 -Eo 'listening on http://[^ ]+' "$log" | cut -d' ' -f3)"
+  HUB_TOKEN="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).token)' \
+    "$FUNCX_HOME/credentials.json")"
+  say "hub listening on $HUB_URL (pid $HUB_PID, data in $FUNCX_HOME/hub, log .run/hub.log)"
+}
+
+# start_endpoint NAME WORKERS LAT,LON SITE: (re)configures the endpoint and starts its daemon.
+start_endpoint() {
+  local name="$1" workers="$2" location="$3" site="$4" log="$RUN_DIR/endpoint-$1.log" out pid
+  funcx_endpoint stop "$name" >/dev/null 2>&1 || true
+  if ! funcx_endpoint configure "$name" --hub "$HUB_URL" --workers "$workers" --location "$location" \
+      --site "$site" --python "$VENV/bin/python" >"$log" 2>&1; then
+    cat "$log" >&2
+    die "could not configure endpoint $name"
+  fi
+  if ! out="$(funcx_endpoint start "$name" 2>&1)"; then
+    echo "$out" >&2
+    die "endpoint $name did not start (log: $FUNCX_HOME/endpoints/$name/daemon.log)"
+  fi
+  echo "$out" >>"$log"
+  pid="$(grep -Eo 'pid [0-9]+' <<<"$out" | awk '{print $2}' | tail -1)"
+  [[ -n $pid ]] && record_pid "endpoint-$name" "$pid"
+  say "endpoint $name online (${workers} workers, $site, pid ${pid:-?})"
+}
+
+stop_endpoint() {
+  funcx_endpoint stop "$1" >/dev/null 2>&1 || true
+}
+
+# write_lab_settings OVERRIDES_JSON: points the extension at the hub, with the local user's token.
+write_lab_settings() {
+  node "$ROOT/scripts/lab-settings.mjs" "$1" "$HUB_URL" "$HUB_TOKEN"
+}
