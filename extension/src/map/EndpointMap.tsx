@@ -1,0 +1,225 @@
+import type { EndpointView } from '@funcx/protocol';
+import type { ISignal } from '@lumino/signaling';
+import * as React from 'react';
+
+import { worldShapes } from './geometry';
+import { Marker, type IPulse } from './Marker';
+import type { IMapSource, TaskActivity } from './source';
+import { hasLocation, isEndpoint, markerRadius } from './status';
+import { Tooltip } from './Tooltip';
+import { UnlocatedList } from './UnlocatedList';
+import { useElementSize, usePanZoom } from './use-pan-zoom';
+import { toScreen } from './zoom';
+import { ZoomControls } from './ZoomControls';
+
+export interface IEndpointMapProps {
+  source: IMapSource;
+  onSelect(endpoint: EndpointView): void;
+}
+
+const TOOLTIP_ID = 'funcx-MapTooltip';
+/** Distance between markers that share a location, spread on a small ring so each stays clickable. */
+const SHARED_SPOT_SPREAD = 14;
+
+interface IPlaced {
+  endpoint: EndpointView;
+  /** Unzoomed map coordinates. */
+  point: [number, number];
+  /** Screen offset from the shared spot, when several endpoints sit at one place. */
+  offset: [number, number];
+}
+
+/** The endpoint map: world, markers, tooltip, zoom controls and the list of endpoints without a location. */
+export function EndpointMap(props: IEndpointMapProps): JSX.Element {
+  const { source } = props;
+  useRenderOn(source.endpointsChanged);
+  useRenderOn(source.defaultChanged);
+  const pulses = usePulses(source.taskActivity);
+  const viewport = React.useRef<HTMLDivElement>(null);
+  const size = useElementSize(viewport);
+  const shapes = React.useMemo(() => worldShapes(size), [size.width, size.height]);
+  const panZoom = usePanZoom(viewport, size);
+  const [hovered, setHovered] = React.useState<string | null>(null);
+  const [focused, setFocused] = React.useState<string | null>(null);
+
+  const endpoints = [...source.endpoints].sort((a, b) => a.name.localeCompare(b.name));
+  const located = endpoints.filter(hasLocation);
+  const unlocated = endpoints.filter(endpoint => !hasLocation(endpoint));
+  const placed = placeMarkers(located, shapes.project);
+  const selected = source.defaultEndpoint;
+  const { transform } = panZoom;
+
+  const screenOf = (item: IPlaced): [number, number] => {
+    const [x, y] = toScreen(transform, item.point);
+    return [x + item.offset[0], y + item.offset[1]];
+  };
+  const activeId = hovered ?? focused;
+  const active = placed.find(item => item.endpoint.endpoint_id === activeId);
+
+  return (
+    <div className="funcx-MapLayout">
+      <MapHeader source={source} endpoints={endpoints} />
+      <div className="funcx-MapBody">
+        <div
+          ref={viewport}
+          className="funcx-MapViewport"
+          tabIndex={0}
+          role="group"
+          aria-label="World map of endpoints. Arrow keys pan, plus and minus zoom, 0 resets."
+          data-zoom={transform.k.toFixed(2)}
+          onKeyDown={panZoom.onKeyDown}
+          onPointerDown={panZoom.onPointerDown}
+          onPointerMove={panZoom.onPointerMove}
+          onPointerUp={panZoom.onPointerUp}
+          onPointerCancel={panZoom.onPointerUp}
+        >
+          {size.width > 0 && (
+            <svg className="funcx-MapWorld" width={size.width} height={size.height} aria-hidden="true">
+              <g transform={`translate(${transform.x},${transform.y}) scale(${transform.k})`}>
+                <path className="funcx-MapWorld-sea" d={shapes.sphere} />
+                <path className="funcx-MapWorld-graticule" d={shapes.graticule} vectorEffect="non-scaling-stroke" />
+                <path className="funcx-MapWorld-land" d={shapes.land} />
+                <path className="funcx-MapWorld-borders" d={shapes.borders} vectorEffect="non-scaling-stroke" />
+                <path className="funcx-MapWorld-outline" d={shapes.sphere} vectorEffect="non-scaling-stroke" />
+              </g>
+            </svg>
+          )}
+          <div className="funcx-MapMarkers">
+            {size.width > 0 &&
+              placed.map(item => {
+                const [x, y] = screenOf(item);
+                const id = item.endpoint.endpoint_id;
+                return (
+                  <Marker
+                    key={id}
+                    endpoint={item.endpoint}
+                    x={x}
+                    y={y}
+                    selected={isEndpoint(item.endpoint, selected)}
+                    pulse={pulses[id]}
+                    tooltipId={activeId === id ? TOOLTIP_ID : undefined}
+                    onSelect={props.onSelect}
+                    onHover={setHovered}
+                    onFocusChange={(focusId, fx, fy) => {
+                      setFocused(focusId);
+                      const outside = fx < 0 || fy < 0 || fx > size.width || fy > size.height;
+                      if (focusId && outside) {
+                        panZoom.centreOn(fx, fy);
+                      }
+                    }}
+                  />
+                );
+              })}
+          </div>
+          {active && (
+            <Tooltip
+              id={TOOLTIP_ID}
+              endpoint={active.endpoint}
+              x={screenOf(active)[0]}
+              y={screenOf(active)[1]}
+              viewportWidth={size.width}
+              offset={markerRadius(active.endpoint) + 6}
+            />
+          )}
+          <ZoomControls panZoom={panZoom} />
+          {endpoints.length === 0 && (
+            <p className="funcx-MapEmpty">
+              No endpoints yet. Add one with{' '}
+              <code>funcx-endpoint configure NAME --location LAT,LON --site TEXT</code>, then{' '}
+              <code>funcx-endpoint start NAME</code>.
+            </p>
+          )}
+        </div>
+        <UnlocatedList endpoints={unlocated} selected={selected} onSelect={props.onSelect} />
+      </div>
+    </div>
+  );
+}
+
+function MapHeader(props: { source: IMapSource; endpoints: readonly EndpointView[] }): JSX.Element {
+  const { source } = props;
+  const chosen = props.endpoints.find(endpoint => isEndpoint(endpoint, source.defaultEndpoint));
+  let selection: string;
+  if (!source.notebookName) {
+    selection = 'Open a notebook, then click a marker to make it that notebook\u2019s default endpoint.';
+  } else if (source.defaultEndpoint) {
+    selection = `Default endpoint of ${source.notebookName}: ${chosen?.name ?? source.defaultEndpoint}`;
+  } else {
+    selection = `${source.notebookName} has no default endpoint: click a marker to choose one.`;
+  }
+  return (
+    <div className="funcx-MapHeader">
+      <span className="funcx-MapSelection" role="status" aria-live="polite">
+        {selection}
+      </span>
+      <ul className="funcx-MapLegend" aria-label="Legend">
+        {(['online', 'busy', 'offline'] as const).map(status => (
+          <li key={status} className="funcx-MapLegend-item" data-status={status}>
+            <span className="funcx-MapLegend-swatch" aria-hidden="true" />
+            {status}
+          </li>
+        ))}
+        <li className="funcx-MapLegend-item">size: workers</li>
+      </ul>
+    </div>
+  );
+}
+
+/** Project each located endpoint; endpoints at one spot are spread on a ring around it. */
+function placeMarkers(
+  endpoints: readonly EndpointView[],
+  project: (lon: number, lat: number) => [number, number] | null
+): IPlaced[] {
+  const spots = new Map<string, IPlaced[]>();
+  for (const endpoint of endpoints) {
+    const point = project(endpoint.location!.lon, endpoint.location!.lat);
+    if (!point) {
+      continue;
+    }
+    const key = `${Math.round(point[0])},${Math.round(point[1])}`;
+    const spot = spots.get(key) ?? [];
+    spot.push({ endpoint, point, offset: [0, 0] });
+    spots.set(key, spot);
+  }
+  const placed: IPlaced[] = [];
+  for (const spot of spots.values()) {
+    spot.forEach((item, index) => {
+      if (spot.length > 1) {
+        const angle = (2 * Math.PI * index) / spot.length - Math.PI / 2;
+        item.offset = [SHARED_SPOT_SPREAD * Math.cos(angle), SHARED_SPOT_SPREAD * Math.sin(angle)];
+      }
+      placed.push(item);
+    });
+  }
+  return placed.sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name));
+}
+
+function useRenderOn(signal: ISignal<unknown, unknown>): void {
+  const [, bump] = React.useReducer((n: number) => n + 1, 0);
+  React.useEffect(() => {
+    const slot = () => bump();
+    signal.connect(slot);
+    return () => {
+      signal.disconnect(slot);
+    };
+  }, [signal]);
+}
+
+function usePulses(signal: ISignal<unknown, TaskActivity>): Record<string, IPulse> {
+  const [pulses, setPulses] = React.useState<Record<string, IPulse>>({});
+  React.useEffect(() => {
+    const slot = (_: unknown, activity: TaskActivity) =>
+      setPulses(previous => ({
+        ...previous,
+        [activity.endpoint_id]: {
+          count: (previous[activity.endpoint_id]?.count ?? 0) + 1,
+          kind: activity.kind
+        }
+      }));
+    signal.connect(slot);
+    return () => {
+      signal.disconnect(slot);
+    };
+  }, [signal]);
+  return pulses;
+}
