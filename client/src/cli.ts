@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { FuncxError } from '@funcx/protocol';
+import { CliError } from './cli-error.js';
+import { endpointsCommand, functionsCommand } from './commands/lists.js';
+import { registerCommand, type RegisterFlags } from './commands/register.js';
+import { runCommand, submitCommand } from './commands/run.js';
+import type { TaskFlags } from './commands/task-options.js';
+import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
+import { loadCredentials } from './credentials.js';
+import { HubClient } from './hub-client.js';
+
+let client: HubClient | undefined;
+
+function hub(): HubClient {
+  client ??= new HubClient(loadCredentials());
+  return client;
+}
+
+/** Runs a command, then exits with its code (the socket would otherwise keep the process alive). */
+function action<A extends unknown[]>(run: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    let code: number;
+    try {
+      code = await run(...args);
+    } catch (error) {
+      code = report(error);
+    }
+    client?.close();
+    process.exitCode = code;
+    // Let stdout drain before exiting, for large outputs piped to another program.
+    process.stdout.write('', () => process.exit(code));
+  };
+}
+
+function report(error: unknown): number {
+  if (error instanceof CliError) {
+    process.stderr.write(`funcx: ${error.message}\n`);
+    return error.exitCode;
+  }
+  if (error instanceof FuncxError) {
+    process.stderr.write(`funcx: ${error.message} [${error.code}]\n`);
+    return error.code === 'FUNCX_HUB_UNREACHABLE' ? 3 : 1;
+  }
+  process.stderr.write(`funcx: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return 1;
+}
+
+function addTaskOptions(command: Command): Command {
+  return command
+    .option('-f, --function <id>', 'id of a registered function (instead of FILE.py)')
+    .requiredOption('-e, --endpoint <name>', 'endpoint name or id to run on')
+    .option('--args <json>', 'positional arguments, a JSON array')
+    .option('--kwargs <json>', 'keyword arguments, a JSON object')
+    .option('--timeout <seconds>', 'fail the task after this many seconds')
+    .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)');
+}
+
+const program = new Command('funcx')
+  .description('Run Python functions on funcX endpoints through a hub.\nHub URL and token: FUNCX_HUB_URL and FUNCX_TOKEN, or $FUNCX_HOME/credentials.json.')
+  .showHelpAfterError('(run `funcx help COMMAND` for its options)')
+  .exitOverride();
+
+program
+  .command('register')
+  .description('register FILE.py as a function and print its id')
+  .argument('<file>', 'a Python file')
+  .option('-n, --name <name>', 'function name (default: the entrypoint or the file name)')
+  .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell)')
+  .option('-d, --description <text>', 'what the function does')
+  .option('--public', 'let every user of this hub run it')
+  .action(action((file: string, flags: RegisterFlags) => registerCommand(hub(), file, flags)));
+
+addTaskOptions(
+  program
+    .command('run')
+    .description('run a function on an endpoint, streaming its output and printing its result')
+    .argument('[file]', 'a Python file to run (instead of --function)'),
+).action(action((file: string | undefined, flags: TaskFlags) => runCommand(hub(), file, flags)));
+
+addTaskOptions(
+  program
+    .command('submit')
+    .description('submit a task and print its id without waiting')
+    .argument('[file]', 'a Python file to run (instead of --function)'),
+).action(action((file: string | undefined, flags: TaskFlags) => submitCommand(hub(), file, flags)));
+
+program
+  .command('status')
+  .description("show a task's state and when it entered each state")
+  .argument('<task-id>')
+  .action(action((taskId: string) => statusCommand(hub(), taskId)));
+
+program
+  .command('result')
+  .description("print a finished task's output and result (exit 1 if it failed)")
+  .argument('<task-id>')
+  .option('-w, --wait', 'wait for the task to finish')
+  .action(action((taskId: string, flags: { wait?: boolean }) => resultCommand(hub(), taskId, flags.wait ?? false)));
+
+program
+  .command('cancel')
+  .description('cancel a task')
+  .argument('<task-id>')
+  .action(action((taskId: string) => cancelCommand(hub(), taskId)));
+
+program
+  .command('endpoints')
+  .description('list the endpoints you can use, with their live status')
+  .action(action(() => endpointsCommand(hub())));
+
+program
+  .command('functions')
+  .description('list the functions you can run')
+  .action(action(() => functionsCommand(hub())));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  process.exit(report(error));
+}

@@ -1,0 +1,56 @@
+import type { HubClient, TaskFinalEvent } from '../hub-client.js';
+import { printFinal, printOutput } from './task-printer.js';
+import { buildSubmission, type TaskFlags } from './task-options.js';
+
+/** `funcx run`: submit over the socket, stream outputs live, print the result; exit 1 if the task failed. */
+export async function runCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
+  const task = buildSubmission(file, flags);
+  await client.connect();
+  const {
+    task_ids: [taskId],
+  } = await client.submitLive([task]);
+  return followTask(client, taskId, { cancelOnInterrupt: true });
+}
+
+/** `funcx submit`: print the task id and return at once. */
+export async function submitCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
+  const { task_id } = await client.submit(buildSubmission(file, flags));
+  process.stdout.write(`${task_id}\n`);
+  return 0;
+}
+
+/** Streams a task's outputs until it ends; Ctrl-C cancels it (when asked to) and exits 130. */
+export async function followTask(
+  client: HubClient,
+  taskId: string,
+  options: { cancelOnInterrupt: boolean },
+): Promise<number> {
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    if (!options.cancelOnInterrupt) process.exit(130);
+    process.stderr.write(`\ncancelling task ${taskId}…\n`);
+    client.cancelTask(taskId).then(
+      () => process.exit(130),
+      (error: Error) => {
+        process.stderr.write(`funcx: could not cancel task ${taskId}: ${error.message}\n`);
+        process.exit(130);
+      },
+    );
+  };
+  process.on('SIGINT', onInterrupt);
+  const stopNotes = client.onConnectionChange((state) => {
+    if (state === 'connecting') process.stderr.write('funcx: lost the connection to the hub; reconnecting…\n');
+  });
+  try {
+    const final = await new Promise<TaskFinalEvent>((resolve, reject) => {
+      client.watchTask(taskId, { onOutput: printOutput, onFinal: resolve, onError: reject });
+    });
+    if (interrupted) return new Promise<number>(() => {});
+    return printFinal(final);
+  } finally {
+    stopNotes();
+    if (!interrupted) process.off('SIGINT', onInterrupt);
+  }
+}

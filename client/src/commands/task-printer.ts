@@ -1,0 +1,28 @@
+import type { TaskOutput } from '@funcx/protocol';
+import type { TaskFinalEvent } from '../hub-client.js';
+import { displayNote, errorText, resultText } from '../format.js';
+
+/** Writes a task's outputs to the terminal as they arrive: stdout to stdout, stderr to stderr. */
+export function printOutput(output: TaskOutput): void {
+  if (output.output_type === 'stream') {
+    (output.name === 'stderr' ? process.stderr : process.stdout).write(output.text);
+  } else {
+    const note = displayNote(output);
+    if (note) process.stdout.write(note.endsWith('\n') ? note : `${note}\n`);
+  }
+}
+
+/** Prints the result or the error of a finished task and returns the exit code. */
+export function printFinal(final: Pick<TaskFinalEvent, 'task_id' | 'state' | 'result' | 'error'>): number {
+  if (final.state === 'success') {
+    const text = resultText(final.result);
+    if (text) process.stdout.write(`${text}\n`);
+    return 0;
+  }
+  if (final.state === 'cancelled') {
+    process.stderr.write(`task ${final.task_id} was cancelled\n`);
+    return 1;
+  }
+  process.stderr.write(`${errorText(final.error)}\n`);
+  return 1;
+}

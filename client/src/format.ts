@@ -1,0 +1,90 @@
+import {
+  TASK_STATES,
+  type DisplayOutput,
+  type EndpointView,
+  type StateTimestamps,
+  type TaskError,
+  type TaskResult,
+} from '@funcx/protocol';
+
+/** Left-aligned columns separated by two spaces, with a header row. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1_000) return `${ms.toFixed(1)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(2)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1_000)} s`;
+}
+
+export function formatAgo(epochMs: number | undefined, now = Date.now()): string {
+  if (epochMs === undefined) return 'never';
+  const seconds = Math.max(0, Math.round((now - epochMs) / 1_000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3_600) return `${Math.round(seconds / 60)} min ago`;
+  return new Date(epochMs).toISOString();
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1_024) return `${bytes} B`;
+  if (bytes < 1_024 * 1_024) return `${Math.round(bytes / 1_024)} KB`;
+  return `${(bytes / 1_024 / 1_024).toFixed(1)} MB`;
+}
+
+/** A display output as one line: its text when it is only text, else `[image/png 12 KB]`. */
+export function displayNote(output: DisplayOutput): string {
+  const types = Object.keys(output.data);
+  const rich = types.find((type) => type !== 'text/plain');
+  if (!rich) return String(output.data['text/plain'] ?? '');
+  const value = output.data[rich];
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const binary = !rich.startsWith('text/') && !rich.includes('json') && !rich.includes('xml');
+  const bytes = binary ? Math.floor((text.replace(/[\s=]/g, '').length * 3) / 4) : text.length;
+  return `[${rich} ${formatBytes(bytes)}]`;
+}
+
+/** The text a finished task's value prints as; empty for None, as in a notebook. */
+export function resultText(result: TaskResult | undefined): string {
+  if (!result) return '';
+  const plain = result.data?.['text/plain'];
+  if (typeof plain === 'string') return plain === 'None' ? '' : plain;
+  return result.value === undefined ? '' : JSON.stringify(result.value);
+}
+
+export function errorText(error: TaskError | undefined): string {
+  if (!error) return 'the task failed without an error report';
+  const traceback = error.traceback.join('\n').trimEnd();
+  const last = `${error.ename}: ${error.evalue}`;
+  if (!traceback) return last;
+  return traceback.includes(last) || traceback.endsWith(error.ename) ? traceback : `${traceback}\n${last}`;
+}
+
+/** Each state the task entered: when, and how long it stayed there (until the next state, or until now). */
+export function stateTimeline(timestamps: StateTimestamps, now = Date.now()): string[][] {
+  const entered = TASK_STATES.filter((state) => timestamps[state] !== undefined).map((state) => ({
+    state,
+    at: timestamps[state]!,
+  }));
+  entered.sort((a, b) => a.at - b.at);
+  return entered.map(({ state, at }, i) => {
+    const next = entered[i + 1]?.at;
+    const final = state === 'success' || state === 'failed' || state === 'cancelled';
+    const stay = final ? '' : formatDuration((next ?? now) - at) + (next === undefined ? ' so far' : '');
+    return [state, new Date(at).toISOString(), stay];
+  });
+}
+
+export function endpointStatus(endpoint: EndpointView): 'online' | 'busy' | 'offline' {
+  const { status } = endpoint;
+  if (!status.online) return 'offline';
+  return status.workers_total > 0 && status.workers_busy >= status.workers_total ? 'busy' : 'online';
+}
