@@ -18,8 +18,8 @@ export interface IEndpointMapProps {
 }
 
 const TOOLTIP_ID = 'funcx-MapTooltip';
-/** Distance between markers that share a location, spread on a small ring so each stays clickable. */
-const SHARED_SPOT_SPREAD = 14;
+/** Gap in pixels between markers that share a location, spread on a small ring so each stays clickable. */
+const SHARED_SPOT_GAP = 3;
 
 interface IPlaced {
   endpoint: EndpointView;
@@ -183,10 +183,14 @@ function placeMarkers(
   }
   const placed: IPlaced[] = [];
   for (const spot of spots.values()) {
+    // Neighbours on a ring of n markers are 2 * ring * sin(pi / n) apart: enough for the two largest.
+    const radii = spot.map(item => markerRadius(item.endpoint)).sort((a, b) => b - a);
+    const needed = (radii[0] ?? 0) + (radii[1] ?? 0) + SHARED_SPOT_GAP;
+    const ring = spot.length > 1 ? needed / (2 * Math.sin(Math.PI / spot.length)) : 0;
     spot.forEach((item, index) => {
       if (spot.length > 1) {
         const angle = (2 * Math.PI * index) / spot.length - Math.PI / 2;
-        item.offset = [SHARED_SPOT_SPREAD * Math.cos(angle), SHARED_SPOT_SPREAD * Math.sin(angle)];
+        item.offset = [ring * Math.cos(angle), ring * Math.sin(angle)];
       }
       placed.push(item);
     });
