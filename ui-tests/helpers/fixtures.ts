@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base } from '@playwright/test';
+import { NotebookPage } from './notebook-page.js';
+import { SidebarPage } from './sidebar-page.js';
+
+const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), 'test-results', 'screenshots');
+
+/** Page objects for every spec, and a full-page screenshot of the end state, kept whether it passed or not. */
+export const test = base.extend<{ notebook: NotebookPage; sidebar: SidebarPage; keepScreenshot: void }>({
+  notebook: async ({ page }, use) => use(new NotebookPage(page)),
+  sidebar: async ({ page }, use) => use(new SidebarPage(page)),
+  keepScreenshot: [
+    async ({ page }, use, testInfo) => {
+      await use();
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const name = `${testInfo.titlePath.join(' - ').replace(/[^\w.-]+/g, '-')}.png`;
+      await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true }).catch(() => {});
+    },
+    { auto: true },
+  ],
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,116 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { stack } from './stack-env.js';
+
+/** A notebook open in JupyterLab: write it, open it, edit and run its cells, read their outputs. */
+export class NotebookPage {
+  constructor(readonly page: Page) {}
+
+  get panel(): Locator {
+    return this.page.locator('.jp-NotebookPanel:visible');
+  }
+
+  get cells(): Locator {
+    return this.panel.locator('.jp-Notebook .jp-Cell');
+  }
+
+  cell(index: number): Locator {
+    return this.cells.nth(index);
+  }
+
+  /** Writes `NAME.ipynb` with these code cells into JupyterLab's root dir, then opens it. */
+  async create(name: string, sources: string[], metadata: Record<string, unknown> = {}): Promise<void> {
+    const file = `${name}.ipynb`;
+    const notebook = {
+      cells: sources.map((source, index) => ({
+        cell_type: 'code',
+        id: `cell-${index}`,
+        metadata: {},
+        execution_count: null,
+        outputs: [],
+        source,
+      })),
+      metadata: {
+        kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
+        language_info: { name: 'python' },
+        ...metadata,
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    writeFileSync(join(stack().notebookDir, file), JSON.stringify(notebook, null, 1));
+    await this.page.goto(`${stack().labUrl}/lab/tree/${encodeURIComponent(file)}?reset`);
+    await expect(this.panel).toBeVisible({ timeout: 60_000 });
+    await expect(this.cells).toHaveCount(sources.length);
+  }
+
+  async waitForKernelIdle(): Promise<void> {
+    await expect(this.panel.locator('.jp-Notebook-ExecutionIndicator')).toHaveAttribute('data-status', 'idle', {
+      timeout: 60_000,
+    });
+  }
+
+  /** Selects a cell in command mode (clicking its prompt, not its editor). */
+  async select(index: number): Promise<void> {
+    await this.cell(index).locator('.jp-InputPrompt').click();
+    await expect(this.cell(index)).toHaveClass(/jp-mod-active/);
+  }
+
+  async setText(index: number, source: string): Promise<void> {
+    await this.page.evaluate(
+      ([cellIndex, text]) => {
+        const app = (window as any).jupyterapp;
+        app.shell.currentWidget.content.widgets[cellIndex].model.sharedModel.setSource(text);
+      },
+      [index, source] as const,
+    );
+  }
+
+  /** Runs one cell in place (Ctrl+Enter), as a user would. */
+  async run(index: number): Promise<void> {
+    await this.select(index);
+    await this.page.keyboard.press('Control+Enter');
+  }
+
+  outputArea(index: number): Locator {
+    return this.cell(index).locator('.jp-OutputArea');
+  }
+
+  outputs(index: number): Locator {
+    return this.cell(index).locator('.jp-OutputArea-output');
+  }
+
+  /** The execute_result output (a cell's returned value). */
+  result(index: number): Locator {
+    return this.cell(index).locator('.jp-OutputArea-executeResult');
+  }
+
+  async outputText(index: number): Promise<string> {
+    const texts = await this.outputs(index).allInnerTexts();
+    return texts.join('\n');
+  }
+
+  prompt(index: number): Locator {
+    return this.cell(index).locator('.jp-InputPrompt');
+  }
+
+  async metadata(index: number, key: string): Promise<unknown> {
+    return this.page.evaluate(
+      ([cellIndex, name]) => {
+        const app = (window as any).jupyterapp;
+        return app.shell.currentWidget.content.widgets[cellIndex].model.getMetadata(name);
+      },
+      [index, key] as const,
+    );
+  }
+
+  /** Opens the cell's context menu and clicks the item with this label. */
+  async contextMenu(index: number, label: string | RegExp): Promise<void> {
+    await this.select(index);
+    await this.cell(index).locator('.jp-InputArea-editor').click({ button: 'right' });
+    const item = this.page.locator('.lm-Menu .lm-Menu-item', { hasText: label });
+    await expect(item.first()).toBeVisible();
+    await item.first().click();
+  }
+}

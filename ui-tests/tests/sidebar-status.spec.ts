@@ -1,0 +1,37 @@
+import { cleanup, startEndpoint, type EndpointProcess, type HubProcess } from '@funcx/testing';
+import { expect, test } from '../helpers/fixtures.js';
+import { stack } from '../helpers/stack-env.js';
+
+/** The shared hub, as the testing helpers need it to start one more endpoint. */
+function sharedHub(): HubProcess {
+  const { hubUrl, token, funcxHome } = stack();
+  return {
+    url: hubUrl,
+    token,
+    funcxHome,
+    env: () => ({ ...process.env, FUNCX_HOME: funcxHome, FUNCX_HUB_URL: hubUrl, FUNCX_TOKEN: token }),
+  } as unknown as HubProcess;
+}
+
+let probe: EndpointProcess | undefined;
+test.afterAll(cleanup);
+
+test('the sidebar shows an endpoint online, then offline soon after its daemon stops, without a reload', async ({
+  notebook,
+  sidebar,
+  page,
+}) => {
+  probe = await startEndpoint(sharedHub(), { name: 'probe', workers: 1, site: 'Sidebar probe' });
+  await notebook.create('sidebar-status', ['print("sidebar")']);
+  await sidebar.open();
+
+  await expect(sidebar.endpoint('local')).toHaveAttribute('data-status', /online|busy/);
+  await expect(sidebar.endpoint('probe')).toHaveAttribute('data-status', /online|busy/);
+  const loads = { count: 0 };
+  page.on('load', () => loads.count++);
+
+  await probe.process!.stop();
+  await expect(sidebar.endpoint('probe')).toHaveAttribute('data-status', 'offline', { timeout: 15_000 });
+  await expect(sidebar.endpoint('local')).toHaveAttribute('data-status', /online|busy/);
+  expect(loads.count).toBe(0);
+});
