@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { makeTempDir, waitFor } from '@funcx/testing';
+import { funcx, join, spawnFuncx, startWorld, stopWorld, type World } from './support/world.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('the funcx CLI against a real hub and endpoint', { timeout: 180_000 }, () => {
+  let world: World;
+  let dir: string;
+  const file = (name: string, source: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, source);
+    return path;
+  };
+  before(async () => {
+    world = await startWorld({ workers: 2 });
+    dir = makeTempDir('funcx-files-');
+  });
+  after(() => stopWorld(world));
+
+  test('register prints the function id, functions lists it, run prints its result', async () => {
+    const path = file('add.py', 'def add(a, b=0):\n    return a + b\n');
+    const registered = await funcx(world, ['register', path, '--entrypoint', 'add', '--description', 'adds']);
+    assert.equal(registered.code, 0, registered.stderr);
+    const functionId = registered.stdout.trim();
+    assert.match(functionId, UUID);
+
+    const listed = await funcx(world, ['functions']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME\s+ID/);
+    assert.match(listed.stdout, new RegExp(`add\\s+${functionId}\\s+add\\s+private`));
+
+    const run = await funcx(world, ['run', '--function', functionId, '--endpoint', 'local', '--args', '[2]', '--kwargs', '{"b": 40}']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '42\n');
+  });
+
+  test('run FILE.py streams stdout to the terminal while the task runs', async () => {
+    const flag = join(dir, 'go');
+    const path = file(
+      'stream.py',
+      [
+        'import os, time',
+        'print("first", flush=True)',
+        'deadline = time.time() + 15',
+        `while not os.path.exists(${JSON.stringify(flag)}) and time.time() < deadline:`,
+        '    time.sleep(0.02)',
+        'print("second")',
+        'os.path.exists(' + JSON.stringify(flag) + ')',
+      ].join('\n'),
+    );
+    const child = spawnFuncx(world, ['run', path, '--endpoint', 'local']);
+    await child.waitForOutput(/first\n/, { stream: 'stdout', timeoutMs: 20_000 });
+    assert.doesNotMatch(child.stdout, /second/);
+    writeFileSync(flag, 'go');
+    const status = await child.waitForExit(20_000);
+    assert.equal(status.code, 0, child.stderr);
+    assert.equal(child.stdout, 'first\nsecond\nTrue\n');
+  });
+
+  test('run writes stderr to stderr and notes a display output in one line', async () => {
+    const path = file(
+      'show.py',
+      [
+        'import base64, sys',
+        'class Dot:',
+        '    def _repr_png_(self):',
+        '        return base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")',
+        'print("warning", file=sys.stderr)',
+        'display(Dot())',
+      ].join('\n'),
+    );
+    const run = await funcx(world, ['run', path, '--endpoint', 'local']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stderr, 'warning\n');
+    assert.match(run.stdout, /^\[image\/png \d+ B\]\n$/);
+  });
+
+  test('a failed task exits 1 with its traceback on stderr', async () => {
+    const path = file('fail.py', 'def f():\n    raise ValueError("bad input")\n\nf()\n');
+    const run = await funcx(world, ['run', path, '--endpoint', 'local']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /Traceback/);
+    assert.match(run.stderr, /line 2, in f/);
+    assert.match(run.stderr, /ValueError: bad input/);
+  });
+
+  test('submit prints a task id; status shows its states; result --wait prints its result', async () => {
+    const path = file('slow.py', 'import time\ntime.sleep(0.5)\nprint("done")\n"value"');
+    const submitted = await funcx(world, ['submit', path, '--endpoint', 'local']);
+    assert.equal(submitted.code, 0, submitted.stderr);
+    const taskId = submitted.stdout.trim();
+    assert.match(taskId, UUID);
+
+    const result = await funcx(world, ['result', taskId, '--wait']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "done\n'value'\n");
+
+    const status = await funcx(world, ['status', taskId]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /state\s+success/);
+    assert.match(status.stdout, /STATE\s+ENTERED\s+TIME IN STATE/);
+    assert.match(status.stdout, /received\s+\d{4}-\d\d-\d\dT/);
+    assert.match(status.stdout, /running\s+\S+\s+[\d.]+ (ms|s)/);
+  });
+
+  test('Ctrl-C during run cancels the task and exits 130', async () => {
+    const path = file('forever.py', 'import time\nprint("started", flush=True)\ntime.sleep(120)');
+    const child = spawnFuncx(world, ['run', path, '--endpoint', 'local']);
+    await child.waitForOutput(/started/, { timeoutMs: 20_000 });
+    child.signal('SIGINT');
+    const status = await child.waitForExit(15_000);
+    assert.equal(status.code, 130);
+    assert.match(child.stderr, /cancelling task ([0-9a-f-]{36})/);
+    const taskId = child.stderr.match(/cancelling task ([0-9a-f-]{36})/)![1];
+    await waitFor(async () => (await world.client.getTask(taskId)).state === 'cancelled', {
+      timeoutMs: 15_000,
+      what: 'the task to be cancelled',
+    });
+  });
+
+  test('cancel ID cancels a submitted task', async () => {
+    const path = file('long.py', 'import time\ntime.sleep(120)');
+    const taskId = (await funcx(world, ['submit', path, '--endpoint', 'local'])).stdout.trim();
+    const cancel = await funcx(world, ['cancel', taskId]);
+    assert.equal(cancel.code, 0, cancel.stderr);
+    await waitFor(async () => (await world.client.getTask(taskId)).state === 'cancelled', {
+      timeoutMs: 15_000,
+      what: 'the task to be cancelled',
+    });
+    const result = await funcx(world, ['result', taskId]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /was cancelled/);
+  });
+
+  test('endpoints shows a table with the endpoint online and its workers', async () => {
+    const listed = await funcx(world, ['endpoints']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME\s+ID\s+STATUS\s+WORKERS\s+QUEUED\s+RUNNING\s+HEARTBEAT\s+SITE/);
+    assert.match(listed.stdout, new RegExp(`local\\s+${world.endpoint.endpointId}\\s+(online|busy)\\s+\\d/2`));
+  });
+
+  test('bad --args JSON is refused with a message naming the flag', async () => {
+    const run = await funcx(world, ['run', '--function', 'x', '--endpoint', 'local', '--args', '[1,']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^funcx: --args is not valid JSON/);
+    const notArray = await funcx(world, ['run', '--function', 'x', '--endpoint', 'local', '--args', '{"a": 1}']);
+    assert.equal(notArray.code, 2);
+    assert.match(notArray.stderr, /--args must be a JSON array/);
+  });
+
+  test('an unknown endpoint is one clear line and a non-zero exit', async () => {
+    const path = file('one.py', '1');
+    const run = await funcx(world, ['run', path, '--endpoint', 'nowhere']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^funcx: .*\[FUNCX_ENDPOINT_NOT_FOUND\]\n$/);
+  });
+
+  test('without credentials the CLI says how to provide them and exits 2', async () => {
+    const empty = makeTempDir('funcx-empty-');
+    const run = await funcx(world, ['endpoints'], {
+      env: { FUNCX_HOME: empty, FUNCX_HUB_URL: '', FUNCX_TOKEN: '' },
+    });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /FUNCX_HUB_URL and FUNCX_TOKEN/);
+    assert.match(run.stderr, /credentials\.json/);
+  });
+
+  test('the credentials file alone is enough', async () => {
+    const run = await funcx(world, ['endpoints'], { env: { FUNCX_HUB_URL: '', FUNCX_TOKEN: '' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /local/);
+  });
+
+  test('an unreachable hub names its URL', async () => {
+    const run = await funcx(world, ['functions'], { env: { FUNCX_HUB_URL: 'http://127.0.0.1:1' } });
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /http:\/\/127\.0\.0\.1:1 could not be reached/);
+  });
+});

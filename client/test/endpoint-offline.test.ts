@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { cleanup, configureEndpoint, makeTempDir, startHub, waitFor, withTimeout } from '@funcx/testing';
+import { HubClient } from '../src/hub-client.js';
+import { workerPython } from './support/world.js';
+
+after(cleanup);
+
+test('a task for an offline endpoint waits in waiting-for-endpoint and runs when the endpoint starts', { timeout: 90_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  const endpoint = await configureEndpoint(hub, { name: 'later', workers: 1, python: workerPython() });
+  assert.equal((await endpoint.view()).status.online, false);
+
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+  try {
+    const { task_id } = await client.submit({ source: 'print("ran")\n21 * 2', endpoint: 'later' });
+    const waiting = await waitFor(
+      async () => {
+        const task = await client.getTask(task_id);
+        return task.state === 'waiting-for-endpoint' ? task : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the task to wait for its endpoint' },
+    );
+    assert.equal(typeof waiting.timestamps['waiting-for-endpoint'], 'number');
+
+    // Stays waiting while the endpoint is away.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal((await client.getTask(task_id)).state, 'waiting-for-endpoint');
+
+    await endpoint.start();
+    const done = await withTimeout(client.waitForTask(task_id), 30_000, 'the task after the endpoint started');
+    assert.equal(done.state, 'success');
+    assert.equal(done.result?.value, 42);
+    assert.ok(done.timestamps.running! >= done.timestamps['waiting-for-endpoint']!);
+  } finally {
+    client.close();
+  }
+});

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { cleanup, makeTempDir, startEndpoint, startHub, waitFor, withTimeout } from '@funcx/testing';
+import { HubClient } from '../src/hub-client.js';
+import { workerPython } from './support/world.js';
+
+after(cleanup);
+
+test('a restarted hub keeps its functions and endpoints, and a task submitted while the endpoint was down completes', { timeout: 120_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  const endpoint = await startEndpoint(hub, { name: 'durable', workers: 1, python: workerPython() });
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+  try {
+    const { function_id } = await client.registerFunction({
+      name: 'greet',
+      language: 'python',
+      entrypoint: 'greet',
+      source: 'def greet(name):\n    return "hello " + name\n',
+      description: 'says hello',
+    });
+    const before = await withTimeout(
+      client.waitForTask((await client.submit({ function_id, endpoint: 'durable', args: ['before'] })).task_id),
+      20_000,
+      'the first task',
+    );
+    assert.equal(before.result?.value, 'hello before');
+
+    await endpoint.stop();
+    const { task_id } = await client.submit({ function_id, endpoint: 'durable', args: ['while down'] });
+    await waitFor(async () => (await client.getTask(task_id)).state === 'waiting-for-endpoint', {
+      timeoutMs: 10_000,
+      what: 'the task to wait for its endpoint',
+    });
+
+    await hub.restart();
+
+    const functions = await client.listFunctions();
+    const greet = functions.find((f) => f.function_id === function_id);
+    assert.ok(greet, 'the function survived the restart');
+    assert.equal(greet.name, 'greet');
+    assert.equal((await client.getFunction(function_id)).source, 'def greet(name):\n    return "hello " + name\n');
+    const endpoints = await client.listEndpoints();
+    assert.ok(endpoints.some((e) => e.endpoint_id === endpoint.endpointId && e.name === 'durable'));
+    assert.equal((await client.getTask(task_id)).state, 'waiting-for-endpoint', 'the unfinished task survived');
+
+    await endpoint.start();
+    const done = await withTimeout(client.waitForTask(task_id), 30_000, 'the task submitted while the endpoint was down');
+    assert.equal(done.state, 'success');
+    assert.equal(done.result?.value, 'hello while down');
+  } finally {
+    client.close();
+  }
+});
+
+test('a running endpoint reconnects to a restarted hub and takes new tasks', { timeout: 120_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  await startEndpoint(hub, { name: 'steady', workers: 1, python: workerPython() });
+  await hub.restart();
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+  try {
+    await waitFor(async () => (await client.getEndpoint('steady')).status.online, {
+      timeoutMs: 30_000,
+      what: 'the endpoint to reconnect',
+    });
+    const { task_id } = await client.submit({ source: '"after restart"', endpoint: 'steady' });
+    const done = await withTimeout(client.waitForTask(task_id), 20_000, 'the task after the restart');
+    assert.equal(done.result?.value, 'after restart');
+  } finally {
+    client.close();
+  }
+});
