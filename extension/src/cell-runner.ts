@@ -1,0 +1,231 @@
+import type { FuncxError, TaskSubmission } from '@funcx/protocol';
+import type { TaskFinalEvent } from '@funcx/client/hub-client';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import type { INotebookModel } from '@jupyterlab/notebook';
+import { Signal, type ISignal } from '@lumino/signaling';
+import type { IFuncxService } from './tokens';
+import { describeEndpoints, errorOutput, funcxErrorOutput, resultOutput, toCellOutput } from './outputs';
+
+/** One cell run: what to submit and where the outputs go. */
+export interface CellRun {
+  cell: ICodeCellModel;
+  notebook: INotebookModel | null;
+  /** Everything but the endpoint. */
+  submission: Omit<TaskSubmission, 'endpoint'>;
+  /** Endpoint name or id as the user wrote it; undefined when none was given and the notebook has no default. */
+  endpoint: string | undefined;
+  /** Shown in the sidebar's task list. */
+  label?: string;
+}
+
+interface Running {
+  taskId?: string;
+  cancelled: boolean;
+}
+
+/**
+ * Runs cells as funcX tasks and writes what they print, display, return and raise into the cell, as a kernel
+ * would: busy prompt while running, then an execution count.
+ */
+export class CellRunner {
+  private readonly running = new Map<ICodeCellModel, Running>();
+  private readonly counters = new WeakMap<INotebookModel, number>();
+  private readonly _endpointUsed = new Signal<this, string>(this);
+  private _lastEndpoint: string | null = null;
+
+  constructor(private readonly service: IFuncxService) {}
+
+  /** The endpoint the last run went to ("Run cell on NAME"). */
+  get lastEndpoint(): string | null {
+    return this._lastEndpoint;
+  }
+
+  get endpointUsed(): ISignal<this, string> {
+    return this._endpointUsed;
+  }
+
+  isRunning(cell: ICodeCellModel): boolean {
+    return this.running.has(cell);
+  }
+
+  /** Runs the cell; resolves true when the task succeeded. */
+  async run(run: CellRun): Promise<boolean> {
+    const { cell } = run;
+    await this.cancelCell(cell);
+    const state: Running = { cancelled: false };
+    this.running.set(cell, state);
+    cell.sharedModel.transact(() => {
+      cell.clearExecution();
+    }, false);
+    cell.executionState = 'running';
+    cell.trusted = true;
+    try {
+      return await this.execute(run, state);
+    } catch (error) {
+      cell.outputs.add(funcxErrorOutput((error as FuncxError).code ?? 'FuncxError', (error as Error).message));
+      this.finish(run, state);
+      return false;
+    }
+  }
+
+  /** Cancels every task running for cells of this notebook; resolves with how many were cancelled. */
+  async cancelNotebook(notebook: INotebookModel): Promise<number> {
+    const cells = new Set<ICodeCellModel>();
+    for (let i = 0; i < notebook.cells.length; i++) {
+      const cell = notebook.cells.get(i);
+      if (cell.type === 'code' && this.running.has(cell as ICodeCellModel)) cells.add(cell as ICodeCellModel);
+    }
+    await Promise.all([...cells].map(cell => this.cancelCell(cell)));
+    return cells.size;
+  }
+
+  async cancelCell(cell: ICodeCellModel): Promise<void> {
+    const state = this.running.get(cell);
+    if (!state || state.cancelled) return;
+    state.cancelled = true;
+    if (state.taskId) {
+      await this.service.client.cancelTask(state.taskId).catch(() => undefined);
+    }
+  }
+
+  private async execute(run: CellRun, state: Running): Promise<boolean> {
+    const { cell } = run;
+    const endpoint = await this.resolveEndpoint(run);
+    if (!endpoint) {
+      this.finish(run, state);
+      return false;
+    }
+    if (state.cancelled) {
+      cell.outputs.add(funcxErrorOutput('TaskCancelled', 'The run was stopped before the task was submitted.'));
+      this.finish(run, state);
+      return false;
+    }
+    const client = this.service.client;
+    const submission: TaskSubmission = { ...run.submission, endpoint: endpoint.name };
+    const { task_ids } = await client.submitLive([submission]);
+    const taskId = task_ids[0];
+    state.taskId = taskId;
+    this._lastEndpoint = endpoint.name;
+    this._endpointUsed.emit(endpoint.name);
+    this.service.tasks.track(taskId, {
+      endpoint_id: endpoint.id,
+      function_id: run.submission.function_id,
+      label: run.label
+    });
+    if (state.cancelled) void client.cancelTask(taskId).catch(() => undefined);
+
+    let waitingNote = false;
+    const showWaiting = () => {
+      const view = this.service.endpoints.get(endpoint.id);
+      if (!waitingNote && cell.outputs.length === 0 && view && !view.status.online) {
+        waitingNote = true;
+        cell.outputs.add({
+          output_type: 'stream',
+          name: 'stderr',
+          text: `Waiting for endpoint ${endpoint.name} (offline): the task runs as soon as it is back.\n`
+        });
+      }
+    };
+    const clearWaiting = () => {
+      if (waitingNote) {
+        waitingNote = false;
+        cell.outputs.clear();
+      }
+    };
+    showWaiting();
+
+    const final = await new Promise<TaskFinalEvent | FuncxError>(resolve => {
+      const stop = client.watchTask(taskId, {
+        onState: event => {
+          if (event.state === 'running') clearWaiting();
+          else if (event.state === 'waiting-for-endpoint') showWaiting();
+        },
+        onOutput: output => {
+          clearWaiting();
+          cell.outputs.add(toCellOutput(output));
+        },
+        onFinal: event => {
+          stop();
+          resolve(event);
+        },
+        onError: error => {
+          stop();
+          resolve(error);
+        }
+      });
+    });
+    clearWaiting();
+    const count = this.nextCount(run.notebook);
+    if (!('type' in final)) {
+      cell.outputs.add(funcxErrorOutput(final.code ?? 'FuncxError', final.message));
+      this.finish(run, state, count);
+      return false;
+    }
+    if (final.state === 'success') {
+      const result = resultOutput(final.result, count);
+      if (result) cell.outputs.add(result);
+    } else if (final.error) {
+      cell.outputs.add(errorOutput(final.error));
+    } else if (final.state === 'cancelled') {
+      cell.outputs.add(funcxErrorOutput('TaskCancelled', `Task ${taskId} was cancelled.`));
+    } else {
+      cell.outputs.add(funcxErrorOutput('TaskFailed', `Task ${taskId} failed without an error report.`));
+    }
+    this.finish(run, state, count);
+    return final.state === 'success';
+  }
+
+  /** The endpoint to submit to, or null after writing an error output that says what exists. */
+  private async resolveEndpoint(run: CellRun): Promise<{ id: string; name: string } | null> {
+    const { cell } = run;
+    const endpoints = this.service.endpoints;
+    if (!run.endpoint) {
+      cell.outputs.add(
+        funcxErrorOutput(
+          'NoEndpoint',
+          'This notebook has no default endpoint: name one ("%%funcx ENDPOINT") or click an endpoint in the ' +
+            `Endpoints sidebar. ${describeEndpoints(endpoints.endpoints)}`
+        )
+      );
+      return null;
+    }
+    const known = endpoints.get(run.endpoint);
+    if (known) return { id: known.endpoint_id, name: known.name };
+    try {
+      const fetched = await this.service.client.getEndpoint(run.endpoint);
+      endpoints.update([fetched]);
+      return { id: fetched.endpoint_id, name: fetched.name };
+    } catch (error) {
+      if ((error as FuncxError).code !== 'FUNCX_ENDPOINT_NOT_FOUND') throw error;
+      cell.outputs.add(
+        funcxErrorOutput(
+          'EndpointNotFound',
+          `No endpoint named "${run.endpoint}". ${describeEndpoints(endpoints.endpoints)}`
+        )
+      );
+      return null;
+    }
+  }
+
+  private finish(run: CellRun, state: Running, count?: number): void {
+    if (this.running.get(run.cell) === state) this.running.delete(run.cell);
+    if (run.cell.isDisposed) return;
+    if (count !== undefined) run.cell.executionCount = count;
+    run.cell.executionState = 'idle';
+  }
+
+  /** Execution counts keep rising within a notebook, above any count already shown. */
+  private nextCount(notebook: INotebookModel | null): number {
+    let highest = notebook ? this.counters.get(notebook) ?? 0 : 0;
+    if (notebook) {
+      for (let i = 0; i < notebook.cells.length; i++) {
+        const cell = notebook.cells.get(i) as ICodeCellModel;
+        if (cell.type === 'code' && cell.executionCount && cell.executionCount > highest) {
+          highest = cell.executionCount;
+        }
+      }
+      this.counters.set(notebook, highest + 1);
+    }
+    return highest + 1;
+  }
+}

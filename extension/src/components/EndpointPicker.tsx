@@ -1,0 +1,53 @@
+import type { EndpointView } from '@funcx/protocol';
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import type { IFuncxService } from '../tokens';
+import { EndpointList } from './EndpointList';
+
+/** Dialog body: the endpoints with live status; click one to choose it. */
+class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<string | null> {
+  private selected: string | null;
+
+  constructor(private readonly service: IFuncxService, initial: string | null) {
+    super();
+    this.selected = initial;
+    this.addClass('funcx-EndpointPicker');
+  }
+
+  getValue(): string | null {
+    return this.selected;
+  }
+
+  private choose = (endpoint: EndpointView): void => {
+    this.selected = endpoint.name;
+    this.update();
+  };
+
+  render(): JSX.Element {
+    return (
+      <UseSignal signal={this.service.endpoints.changed}>
+        {() => (
+          <EndpointList
+            endpoints={this.service.endpoints.endpoints}
+            selected={this.selected}
+            selectedLabel="chosen"
+            onSelect={this.choose}
+            emptyText="No endpoints: start one with `funcx-endpoint start NAME`."
+          />
+        )}
+      </UseSignal>
+    );
+  }
+}
+
+/** Asks for an endpoint; resolves with its name, or null when cancelled. */
+export async function pickEndpoint(service: IFuncxService, initial: string | null): Promise<string | null> {
+  const result = await showDialog({
+    title: 'Run cell on endpoint',
+    body: new EndpointPickerBody(service, initial),
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Run' })],
+    focusNodeSelector: '.funcx-EndpointItem'
+  });
+  return result.button.accept ? result.value : null;
+}

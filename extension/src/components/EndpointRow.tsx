@@ -1,0 +1,74 @@
+import type { EndpointView } from '@funcx/protocol';
+import * as React from 'react';
+import { EndpointsModel } from '../models/endpoints-model';
+import { formatLocation, relativeTime } from './format';
+
+export interface IEndpointRowProps {
+  endpoint: EndpointView;
+  now: number;
+  /** Marked as the notebook's default (sidebar) or as the choice (picker). */
+  selected: boolean;
+  selectedLabel: string;
+  onSelect: (endpoint: EndpointView) => void;
+}
+
+/** One endpoint: status dot, name, site, location, load and last heartbeat. */
+export function EndpointRow(props: IEndpointRowProps): JSX.Element {
+  const { endpoint, now, selected, selectedLabel, onSelect } = props;
+  const status = EndpointsModel.statusOf(endpoint);
+  const load = endpoint.status;
+  return (
+    <li
+      className={`funcx-EndpointItem${selected ? ' funcx-mod-selected' : ''}`}
+      data-endpoint-name={endpoint.name}
+      data-endpoint-id={endpoint.endpoint_id}
+      data-status={status}
+      role="option"
+      aria-selected={selected}
+      tabIndex={0}
+      title={`Endpoint ${endpoint.name}: ${status}`}
+      onClick={() => onSelect(endpoint)}
+      onKeyDown={event => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onSelect(endpoint);
+        }
+      }}
+    >
+      <div className="funcx-EndpointItem-header">
+        <span className="funcx-StatusDot" data-status={status} aria-label={status} />
+        <span className="funcx-EndpointItem-name">{endpoint.name}</span>
+        {selected && <span className="funcx-Chip">{selectedLabel}</span>}
+        <span className="funcx-EndpointItem-status">{status}</span>
+      </div>
+      {(endpoint.site || endpoint.location) && (
+        <div className="funcx-EndpointItem-where">
+          {endpoint.site && <span className="funcx-EndpointItem-site">{endpoint.site}</span>}
+          {endpoint.location && (
+            <span className="funcx-EndpointItem-location">{formatLocation(endpoint.location)}</span>
+          )}
+        </div>
+      )}
+      <dl className="funcx-EndpointItem-load">
+        <div>
+          <dt>workers</dt>
+          <dd className="funcx-EndpointItem-workers">
+            {load.workers_busy}/{load.workers_total}
+          </dd>
+        </div>
+        <div>
+          <dt>queued</dt>
+          <dd className="funcx-EndpointItem-queued">{load.queued}</dd>
+        </div>
+        <div>
+          <dt>running</dt>
+          <dd className="funcx-EndpointItem-running">{load.running}</dd>
+        </div>
+        <div>
+          <dt>heartbeat</dt>
+          <dd className="funcx-EndpointItem-heartbeat">{relativeTime(load.last_heartbeat, now)}</dd>
+        </div>
+      </dl>
+    </li>
+  );
+}

@@ -1,0 +1,91 @@
+import type { EndpointView } from '@funcx/protocol';
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
+import * as React from 'react';
+import { CommandIDs, SIDEBAR_ID } from '../commands';
+import { funcxIcon } from '../icons';
+import type { IDefaultEndpoint, IFuncxService } from '../tokens';
+import { EndpointList } from './EndpointList';
+import { TaskList } from './TaskList';
+
+/** The "Endpoints" sidebar: live endpoints (click one for the notebook's default) and the latest tasks. */
+export class EndpointsPanel extends ReactWidget {
+  constructor(
+    private readonly service: IFuncxService,
+    private readonly defaultEndpoint: IDefaultEndpoint,
+    private readonly commands: CommandRegistry
+  ) {
+    super();
+    this.id = SIDEBAR_ID;
+    this.title.icon = funcxIcon;
+    this.title.caption = 'funcX endpoints';
+    this.addClass('funcx-EndpointsPanel');
+    commands.commandChanged.connect(() => this.update(), this);
+  }
+
+  private select = (endpoint: EndpointView): void => {
+    const current = this.defaultEndpoint.current;
+    this.defaultEndpoint.set(current === endpoint.name ? null : endpoint.name);
+  };
+
+  render(): JSX.Element {
+    const { service, defaultEndpoint, commands } = this;
+    const hasMap = commands.hasCommand(CommandIDs.openMap);
+    return (
+      <div className="funcx-EndpointsPanel-content">
+        <header className="funcx-EndpointsPanel-header">
+          <h2>Endpoints</h2>
+          <UseSignal signal={service.connectionChanged} initialArgs={service.connectionState}>
+            {() => (
+              <span className="funcx-Connection" data-state={service.connectionState} title={service.lastError ?? service.hubUrl}>
+                {service.connectionState}
+              </span>
+            )}
+          </UseSignal>
+          {hasMap && (
+            <button
+              className="jp-mod-styled funcx-MapButton"
+              title="Show the endpoints on a map"
+              onClick={() => void commands.execute(CommandIDs.openMap)}
+            >
+              Map
+            </button>
+          )}
+        </header>
+        <UseSignal signal={service.connectionChanged}>
+          {() =>
+            service.lastError && service.connectionState !== 'connected' ? (
+              <p className="funcx-Error" role="alert">
+                {service.lastError}
+              </p>
+            ) : null
+          }
+        </UseSignal>
+        <UseSignal signal={defaultEndpoint.changed} initialArgs={defaultEndpoint.current}>
+          {(_, current) => (
+            <UseSignal signal={service.endpoints.changed}>
+              {() => (
+                <EndpointList
+                  endpoints={service.endpoints.endpoints}
+                  selected={current ?? null}
+                  selectedLabel="default"
+                  onSelect={this.select}
+                  emptyText={
+                    service.connectionState === 'connected'
+                      ? 'No endpoints yet: run `funcx-endpoint configure NAME` and `funcx-endpoint start NAME`.'
+                      : 'Not connected to the hub.'
+                  }
+                />
+              )}
+            </UseSignal>
+          )}
+        </UseSignal>
+        <p className="funcx-Hint">Click an endpoint to make it this notebook&apos;s default for %%funcx cells.</p>
+        <h3 className="funcx-Section">Latest tasks</h3>
+        <UseSignal signal={service.tasks.changed}>
+          {() => <TaskList tasks={service.tasks.tasks} endpoints={service.endpoints} />}
+        </UseSignal>
+      </div>
+    );
+  }
+}

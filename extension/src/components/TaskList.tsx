@@ -1,0 +1,72 @@
+import * as React from 'react';
+import { TasksModel, type TaskEntry } from '../models/tasks-model';
+import type { EndpointsModel } from '../models/endpoints-model';
+import { duration } from './format';
+import { useNow } from './use-now';
+
+export interface ITaskListProps {
+  tasks: readonly TaskEntry[];
+  endpoints: EndpointsModel;
+}
+
+/** The latest tasks; each expands to the time it spent in each state. */
+export function TaskList(props: ITaskListProps): JSX.Element {
+  const now = useNow();
+  const [expanded, setExpanded] = React.useState<string | null>(null);
+  if (props.tasks.length === 0) {
+    return <p className="funcx-Empty">No tasks yet. Run a cell on an endpoint to see it here.</p>;
+  }
+  return (
+    <ul className="funcx-TaskList">
+      {props.tasks.map(task => {
+        const endpoint = task.endpoint_id ? props.endpoints.get(task.endpoint_id) : undefined;
+        const open = expanded === task.task_id;
+        return (
+          <li
+            key={task.task_id}
+            className="funcx-TaskItem"
+            data-task-id={task.task_id}
+            data-task-state={task.state}
+          >
+            <button
+              className="funcx-TaskItem-summary"
+              aria-expanded={open}
+              title={`Task ${task.task_id}`}
+              onClick={() => setExpanded(open ? null : task.task_id)}
+            >
+              <span className="funcx-TaskItem-caret">{open ? '▾' : '▸'}</span>
+              <span className="funcx-TaskState" data-task-state={task.state}>
+                {task.state}
+              </span>
+              <span className="funcx-TaskItem-endpoint">{endpoint?.name ?? task.endpoint_id?.slice(0, 8) ?? ''}</span>
+              <span className="funcx-TaskItem-duration">{duration(TasksModel.duration(task, now))}</span>
+            </button>
+            {task.label && <div className="funcx-TaskItem-label">{task.label}</div>}
+            {open && <TaskBreakdown task={task} />}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function TaskBreakdown({ task }: { task: TaskEntry }): JSX.Element {
+  const steps = TasksModel.breakdown(task);
+  const start = steps[0]?.at ?? 0;
+  return (
+    <table className="funcx-TaskBreakdown">
+      <tbody>
+        {steps.map(step => (
+          <tr key={step.state} data-state={step.state}>
+            <td>{step.state}</td>
+            <td className="funcx-TaskBreakdown-at">+{duration(step.at - start) || '0 ms'}</td>
+            <td className="funcx-TaskBreakdown-spent">{step.spent !== undefined ? duration(step.spent) : ''}</td>
+          </tr>
+        ))}
+        <tr className="funcx-TaskBreakdown-id">
+          <td colSpan={3}>{task.task_id}</td>
+        </tr>
+      </tbody>
+    </table>
+  );
+}

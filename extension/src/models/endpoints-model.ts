@@ -1,0 +1,71 @@
+import type { EndpointView } from '@funcx/protocol';
+import { Signal, type ISignal } from '@lumino/signaling';
+
+export type EndpointDisplayStatus = 'online' | 'busy' | 'offline';
+
+/** A task starting or finishing on an endpoint (the map pulses on these). */
+export interface TaskActivity {
+  endpoint_id: string;
+  kind: 'started' | 'finished';
+}
+
+/** The endpoints the user can see, with their live status as the hub pushes it. */
+export class EndpointsModel {
+  private readonly byId = new Map<string, EndpointView>();
+  private readonly _changed = new Signal<this, void>(this);
+  private readonly _taskActivity = new Signal<this, TaskActivity>(this);
+
+  /** Emits after any endpoint was added, removed or changed status. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get taskActivity(): ISignal<this, TaskActivity> {
+    return this._taskActivity;
+  }
+
+  /** Every endpoint, sorted by name. */
+  get endpoints(): readonly EndpointView[] {
+    return [...this.byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Looks an endpoint up by id, then by name. */
+  get(idOrName: string): EndpointView | undefined {
+    const byId = this.byId.get(idOrName);
+    if (byId) return byId;
+    for (const endpoint of this.byId.values()) {
+      if (endpoint.name === idOrName) return endpoint;
+    }
+    return undefined;
+  }
+
+  /** Replaces everything with a full listing. */
+  reset(endpoints: EndpointView[]): void {
+    this.byId.clear();
+    for (const endpoint of endpoints) this.byId.set(endpoint.endpoint_id, endpoint);
+    this._changed.emit();
+  }
+
+  /** Applies an `endpoint:status` message (each endpoint in full). */
+  update(endpoints: EndpointView[]): void {
+    if (endpoints.length === 0) return;
+    for (const endpoint of endpoints) this.byId.set(endpoint.endpoint_id, endpoint);
+    this._changed.emit();
+  }
+
+  remove(endpointIds: string[]): void {
+    let removed = false;
+    for (const id of endpointIds) removed = this.byId.delete(id) || removed;
+    if (removed) this._changed.emit();
+  }
+
+  notifyTaskActivity(activity: TaskActivity): void {
+    this._taskActivity.emit(activity);
+  }
+
+  static statusOf(endpoint: EndpointView): EndpointDisplayStatus {
+    const { status } = endpoint;
+    if (!status.online) return 'offline';
+    return status.workers_busy > 0 || status.running > 0 ? 'busy' : 'online';
+  }
+}

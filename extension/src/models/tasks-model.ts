@@ -1,0 +1,141 @@
+import {
+  TASK_STATES,
+  isFinalState,
+  type StateTimestamps,
+  type TaskEvent,
+  type TaskRecord,
+  type TaskState
+} from '@funcx/protocol';
+import { Signal, type ISignal } from '@lumino/signaling';
+
+/** What the sidebar shows of one task. */
+export interface TaskEntry {
+  task_id: string;
+  state: TaskState;
+  timestamps: StateTimestamps;
+  endpoint_id?: string;
+  function_id?: string;
+  /** Where the task came from, e.g. "demo.ipynb [3]" or a function name. */
+  label?: string;
+}
+
+export interface TaskStateChange {
+  task: TaskEntry;
+  previous?: TaskState;
+}
+
+type TaskLookup = (taskId: string) => Promise<TaskRecord>;
+
+/** The latest tasks of the user, kept up to date from `task:events`. */
+export class TasksModel {
+  private readonly byId = new Map<string, TaskEntry>();
+  private readonly _changed = new Signal<this, void>(this);
+  private readonly _stateChanged = new Signal<this, TaskStateChange>(this);
+  private lookup?: TaskLookup;
+
+  constructor(private readonly keep = 20) {}
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** Emits when a task enters a new state. */
+  get stateChanged(): ISignal<this, TaskStateChange> {
+    return this._stateChanged;
+  }
+
+  /** Newest first. */
+  get tasks(): readonly TaskEntry[] {
+    return [...this.byId.values()].reverse();
+  }
+
+  /** Tasks not yet in a final state. */
+  get active(): number {
+    let count = 0;
+    for (const task of this.byId.values()) if (!isFinalState(task.state)) count++;
+    return count;
+  }
+
+  get(taskId: string): TaskEntry | undefined {
+    return this.byId.get(taskId);
+  }
+
+  /** How to learn the endpoint of a task this page did not submit (e.g. from the CLI). */
+  setLookup(lookup: TaskLookup | undefined): void {
+    this.lookup = lookup;
+  }
+
+  /** Records a task this page submitted, before its first event arrives. */
+  track(taskId: string, info: Omit<TaskEntry, 'task_id' | 'state' | 'timestamps'>): void {
+    const existing = this.byId.get(taskId);
+    if (existing) {
+      Object.assign(existing, info);
+    } else {
+      this.insert({ task_id: taskId, state: 'received', timestamps: { received: Date.now() }, ...info });
+    }
+    this._changed.emit();
+  }
+
+  handleEvents(events: TaskEvent[]): void {
+    let changed = false;
+    for (const event of events) {
+      if (event.type === 'output') continue;
+      let task = this.byId.get(event.task_id);
+      if (!task) {
+        task = { task_id: event.task_id, state: event.state, timestamps: {} };
+        this.insert(task);
+        this.describe(task);
+      }
+      const previous = task.state;
+      task.timestamps = { ...task.timestamps, ...event.timestamps };
+      if (previous !== event.state && !isFinalState(previous)) {
+        task.state = event.state;
+        this._stateChanged.emit({ task, previous });
+      }
+      changed = true;
+    }
+    if (changed) this._changed.emit();
+  }
+
+  /** Milliseconds from the task's first state to its final one (or to now while it runs). */
+  static duration(task: TaskEntry, now = Date.now()): number | undefined {
+    const times = Object.values(task.timestamps).filter((t): t is number => typeof t === 'number');
+    if (times.length === 0) return undefined;
+    const start = Math.min(...times);
+    const end = isFinalState(task.state) ? Math.max(...times) : now;
+    return Math.max(0, end - start);
+  }
+
+  /** Each state the task went through with the time spent in it, in order. */
+  static breakdown(task: TaskEntry): { state: TaskState; at: number; spent?: number }[] {
+    const steps = TASK_STATES.filter(s => task.timestamps[s] !== undefined).map(state => ({
+      state,
+      at: task.timestamps[state] as number
+    }));
+    return steps.map((step, i) => ({
+      ...step,
+      spent: i + 1 < steps.length ? steps[i + 1].at - step.at : undefined
+    }));
+  }
+
+  private insert(task: TaskEntry): void {
+    this.byId.set(task.task_id, task);
+    for (const [id, entry] of this.byId) {
+      if (this.byId.size <= this.keep) break;
+      if (isFinalState(entry.state)) this.byId.delete(id);
+    }
+  }
+
+  private describe(task: TaskEntry): void {
+    if (!this.lookup) return;
+    this.lookup(task.task_id).then(
+      record => {
+        task.endpoint_id = record.endpoint_id;
+        task.function_id = record.function_id;
+        task.timestamps = { ...record.timestamps, ...task.timestamps };
+        this._changed.emit();
+      },
+      () => undefined
+    );
+  }
+}

@@ -1,0 +1,56 @@
+import type { TaskError, TaskOutput, TaskResult } from '@funcx/protocol';
+import type * as nbformat from '@jupyterlab/nbformat';
+import type { EndpointView } from '@funcx/protocol';
+import { EndpointsModel } from './models/endpoints-model';
+
+/** A task output as a Jupyter output. */
+export function toCellOutput(output: TaskOutput): nbformat.IOutput {
+  if (output.output_type === 'stream') {
+    return { output_type: 'stream', name: output.name, text: output.text };
+  }
+  return {
+    output_type: 'display_data',
+    data: output.data as nbformat.IMimeBundle,
+    metadata: output.metadata as nbformat.OutputMetadata
+  };
+}
+
+/** The result as an execute_result, or null when there is nothing to show (a `None`). */
+export function resultOutput(result: TaskResult | undefined, executionCount: number): nbformat.IOutput | null {
+  if (!result || !result.data) return null;
+  const keys = Object.keys(result.data);
+  if (keys.length === 0) return null;
+  if (keys.length === 1 && result.data['text/plain'] === 'None') return null;
+  return {
+    output_type: 'execute_result',
+    execution_count: executionCount,
+    data: result.data as nbformat.IMimeBundle,
+    metadata: {}
+  };
+}
+
+export function errorOutput(error: TaskError): nbformat.IOutput {
+  return {
+    output_type: 'error',
+    ename: error.ename,
+    evalue: error.evalue,
+    traceback: error.traceback.length > 0 ? error.traceback : [`${error.ename}: ${error.evalue}`]
+  };
+}
+
+/** An error raised by the extension itself (not by the user's code), e.g. a bad endpoint name. */
+export function funcxErrorOutput(ename: string, message: string): nbformat.IOutput {
+  return errorOutput({ ename, evalue: message, traceback: [`\u001b[0;31m${ename}\u001b[0m: ${message}`] });
+}
+
+/** "local (online, site Argonne), cloud (offline)" for error messages. */
+export function describeEndpoints(endpoints: readonly EndpointView[]): string {
+  if (endpoints.length === 0) {
+    return 'You have no endpoints yet: create one with `funcx-endpoint configure NAME` then `funcx-endpoint start NAME`.';
+  }
+  const items = endpoints.map(ep => {
+    const where = ep.site ? `, ${ep.site}` : '';
+    return `${ep.name} (${EndpointsModel.statusOf(ep)}${where})`;
+  });
+  return `Endpoints you can use: ${items.join(', ')}.`;
+}

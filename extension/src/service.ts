@@ -1,0 +1,137 @@
+import { HubClient, type ConnectionState } from '@funcx/client/hub-client';
+import { isFinalState } from '@funcx/protocol';
+import { Signal, type ISignal } from '@lumino/signaling';
+import { EndpointsModel } from './models/endpoints-model';
+import { TasksModel, type TaskStateChange } from './models/tasks-model';
+import type { IFuncxService } from './tokens';
+
+export interface HubSettings {
+  hubUrl: string;
+  token: string;
+}
+
+export const DEFAULT_HUB_URL = 'http://127.0.0.1:8470';
+
+/** Owns the HubClient built from the settings and feeds the endpoints and tasks models from its socket. */
+export class FuncxService implements IFuncxService {
+  readonly endpoints = new EndpointsModel();
+  readonly tasks = new TasksModel();
+  private _client: HubClient;
+  private _lastError: string | null = null;
+  private readonly _connectionChanged = new Signal<this, ConnectionState>(this);
+  private readonly _hubUnreachable = new Signal<this, string>(this);
+  private unsubscribe: (() => void)[] = [];
+  private settings: HubSettings;
+  private readyResolve!: () => void;
+  /** True while the hub was unreachable and the user has been told. */
+  private outageReported = false;
+  readonly ready = new Promise<void>(resolve => (this.readyResolve = resolve));
+
+  constructor(settings: HubSettings = { hubUrl: DEFAULT_HUB_URL, token: '' }) {
+    this.settings = settings;
+    this._client = new HubClient(settings);
+    this.tasks.stateChanged.connect(this.onTaskStateChanged, this);
+  }
+
+  get client(): HubClient {
+    return this._client;
+  }
+
+  get hubUrl(): string {
+    return this._client.hubUrl;
+  }
+
+  get connectionState(): ConnectionState {
+    return this._client.connectionState;
+  }
+
+  get connectionChanged(): ISignal<this, ConnectionState> {
+    return this._connectionChanged;
+  }
+
+  /** Emits a message (what failed, what to check) once per outage. */
+  get hubUnreachable(): ISignal<this, string> {
+    return this._hubUnreachable;
+  }
+
+  get lastError(): string | null {
+    return this._lastError;
+  }
+
+  /** Applies new settings; reconnects only when they changed. */
+  configure(settings: HubSettings): void {
+    const same = settings.hubUrl === this.settings.hubUrl && settings.token === this.settings.token;
+    this.settings = settings;
+    if (!same || this.connectionState === 'disconnected') this.reconnect();
+    this.readyResolve();
+  }
+
+  reconnect(): void {
+    this.detach();
+    this._client.close();
+    this._client = new HubClient(this.settings);
+    this.tasks.setLookup(id => this._client.getTask(id));
+    this.outageReported = false;
+    this._lastError = null;
+    this.attach(this._client);
+    this._client.connect().catch((error: Error) => this.reportError(error));
+  }
+
+  dispose(): void {
+    this.detach();
+    this._client.close();
+    Signal.clearData(this);
+  }
+
+  private attach(client: HubClient): void {
+    this.unsubscribe = [
+      client.onConnectionChange((state, error) => {
+        if (client !== this._client) return;
+        if (state === 'connected') {
+          this._lastError = null;
+          this.outageReported = false;
+          void this.refreshEndpoints(client);
+        } else if (error) {
+          this.reportError(error);
+        }
+        this._connectionChanged.emit(state);
+      }),
+      client.onEndpointStatus(endpoints => this.endpoints.update(endpoints)),
+      client.onTaskEvents(events => this.tasks.handleEvents(events))
+    ];
+    this._connectionChanged.emit(client.connectionState);
+  }
+
+  private detach(): void {
+    for (const stop of this.unsubscribe) stop();
+    this.unsubscribe = [];
+  }
+
+  private async refreshEndpoints(client: HubClient): Promise<void> {
+    try {
+      const endpoints = await client.listEndpoints();
+      if (client === this._client) this.endpoints.reset(endpoints);
+    } catch (error) {
+      this.reportError(error as Error);
+    }
+  }
+
+  private reportError(error: Error): void {
+    this._lastError = error.message;
+    this._connectionChanged.emit(this.connectionState);
+    if (!this.outageReported) {
+      this.outageReported = true;
+      this._hubUnreachable.emit(error.message);
+    }
+  }
+
+  private onTaskStateChanged(_: TasksModel, change: TaskStateChange): void {
+    const { task, previous } = change;
+    if (!task.endpoint_id) return;
+    if (task.state === 'running') {
+      this.endpoints.notifyTaskActivity({ endpoint_id: task.endpoint_id, kind: 'started' });
+    } else if (isFinalState(task.state) && previous === 'running') {
+      this.endpoints.notifyTaskActivity({ endpoint_id: task.endpoint_id, kind: 'finished' });
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import type { HubClient, ConnectionState } from '@funcx/client/hub-client';
+import { Token } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
+import type { EndpointsModel } from './models/endpoints-model';
+import type { TasksModel } from './models/tasks-model';
+
+export type { ConnectionState };
+
+/** The hub connection and the live models built on it; other extensions (the map) reuse it. */
+export interface IFuncxService {
+  /** The current client; replaced when the hubUrl or token settings change. */
+  readonly client: HubClient;
+  readonly hubUrl: string;
+  readonly connectionState: ConnectionState;
+  /** Emits on every connection state change (and when the client is replaced). */
+  readonly connectionChanged: ISignal<IFuncxService, ConnectionState>;
+  /** What went wrong on the last failed connection, with what to check; null while connected. */
+  readonly lastError: string | null;
+  readonly endpoints: EndpointsModel;
+  readonly tasks: TasksModel;
+  /** Resolves once the settings are loaded and a first connection was attempted. */
+  readonly ready: Promise<void>;
+  /** Drops the current connection and connects again with the current settings. */
+  reconnect(): void;
+}
+
+export const IFuncxService = new Token<IFuncxService>(
+  '@funcx/jupyterlab:IFuncxService',
+  'The funcX hub connection with its live endpoints and tasks models.'
+);
+
+/** The current notebook's default endpoint (notebook metadata `funcx.endpoint`). */
+export interface IDefaultEndpoint {
+  /** The default endpoint name of the current notebook, or null (no notebook, or none chosen). */
+  readonly current: string | null;
+  /** Sets the current notebook's default endpoint; false when no notebook is open. */
+  set(name: string | null): boolean;
+  /** Emits the new default when it changes or when another notebook becomes current. */
+  readonly changed: ISignal<IDefaultEndpoint, string | null>;
+}
+
+export const IDefaultEndpoint = new Token<IDefaultEndpoint>(
+  '@funcx/jupyterlab:IDefaultEndpoint',
+  "The current notebook's default funcX endpoint."
+);
+
+/** Runs cells as funcX tasks, writing outputs into them; shared by the `%%funcx` executor and the commands. */
+export const ICellRunner = new Token<import('./cell-runner').CellRunner>(
+  '@funcx/jupyterlab:ICellRunner',
+  'Runs notebook cells as funcX tasks and streams their outputs into the cells.'
+);
