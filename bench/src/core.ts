@@ -1,1 +1,86 @@
-export {};
+import { parseArgs } from 'node:util';
+import { HubClient } from '@funcx/client';
+import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
+import { DirectWorker } from './floor.js';
+import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
+import { latencyFigures, ms, rate } from './stats.js';
+
+const NOOP_SOURCE = 'def noop():\n    return None\n';
+
+const { values } = parseArgs({
+  options: {
+    samples: { type: 'string', default: '2000' },
+    batch: { type: 'string', default: '10000' },
+    workers: { type: 'string', default: '2' },
+    python: { type: 'string', default: 'python3' },
+  },
+});
+const samples = Number(values.samples);
+const batch = Number(values.batch);
+const workers = Number(values.workers);
+const python = values.python!;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function benchHub() {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-bench-') });
+  await startEndpoint(hub, { name: 'bench', workers, python });
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token, transports: ['websocket'] });
+  await client.connect();
+  const waiter = new FinalWaiter(client);
+  const { function_id } = await client.registerFunction({ name: 'noop', language: 'python', entrypoint: 'noop', source: NOOP_SOURCE });
+  const task = { function_id, endpoint: 'bench' };
+
+  log('warming up the hub path…');
+  await hubLatencies(client, waiter, task, 300);
+  await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
+
+  log(`hub: ${samples} round trips, one at a time…`);
+  const latency = latencyFigures(await hubLatencies(client, waiter, task, samples));
+  log(`hub: a batch of ${batch}…`);
+  const throughput = await hubThroughput(client, waiter, task, batch);
+  if (waiter.failed > 0) throw new Error(`${waiter.failed} no-op tasks failed`);
+  client.close();
+  return { latency, throughput };
+}
+
+async function benchFloor() {
+  const worker = await DirectWorker.start(python, NOOP_SOURCE, 'noop');
+  try {
+    log('floor: warming up one worker…');
+    await worker.latencies(300);
+    await worker.runBatch(2_000, 'w');
+    log(`floor: ${samples} round trips and a batch of ${batch}…`);
+    const latency = latencyFigures(await worker.latencies(samples));
+    const start = performance.now();
+    await worker.runBatch(batch, 'b');
+    const throughput = (batch * 1_000) / (performance.now() - start);
+    return { latency, throughput };
+  } finally {
+    worker.stop();
+  }
+}
+
+try {
+  const hub = await benchHub();
+  await cleanup();
+  const floor = await benchFloor();
+  const rows = [
+    ['', 'p50', 'p99', 'batch throughput'],
+    [`hub + endpoint (${workers} workers), socket`, ms(hub.latency.p50), ms(hub.latency.p99), rate(hub.throughput)],
+    ['floor: one worker through its pipe', ms(floor.latency.p50), ms(floor.latency.p99), rate(floor.throughput)],
+    ['hub as a share of the floor', '', '', `${((hub.throughput / floor.throughput) * 100).toFixed(1)} %`],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '));
+  console.log(`\nfuncX core benchmark: warm no-op function, ${samples} sequential round trips, one batch of ${batch} tasks`);
+  console.log(`(node ${process.version}, ${python}, ${new Date().toISOString()})\n`);
+  console.log(lines.join('\n'));
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

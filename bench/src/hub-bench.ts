@@ -1,0 +1,73 @@
+import type { TaskEvent, TaskSubmission } from '@funcx/protocol';
+import type { HubClient } from '@funcx/client';
+
+/** Counts final events per task id, so a bench can wait for tasks whose finals may precede their ack. */
+export class FinalWaiter {
+  private readonly finished = new Map<string, number>();
+  private readonly waiting = new Map<string, () => void>();
+  failed = 0;
+
+  constructor(client: HubClient) {
+    client.onTaskEvents((events: TaskEvent[]) => {
+      const now = performance.now();
+      for (const event of events) {
+        if (event.type !== 'final') continue;
+        if (event.state !== 'success') this.failed++;
+        const wake = this.waiting.get(event.task_id);
+        if (wake) {
+          this.waiting.delete(event.task_id);
+          this.finished.set(event.task_id, now);
+          wake();
+        } else {
+          this.finished.set(event.task_id, now);
+        }
+      }
+    });
+  }
+
+  /** Resolves with the time (performance.now) at which the task's final event arrived. */
+  wait(taskId: string, timeoutMs = 60_000): Promise<number> {
+    const at = this.finished.get(taskId);
+    if (at !== undefined) {
+      this.finished.delete(taskId);
+      return Promise.resolve(at);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`task ${taskId} did not finish within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(taskId, () => {
+        clearTimeout(timer);
+        const when = this.finished.get(taskId)!;
+        this.finished.delete(taskId);
+        resolve(when);
+      });
+    });
+  }
+
+  /** Resolves when every task has finished; returns the time the last final arrived. */
+  async waitAll(taskIds: string[], timeoutMs = 120_000): Promise<number> {
+    let last = 0;
+    for (const id of taskIds) last = Math.max(last, await this.wait(id, timeoutMs));
+    return last;
+  }
+}
+
+/** Round trips (ms) of tasks submitted one at a time over the socket, each awaited to its final event. */
+export async function hubLatencies(client: HubClient, waiter: FinalWaiter, task: TaskSubmission, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = performance.now();
+    const { task_ids } = await client.submitLive([task]);
+    const end = await waiter.wait(task_ids[0]);
+    samples.push(end - start);
+  }
+  return samples;
+}
+
+/** Tasks per second for `count` tasks submitted as one batch, from submit to the last final event. */
+export async function hubThroughput(client: HubClient, waiter: FinalWaiter, task: TaskSubmission, count: number): Promise<number> {
+  const tasks = Array.from({ length: count }, () => task);
+  const start = performance.now();
+  const { task_ids } = await client.submitLive(tasks);
+  const end = await waiter.waitAll(task_ids);
+  return (count * 1_000) / (end - start);
+}
