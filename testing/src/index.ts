@@ -13,3 +13,5 @@ export async function cleanup(): Promise<void> {
   await stopAll();
   removeTempDirs();
 }
+export * from './ports.js';
+export * from './redis.js';
