@@ -42,6 +42,11 @@ fi
 if [[ ${FUNCX_SKIP_UI_TESTS:-} == 1 ]]; then
   say "ui-tests: skipped (FUNCX_SKIP_UI_TESTS=1)"
 elif compgen -G "ui-tests/tests/*.spec.ts" >/dev/null; then
+  say "ui-tests: type check"
+  if ! npx tsc -p ui-tests/tsconfig.json; then
+    say "ui-tests: type errors (above)"
+    failed=$((failed + 1)); status=1
+  fi
   say "ui-tests (Playwright, Chromium)"
   report="$RUN_DIR/ui-tests.json"
   rm -f "$report"

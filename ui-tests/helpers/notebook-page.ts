@@ -45,10 +45,21 @@ export class NotebookPage {
     await expect(this.cells).toHaveCount(sources.length);
   }
 
+  /** Waits until the notebook's kernel session is ready and idle. */
   async waitForKernelIdle(): Promise<void> {
-    await expect(this.panel.locator('.jp-Notebook-ExecutionIndicator')).toHaveAttribute('data-status', 'idle', {
-      timeout: 60_000,
-    });
+    await expect
+      .poll(
+        () =>
+          this.page.evaluate(async () => {
+            const context = (window as any).jupyterapp.shell.currentWidget?.sessionContext;
+            if (!context) return 'no notebook';
+            await context.ready;
+            return context.session?.kernel?.status ?? 'no kernel';
+          }),
+        { timeout: 60_000 },
+      )
+      .toBe('idle');
+    await expect(this.panel.locator('.jp-Notebook-ExecutionIndicator')).toHaveAttribute('data-status', 'idle');
   }
 
   /** Selects a cell in command mode (clicking its prompt, not its editor). */

@@ -68,7 +68,9 @@ async function hubGet<T>(path: string): Promise<T> {
 }
 
 async function setTheme(page: Page, theme: 'JupyterLab Light' | 'JupyterLab Dark'): Promise<void> {
-  await page.evaluate((name) => (window as any).jupyterapp.commands.execute('apputils:change-theme', { theme: name }), theme);
+  await page.evaluate(async (name) => {
+    await (window as any).jupyterapp.commands.execute('apputils:change-theme', { theme: name });
+  }, theme);
   await expect(page.locator('body')).toHaveAttribute('data-jp-theme-name', theme);
 }
 
