@@ -3,13 +3,13 @@ import type { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { worldShapes } from './geometry';
+import { layoutMarkers, type IProjected } from './layout';
 import { Marker, type IPulse } from './Marker';
 import type { IMapSource, TaskActivity } from './source';
 import { hasLocation, isEndpoint, markerRadius } from './status';
 import { Tooltip } from './Tooltip';
 import { UnlocatedList } from './UnlocatedList';
 import { useElementSize, usePanZoom } from './use-pan-zoom';
-import { toScreen } from './zoom';
 import { ZoomControls } from './ZoomControls';
 
 export interface IEndpointMapProps {
@@ -18,17 +18,6 @@ export interface IEndpointMapProps {
 }
 
 const TOOLTIP_ID = 'funcx-MapTooltip';
-/** Gap in pixels between markers that share a location, spread on a small ring so each stays clickable. */
-const SHARED_SPOT_GAP = 3;
-
-interface IPlaced {
-  endpoint: EndpointView;
-  /** Unzoomed map coordinates. */
-  point: [number, number];
-  /** Screen offset from the shared spot, when several endpoints sit at one place. */
-  offset: [number, number];
-}
-
 /** The endpoint map: world, markers, tooltip, zoom controls and the list of endpoints without a location. */
 export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const { source } = props;
@@ -45,14 +34,9 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const endpoints = [...source.endpoints].sort((a, b) => a.name.localeCompare(b.name));
   const located = endpoints.filter(hasLocation);
   const unlocated = endpoints.filter(endpoint => !hasLocation(endpoint));
-  const placed = placeMarkers(located, shapes.project);
   const selected = source.defaultEndpoint;
   const { transform } = panZoom;
-
-  const screenOf = (item: IPlaced): [number, number] => {
-    const [x, y] = toScreen(transform, item.point);
-    return [x + item.offset[0], y + item.offset[1]];
-  };
+  const placed = layoutMarkers(projectEndpoints(located, shapes.project), transform);
   const activeId = hovered ?? focused;
   const active = placed.find(item => item.endpoint.endpoint_id === activeId);
 
@@ -87,7 +71,7 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
           <div className="funcx-MapMarkers">
             {size.width > 0 &&
               placed.map(item => {
-                const [x, y] = screenOf(item);
+                const { x, y } = item;
                 const id = item.endpoint.endpoint_id;
                 return (
                   <Marker
@@ -115,8 +99,8 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
             <Tooltip
               id={TOOLTIP_ID}
               endpoint={active.endpoint}
-              x={screenOf(active)[0]}
-              y={screenOf(active)[1]}
+              x={active.x}
+              y={active.y}
               viewportWidth={size.width}
               offset={markerRadius(active.endpoint) + 6}
             />
@@ -165,37 +149,19 @@ function MapHeader(props: { source: IMapSource; endpoints: readonly EndpointView
   );
 }
 
-/** Project each located endpoint; endpoints at one spot are spread on a ring around it. */
-function placeMarkers(
+/** Each located endpoint with its unzoomed map coordinates. */
+function projectEndpoints(
   endpoints: readonly EndpointView[],
   project: (lon: number, lat: number) => [number, number] | null
-): IPlaced[] {
-  const spots = new Map<string, IPlaced[]>();
+): IProjected[] {
+  const projected: IProjected[] = [];
   for (const endpoint of endpoints) {
     const point = project(endpoint.location!.lon, endpoint.location!.lat);
-    if (!point) {
-      continue;
+    if (point) {
+      projected.push({ endpoint, point });
     }
-    const key = `${Math.round(point[0])},${Math.round(point[1])}`;
-    const spot = spots.get(key) ?? [];
-    spot.push({ endpoint, point, offset: [0, 0] });
-    spots.set(key, spot);
   }
-  const placed: IPlaced[] = [];
-  for (const spot of spots.values()) {
-    // Neighbours on a ring of n markers are 2 * ring * sin(pi / n) apart: enough for the two largest.
-    const radii = spot.map(item => markerRadius(item.endpoint)).sort((a, b) => b - a);
-    const needed = (radii[0] ?? 0) + (radii[1] ?? 0) + SHARED_SPOT_GAP;
-    const ring = spot.length > 1 ? needed / (2 * Math.sin(Math.PI / spot.length)) : 0;
-    spot.forEach((item, index) => {
-      if (spot.length > 1) {
-        const angle = (2 * Math.PI * index) / spot.length - Math.PI / 2;
-        item.offset = [ring * Math.cos(angle), ring * Math.sin(angle)];
-      }
-      placed.push(item);
-    });
-  }
-  return placed.sort((a, b) => a.endpoint.name.localeCompare(b.endpoint.name));
+  return projected;
 }
 
 function useRenderOn(signal: ISignal<unknown, unknown>): void {
