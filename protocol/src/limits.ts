@@ -12,3 +12,5 @@ export const MISSED_HEARTBEATS_OFFLINE = 3;
 export const MAX_TASK_ATTEMPTS = 3;
 /** Default port of the hub. */
 export const DEFAULT_HUB_PORT = 8470;
+/** Largest single Socket.IO message the hub accepts (an endpoint keeps each batch of results under it). */
+export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024 * 1024;

@@ -1,0 +1,75 @@
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { FuncxError } from '@funcx/protocol';
+import { registerAuth } from './auth/hook.js';
+import { createHubContext, type HubContext } from './context.js';
+import { toFuncxError } from './errors.js';
+import type { HubOptions } from './options.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { functionRoutes } from './routes/functions.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { taskRoutes } from './routes/tasks.js';
+import { describeValidationErrors } from './schemas.js';
+import { HUB_VERSION } from './version.js';
+
+export interface HubApp {
+  app: FastifyInstance;
+  hub: HubContext;
+}
+
+/** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
+export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
+  const hub = await createHubContext(options);
+  const app = Fastify({
+    loggerInstance: hub.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: hub.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
+  });
+
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'DELETE', 'OPTIONS'] });
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if ((body as string).length === 0) {
+      done(new FuncxError('FUNCX_BAD_REQUEST', 'The body is empty: send a JSON object'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(new FuncxError('FUNCX_BAD_REQUEST', `The body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const funcxError = toFuncxError(error, hub.bodyLimit);
+    if (funcxError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    reply.code(funcxError.statusCode).send(funcxError.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new FuncxError('FUNCX_ROUTE_NOT_FOUND', `No route ${request.method} ${request.url}: the API is under /v1 (see /docs)`);
+    reply.code(404).send(error.toBody());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'funcX hub', description: 'Register functions and endpoints, run tasks', version: HUB_VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+
+  registerAuth(app, hub);
+  healthRoutes(app, hub);
+  metricsRoutes(app, hub);
+  functionRoutes(app, hub);
+  endpointRoutes(app, hub);
+  taskRoutes(app, hub);
+  return { app, hub };
+}

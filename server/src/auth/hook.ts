@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../context.js';
+import { authenticate, bearerToken } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The user the bearer token belongs to (empty on public routes). */
+    user: string;
+    /** The bearer token itself, the key of its rate limit. */
+    token: string;
+  }
+  interface FastifyContextConfig {
+    /** Served without a token. */
+    public?: boolean;
+  }
+}
+
+/** Every route needs a user token unless its config says `public: true` (and the OpenAPI pages at /docs). */
+export function registerAuth(app: FastifyInstance, hub: HubContext): void {
+  app.decorateRequest('user', '');
+  app.decorateRequest('token', '');
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.public || request.is404 || request.routeOptions.url?.startsWith('/docs')) return;
+    const token = bearerToken(request.headers.authorization);
+    request.user = await authenticate(hub.store, token, 'user');
+    request.token = token!;
+  });
+}

@@ -1,0 +1,87 @@
+import type { EndpointLoad, EndpointStatus } from '@funcx/protocol';
+
+interface Live {
+  online: boolean;
+  load: EndpointLoad;
+  last_heartbeat?: number;
+  /** When anything was last heard from the endpoint (any event counts as a sign of life). */
+  lastSeen: number;
+}
+
+const NO_LOAD: EndpointLoad = { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+
+/** The live status of endpoints as this hub sees them (not persisted: a restarted hub starts with all offline). */
+export class EndpointPresence {
+  private readonly live = new Map<string, Live>();
+
+  online(endpointId: string, load: EndpointLoad, at = Date.now()): void {
+    this.live.set(endpointId, { online: true, load, last_heartbeat: at, lastSeen: at });
+  }
+
+  /** Records a heartbeat; true when the load changed enough for clients to hear about it. */
+  heartbeat(endpointId: string, load: EndpointLoad, at = Date.now()): boolean {
+    const live = this.live.get(endpointId);
+    if (!live) return false;
+    const before = live.load;
+    live.load = load;
+    live.last_heartbeat = at;
+    live.lastSeen = at;
+    return (
+      before.workers_total !== load.workers_total ||
+      before.workers_busy !== load.workers_busy ||
+      before.queued !== load.queued ||
+      before.running !== load.running ||
+      before.warm_images.join('\n') !== load.warm_images.join('\n')
+    );
+  }
+
+  seen(endpointId: string, at = Date.now()): void {
+    const live = this.live.get(endpointId);
+    if (live) live.lastSeen = at;
+  }
+
+  offline(endpointId: string): boolean {
+    const live = this.live.get(endpointId);
+    if (!live || !live.online) return false;
+    live.online = false;
+    live.load = { ...NO_LOAD, queued: live.load.queued };
+    return true;
+  }
+
+  forget(endpointId: string): void {
+    this.live.delete(endpointId);
+  }
+
+  isOnline(endpointId: string): boolean {
+    return this.live.get(endpointId)?.online ?? false;
+  }
+
+  onlineCount(): number {
+    let count = 0;
+    for (const live of this.live.values()) if (live.online) count++;
+    return count;
+  }
+
+  /** Online endpoints not heard from since `before`. */
+  silentSince(before: number): string[] {
+    const ids: string[] = [];
+    for (const [id, live] of this.live) if (live.online && live.lastSeen < before) ids.push(id);
+    return ids;
+  }
+
+  /** The status to show; `hubQueued` tasks wait at the hub for this endpoint. */
+  status(endpointId: string, hubQueued: number): EndpointStatus {
+    const live = this.live.get(endpointId);
+    const load = live?.load ?? NO_LOAD;
+    const status: EndpointStatus = {
+      online: live?.online ?? false,
+      workers_total: load.workers_total,
+      workers_busy: load.workers_busy,
+      queued: load.queued + hubQueued,
+      running: load.running,
+      warm_images: load.warm_images,
+    };
+    if (live?.last_heartbeat !== undefined) status.last_heartbeat = live.last_heartbeat;
+    return status;
+  }
+}

@@ -1,0 +1,54 @@
+import { FuncxError, MAX_SUBMISSION_BYTES, type ErrorBody } from '@funcx/protocol';
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+
+export function payloadTooLarge(limit = MAX_SUBMISSION_BYTES): FuncxError {
+  return new FuncxError(
+    'FUNCX_PAYLOAD_TOO_LARGE',
+    `The body is larger than the hub accepts (limit ${formatBytes(limit)}, ${limit} bytes): ` +
+      'send fewer tasks per batch or pass large data by reference',
+  );
+}
+
+interface FrameworkError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: unknown;
+}
+
+/** Turns anything thrown while serving a request into a FuncxError (the REST body comes from it). */
+export function toFuncxError(error: unknown, bodyLimit = MAX_SUBMISSION_BYTES): FuncxError {
+  if (error instanceof FuncxError) return error;
+  const framework = (error ?? {}) as FrameworkError;
+  if (framework.validation) return new FuncxError('FUNCX_BAD_REQUEST', framework.message);
+  switch (framework.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(bodyLimit);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new FuncxError('FUNCX_BAD_REQUEST', `The body is not valid JSON (${jsonDetail(framework.message)})`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new FuncxError('FUNCX_BAD_REQUEST', 'The body is empty: send a JSON object');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new FuncxError('FUNCX_BAD_REQUEST', 'Send the body as JSON with "Content-Type: application/json"');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new FuncxError('FUNCX_BAD_REQUEST', 'The Content-Length header does not match the body');
+  }
+  const status = framework.statusCode ?? 500;
+  if (status === 413) return payloadTooLarge(bodyLimit);
+  if (status === 429) return new FuncxError('FUNCX_RATE_LIMITED', framework.message);
+  if (status >= 400 && status < 500) return new FuncxError('FUNCX_BAD_REQUEST', framework.message);
+  return new FuncxError('FUNCX_INTERNAL');
+}
+
+export function toErrorBody(error: unknown): ErrorBody {
+  return toFuncxError(error).toBody();
+}
+
+function jsonDetail(message: string | undefined): string {
+  return (message ?? 'parse error').replace(/^Body is not valid JSON but content-type is set to 'application\/json'\s*/i, '') || 'parse error';
+}

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FinalTaskState } from '@funcx/protocol';
+
+/** The hub's Prometheus metrics, in a registry of its own (several hubs may share a process in tests). */
+export class HubMetrics {
+  readonly registry = new Registry();
+  private readonly submitted = new Counter({
+    name: 'funcx_tasks_submitted_total',
+    help: 'Tasks submitted to this hub',
+    registers: [this.registry],
+  });
+  private readonly finished = new Counter({
+    name: 'funcx_tasks_finished_total',
+    help: 'Tasks that reached a final state, by state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  private readonly requeued = new Counter({
+    name: 'funcx_tasks_requeued_total',
+    help: 'Tasks handed back to the queue because their endpoint no longer held them',
+    registers: [this.registry],
+  });
+  readonly endpointsOnline = new Gauge({
+    name: 'funcx_endpoints_online',
+    help: 'Endpoints connected to this hub',
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'funcx_task_latency_seconds',
+    help: 'Time from a task being received to its final state',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+  private readonly finishedCounts: Record<FinalTaskState, number> = { success: 0, failed: 0, cancelled: 0 };
+  private finishedPending = false;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'funcx_hub_' });
+  }
+
+  tasksSubmitted(count: number): void {
+    this.submitted.inc(count);
+  }
+
+  tasksRequeued(count: number): void {
+    if (count > 0) this.requeued.inc(count);
+  }
+
+  /** Counts a final state; counter increments are folded per tick (a labelled inc per task is measurable). */
+  taskFinished(state: FinalTaskState, latencyMs: number | undefined): void {
+    this.finishedCounts[state]++;
+    if (latencyMs !== undefined && latencyMs >= 0) this.latency.observe(latencyMs / 1000);
+    if (!this.finishedPending) {
+      this.finishedPending = true;
+      setImmediate(() => this.flushFinished());
+    }
+  }
+
+  async text(): Promise<string> {
+    this.flushFinished();
+    return this.registry.metrics();
+  }
+
+  private flushFinished(): void {
+    this.finishedPending = false;
+    for (const state of ['success', 'failed', 'cancelled'] as const) {
+      if (this.finishedCounts[state] > 0) this.finished.inc({ state }, this.finishedCounts[state]);
+      this.finishedCounts[state] = 0;
+    }
+  }
+}

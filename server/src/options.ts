@@ -1,0 +1,34 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_HUB_PORT, FUNCX_HOME_ENV } from '@funcx/protocol';
+
+export interface HubOptions {
+  host?: string;
+  port?: number;
+  /** Only "memory" (the embedded store) for now. */
+  store?: 'memory';
+  /** Where the embedded store persists; undefined keeps everything in memory only. */
+  dataDir?: string;
+  /** Where credentials.json is written; undefined writes none. */
+  funcxHome?: string;
+  /** Name of the local user created on first start. */
+  localUser?: string;
+  logLevel?: string;
+  /** REST task submissions per second per token (0 = no limit). */
+  rateLimit?: number;
+  /** Submission size limit in bytes (REST body); defaults to MAX_SUBMISSION_BYTES. */
+  bodyLimit?: number;
+}
+
+export const DEFAULT_RATE_LIMIT = 200;
+
+export function defaultFuncxHome(): string {
+  return process.env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
+}
+
+export function defaultDataDir(): string {
+  return join(defaultFuncxHome(), 'hub');
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HUB_PORT };

@@ -1,0 +1,16 @@
+import type { FastifyInstance } from 'fastify';
+import type { HubContext } from '../context.js';
+import { HUB_VERSION } from '../version.js';
+
+export function healthRoutes(app: FastifyInstance, hub: HubContext): void {
+  app.get('/v1/health', {
+    config: { public: true },
+    schema: { tags: ['hub'], summary: 'Whether the hub is up (no token needed)' },
+  }, async () => ({
+    status: 'ok',
+    version: HUB_VERSION,
+    store: hub.options.store ?? 'memory',
+    uptime_s: Math.round((Date.now() - hub.startedAt) / 1000),
+    endpoints_online: hub.presence.onlineCount(),
+  }));
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TaskSubmission } from '@funcx/protocol';
+import type { HubContext } from '../context.js';
+import { errorBody, taskBatch, taskSubmission, uuidParams } from '../schemas.js';
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 429: errorBody };
+
+export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
+  const limitRate = async (request: FastifyRequest) => hub.rateLimiter.take(request.token);
+
+  app.post<{ Body: TaskSubmission }>('/v1/tasks', {
+    preHandler: limitRate,
+    schema: {
+      tags: ['tasks'],
+      summary: 'Run a registered function (function_id) or inline source on an endpoint (id or name)',
+      body: taskSubmission,
+      response: { 202: { type: 'object', properties: { task_id: { type: 'string' } } }, ...errors },
+    },
+  }, async (request, reply) => {
+    const { task_ids } = await hub.tasks.submit(request.user, [request.body], false);
+    reply.code(202);
+    return { task_id: task_ids[0] };
+  });
+
+  app.post<{ Body: { tasks: TaskSubmission[] } }>('/v1/tasks/batch', {
+    preHandler: limitRate,
+    schema: {
+      tags: ['tasks'],
+      summary: 'Submit many tasks at once (all accepted or none)',
+      body: taskBatch,
+      response: {
+        202: {
+          type: 'object',
+          properties: { batch_id: { type: 'string' }, task_ids: { type: 'array', items: { type: 'string' } } },
+        },
+        ...errors,
+      },
+    },
+  }, async (request, reply) => {
+    const submitted = await hub.tasks.submit(request.user, request.body.tasks, true);
+    reply.code(202);
+    return submitted;
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/tasks/:id', {
+    schema: { tags: ['tasks'], summary: 'A task: state, per-state timestamps, outputs, result or error', params: uuidParams },
+  }, async (request) => hub.tasks.get(request.user, request.params.id));
+
+  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', {
+    schema: { tags: ['tasks'], summary: 'Cancel a task that has not finished (409 once it has)', params: uuidParams },
+  }, async (request) => {
+    await hub.tasks.cancel(request.user, [request.params.id], true);
+    return { task_id: request.params.id, state: 'cancelled' };
+  });
+}

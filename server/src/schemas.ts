@@ -1,0 +1,126 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { MAX_BATCH_TASKS } from '@funcx/protocol';
+
+/** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
+
+const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+export const uuidString = { type: 'string', pattern: UUID_PATTERN } as const;
+
+const location = {
+  type: 'object',
+  required: ['lat', 'lon'],
+  additionalProperties: false,
+  properties: {
+    lat: { type: 'number', minimum: -90, maximum: 90 },
+    lon: { type: 'number', minimum: -180, maximum: 180 },
+  },
+} as const;
+
+export const functionRegistration = {
+  type: 'object',
+  required: ['name', 'source'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    source: { type: 'string', minLength: 1 },
+    entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
+    language: { type: 'string', enum: ['python'] },
+    description: { type: 'string', maxLength: 10_000 },
+    public: { type: 'boolean' },
+  },
+} as const;
+
+export const endpointRegistration = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    location,
+    site: { type: 'string', maxLength: 200 },
+    public: { type: 'boolean' },
+  },
+} as const;
+
+export const taskSubmission = {
+  type: 'object',
+  required: ['endpoint'],
+  additionalProperties: false,
+  properties: {
+    function_id: uuidString,
+    source: { type: 'string', minLength: 1 },
+    entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
+    endpoint: { type: 'string', minLength: 1 },
+    args: { type: 'array' },
+    kwargs: { type: 'object' },
+    timeout_s: { type: 'number', exclusiveMinimum: 0 },
+  },
+} as const;
+
+export const taskBatch = {
+  type: 'object',
+  required: ['tasks'],
+  additionalProperties: false,
+  properties: { tasks: { type: 'array', minItems: 1, maxItems: MAX_BATCH_TASKS, items: taskSubmission } },
+} as const;
+
+export const taskIdList = {
+  type: 'object',
+  required: ['task_ids'],
+  additionalProperties: false,
+  properties: { task_ids: { type: 'array', maxItems: MAX_BATCH_TASKS, items: { type: 'string' } } },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1 } },
+} as const;
+
+export const uuidParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: uuidString },
+} as const;
+
+/** Response schema of any error (for the OpenAPI document). */
+export const errorBody = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const;
+
+/** One readable sentence from validation errors, naming where in the message each problem is. */
+export function describeValidationErrors(errors: ErrorObject[] | null | undefined, dataVar: string): string {
+  if (!errors || errors.length === 0) return `${dataVar} is invalid`;
+  const seen = new Set<string>();
+  for (const error of errors.slice(0, 5)) {
+    const where = dataVar + error.instancePath;
+    let sentence: string;
+    if (error.keyword === 'additionalProperties') {
+      sentence = `${where} has an unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+    } else if (error.keyword === 'pattern' && (error.params as { pattern: string }).pattern === UUID_PATTERN) {
+      sentence = `${where} must be a UUID`;
+    } else if (error.keyword === 'pattern' && (error.params as { pattern: string }).pattern === IDENTIFIER_PATTERN) {
+      sentence = `${where} must be a Python identifier`;
+    } else {
+      sentence = `${where} ${error.message ?? 'is invalid'}`;
+    }
+    seen.add(sentence);
+  }
+  return [...seen].join('; ');
+}
+
+const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false });
+
+/** Validators compiled once, for socket messages. */
+export const validators = {
+  taskBatch: ajv.compile(taskBatch) as ValidateFunction,
+  taskIdList: ajv.compile(taskIdList) as ValidateFunction,
+};

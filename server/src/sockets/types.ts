@@ -1,0 +1,20 @@
+import type { Namespace, Socket } from 'socket.io';
+import type {
+  ClientToServerEvents,
+  EndpointToServerEvents,
+  ServerToClientEvents,
+  ServerToEndpointEvents,
+} from '@funcx/protocol';
+
+export interface EndpointSocketData {
+  endpointId: string;
+}
+
+export interface ClientSocketData {
+  user: string;
+}
+
+export type EndpointNamespace = Namespace<EndpointToServerEvents, ServerToEndpointEvents, Record<string, never>, EndpointSocketData>;
+export type EndpointSocket = Socket<EndpointToServerEvents, ServerToEndpointEvents, Record<string, never>, EndpointSocketData>;
+export type ClientNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, ClientSocketData>;
+export type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, ClientSocketData>;

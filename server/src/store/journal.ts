@@ -1,0 +1,98 @@
+import { readFileSync, write, closeSync, existsSync } from 'node:fs';
+import type { TaskRecord } from '@funcx/protocol';
+
+/**
+ * Appends JSON lines to a file, at most one write per event-loop tick: everything appended during a tick is
+ * written together, and a task changed several times in that tick is written once, as it is at write time.
+ * The promise of an append resolves once its line is written.
+ */
+export class JournalWriter {
+  private lines: string[] = [];
+  private readonly dirtyTasks = new Map<string, TaskRecord>();
+  private scheduled = false;
+  private writing = false;
+  private pending: Promise<void> | undefined;
+  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  append(entry: object): Promise<void> {
+    this.lines.push(JSON.stringify(entry));
+    return this.next();
+  }
+
+  appendTasks(tasks: TaskRecord[]): Promise<void> {
+    for (const task of tasks) this.dirtyTasks.set(task.task_id, task);
+    return this.next();
+  }
+
+  async close(): Promise<void> {
+    while (this.pending) await this.pending.catch(() => undefined);
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
+  }
+
+  private next(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    if (!this.pending) {
+      this.pending = new Promise<void>((resolve, reject) => {
+        this.settle = { resolve, reject };
+      });
+    }
+    if (!this.scheduled && !this.writing) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return this.pending;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const settle = this.settle;
+    this.pending = undefined;
+    this.settle = undefined;
+    let text = this.lines.length > 0 ? this.lines.join('\n') + '\n' : '';
+    this.lines = [];
+    for (const task of this.dirtyTasks.values()) text += '{"k":"task","v":' + JSON.stringify(task) + '}\n';
+    this.dirtyTasks.clear();
+    if (text === '') {
+      settle?.resolve();
+      return;
+    }
+    this.writing = true;
+    write(this.fd, text, null, 'utf8', (error) => {
+      this.writing = false;
+      if (error) {
+        this.onError(error);
+        settle?.reject(error);
+      } else {
+        settle?.resolve();
+      }
+      if (this.pending && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+}
+
+/** Reads a JSON-lines file; a torn last line (a crash mid-write) is skipped. */
+export function readJsonLines<T>(file: string, onBadLine: (lineNumber: number) => void): T[] {
+  if (!existsSync(file)) return [];
+  const entries: T[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as T);
+    } catch {
+      onBadLine(i + 1);
+    }
+  }
+  return entries;
+}

@@ -1,0 +1,153 @@
+import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import { isFinalState } from '@funcx/protocol';
+import { TaskQueue } from './queue.js';
+import type { TokenKind, TokenRecord, UserRecord } from './store.js';
+
+/** One line of the journal, the snapshot or the users file. */
+export type JournalEntry =
+  | { k: 'user'; v: UserRecord }
+  | { k: 'token'; v: TokenRecord }
+  | { k: 'untoken'; kind: TokenKind; subject: string }
+  | { k: 'fn'; v: FunctionRecord }
+  | { k: 'fn-'; id: string }
+  | { k: 'ep'; v: EndpointRecord }
+  | { k: 'ep-'; id: string }
+  | { k: 'task'; v: TaskRecord }
+  | { k: 'enq'; e: string; ids: string[] }
+  | { k: 'take'; e: string; ids: string[] }
+  | { k: 'requeue'; e: string; ids: string[] }
+  | { k: 'release'; e: string; ids: string[] }
+  | { k: 'drop'; e: string }
+  | { k: 'queue'; e: string; queued: string[]; inflight: string[] };
+
+/** Finished tasks kept across a compaction (the oldest beyond this are forgotten). */
+export const FINISHED_TASKS_KEPT = 200_000;
+
+/** The whole content of the embedded store, and how each journal line changes it. */
+export class MemoryState {
+  readonly users = new Map<string, UserRecord>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly functions = new Map<string, FunctionRecord>();
+  readonly endpoints = new Map<string, EndpointRecord>();
+  readonly tasks = new Map<string, TaskRecord>();
+  private readonly queues = new Map<string, TaskQueue>();
+  private readonly inflightSets = new Map<string, Set<string>>();
+
+  queue(endpointId: string): TaskQueue {
+    let queue = this.queues.get(endpointId);
+    if (!queue) this.queues.set(endpointId, (queue = new TaskQueue()));
+    return queue;
+  }
+
+  inflight(endpointId: string): Set<string> {
+    let set = this.inflightSets.get(endpointId);
+    if (!set) this.inflightSets.set(endpointId, (set = new Set()));
+    return set;
+  }
+
+  deleteTokensOf(kind: TokenKind, subject: string): void {
+    for (const [hash, token] of this.tokens) {
+      if (token.kind === kind && token.subject === subject) this.tokens.delete(hash);
+    }
+  }
+
+  take(endpointId: string, max: number): string[] {
+    const ids = this.queue(endpointId).take(max);
+    const inflight = this.inflight(endpointId);
+    for (const id of ids) inflight.add(id);
+    return ids;
+  }
+
+  requeue(endpointId: string, ids: string[]): void {
+    const inflight = this.inflight(endpointId);
+    for (const id of ids) inflight.delete(id);
+    this.queue(endpointId).pushFront(ids);
+  }
+
+  release(endpointId: string, ids: string[]): void {
+    const inflight = this.inflight(endpointId);
+    const queue = this.queue(endpointId);
+    for (const id of ids) {
+      inflight.delete(id);
+      queue.remove(id);
+    }
+  }
+
+  drop(endpointId: string): string[] {
+    const ids = [...this.queue(endpointId).ids(), ...this.inflight(endpointId)];
+    this.queues.delete(endpointId);
+    this.inflightSets.delete(endpointId);
+    return ids;
+  }
+
+  apply(entry: JournalEntry): void {
+    switch (entry.k) {
+      case 'user': this.users.set(entry.v.name, entry.v); break;
+      case 'token': this.tokens.set(entry.v.hash, entry.v); break;
+      case 'untoken': this.deleteTokensOf(entry.kind, entry.subject); break;
+      case 'fn': this.functions.set(entry.v.function_id, entry.v); break;
+      case 'fn-': this.functions.delete(entry.id); break;
+      case 'ep': this.endpoints.set(entry.v.endpoint_id, entry.v); break;
+      case 'ep-': this.endpoints.delete(entry.id); break;
+      case 'task': this.tasks.set(entry.v.task_id, entry.v); break;
+      case 'enq': this.queue(entry.e).pushBack(entry.ids); break;
+      case 'take': {
+        const inflight = this.inflight(entry.e);
+        const queue = this.queue(entry.e);
+        for (const id of entry.ids) {
+          queue.remove(id);
+          inflight.add(id);
+        }
+        break;
+      }
+      case 'requeue': this.requeue(entry.e, entry.ids); break;
+      case 'release': this.release(entry.e, entry.ids); break;
+      case 'drop': this.drop(entry.e); break;
+      case 'queue':
+        this.queue(entry.e).pushBack(entry.queued);
+        for (const id of entry.inflight) this.inflight(entry.e).add(id);
+        break;
+    }
+  }
+
+  /**
+   * After a replay: finished tasks leave the queues, every unfinished task is queued or in flight at its
+   * endpoint, and only the newest finished tasks are kept.
+   */
+  normalize(): void {
+    const placed = new Set<string>();
+    for (const [endpointId, queue] of this.queues) {
+      const finished = queue.ids().filter((id) => this.isFinishedOrUnknown(id));
+      for (const id of finished) queue.remove(id);
+      for (const id of queue.ids()) placed.add(id);
+      const inflight = this.inflight(endpointId);
+      for (const id of inflight) {
+        if (this.isFinishedOrUnknown(id)) inflight.delete(id);
+        else placed.add(id);
+      }
+    }
+    const finished: string[] = [];
+    for (const task of this.tasks.values()) {
+      if (isFinalState(task.state)) finished.push(task.task_id);
+      else if (!placed.has(task.task_id)) this.queue(task.endpoint_id).pushBack([task.task_id]);
+    }
+    for (let i = 0; i < finished.length - FINISHED_TASKS_KEPT; i++) this.tasks.delete(finished[i]);
+  }
+
+  /** The lines that recreate this state (users live in their own file and are left out). */
+  *snapshot(): Generator<JournalEntry> {
+    for (const token of this.tokens.values()) if (token.kind === 'endpoint') yield { k: 'token', v: token };
+    for (const fn of this.functions.values()) yield { k: 'fn', v: fn };
+    for (const endpoint of this.endpoints.values()) yield { k: 'ep', v: endpoint };
+    for (const task of this.tasks.values()) yield { k: 'task', v: task };
+    for (const [endpointId, queue] of this.queues) {
+      const inflight = [...this.inflight(endpointId)];
+      if (queue.length > 0 || inflight.length > 0) yield { k: 'queue', e: endpointId, queued: queue.ids(), inflight };
+    }
+  }
+
+  private isFinishedOrUnknown(taskId: string): boolean {
+    const task = this.tasks.get(taskId);
+    return !task || isFinalState(task.state);
+  }
+}

@@ -1,0 +1,195 @@
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import { isFinalState } from '@funcx/protocol';
+import { JournalWriter, readJsonLines } from './journal.js';
+import { MemoryState, type JournalEntry } from './memory-state.js';
+import type { Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import { UsersFile } from './users-file.js';
+
+const SNAPSHOT_FILE = 'snapshot.jsonl';
+const JOURNAL_FILE = 'journal.jsonl';
+
+export interface MemoryStoreOptions {
+  /** Where to persist; without it nothing outlives the process. */
+  dataDir?: string;
+  onWarning?: (message: string) => void;
+}
+
+/**
+ * The embedded store: everything in memory, persisted in the data dir as a snapshot plus an append-only
+ * journal written once per tick, compacted into a new snapshot on every start. Users and their tokens live in
+ * `users.jsonl`, which `funcx-hub users add` appends to while the hub runs.
+ * Records returned are the stored objects themselves: change them only to put them back.
+ */
+export class MemoryStore implements Store {
+  private readonly state = new MemoryState();
+  private journal: JournalWriter | undefined;
+  private users: UsersFile | undefined;
+
+  private constructor(private readonly options: MemoryStoreOptions) {}
+
+  static async open(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+    const store = new MemoryStore(options);
+    if (options.dataDir) store.load(options.dataDir);
+    return store;
+  }
+
+  private load(dataDir: string): void {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const warn = this.options.onWarning ?? (() => undefined);
+    const snapshotFile = join(dataDir, SNAPSHOT_FILE);
+    const journalFile = join(dataDir, JOURNAL_FILE);
+    for (const file of [snapshotFile, journalFile]) {
+      const entries = readJsonLines<JournalEntry>(file, (line) => warn(`skipped a torn line ${line} in ${file}`));
+      for (const entry of entries) this.state.apply(entry);
+    }
+    this.users = new UsersFile(join(dataDir, 'users.jsonl'), (line) => warn(`skipped a bad line ${line} in users.jsonl`));
+    for (const entry of this.users.readNew()) this.state.apply(entry);
+    this.state.normalize();
+
+    const tmp = snapshotFile + '.tmp';
+    const fd = openSync(tmp, 'w', 0o600);
+    let chunk = '';
+    for (const entry of this.state.snapshot()) {
+      chunk += JSON.stringify(entry) + '\n';
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    writeSync(fd, chunk);
+    closeSync(fd);
+    renameSync(tmp, snapshotFile);
+    const journalFd = openSync(journalFile, existsSync(journalFile) ? 'w' : 'wx', 0o600);
+    this.journal = new JournalWriter(journalFd, (error) => warn(`could not write ${journalFile}: ${error.message}`));
+  }
+
+  private log(entry: JournalEntry): Promise<void> {
+    return this.journal ? this.journal.append(entry) : Promise.resolve();
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    this.state.users.set(user.name, user);
+    this.users?.append([{ k: 'user', v: user }]);
+  }
+
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    return this.state.users.get(name) ?? (this.refreshUsers() ? this.state.users.get(name) : undefined);
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    this.state.tokens.set(token.hash, token);
+    if (token.kind === 'user') this.users?.append([{ k: 'token', v: token }]);
+    else await this.log({ k: 'token', v: token });
+  }
+
+  async getToken(hash: string): Promise<TokenRecord | undefined> {
+    return this.state.tokens.get(hash) ?? (this.refreshUsers() ? this.state.tokens.get(hash) : undefined);
+  }
+
+  async deleteTokensOf(kind: TokenKind, subject: string): Promise<void> {
+    this.state.deleteTokensOf(kind, subject);
+    if (kind === 'user') this.users?.append([{ k: 'untoken', kind, subject }]);
+    else await this.log({ k: 'untoken', kind, subject });
+  }
+
+  async putFunction(fn: FunctionRecord): Promise<void> {
+    this.state.functions.set(fn.function_id, fn);
+    await this.log({ k: 'fn', v: fn });
+  }
+
+  async getFunction(functionId: string): Promise<FunctionRecord | undefined> {
+    return this.state.functions.get(functionId);
+  }
+
+  async listFunctions(): Promise<FunctionRecord[]> {
+    return [...this.state.functions.values()];
+  }
+
+  async deleteFunction(functionId: string): Promise<boolean> {
+    if (!this.state.functions.delete(functionId)) return false;
+    await this.log({ k: 'fn-', id: functionId });
+    return true;
+  }
+
+  async putEndpoint(endpoint: EndpointRecord): Promise<void> {
+    this.state.endpoints.set(endpoint.endpoint_id, endpoint);
+    await this.log({ k: 'ep', v: endpoint });
+  }
+
+  async getEndpoint(endpointId: string): Promise<EndpointRecord | undefined> {
+    return this.state.endpoints.get(endpointId);
+  }
+
+  async listEndpoints(): Promise<EndpointRecord[]> {
+    return [...this.state.endpoints.values()];
+  }
+
+  async deleteEndpoint(endpointId: string): Promise<boolean> {
+    if (!this.state.endpoints.delete(endpointId)) return false;
+    await this.log({ k: 'ep-', id: endpointId });
+    return true;
+  }
+
+  putTasks(tasks: TaskRecord[]): Promise<void> {
+    const map = this.state.tasks;
+    for (const task of tasks) map.set(task.task_id, task);
+    return this.journal ? this.journal.appendTasks(tasks) : Promise.resolve();
+  }
+
+  async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
+    const map = this.state.tasks;
+    return taskIds.map((id) => map.get(id));
+  }
+
+  async listUnfinishedTasks(): Promise<TaskRecord[]> {
+    return [...this.state.tasks.values()].filter((task) => !isFinalState(task.state));
+  }
+
+  enqueue(endpointId: string, taskIds: string[]): Promise<void> {
+    this.state.queue(endpointId).pushBack(taskIds);
+    return this.log({ k: 'enq', e: endpointId, ids: taskIds });
+  }
+
+  take(endpointId: string, max: number): Promise<string[]> {
+    const ids = this.state.take(endpointId, max);
+    if (ids.length === 0) return Promise.resolve(ids);
+    return this.log({ k: 'take', e: endpointId, ids }).then(() => ids);
+  }
+
+  requeue(endpointId: string, taskIds: string[]): Promise<void> {
+    this.state.requeue(endpointId, taskIds);
+    return this.log({ k: 'requeue', e: endpointId, ids: taskIds });
+  }
+
+  release(endpointId: string, taskIds: string[]): Promise<void> {
+    this.state.release(endpointId, taskIds);
+    return this.log({ k: 'release', e: endpointId, ids: taskIds });
+  }
+
+  async inFlight(endpointId: string): Promise<string[]> {
+    return [...this.state.inflight(endpointId)];
+  }
+
+  async queueLength(endpointId: string): Promise<number> {
+    return this.state.queue(endpointId).length;
+  }
+
+  async dropQueue(endpointId: string): Promise<string[]> {
+    const ids = this.state.drop(endpointId);
+    await this.log({ k: 'drop', e: endpointId });
+    return ids;
+  }
+
+  async close(): Promise<void> {
+    await this.journal?.close();
+  }
+
+  /** Reads users and tokens another process added to users.jsonl; true when there were any. */
+  private refreshUsers(): boolean {
+    const entries = this.users?.readNew() ?? [];
+    for (const entry of entries) this.state.apply(entry);
+    return entries.length > 0;
+  }
+}

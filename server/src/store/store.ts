@@ -1,0 +1,65 @@
+import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+
+export interface UserRecord {
+  name: string;
+  created_at: number;
+}
+
+export type TokenKind = 'user' | 'endpoint';
+
+/** A token as stored: only its sha256 hash, never the token itself. */
+export interface TokenRecord {
+  hash: string;
+  kind: TokenKind;
+  /** The user name (kind "user") or the endpoint id (kind "endpoint"). */
+  subject: string;
+  created_at: number;
+}
+
+/**
+ * Everything the hub keeps. Every method is async so that a networked store (Redis) fits the same shape;
+ * callers batch: one call per batch of tasks, never one per task in a loop.
+ *
+ * Each endpoint has a queue of task ids waiting to be sent to it and an in-flight set of ids sent to it and not
+ * yet finished. `take` moves ids from the queue to the in-flight set atomically; `requeue` moves them back to
+ * the front of the queue; `release` forgets them once they are final. A mutation has resolved once it is durable.
+ */
+export interface Store {
+  putUser(user: UserRecord): Promise<void>;
+  getUser(name: string): Promise<UserRecord | undefined>;
+  putToken(token: TokenRecord): Promise<void>;
+  /** Looks a token up by hash; a store shared with other processes also sees tokens they added. */
+  getToken(hash: string): Promise<TokenRecord | undefined>;
+  deleteTokensOf(kind: TokenKind, subject: string): Promise<void>;
+
+  putFunction(fn: FunctionRecord): Promise<void>;
+  getFunction(functionId: string): Promise<FunctionRecord | undefined>;
+  listFunctions(): Promise<FunctionRecord[]>;
+  deleteFunction(functionId: string): Promise<boolean>;
+
+  putEndpoint(endpoint: EndpointRecord): Promise<void>;
+  getEndpoint(endpointId: string): Promise<EndpointRecord | undefined>;
+  listEndpoints(): Promise<EndpointRecord[]>;
+  deleteEndpoint(endpointId: string): Promise<boolean>;
+
+  /** Creates or replaces these tasks (whole records). */
+  putTasks(tasks: TaskRecord[]): Promise<void>;
+  /** The records of these ids, in order (undefined where unknown). */
+  getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
+  /** Every task not in a final state (used on start to rebuild what is pending). */
+  listUnfinishedTasks(): Promise<TaskRecord[]>;
+
+  enqueue(endpointId: string, taskIds: string[]): Promise<void>;
+  /** Moves up to `max` ids from the front of the queue to the in-flight set and returns them. */
+  take(endpointId: string, max: number): Promise<string[]>;
+  /** Moves in-flight ids back to the front of the queue. */
+  requeue(endpointId: string, taskIds: string[]): Promise<void>;
+  /** Forgets finished ids (in-flight or still queued). */
+  release(endpointId: string, taskIds: string[]): Promise<void>;
+  inFlight(endpointId: string): Promise<string[]>;
+  queueLength(endpointId: string): Promise<number>;
+  /** Empties an endpoint's queue and in-flight set, returning every id that was in them. */
+  dropQueue(endpointId: string): Promise<string[]>;
+
+  close(): Promise<void>;
+}

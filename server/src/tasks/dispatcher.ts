@@ -1,0 +1,130 @@
+import { isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
+import type { FunctionRegistry } from '../functions/registry.js';
+import type { EndpointSocket } from '../sockets/types.js';
+import type { Store } from '../store/store.js';
+
+/** Most tasks in one `tasks:dispatch` message. */
+export const DISPATCH_BATCH = 2_000;
+
+interface Connection {
+  socket: EndpointSocket;
+  /** Functions whose code this socket has been sent. */
+  sentFunctions: Set<string>;
+}
+
+/**
+ * Sends queued tasks to connected endpoints: whenever tasks arrive for an online endpoint or an endpoint says
+ * hello, its queue is drained on the next tick in batches, each with the code of functions new to that socket.
+ */
+export class Dispatcher {
+  private readonly connections = new Map<string, Connection>();
+  private readonly pending = new Set<string>();
+  private readonly draining = new Set<string>();
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionRegistry,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** Makes this socket the endpoint's connection; returns the one it replaces, if any. */
+  connect(endpointId: string, socket: EndpointSocket): EndpointSocket | undefined {
+    const previous = this.connections.get(endpointId);
+    this.connections.set(endpointId, { socket, sentFunctions: new Set() });
+    this.schedule(endpointId);
+    return previous && previous.socket !== socket ? previous.socket : undefined;
+  }
+
+  /** Forgets the socket if it is the endpoint's connection; true when it was. */
+  disconnect(endpointId: string, socket: EndpointSocket): boolean {
+    if (this.connections.get(endpointId)?.socket !== socket) return false;
+    this.connections.delete(endpointId);
+    return true;
+  }
+
+  socketOf(endpointId: string): EndpointSocket | undefined {
+    return this.connections.get(endpointId)?.socket;
+  }
+
+  cancel(endpointId: string, taskIds: string[]): void {
+    if (taskIds.length > 0) this.connections.get(endpointId)?.socket.emit('tasks:cancel', { task_ids: taskIds });
+  }
+
+  schedule(endpointId: string): void {
+    if (!this.connections.has(endpointId)) return;
+    this.pending.add(endpointId);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const endpointIds = [...this.pending];
+      this.pending.clear();
+      for (const id of endpointIds) this.drain(id).catch(this.onError);
+    });
+  }
+
+  private async drain(endpointId: string): Promise<void> {
+    if (this.draining.has(endpointId)) {
+      this.pending.add(endpointId);
+      return;
+    }
+    this.draining.add(endpointId);
+    try {
+      for (;;) {
+        const connection = this.connections.get(endpointId);
+        if (!connection) return;
+        const ids = await this.store.take(endpointId, DISPATCH_BATCH);
+        if (ids.length === 0) return;
+        const records = await this.store.getTasks(ids);
+        const finished: string[] = [];
+        const live: TaskRecord[] = [];
+        for (let i = 0; i < ids.length; i++) {
+          const task = records[i];
+          if (!task || isFinalState(task.state)) finished.push(ids[i]);
+          else live.push(task);
+        }
+        if (finished.length > 0) await this.store.release(endpointId, finished);
+        if (live.length === 0) continue;
+        const functions = await this.newFunctions(connection, live);
+        if (this.connections.get(endpointId) !== connection) {
+          await this.store.requeue(endpointId, live.map((task) => task.task_id));
+          continue;
+        }
+        const tasks: DispatchedTask[] = new Array(live.length);
+        for (let i = 0; i < live.length; i++) {
+          const task = live[i];
+          task.attempts++;
+          const dispatched: DispatchedTask = {
+            task_id: task.task_id,
+            function_id: task.function_id,
+            args: task.args,
+            kwargs: task.kwargs,
+          };
+          if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
+          tasks[i] = dispatched;
+        }
+        connection.socket.emit('tasks:dispatch', { tasks, functions });
+        this.store.putTasks(live).catch(this.onError);
+      }
+    } finally {
+      this.draining.delete(endpointId);
+      if (this.pending.has(endpointId)) this.schedule(endpointId);
+    }
+  }
+
+  private async newFunctions(connection: Connection, tasks: TaskRecord[]): Promise<FunctionCode[]> {
+    const needed = new Set<string>();
+    for (const task of tasks) if (!connection.sentFunctions.has(task.function_id)) needed.add(task.function_id);
+    const codes: FunctionCode[] = [];
+    for (const functionId of needed) {
+      const fn = await this.functions.lookup(functionId);
+      if (!fn) continue;
+      const code: FunctionCode = { function_id: fn.function_id, source: fn.source };
+      if (fn.entrypoint !== undefined) code.entrypoint = fn.entrypoint;
+      codes.push(code);
+      connection.sentFunctions.add(functionId);
+    }
+    return codes;
+  }
+}

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import {
+  FuncxError,
+  MAX_TASK_ATTEMPTS,
+  isFinalState,
+  type BatchSubmitted,
+  type EndpointRecord,
+  type FunctionRecord,
+  type TaskCompletion,
+  type TaskOutputUpdate,
+  type TaskRecord,
+  type TaskStateUpdate,
+  type TaskSubmission,
+} from '@funcx/protocol';
+import { assertOwnsTask } from '../auth/access.js';
+import type { EndpointDirectory } from '../endpoints/directory.js';
+import type { EventFanout } from '../events/fanout.js';
+import type { FunctionRegistry } from '../functions/registry.js';
+import type { HubMetrics } from '../metrics.js';
+import type { Store } from '../store/store.js';
+import { now } from './clock.js';
+import type { Dispatcher } from './dispatcher.js';
+import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
+
+/** The life of tasks at the hub: creation, every state change, dispatch, cancel and requeue. */
+export class TaskService {
+  /** Bytes of outputs stored per running task, so each chunk is not re-measured. */
+  private readonly outputBytes = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly functions: FunctionRegistry,
+    private readonly endpoints: EndpointDirectory,
+    private readonly dispatcher: Dispatcher,
+    private readonly fanout: EventFanout,
+    private readonly metrics: HubMetrics,
+  ) {}
+
+  /** Creates tasks (all or none: one bad submission rejects the batch, naming its index). */
+  async submit(user: string, submissions: TaskSubmission[], asBatch: boolean): Promise<BatchSubmitted> {
+    const received = now();
+    const endpointsByRef = new Map<string, EndpointRecord>();
+    const functionsByKey = new Map<string, FunctionRecord>();
+    const records: TaskRecord[] = new Array(submissions.length);
+    const idsByEndpoint = new Map<string, string[]>();
+    const batchId = asBatch ? randomUUID() : undefined;
+    for (let i = 0; i < submissions.length; i++) {
+      const submission = submissions[i];
+      const where = asBatch ? `tasks[${i}]: ` : '';
+      let endpoint = endpointsByRef.get(submission.endpoint);
+      let fn: FunctionRecord | undefined;
+      try {
+        if (!endpoint) {
+          endpoint = await this.endpoints.resolve(user, submission.endpoint);
+          endpointsByRef.set(submission.endpoint, endpoint);
+        }
+        fn = await this.functionFor(user, submission, functionsByKey);
+      } catch (error) {
+        if (error instanceof FuncxError && where) throw new FuncxError(error.code, where + error.message);
+        throw error;
+      }
+      const task: TaskRecord = {
+        task_id: randomUUID(),
+        function_id: fn.function_id,
+        endpoint_id: endpoint.endpoint_id,
+        owner: user,
+        args: submission.args ?? [],
+        kwargs: submission.kwargs ?? {},
+        state: 'waiting-for-endpoint',
+        timestamps: { received, 'waiting-for-endpoint': received },
+        attempts: 0,
+        outputs: [],
+      };
+      if (batchId) task.batch_id = batchId;
+      if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
+      records[i] = task;
+      let ids = idsByEndpoint.get(endpoint.endpoint_id);
+      if (!ids) idsByEndpoint.set(endpoint.endpoint_id, (ids = []));
+      ids.push(task.task_id);
+    }
+    const writes: Promise<void>[] = [this.store.putTasks(records)];
+    for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
+    for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
+    for (const task of records) {
+      this.fanout.task(user, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+    }
+    this.metrics.tasksSubmitted(records.length);
+    await Promise.all(writes);
+    const submitted: BatchSubmitted = { batch_id: batchId ?? '', task_ids: records.map((task) => task.task_id) };
+    return submitted;
+  }
+
+  private async functionFor(user: string, submission: TaskSubmission, cache: Map<string, FunctionRecord>): Promise<FunctionRecord> {
+    const hasSource = submission.source !== undefined;
+    if (hasSource === (submission.function_id !== undefined)) {
+      throw new FuncxError('FUNCX_BAD_REQUEST', 'Give either function_id (a registered function) or source (inline code), not both or neither');
+    }
+    const key = hasSource ? `${submission.entrypoint ?? ''}\0${submission.source}` : submission.function_id!;
+    let fn = cache.get(key);
+    if (!fn) {
+      fn = hasSource
+        ? await this.functions.ephemeral(user, submission.source!, submission.entrypoint)
+        : await this.functions.get(user, submission.function_id!);
+      cache.set(key, fn);
+    }
+    return fn;
+  }
+
+  /** A task of this user (404 unknown, 403 another user's). */
+  async get(user: string, taskId: string): Promise<TaskRecord> {
+    const [task] = await this.store.getTasks([taskId]);
+    if (!task) throw new FuncxError('FUNCX_TASK_NOT_FOUND', `No task with id ${taskId}`);
+    assertOwnsTask(user, task);
+    return task;
+  }
+
+  /** The current records of the user's own tasks (403 for anyone else's, 404 for unknown ids). */
+  async subscribe(user: string, taskIds: string[]): Promise<TaskRecord[]> {
+    const tasks = await this.store.getTasks(taskIds);
+    return tasks.map((task, i) => {
+      if (!task) throw new FuncxError('FUNCX_TASK_NOT_FOUND', `No task with id ${taskIds[i]}`);
+      assertOwnsTask(user, task);
+      return task;
+    });
+  }
+
+  /**
+   * Cancels the user's tasks at once; dispatched ones are also stopped at their endpoint. Finished tasks are
+   * skipped, or a 409 when `strict` (a single REST cancel). Returns the ids cancelled.
+   */
+  async cancel(user: string, taskIds: string[], strict: boolean): Promise<string[]> {
+    const tasks = await this.store.getTasks(taskIds);
+    const at = now();
+    const cancelled: TaskRecord[] = [];
+    const byEndpoint = new Map<string, string[]>();
+    const dispatched = new Map<string, string[]>();
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
+      if (!task) throw new FuncxError('FUNCX_TASK_NOT_FOUND', `No task with id ${taskIds[i]}`);
+      assertOwnsTask(user, task);
+      if (isFinalState(task.state)) {
+        if (strict) throw new FuncxError('FUNCX_TASK_FINISHED', `Task ${task.task_id} has already finished (${task.state}); there is nothing to cancel`);
+        continue;
+      }
+      task.state = 'cancelled';
+      task.timestamps.cancelled = at;
+      cancelled.push(task);
+      let ids = byEndpoint.get(task.endpoint_id);
+      if (!ids) byEndpoint.set(task.endpoint_id, (ids = []));
+      ids.push(task.task_id);
+      if (task.attempts > 0) {
+        let sent = dispatched.get(task.endpoint_id);
+        if (!sent) dispatched.set(task.endpoint_id, (sent = []));
+        sent.push(task.task_id);
+      }
+    }
+    this.finished(cancelled);
+    const writes: Promise<void>[] = [this.store.putTasks(cancelled)];
+    for (const [endpointId, ids] of byEndpoint) {
+      this.dispatcher.cancel(endpointId, dispatched.get(endpointId) ?? []);
+      writes.push(this.store.release(endpointId, ids));
+    }
+    await Promise.all(writes);
+    return cancelled.map((task) => task.task_id);
+  }
+
+  /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
+  async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
+    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const changed: TaskRecord[] = [];
+    const at = now();
+    for (let i = 0; i < updates.length; i++) {
+      const task = tasks[i];
+      const update = updates[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(update.state) || !movesForward(task.state, update.state)) continue;
+      task.state = update.state;
+      Object.assign(task.timestamps, update.timestamps);
+      task.timestamps[update.state] ??= at;
+      changed.push(task);
+      this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+    }
+    if (changed.length > 0) await this.store.putTasks(changed);
+  }
+
+  async onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
+    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const changed = new Set<TaskRecord>();
+    for (let i = 0; i < updates.length; i++) {
+      const task = tasks[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
+      const stored = this.outputBytes.get(task.task_id) ?? totalOutputBytes(task.outputs);
+      this.outputBytes.set(task.task_id, appendOutput(task, updates[i].output, stored));
+      changed.add(task);
+      this.fanout.task(task.owner, { type: 'output', task_id: task.task_id, output: updates[i].output });
+    }
+    if (changed.size > 0) await this.store.putTasks([...changed]);
+  }
+
+  /** Final states from an endpoint; returns the ids it may forget (duplicates and late results included). */
+  async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
+    const ids = completions.map((completion) => completion.task_id);
+    const tasks = await this.store.getTasks(ids);
+    const changed: TaskRecord[] = [];
+    const at = now();
+    for (let i = 0; i < completions.length; i++) {
+      const task = tasks[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
+      applyCompletion(task, completions[i], at);
+      changed.push(task);
+    }
+    this.finished(changed);
+    await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
+    return ids;
+  }
+
+  /**
+   * After an endpoint (re)connects: tasks sent to it that it no longer holds go back to the front of its
+   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times. Returns held ids the endpoint should
+   * drop (finished or unknown at the hub).
+   */
+  async reconcile(endpointId: string, heldTaskIds: string[]): Promise<string[]> {
+    const held = new Set(heldTaskIds);
+    const lost = (await this.store.inFlight(endpointId)).filter((id) => !held.has(id));
+    const lostTasks = await this.store.getTasks(lost);
+    const retry: TaskRecord[] = [];
+    const failed: TaskRecord[] = [];
+    const forget: string[] = [];
+    const at = now();
+    for (let i = 0; i < lost.length; i++) {
+      const task = lostTasks[i];
+      if (!task || isFinalState(task.state)) forget.push(lost[i]);
+      else if (task.attempts >= MAX_TASK_ATTEMPTS) {
+        applyCompletion(task, {
+          task_id: task.task_id,
+          state: 'failed',
+          timestamps: {},
+          error: hubError('TaskLost', `The endpoint lost this task ${task.attempts} times (it restarted or dropped it before finishing); giving up`),
+        }, at);
+        failed.push(task);
+        forget.push(task.task_id);
+      } else {
+        task.state = 'waiting-for-endpoint';
+        task.timestamps['waiting-for-endpoint'] = at;
+        retry.push(task);
+        this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+      }
+    }
+    this.finished(failed);
+    this.metrics.tasksRequeued(retry.length);
+    await Promise.all([
+      this.store.putTasks([...retry, ...failed]),
+      this.store.requeue(endpointId, retry.map((task) => task.task_id)),
+      this.store.release(endpointId, forget),
+    ]);
+    const heldTasks = await this.store.getTasks(heldTaskIds);
+    return heldTaskIds.filter((id, i) => {
+      const task = heldTasks[i];
+      return !task || isFinalState(task.state) || task.endpoint_id !== endpointId;
+    });
+  }
+
+  /** Fails every unfinished task of an endpoint that was deleted. */
+  async failEndpointTasks(endpoint: EndpointRecord): Promise<void> {
+    const ids = await this.store.dropQueue(endpoint.endpoint_id);
+    const tasks = (await this.store.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
+    const at = now();
+    for (const task of tasks) {
+      applyCompletion(task, {
+        task_id: task.task_id,
+        state: 'failed',
+        timestamps: {},
+        error: hubError('EndpointDeleted', `Endpoint "${endpoint.name}" was deleted before this task finished`),
+      }, at);
+    }
+    this.finished(tasks);
+    await this.store.putTasks(tasks);
+  }
+
+  /** Events and metrics for tasks that just reached their final state. */
+  private finished(tasks: TaskRecord[]): void {
+    for (const task of tasks) {
+      this.outputBytes.delete(task.task_id);
+      const state = task.state as 'success' | 'failed' | 'cancelled';
+      const { received } = task.timestamps;
+      const final = task.timestamps[state];
+      this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
+      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'timestamps' | 'result' | 'error'> & { state: typeof state } = {
+        type: 'final',
+        task_id: task.task_id,
+        state,
+        timestamps: task.timestamps,
+      };
+      if (task.result !== undefined) event.result = task.result;
+      if (task.error !== undefined) event.error = task.error;
+      this.fanout.task(task.owner, event);
+    }
+  }
+}

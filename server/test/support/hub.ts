@@ -1,0 +1,111 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { io as connectSocket, type Socket } from 'socket.io-client';
+import {
+  CLIENT_NAMESPACE,
+  ENDPOINT_NAMESPACE,
+  type ClientToServerEvents,
+  type EndpointCreated,
+  type EndpointToServerEvents,
+  type ServerToClientEvents,
+  type ServerToEndpointEvents,
+} from '@funcx/protocol';
+import { startHub, type RunningHub } from '../../src/hub.js';
+import type { HubOptions } from '../../src/options.js';
+
+export type EndpointClient = Socket<ServerToEndpointEvents, EndpointToServerEvents>;
+export type UserClient = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestHub {
+  running: RunningHub;
+  url: string;
+  /** The local user's token (from credentials.json). */
+  token: string;
+  dir: string;
+  dataDir: string;
+  /** A REST call through app.inject(); `token: null` sends none. */
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string | null): Promise<{ statusCode: number; body: any }>;
+  /** Stops the hub (the temp dir stays until `cleanup`). */
+  stop(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'funcx-hub-test-'));
+}
+
+/** A hub on an ephemeral port with its own data dir and FUNCX_HOME. */
+export async function startTestHub(options: HubOptions & { dir?: string } = {}): Promise<TestHub> {
+  const dir = options.dir ?? tempDir();
+  const dataDir = join(dir, 'data');
+  const running = await startHub({ port: 0, dataDir, funcxHome: join(dir, 'home'), logLevel: 'warn', localUser: 'alice', ...options });
+  let stopped = false;
+  const hub: TestHub = {
+    running,
+    url: running.url,
+    token: running.localToken!,
+    dir,
+    dataDir,
+    async call(method, url, body, token) {
+      const headers: Record<string, string> = {};
+      const bearer = token === undefined ? hub.token : token;
+      if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+      const response = await running.app.inject({ method, url, headers, ...(body === undefined ? {} : { payload: body as object }) });
+      return { statusCode: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await running.close();
+    },
+    async cleanup() {
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return hub;
+}
+
+export async function registerEndpoint(hub: TestHub, name: string, token?: string): Promise<EndpointCreated> {
+  const response = await hub.call('POST', '/v1/endpoints', { name }, token);
+  if (response.statusCode !== 201 && response.statusCode !== 200) throw new Error(JSON.stringify(response.body));
+  return response.body as EndpointCreated;
+}
+
+const SOCKET_OPTIONS = { transports: ['websocket'], reconnection: false, forceNew: true };
+
+/** An endpoint socket that has connected and said hello. */
+export async function connectEndpoint(url: string, endpointToken: string, heldTaskIds: string[] = []): Promise<EndpointClient> {
+  const socket: EndpointClient = connectSocket(url + ENDPOINT_NAMESPACE, { ...SOCKET_OPTIONS, auth: { token: endpointToken } });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  const load = { workers_total: 2, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+  const reply = await socket.timeout(5000).emitWithAck('hello', { held_task_ids: heldTaskIds, load, version: 'test' });
+  if ('error' in reply) throw new Error(reply.error.message);
+  return socket;
+}
+
+export async function connectClient(url: string, token: string): Promise<UserClient> {
+  const socket: UserClient = connectSocket(url + CLIENT_NAMESPACE, { ...SOCKET_OPTIONS, auth: { token } });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Resolves when `predicate` holds, checking after every event; rejects after `ms`. */
+export function waitFor(predicate: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      if (predicate()) return resolve();
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(check, 5);
+    };
+    check();
+  });
+}
