@@ -47,6 +47,7 @@ export class FuncxCellExecutor implements INotebookCellExecutor {
 }
 
 function firstCodeLine(source: string): string {
-  const line = source.split('\n').find(l => l.trim() && !l.trim().startsWith('#')) ?? '';
+  const lines = source.split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
+  const line = lines.find(l => !/^(import|from)\s/.test(l)) ?? lines[0] ?? '';
   return line.length > 40 ? `${line.slice(0, 39)}…` : line;
 }

@@ -41,8 +41,10 @@ export class FuncxService implements IFuncxService {
     return this._client.hubUrl;
   }
 
+  /** The client's state, except that retrying after a failure shows as 'disconnected' (the hub is unreachable). */
   get connectionState(): ConnectionState {
-    return this._client.connectionState;
+    const state = this._client.connectionState;
+    return state === 'connecting' && this._lastError ? 'disconnected' : state;
   }
 
   get connectionChanged(): ISignal<this, ConnectionState> {

@@ -16,7 +16,10 @@ export const corePlugin: JupyterFrontEndPlugin<IFuncxService> = {
     const service = new FuncxService();
     let notificationId: string | null = null;
 
-    service.hubUnreachable.connect((_, message) => {
+    service.hubUnreachable.connect(async (_, message) => {
+      // Toasts emitted before the shell is restored only reach the notification list, not the screen.
+      await app.restored;
+      if (service.connectionState === 'connected') return;
       if (notificationId) Notification.dismiss(notificationId);
       notificationId = Notification.error(`funcX: ${message}`, {
         autoClose: false,
