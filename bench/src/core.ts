@@ -1,9 +1,10 @@
+import type { StateTimestamps } from '@funcx/protocol';
 import { parseArgs } from 'node:util';
 import { HubClient } from '@funcx/client';
 import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
 import { DirectWorker } from './floor.js';
 import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
-import { latencyFigures, ms, rate } from './stats.js';
+import { latencyFigures, ms, quantile, rate } from './stats.js';
 
 const NOOP_SOURCE = 'def noop():\n    return None\n';
 
@@ -38,12 +39,29 @@ async function benchHub() {
   await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
 
   log(`hub: ${samples} round trips, one at a time…`);
-  const latency = latencyFigures(await hubLatencies(client, waiter, task, samples));
+  waiter.keepTimestamps = true;
+  const roundTrips = await hubLatencies(client, waiter, task, samples);
+  waiter.keepTimestamps = false;
+  const latency = latencyFigures(roundTrips);
+  const breakdown = breakdownOf(waiter.timestamps, roundTrips);
   log(`hub: a batch of ${batch}…`);
   const throughput = await hubThroughput(client, waiter, task, batch);
   if (waiter.failed > 0) throw new Error(`${waiter.failed} no-op tasks failed`);
   client.close();
-  return { latency, throughput };
+  return { latency, throughput, breakdown };
+}
+
+/** Medians of where a round trip's time went, from the hub's per-state timestamps. */
+function breakdownOf(stamps: StateTimestamps[], roundTrips: number[]): [string, number][] {
+  const span = (from: keyof StateTimestamps, to: keyof StateTimestamps) =>
+    quantile(stamps.filter((s) => s[from] !== undefined && s[to] !== undefined).map((s) => s[to]! - s[from]!), 0.5);
+  const total = stamps.map((s) => (s.success ?? NaN) - (s.received ?? NaN));
+  const outside = roundTrips.map((rt, i) => rt - total[i]).filter(Number.isFinite);
+  return [
+    ['received -> running (hub routing, endpoint queue, dispatch)', span('received', 'running')],
+    ['running -> success (in the worker, as reported)', span('running', 'success')],
+    ['client <-> hub (round trip minus received -> success)', quantile(outside, 0.5)],
+  ];
 }
 
 async function benchFloor() {
@@ -78,6 +96,8 @@ try {
   console.log(`\nfuncX core benchmark: warm no-op function, ${samples} sequential round trips, one batch of ${batch} tasks`);
   console.log(`(node ${process.version}, ${python}, ${new Date().toISOString()})\n`);
   console.log(lines.join('\n'));
+  console.log('\nmedian breakdown of one round trip through the hub:');
+  for (const [what, value] of hub.breakdown) console.log(`  ${what.padEnd(62)} ${ms(value)}`);
 } catch (error) {
   console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;

@@ -1,9 +1,12 @@
-import type { TaskEvent, TaskSubmission } from '@funcx/protocol';
+import type { StateTimestamps, TaskEvent, TaskSubmission } from '@funcx/protocol';
 import type { HubClient } from '@funcx/client';
 
 /** Counts final events per task id, so a bench can wait for tasks whose finals may precede their ack. */
 export class FinalWaiter {
   private readonly finished = new Map<string, number>();
+  /** Per-state timestamps of finished tasks, kept only while `keepTimestamps` is set. */
+  readonly timestamps: StateTimestamps[] = [];
+  keepTimestamps = false;
   private readonly waiting = new Map<string, () => void>();
   failed = 0;
 
@@ -13,6 +16,7 @@ export class FinalWaiter {
       for (const event of events) {
         if (event.type !== 'final') continue;
         if (event.state !== 'success') this.failed++;
+        if (this.keepTimestamps) this.timestamps.push(event.timestamps);
         const wake = this.waiting.get(event.task_id);
         if (wake) {
           this.waiting.delete(event.task_id);
