@@ -60,8 +60,11 @@ export class FuncxService implements IFuncxService {
     return this._lastError;
   }
 
-  /** Applies new settings; reconnects only when they changed. */
+  /** Applies new settings; reconnects only when they changed. A path ("/") means this page's own origin. */
   configure(settings: HubSettings): void {
+    if (settings.hubUrl.startsWith('/') && typeof window !== 'undefined') {
+      settings = { ...settings, hubUrl: new URL(settings.hubUrl, window.location.origin).href };
+    }
     const same = settings.hubUrl === this.settings.hubUrl && settings.token === this.settings.token;
     this.settings = settings;
     if (!same || this.connectionState === 'disconnected') this.reconnect();
