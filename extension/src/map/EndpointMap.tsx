@@ -23,6 +23,7 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const { source } = props;
   useRenderOn(source.endpointsChanged);
   useRenderOn(source.defaultChanged);
+  useRenderOn(source.connectionChanged);
   const pulses = usePulses(source.taskActivity);
   const viewport = React.useRef<HTMLDivElement>(null);
   const size = useElementSize(viewport);
@@ -51,6 +52,7 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
           role="group"
           aria-label="World map of endpoints. Arrow keys pan, plus and minus zoom, 0 resets."
           data-zoom={transform.k.toFixed(2)}
+          data-stale={source.connectionState === 'connected' ? undefined : 'true'}
           onKeyDown={panZoom.onKeyDown}
           onPointerDown={panZoom.onPointerDown}
           onPointerMove={panZoom.onPointerMove}
@@ -136,6 +138,12 @@ function MapHeader(props: { source: IMapSource; endpoints: readonly EndpointView
       <span className="funcx-MapSelection" role="status" aria-live="polite">
         {selection}
       </span>
+      {source.connectionState !== 'connected' && (
+        <span className="funcx-MapConnection" role="alert" data-state={source.connectionState}>
+          {source.connectionState === 'connecting' ? 'Connecting to the hub' : 'Not connected to the hub'}
+          : markers show the last status known.{source.connectionError ? ` ${source.connectionError}` : ''}
+        </span>
+      )}
       <ul className="funcx-MapLegend" aria-label="Legend">
         {(['online', 'busy', 'offline'] as const).map(status => (
           <li key={status} className="funcx-MapLegend-item" data-status={status}>

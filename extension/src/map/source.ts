@@ -23,6 +23,11 @@ export interface IMapSource {
   readonly defaultEndpoint: string | null;
   /** Emits when the current notebook or its default endpoint changes. */
   readonly defaultChanged: ISignal<unknown, unknown>;
+  /** The hub connection: while it is not connected, the markers show the last status known. */
+  readonly connectionState: 'connected' | 'connecting' | 'disconnected';
+  /** What went wrong with the connection, with what to check; null while connected. */
+  readonly connectionError: string | null;
+  readonly connectionChanged: ISignal<unknown, unknown>;
   /** Make `endpoint` the current notebook's default; rejects with a message a user can act on. */
   setDefaultEndpoint(endpoint: EndpointView): Promise<void>;
 }

@@ -90,6 +90,18 @@ class MapSource implements IMapSource {
     return this.service.endpoints.taskActivity;
   }
 
+  get connectionState() {
+    return this.service.connectionState;
+  }
+
+  get connectionError(): string | null {
+    return this.service.lastError;
+  }
+
+  get connectionChanged(): ISignal<unknown, unknown> {
+    return this.service.connectionChanged;
+  }
+
   get notebookName(): string | null {
     const path = this.notebooks?.currentWidget?.context.path;
     return path ? PathExt.basename(path) : null;
