@@ -1,6 +1,7 @@
 import type { FuncxError, TaskSubmission } from '@funcx/protocol';
 import type { TaskFinalEvent } from '@funcx/client/hub-client';
 import type { ICodeCellModel } from '@jupyterlab/cells';
+import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { IFuncxService } from './tokens';
@@ -16,6 +17,11 @@ export interface CellRun {
   endpoint: string | undefined;
   /** Shown in the sidebar's task list. */
   label?: string;
+}
+
+/** The part of a cell model a run writes to. */
+interface OutputSink {
+  outputs: { readonly length: number; add(output: nbformat.IOutput): number; clear(): void };
 }
 
 interface Running {
@@ -62,7 +68,8 @@ export class CellRunner {
     try {
       return await this.execute(run, state);
     } catch (error) {
-      cell.outputs.add(funcxErrorOutput((error as FuncxError).code ?? 'FuncxError', (error as Error).message));
+      const message = (error as Error).message;
+      this.guarded(cell, state).outputs.add(funcxErrorOutput((error as FuncxError).code ?? 'FuncxError', message));
       this.finish(run, state);
       return false;
     }
@@ -89,8 +96,8 @@ export class CellRunner {
   }
 
   private async execute(run: CellRun, state: Running): Promise<boolean> {
-    const { cell } = run;
-    const endpoint = await this.resolveEndpoint(run);
+    const cell = this.guarded(run.cell, state);
+    const endpoint = await this.resolveEndpoint(run, cell);
     if (!endpoint) {
       this.finish(run, state);
       return false;
@@ -176,8 +183,7 @@ export class CellRunner {
   }
 
   /** The endpoint to submit to, or null after writing an error output that says what exists. */
-  private async resolveEndpoint(run: CellRun): Promise<{ id: string; name: string } | null> {
-    const { cell } = run;
+  private async resolveEndpoint(run: CellRun, cell: OutputSink): Promise<{ id: string; name: string } | null> {
     const endpoints = this.service.endpoints;
     if (!run.endpoint) {
       cell.outputs.add(
@@ -207,8 +213,26 @@ export class CellRunner {
     }
   }
 
+  /**
+   * Where a run writes: the cell's outputs while this run is the cell's latest one, nowhere once the cell was
+   * run again (the earlier task's late events must not land in the new run's outputs).
+   */
+  private guarded(cell: ICodeCellModel, state: Running): OutputSink {
+    const current = () => this.running.get(cell) === state && !cell.isDisposed;
+    return {
+      outputs: {
+        get length() {
+          return current() ? cell.outputs.length : 0;
+        },
+        add: output => (current() ? cell.outputs.add(output) : 0),
+        clear: () => current() && cell.outputs.clear()
+      }
+    };
+  }
+
   private finish(run: CellRun, state: Running, count?: number): void {
-    if (this.running.get(run.cell) === state) this.running.delete(run.cell);
+    if (this.running.get(run.cell) !== state) return;
+    this.running.delete(run.cell);
     if (run.cell.isDisposed) return;
     if (count !== undefined) run.cell.executionCount = count;
     run.cell.executionState = 'idle';

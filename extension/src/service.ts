@@ -51,7 +51,7 @@ export class FuncxService implements IFuncxService {
     return this._connectionChanged;
   }
 
-  /** Emits a message (what failed, what to check) once per outage. */
+  /** Emits a short message (what failed, what to check) once per outage; `lastError` has the details. */
   get hubUnreachable(): ISignal<this, string> {
     return this._hubUnreachable;
   }
@@ -126,7 +126,12 @@ export class FuncxService implements IFuncxService {
     this._connectionChanged.emit(this.connectionState);
     if (!this.outageReported) {
       this.outageReported = true;
-      this._hubUnreachable.emit(error.message);
+      const refused = (error as { code?: string }).code === 'FUNCX_UNAUTHORIZED';
+      this._hubUnreachable.emit(
+        refused
+          ? `the hub at ${this.hubUrl} refused the token: check the token setting.`
+          : `cannot reach the hub at ${this.hubUrl}: is funcx-hub running, and is the hubUrl setting right?`
+      );
     }
   }
 
