@@ -126,6 +126,10 @@ export function useElementSize(element: React.RefObject<HTMLElement>): Size {
     }
     const observer = new ResizeObserver(entries => {
       const box = entries[entries.length - 1].contentRect;
+      // A hidden tab measures 0 x 0: keep the last real size, so the zoom and pan survive switching tabs.
+      if (box.width === 0 || box.height === 0) {
+        return;
+      }
       setSize(previous =>
         previous.width === box.width && previous.height === box.height
           ? previous
