@@ -1,5 +1,6 @@
 import { readFileSync, write, closeSync, existsSync } from 'node:fs';
 import type { TaskRecord } from '@funcx/protocol';
+import { changedTaskLine, newTaskLine } from './task-lines.js';
 
 /**
  * Appends JSON lines to a file, at most one write per event-loop tick: everything appended during a tick is
@@ -8,7 +9,8 @@ import type { TaskRecord } from '@funcx/protocol';
  */
 export class JournalWriter {
   private lines: string[] = [];
-  private readonly dirtyTasks = new Map<string, TaskRecord>();
+  /** Tasks changed this tick, and whether each is new (written whole) or known (only its changes). */
+  private readonly dirtyTasks = new Map<string, { task: TaskRecord; isNew: boolean }>();
   private scheduled = false;
   private writing = false;
   private pending: Promise<void> | undefined;
@@ -25,8 +27,12 @@ export class JournalWriter {
     return this.next();
   }
 
-  appendTasks(tasks: TaskRecord[]): Promise<void> {
-    for (const task of tasks) this.dirtyTasks.set(task.task_id, task);
+  /** `isNew(task)` tells whether the task has never been written. */
+  appendTasks(tasks: TaskRecord[], isNew: (task: TaskRecord) => boolean): Promise<void> {
+    const dirty = this.dirtyTasks;
+    for (const task of tasks) {
+      if (!dirty.has(task.task_id)) dirty.set(task.task_id, { task, isNew: isNew(task) });
+    }
     return this.next();
   }
 
@@ -55,10 +61,16 @@ export class JournalWriter {
     const settle = this.settle;
     this.pending = undefined;
     this.settle = undefined;
-    let text = this.lines.length > 0 ? this.lines.join('\n') + '\n' : '';
+    const parts = this.lines;
     this.lines = [];
-    for (const task of this.dirtyTasks.values()) text += '{"k":"task","v":' + JSON.stringify(task) + '}\n';
-    this.dirtyTasks.clear();
+    if (parts.length > 0) parts.push('');
+    let text = parts.join('\n');
+    if (this.dirtyTasks.size > 0) {
+      const lines: string[] = [];
+      for (const { task, isNew } of this.dirtyTasks.values()) lines.push(isNew ? newTaskLine(task) : changedTaskLine(task));
+      this.dirtyTasks.clear();
+      text += lines.join('');
+    }
     if (text === '') {
       settle?.resolve();
       return;

@@ -2,6 +2,7 @@ import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol
 import { isFinalState } from '@funcx/protocol';
 import { TaskQueue } from './queue.js';
 import type { TokenKind, TokenRecord, UserRecord } from './store.js';
+import { applyTaskChange, type TaskChange } from './task-lines.js';
 
 /** One line of the journal, the snapshot or the users file. */
 export type JournalEntry =
@@ -13,6 +14,7 @@ export type JournalEntry =
   | { k: 'ep'; v: EndpointRecord }
   | { k: 'ep-'; id: string }
   | { k: 'task'; v: TaskRecord }
+  | ({ k: 'task~' } & TaskChange)
   | { k: 'enq'; e: string; ids: string[] }
   | { k: 'take'; e: string; ids: string[] }
   | { k: 'requeue'; e: string; ids: string[] }
@@ -53,9 +55,19 @@ export class MemoryState {
 
   take(endpointId: string, max: number): string[] {
     const ids = this.queue(endpointId).take(max);
-    const inflight = this.inflight(endpointId);
-    for (const id of ids) inflight.add(id);
+    this.markTaken(endpointId, ids);
     return ids;
+  }
+
+  private markTaken(endpointId: string, ids: string[]): void {
+    const inflight = this.inflight(endpointId);
+    const queue = this.queue(endpointId);
+    for (const id of ids) {
+      queue.remove(id);
+      inflight.add(id);
+      const task = this.tasks.get(id);
+      if (task) task.attempts++;
+    }
   }
 
   requeue(endpointId: string, ids: string[]): void {
@@ -90,16 +102,13 @@ export class MemoryState {
       case 'ep': this.endpoints.set(entry.v.endpoint_id, entry.v); break;
       case 'ep-': this.endpoints.delete(entry.id); break;
       case 'task': this.tasks.set(entry.v.task_id, entry.v); break;
-      case 'enq': this.queue(entry.e).pushBack(entry.ids); break;
-      case 'take': {
-        const inflight = this.inflight(entry.e);
-        const queue = this.queue(entry.e);
-        for (const id of entry.ids) {
-          queue.remove(id);
-          inflight.add(id);
-        }
+      case 'task~': {
+        const task = this.tasks.get(entry.id);
+        if (task) applyTaskChange(task, entry);
         break;
       }
+      case 'enq': this.queue(entry.e).pushBack(entry.ids); break;
+      case 'take': this.markTaken(entry.e, entry.ids); break;
       case 'requeue': this.requeue(entry.e, entry.ids); break;
       case 'release': this.release(entry.e, entry.ids); break;
       case 'drop': this.drop(entry.e); break;

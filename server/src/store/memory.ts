@@ -134,8 +134,18 @@ export class MemoryStore implements Store {
 
   putTasks(tasks: TaskRecord[]): Promise<void> {
     const map = this.state.tasks;
-    for (const task of tasks) map.set(task.task_id, task);
-    return this.journal ? this.journal.appendTasks(tasks) : Promise.resolve();
+    if (!this.journal) {
+      for (const task of tasks) map.set(task.task_id, task);
+      return Promise.resolve();
+    }
+    const fresh = new Set<TaskRecord>();
+    for (const task of tasks) {
+      if (map.get(task.task_id) !== task) {
+        fresh.add(task);
+        map.set(task.task_id, task);
+      }
+    }
+    return this.journal.appendTasks(tasks, (task) => fresh.has(task));
   }
 
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {

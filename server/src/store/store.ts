@@ -50,7 +50,10 @@ export interface Store {
   listUnfinishedTasks(): Promise<TaskRecord[]>;
 
   enqueue(endpointId: string, taskIds: string[]): Promise<void>;
-  /** Moves up to `max` ids from the front of the queue to the in-flight set and returns them. */
+  /**
+   * Moves up to `max` ids from the front of the queue to the in-flight set and returns them, counting one more
+   * attempt on each of those tasks (the store records that itself, so the caller need not put them back).
+   */
   take(endpointId: string, max: number): Promise<string[]>;
   /** Moves in-flight ids back to the front of the queue. */
   requeue(endpointId: string, taskIds: string[]): Promise<void>;

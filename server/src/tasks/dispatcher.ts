@@ -94,7 +94,6 @@ export class Dispatcher {
         const tasks: DispatchedTask[] = new Array(live.length);
         for (let i = 0; i < live.length; i++) {
           const task = live[i];
-          task.attempts++;
           const dispatched: DispatchedTask = {
             task_id: task.task_id,
             function_id: task.function_id,
@@ -105,7 +104,6 @@ export class Dispatcher {
           tasks[i] = dispatched;
         }
         connection.socket.emit('tasks:dispatch', { tasks, functions });
-        this.store.putTasks(live).catch(this.onError);
       }
     } finally {
       this.draining.delete(endpointId);

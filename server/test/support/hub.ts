@@ -6,6 +6,8 @@ import {
   CLIENT_NAMESPACE,
   ENDPOINT_NAMESPACE,
   type ClientToServerEvents,
+  type DispatchedTask,
+  type FunctionCode,
   type EndpointCreated,
   type EndpointToServerEvents,
   type ServerToClientEvents,
@@ -95,6 +97,16 @@ export async function connectClient(url: string, token: string): Promise<UserCli
     socket.once('connect_error', reject);
   });
   return socket;
+}
+
+/** Gathers every task and function an endpoint socket is sent. */
+export function collect(endpoint: EndpointClient): { tasks: DispatchedTask[]; functions: FunctionCode[] } {
+  const received = { tasks: [] as DispatchedTask[], functions: [] as FunctionCode[] };
+  endpoint.on('tasks:dispatch', (batch) => {
+    received.tasks.push(...batch.tasks);
+    received.functions.push(...batch.functions);
+  });
+  return received;
 }
 
 /** Resolves when `predicate` holds, checking after every event; rejects after `ms`. */

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { TaskRecord, TaskState } from '@funcx/protocol';
+import type { Store } from '../src/store/store.js';
+
+/** A fresh task record in the given state. */
+export function task(state: TaskState = 'waiting-for-endpoint', extra: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    task_id: randomUUID(),
+    function_id: randomUUID(),
+    endpoint_id: 'e1',
+    owner: 'alice',
+    args: [1, 'two', { three: 3.25 }],
+    kwargs: {},
+    state,
+    timestamps: { received: 1_763_880_463_123.456 },
+    attempts: 0,
+    outputs: [],
+    ...extra,
+  };
+}
+
+const LOAD = { workers_total: 2, workers_busy: 1, queued: 0, running: 1, warm_images: [] };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What every store must do, whatever it keeps its state in. `open` gives a store whose state is empty (a new
+ * key prefix, a new directory); `openSecond`, when given, a second store over the same state (another hub).
+ */
+export function storeContract(name: string, open: () => Promise<Store>, openSecond?: (first: Store) => Promise<Store>): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    const opened: Store[] = [];
+    const fresh = async () => {
+      const s = await open();
+      opened.push(s);
+      return s;
+    };
+    before(async () => {
+      store = await fresh();
+    });
+    after(async () => {
+      for (const s of opened) await s.close();
+    });
+
+    it('keeps users and only the hashes of tokens, and deletes the tokens of one subject', async () => {
+      const s = await fresh();
+      await s.putUser({ name: 'alice', created_at: 1 });
+      assert.deepEqual(await s.getUser('alice'), { name: 'alice', created_at: 1 });
+      assert.equal(await s.getUser('bob'), undefined);
+      await s.putToken({ hash: 'h1', kind: 'endpoint', subject: 'e1', created_at: 1 });
+      await s.putToken({ hash: 'h2', kind: 'endpoint', subject: 'e1', created_at: 2 });
+      await s.putToken({ hash: 'h3', kind: 'endpoint', subject: 'e2', created_at: 3 });
+      assert.equal((await s.getToken('h2'))?.subject, 'e1');
+      await s.deleteTokensOf('endpoint', 'e1');
+      assert.equal(await s.getToken('h1'), undefined);
+      assert.equal(await s.getToken('h2'), undefined);
+      assert.equal((await s.getToken('h3'))?.subject, 'e2');
+    });
+
+    it('registers, lists and deletes functions and endpoints', async () => {
+      const s = await fresh();
+      const fn = { function_id: 'f1', name: 'add', owner: 'alice', source: 'pass', language: 'python' as const, public: false, created_at: 1 };
+      await s.putFunction(fn);
+      assert.deepEqual(await s.getFunction('f1'), fn);
+      assert.deepEqual((await s.listFunctions()).map((f) => f.function_id), ['f1']);
+      assert.equal(await s.deleteFunction('f1'), true);
+      assert.equal(await s.deleteFunction('f1'), false);
+      assert.deepEqual(await s.listFunctions(), []);
+      const endpoint = { endpoint_id: 'e1', name: 'laptop', owner: 'alice', public: false, created_at: 1, location: { lat: 41.7, lon: -87.9 } };
+      await s.putEndpoint(endpoint);
+      assert.deepEqual(await s.getEndpoint('e1'), endpoint);
+      assert.equal((await s.listEndpoints()).length, 1);
+      assert.equal(await s.deleteEndpoint('e1'), true);
+      assert.equal(await s.getEndpoint('e1'), undefined);
+    });
+
+    it('returns task records in the order asked, undefined for unknown ids, numbers exact', async () => {
+      const a = task();
+      const b = task('running');
+      await store.putTasks([a, b]);
+      const [gotB, missing, gotA] = await store.getTasks([b.task_id, randomUUID(), a.task_id]);
+      assert.deepEqual(gotA, a);
+      assert.deepEqual(gotB, b);
+      assert.equal(missing, undefined);
+      const unfinished = (await store.listUnfinishedTasks()).map((t) => t.task_id);
+      assert.ok(unfinished.includes(a.task_id) && unfinished.includes(b.task_id));
+    });
+
+    it('keeps the first final state of a task, whatever is put after it', async () => {
+      const first = task('success', { result: { value: 1, data: { 'text/plain': '1' } } });
+      await store.putTasks([first]);
+      const second = { ...structuredClone(first), state: 'failed' as const, result: undefined, error: { ename: 'X', evalue: 'late', traceback: [] } };
+      const stale = { ...structuredClone(first), state: 'running' as const };
+      const other = task();
+      const refused = await store.putTasks([second, other, stale]);
+      assert.deepEqual(refused, [first.task_id, first.task_id]);
+      const [stored, storedOther] = await store.getTasks([first.task_id, other.task_id]);
+      assert.equal(stored?.state, 'success');
+      assert.deepEqual(stored?.result, first.result);
+      assert.equal(stored?.error, undefined);
+      assert.equal(storedOther?.state, 'waiting-for-endpoint');
+      assert.ok(!(await store.listUnfinishedTasks()).some((t) => t.task_id === first.task_id));
+    });
+
+    it('queues ids in order, takes from the front, puts taken ids back at the front', async () => {
+      const e = `q-${randomUUID()}`;
+      const tasks = [task(), task(), task(), task()].map((t) => ({ ...t, endpoint_id: e }));
+      const [a, b, c, d] = tasks.map((t) => t.task_id);
+      await store.putTasks(tasks);
+      await store.enqueue(e, [a, b, c]);
+      await store.enqueue(e, [b, d]);
+      assert.equal(await store.queueLength(e), 4);
+      assert.deepEqual(await store.take(e, 2), [a, b]);
+      assert.deepEqual((await store.inFlight(e)).sort(), [a, b].sort());
+      assert.equal(await store.queueLength(e), 2);
+      await store.requeue(e, [a, b]);
+      assert.deepEqual(await store.inFlight(e), []);
+      assert.deepEqual(await store.take(e, 10), [a, b, c, d]);
+      assert.deepEqual(await store.take(e, 10), []);
+    });
+
+    it('counts one attempt each time a task is taken', async () => {
+      const e = `a-${randomUUID()}`;
+      const t = { ...task(), endpoint_id: e };
+      await store.putTasks([t]);
+      await store.enqueue(e, [t.task_id]);
+      await store.take(e, 1);
+      await store.requeue(e, [t.task_id]);
+      await store.take(e, 1);
+      assert.equal((await store.getTasks([t.task_id]))[0]?.attempts, 2);
+    });
+
+    it('releases finished ids from the queue and the in-flight set, and drops a whole queue', async () => {
+      const e = `r-${randomUUID()}`;
+      const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await store.enqueue(e, ids);
+      await store.take(e, 2);
+      await store.release(e, [ids[0], ids[2]]);
+      assert.deepEqual(await store.inFlight(e), [ids[1]]);
+      assert.equal(await store.queueLength(e), 1);
+      assert.deepEqual((await store.dropQueue(e)).sort(), [ids[1], ids[3]].sort());
+      assert.equal(await store.queueLength(e), 0);
+      assert.deepEqual(await store.inFlight(e), []);
+    });
+
+    it('claims ids an endpoint says it holds back from the queue into the in-flight set', async () => {
+      const e = `c-${randomUUID()}`;
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      await store.enqueue(e, ids);
+      await store.claim(e, [ids[1]]);
+      assert.deepEqual(await store.inFlight(e), [ids[1]]);
+      assert.deepEqual(await store.take(e, 10), [ids[0], ids[2]]);
+    });
+
+    it('shows an endpoint present until its presence runs out, and reaps its lease once', async () => {
+      const e = `l-${randomUUID()}`;
+      const ids = [randomUUID(), randomUUID(), randomUUID()];
+      await store.enqueue(e, ids);
+      await store.keepAlive(e, { load: LOAD, last_heartbeat: 5 }, 150, 300);
+      assert.deepEqual(await store.take(e, 2), ids.slice(0, 2));
+      assert.deepEqual(await store.getPresence([e, 'nobody']), [{ load: LOAD, last_heartbeat: 5 }, undefined]);
+      assert.ok(!(await store.reapExpiredLeases()).some((lease) => lease.endpointId === e), 'a live lease is not reaped');
+      await sleep(200);
+      assert.deepEqual(await store.getPresence([e]), [undefined]);
+      await sleep(200);
+      const reaped = (await store.reapExpiredLeases()).filter((lease) => lease.endpointId === e);
+      assert.equal(reaped.length, 1);
+      assert.deepEqual([...reaped[0].taskIds].sort(), ids.slice(0, 2).sort());
+      assert.deepEqual(await store.inFlight(e), []);
+      assert.deepEqual((await store.take(e, 10)).sort(), [...ids].sort(), 'reaped ids are queued again');
+      assert.ok(!(await store.reapExpiredLeases()).some((lease) => lease.endpointId === e), 'a lease is reaped once');
+    });
+
+    it('ends presence at once when an endpoint disconnects', async () => {
+      const e = `p-${randomUUID()}`;
+      await store.keepAlive(e, { load: LOAD, last_heartbeat: 1 }, 10_000, 10_000);
+      await store.endPresence(e);
+      assert.deepEqual(await store.getPresence([e]), [undefined]);
+    });
+
+    it('handles a batch of 5,000 tasks in single calls', async () => {
+      const e = `b-${randomUUID()}`;
+      const tasks = Array.from({ length: 5_000 }, () => ({ ...task(), endpoint_id: e }));
+      const ids = tasks.map((t) => t.task_id);
+      assert.deepEqual(await store.putTasks(tasks), []);
+      await store.enqueue(e, ids);
+      const taken = await store.take(e, 10_000);
+      assert.deepEqual(taken, ids);
+      const got = await store.getTasks(ids);
+      assert.ok(got.every((t, i) => t?.task_id === ids[i] && t.attempts === 1));
+      const done = got.map((t) => ({ ...t!, state: 'success' as const }));
+      assert.deepEqual(await store.putTasks(done), []);
+      await store.release(e, ids);
+      assert.deepEqual(await store.inFlight(e), []);
+    });
+
+    if (openSecond) {
+      it('gives each queued id to exactly one of two hubs taking at once', async () => {
+        const other = await openSecond(store);
+        opened.push(other);
+        const e = `m-${randomUUID()}`;
+        const ids = Array.from({ length: 400 }, () => randomUUID());
+        await store.enqueue(e, ids);
+        const takes: Promise<string[]>[] = [];
+        for (let i = 0; i < 20; i++) takes.push((i % 2 === 0 ? store : other).take(e, 25));
+        const taken = (await Promise.all(takes)).flat();
+        assert.equal(taken.length, 400);
+        assert.equal(new Set(taken).size, 400);
+      });
+
+      it('records one final state when two hubs finish a task at once', async () => {
+        const other = await openSecond(store);
+        opened.push(other);
+        const tasks = Array.from({ length: 200 }, () => task('running'));
+        await store.putTasks(tasks);
+        const viaA = tasks.map((t) => ({ ...structuredClone(t), state: 'success' as const }));
+        const viaB = tasks.map((t) => ({ ...structuredClone(t), state: 'cancelled' as const }));
+        const [refusedA, refusedB] = await Promise.all([store.putTasks(viaA), other.putTasks(viaB)]);
+        assert.equal(refusedA.length + refusedB.length, 200, 'each task is refused to exactly one of them');
+        const stored = await other.getTasks(tasks.map((t) => t.task_id));
+        const refusedToA = new Set(refusedA);
+        for (const t of stored) assert.equal(t?.state, refusedToA.has(t!.task_id) ? 'cancelled' : 'success');
+      });
+    }
+  });
+}
