@@ -36,11 +36,16 @@ export class EndpointsPanel extends ReactWidget {
         <header className="funcx-EndpointsPanel-header">
           <h2>Endpoints</h2>
           <UseSignal signal={service.connectionChanged} initialArgs={service.connectionState}>
-            {() => (
-              <span className="funcx-Connection" data-state={service.connectionState} title={service.lastError ?? service.hubUrl}>
-                {service.connectionState}
-              </span>
-            )}
+            {() => {
+              const state = service.connectionState;
+              const title =
+                state === 'connected' ? `Connected to the hub at ${service.hubUrl}` : service.lastError ?? service.hubUrl;
+              return (
+                <span className="funcx-Connection" data-state={state} title={title} aria-label={title}>
+                  {state === 'connected' ? '' : state}
+                </span>
+              );
+            }}
           </UseSignal>
           {hasMap && (
             <button

@@ -14,7 +14,7 @@ export function TaskList(props: ITaskListProps): JSX.Element {
   const now = useNow();
   const [expanded, setExpanded] = React.useState<string | null>(null);
   if (props.tasks.length === 0) {
-    return <p className="funcx-Empty">No tasks yet. Run a cell on an endpoint to see it here.</p>;
+    return <p className="funcx-Empty">No tasks since this page opened. Run a cell on an endpoint to see it here.</p>;
   }
   return (
     <ul className="funcx-TaskList">
