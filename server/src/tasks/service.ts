@@ -78,7 +78,7 @@ export class TaskService {
       if (!ids) idsByEndpoint.set(endpoint.endpoint_id, (ids = []));
       ids.push(task.task_id);
     }
-    const writes: Promise<void>[] = [this.store.putTasks(records)];
+    const writes: Promise<unknown>[] = [this.store.putTasks(records)];
     for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
     for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
     for (const task of records) {
@@ -155,7 +155,7 @@ export class TaskService {
       }
     }
     this.finished(cancelled);
-    const writes: Promise<void>[] = [this.store.putTasks(cancelled)];
+    const writes: Promise<unknown>[] = [this.store.putTasks(cancelled)];
     for (const [endpointId, ids] of byEndpoint) {
       this.dispatcher.cancel(endpointId, dispatched.get(endpointId) ?? []);
       writes.push(this.store.release(endpointId, ids));
