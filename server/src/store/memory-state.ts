@@ -18,6 +18,7 @@ export type JournalEntry =
   | { k: 'enq'; e: string; ids: string[] }
   | { k: 'take'; e: string; ids: string[] }
   | { k: 'requeue'; e: string; ids: string[] }
+  | { k: 'claim'; e: string; ids: string[] }
   | { k: 'release'; e: string; ids: string[] }
   | { k: 'drop'; e: string }
   | { k: 'queue'; e: string; queued: string[]; inflight: string[] };
@@ -76,6 +77,20 @@ export class MemoryState {
     this.queue(endpointId).pushFront(ids);
   }
 
+  claim(endpointId: string, ids: string[]): void {
+    const inflight = this.inflight(endpointId);
+    const queue = this.queue(endpointId);
+    for (const id of ids) {
+      queue.remove(id);
+      inflight.add(id);
+    }
+  }
+
+  /** Endpoints with ids in flight. */
+  endpointsInFlight(): string[] {
+    return [...this.inflightSets].filter(([, ids]) => ids.size > 0).map(([endpointId]) => endpointId);
+  }
+
   release(endpointId: string, ids: string[]): void {
     const inflight = this.inflight(endpointId);
     const queue = this.queue(endpointId);
@@ -110,6 +125,7 @@ export class MemoryState {
       case 'enq': this.queue(entry.e).pushBack(entry.ids); break;
       case 'take': this.markTaken(entry.e, entry.ids); break;
       case 'requeue': this.requeue(entry.e, entry.ids); break;
+      case 'claim': this.claim(entry.e, entry.ids); break;
       case 'release': this.release(entry.e, entry.ids); break;
       case 'drop': this.drop(entry.e); break;
       case 'queue':

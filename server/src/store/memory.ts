@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
 import { JournalWriter, readJsonLines } from './journal.js';
+import { MemoryLeases } from './memory-leases.js';
 import { MemoryState, type JournalEntry } from './memory-state.js';
-import type { Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
 import { UsersFile } from './users-file.js';
 
 const SNAPSHOT_FILE = 'snapshot.jsonl';
@@ -24,6 +25,7 @@ export interface MemoryStoreOptions {
  */
 export class MemoryStore implements Store {
   private readonly state = new MemoryState();
+  private readonly leases = new MemoryLeases();
   private journal: JournalWriter | undefined;
   private users: UsersFile | undefined;
 
@@ -132,11 +134,13 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  putTasks(tasks: TaskRecord[]): Promise<void> {
+  putTasks(tasks: TaskRecord[]): Promise<string[]> {
     const map = this.state.tasks;
+    const refused = this.finalElsewhere(tasks);
+    if (refused.length > 0) tasks = tasks.filter((task) => !refused.includes(task.task_id));
     if (!this.journal) {
       for (const task of tasks) map.set(task.task_id, task);
-      return Promise.resolve();
+      return Promise.resolve(refused);
     }
     const fresh = new Set<TaskRecord>();
     for (const task of tasks) {
@@ -145,7 +149,17 @@ export class MemoryStore implements Store {
         map.set(task.task_id, task);
       }
     }
-    return this.journal.appendTasks(tasks, (task) => fresh.has(task));
+    return this.journal.appendTasks(tasks, (task) => fresh.has(task)).then(() => refused);
+  }
+
+  /** Ids of these tasks that are stored, as other objects, in a final state: the first final state wins. */
+  private finalElsewhere(tasks: TaskRecord[]): string[] {
+    const refused: string[] = [];
+    for (const task of tasks) {
+      const stored = this.state.tasks.get(task.task_id);
+      if (stored && stored !== task && isFinalState(stored.state)) refused.push(task.task_id);
+    }
+    return refused;
   }
 
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
@@ -190,6 +204,33 @@ export class MemoryStore implements Store {
     const ids = this.state.drop(endpointId);
     await this.log({ k: 'drop', e: endpointId });
     return ids;
+  }
+
+  claim(endpointId: string, taskIds: string[]): Promise<void> {
+    this.state.claim(endpointId, taskIds);
+    return this.log({ k: 'claim', e: endpointId, ids: taskIds });
+  }
+
+  async keepAlive(endpointId: string, presence: PresenceRecord, presenceMs: number, leaseMs: number): Promise<void> {
+    this.leases.keepAlive(endpointId, presence, presenceMs, leaseMs);
+  }
+
+  async endPresence(endpointId: string): Promise<void> {
+    this.leases.endPresence(endpointId);
+  }
+
+  async getPresence(endpointIds: string[]): Promise<(PresenceRecord | undefined)[]> {
+    return this.leases.getPresence(endpointIds);
+  }
+
+  async reapExpiredLeases(): Promise<ExpiredLease[]> {
+    const expired: ExpiredLease[] = [];
+    for (const endpointId of this.leases.expired(this.state.endpointsInFlight())) {
+      const taskIds = [...this.state.inflight(endpointId)];
+      if (taskIds.length > 0) await this.requeue(endpointId, taskIds);
+      expired.push({ endpointId, taskIds });
+    }
+    return expired;
   }
 
   async close(): Promise<void> {

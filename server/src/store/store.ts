@@ -1,4 +1,4 @@
-import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointLoad, EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 
 export interface UserRecord {
   name: string;
@@ -14,6 +14,18 @@ export interface TokenRecord {
   /** The user name (kind "user") or the endpoint id (kind "endpoint"). */
   subject: string;
   created_at: number;
+}
+
+/** What every hub may know of an endpoint connected to any of them (kept while its heartbeats come). */
+export interface PresenceRecord {
+  load: EndpointLoad;
+  last_heartbeat: number;
+}
+
+/** The in-flight ids of an endpoint whose lease ran out, now back at the front of its queue. */
+export interface ExpiredLease {
+  endpointId: string;
+  taskIds: string[];
 }
 
 /**
@@ -42,8 +54,11 @@ export interface Store {
   listEndpoints(): Promise<EndpointRecord[]>;
   deleteEndpoint(endpointId: string): Promise<boolean>;
 
-  /** Creates or replaces these tasks (whole records). */
-  putTasks(tasks: TaskRecord[]): Promise<void>;
+  /**
+   * Creates or replaces these tasks (whole records), except that a task already final in the store is never
+   * replaced: the first final state wins, even when several hubs write at once. Returns the ids refused.
+   */
+  putTasks(tasks: TaskRecord[]): Promise<string[]>;
   /** The records of these ids, in order (undefined where unknown). */
   getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
   /** Every task not in a final state (used on start to rebuild what is pending). */
@@ -63,6 +78,19 @@ export interface Store {
   queueLength(endpointId: string): Promise<number>;
   /** Empties an endpoint's queue and in-flight set, returning every id that was in them. */
   dropQueue(endpointId: string): Promise<string[]>;
+  /** Moves ids to the endpoint's in-flight set (out of its queue if there): the endpoint says it holds them. */
+  claim(endpointId: string, taskIds: string[]): Promise<void>;
+
+  /**
+   * The endpoint is alive: every hub sees its presence for `presenceMs`, and it keeps its lease on its in-flight
+   * tasks for `leaseMs` (both renewed by each heartbeat).
+   */
+  keepAlive(endpointId: string, presence: PresenceRecord, presenceMs: number, leaseMs: number): Promise<void>;
+  /** The endpoint disconnected: its presence ends now; its lease runs out on its own. */
+  endPresence(endpointId: string): Promise<void>;
+  getPresence(endpointIds: string[]): Promise<(PresenceRecord | undefined)[]>;
+  /** Puts the in-flight ids of every endpoint whose lease ran out back at the front of its queue; each once. */
+  reapExpiredLeases(): Promise<ExpiredLease[]>;
 
   close(): Promise<void>;
 }
