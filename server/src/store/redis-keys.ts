@@ -1,0 +1,56 @@
+import type { TokenKind } from './store.js';
+
+/** Names of every key the Redis store uses, all under one prefix. */
+export class RedisKeys {
+  readonly users: string;
+  readonly tokens: string;
+  readonly functions: string;
+  readonly endpoints: string;
+  /** Set of the ids of tasks not yet final. */
+  readonly unfinished: string;
+  /** Counters that give queue positions: appended ids count up, ids put back at the front count down. */
+  readonly backSeq: string;
+  readonly frontSeq: string;
+  /** Set of endpoints that hold (or held) a lease, so expired ones can be found without scanning. */
+  readonly leased: string;
+
+  constructor(readonly prefix: string) {
+    this.users = `${prefix}users`;
+    this.tokens = `${prefix}tokens`;
+    this.functions = `${prefix}functions`;
+    this.endpoints = `${prefix}endpoints`;
+    this.unfinished = `${prefix}unfinished`;
+    this.backSeq = `${prefix}back-seq`;
+    this.frontSeq = `${prefix}front-seq`;
+    this.leased = `${prefix}leased`;
+  }
+
+  tokensOf(kind: TokenKind, subject: string): string {
+    return `${this.prefix}tokens-of:${kind}:${subject}`;
+  }
+
+  task(taskId: string): string {
+    return `${this.prefix}task:${taskId}`;
+  }
+
+  queue(endpointId: string): string {
+    return `${this.prefix}queue:${endpointId}`;
+  }
+
+  inflight(endpointId: string): string {
+    return `${this.prefix}inflight:${endpointId}`;
+  }
+
+  presence(endpointId: string): string {
+    return `${this.prefix}presence:${endpointId}`;
+  }
+
+  lease(endpointId: string): string {
+    return `${this.prefix}lease:${endpointId}`;
+  }
+
+  /** Pub/sub channel over which hubs tell each other that a queue has work or tasks are to be cancelled. */
+  get relayChannel(): string {
+    return `${this.prefix}relay`;
+  }
+}

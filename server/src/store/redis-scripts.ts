@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Lua scripts of the Redis store. Each runs atomically inside Redis, so every hub sharing the Redis sees a
+ * queue move, a lease expiry or a final state happen exactly once. Scripts that walk endpoints build key names
+ * from the prefix they are given: the store targets one Redis (or a primary with replicas), not a Redis Cluster.
+ */
+export interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * KEYS[1] = set of unfinished task ids, KEYS[2..] = task hashes. ARGV[1] = retention of final tasks (ms, 0 keeps
+ * them), then per task: id, "1" when final else "0", attempts, record JSON.
+ * A task whose stored hash is already final is left as it is (the first final state wins); returns the
+ * 1-based positions of the tasks refused.
+ */
+export const PUT_TASKS = script(`
+local retention = tonumber(ARGV[1])
+local refused = {}
+for i = 2, #KEYS do
+  local key = KEYS[i]
+  local at = (i - 2) * 4 + 2
+  if redis.call('HGET', key, 'f') == '1' then
+    refused[#refused + 1] = i - 1
+  else
+    local final = ARGV[at + 1]
+    redis.call('HSET', key, 'r', ARGV[at + 3], 'f', final)
+    redis.call('HSETNX', key, 'a', ARGV[at + 2])
+    if final == '1' then
+      redis.call('SREM', KEYS[1], ARGV[at])
+      if retention > 0 then redis.call('PEXPIRE', key, retention) end
+    else
+      redis.call('SADD', KEYS[1], ARGV[at])
+    end
+  end
+end
+return refused
+`);
+
+/** KEYS[1] = queue, KEYS[2] = back sequence. ARGV = ids, appended in order; ids already queued keep their place. */
+export const ENQUEUE = script(`
+local last = redis.call('INCRBY', KEYS[2], #ARGV)
+local first = last - #ARGV
+for i = 1, #ARGV do redis.call('ZADD', KEYS[1], 'NX', first + i, ARGV[i]) end
+return #ARGV
+`);
+
+/**
+ * KEYS[1] = queue, KEYS[2] = in-flight set. ARGV[1] = max, ARGV[2] = task key prefix. Pops up to max ids from
+ * the front into the in-flight set and counts one more attempt on each known task.
+ */
+export const TAKE = script(`
+local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+local ids = {}
+for i = 1, #popped, 2 do
+  local id = popped[i]
+  ids[#ids + 1] = id
+  redis.call('SADD', KEYS[2], id)
+  local key = ARGV[2] .. id
+  if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'a', 1) end
+end
+return ids
+`);
+
+/** KEYS[1] = queue, KEYS[2] = in-flight set, KEYS[3] = front sequence. ARGV = ids, put back at the front in order. */
+export const REQUEUE = script(`
+local n = #ARGV
+if n == 0 then return 0 end
+local first = redis.call('DECRBY', KEYS[3], n)
+for i = 1, n do
+  redis.call('SREM', KEYS[2], ARGV[i])
+  redis.call('ZADD', KEYS[1], 'NX', first + i - 1, ARGV[i])
+end
+return n
+`);
+
+/** KEYS[1] = queue, KEYS[2] = in-flight set. Empties both; returns queued ids (in order) then in-flight ids. */
+export const DROP_QUEUE = script(`
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do ids[#ids + 1] = id end
+redis.call('DEL', KEYS[1], KEYS[2])
+return ids
+`);
+
+/** KEYS[1] = token hash map, KEYS[2] = set of the subject's token hashes. Deletes them all. */
+export const DELETE_TOKENS = script(`
+local hashes = redis.call('SMEMBERS', KEYS[2])
+for _, hash in ipairs(hashes) do redis.call('HDEL', KEYS[1], hash) end
+redis.call('DEL', KEYS[2])
+return #hashes
+`);
+
+/**
+ * KEYS[1] = set of endpoints holding a lease. ARGV[1] = key prefix. For every endpoint whose lease key has
+ * expired: forgets the lease and moves its in-flight ids to the front of its queue. Returns
+ * [endpointId, ids, endpointId, ids, ...]; a lease is reaped by exactly one caller.
+ */
+export const REAP_LEASES = script(`
+local prefix = ARGV[1]
+local out = {}
+for _, e in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', prefix .. 'lease:' .. e) == 0 then
+    redis.call('SREM', KEYS[1], e)
+    local inflight = prefix .. 'inflight:' .. e
+    local ids = redis.call('SMEMBERS', inflight)
+    if #ids > 0 then
+      local first = redis.call('DECRBY', prefix .. 'front-seq', #ids)
+      for i, id in ipairs(ids) do redis.call('ZADD', prefix .. 'queue:' .. e, 'NX', first + i - 1, id) end
+      redis.call('DEL', inflight)
+    end
+    out[#out + 1] = e
+    out[#out + 1] = ids
+  end
+end
+return out
+`);

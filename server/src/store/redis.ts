@@ -1,0 +1,250 @@
+import { createClient, type RedisClientType } from 'redis';
+import { isFinalState, type EndpointRecord, type FunctionRecord, type TaskRecord } from '@funcx/protocol';
+import { RedisKeys } from './redis-keys.js';
+import {
+  DELETE_TOKENS,
+  DROP_QUEUE,
+  ENQUEUE,
+  PUT_TASKS,
+  REAP_LEASES,
+  REQUEUE,
+  TAKE,
+  type LuaScript,
+} from './redis-scripts.js';
+import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+
+export interface RedisStoreOptions {
+  /** redis://HOST:PORT/DB */
+  url: string;
+  /** Prefix of every key (default "funcx:"), so several deployments can share one Redis database. */
+  prefix?: string;
+  /** How long a finished task (its result, error and outputs) is kept; 0 keeps it forever. */
+  resultRetentionMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** Finished tasks are kept a week unless the hub is told otherwise. */
+export const DEFAULT_RESULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+type Client = RedisClientType;
+
+/**
+ * The store on Redis, shared by every hub pointed at the same database. Each call is one round trip: a batch of
+ * tasks is one script or one pipeline, never one command per task in a loop. Queues are sorted sets (score =
+ * position), in-flight sets are sets, tasks are hashes {r: record JSON, a: attempts, f: "1" once final}.
+ * Records returned are copies.
+ */
+export class RedisStore implements Store {
+  readonly keys: RedisKeys;
+  private readonly retentionMs: number;
+
+  private constructor(
+    readonly client: Client,
+    options: RedisStoreOptions,
+  ) {
+    this.keys = new RedisKeys(options.prefix ?? 'funcx:');
+    this.retentionMs = options.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS;
+  }
+
+  static async open(options: RedisStoreOptions): Promise<RedisStore> {
+    const client = createRedisClient(options.url, options.onWarning);
+    await client.connect();
+    return new RedisStore(client, options);
+  }
+
+  private async run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.client.evalSha(lua.sha, { keys, arguments: args });
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+      return this.client.eval(lua.source, { keys, arguments: args });
+    }
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    await this.client.hSet(this.keys.users, user.name, JSON.stringify(user));
+  }
+
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    return parse<UserRecord>(await this.client.hGet(this.keys.users, name));
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    await this.client
+      .multi()
+      .hSet(this.keys.tokens, token.hash, JSON.stringify(token))
+      .sAdd(this.keys.tokensOf(token.kind, token.subject), token.hash)
+      .exec();
+  }
+
+  async getToken(hash: string): Promise<TokenRecord | undefined> {
+    return parse<TokenRecord>(await this.client.hGet(this.keys.tokens, hash));
+  }
+
+  async deleteTokensOf(kind: TokenKind, subject: string): Promise<void> {
+    await this.run(DELETE_TOKENS, [this.keys.tokens, this.keys.tokensOf(kind, subject)], []);
+  }
+
+  async putFunction(fn: FunctionRecord): Promise<void> {
+    await this.client.hSet(this.keys.functions, fn.function_id, JSON.stringify(fn));
+  }
+
+  async getFunction(functionId: string): Promise<FunctionRecord | undefined> {
+    return parse<FunctionRecord>(await this.client.hGet(this.keys.functions, functionId));
+  }
+
+  async listFunctions(): Promise<FunctionRecord[]> {
+    return Object.values(await this.client.hGetAll(this.keys.functions)).map((json) => JSON.parse(json) as FunctionRecord);
+  }
+
+  async deleteFunction(functionId: string): Promise<boolean> {
+    return (await this.client.hDel(this.keys.functions, functionId)) > 0;
+  }
+
+  async putEndpoint(endpoint: EndpointRecord): Promise<void> {
+    await this.client.hSet(this.keys.endpoints, endpoint.endpoint_id, JSON.stringify(endpoint));
+  }
+
+  async getEndpoint(endpointId: string): Promise<EndpointRecord | undefined> {
+    return parse<EndpointRecord>(await this.client.hGet(this.keys.endpoints, endpointId));
+  }
+
+  async listEndpoints(): Promise<EndpointRecord[]> {
+    return Object.values(await this.client.hGetAll(this.keys.endpoints)).map((json) => JSON.parse(json) as EndpointRecord);
+  }
+
+  async deleteEndpoint(endpointId: string): Promise<boolean> {
+    return (await this.client.hDel(this.keys.endpoints, endpointId)) > 0;
+  }
+
+  async putTasks(tasks: TaskRecord[]): Promise<string[]> {
+    if (tasks.length === 0) return [];
+    const keys = new Array<string>(tasks.length + 1);
+    const args = new Array<string>(tasks.length * 4 + 1);
+    keys[0] = this.keys.unfinished;
+    args[0] = String(this.retentionMs);
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
+      keys[i + 1] = this.keys.task(task.task_id);
+      args[i * 4 + 1] = task.task_id;
+      args[i * 4 + 2] = isFinalState(task.state) ? '1' : '0';
+      args[i * 4 + 3] = String(task.attempts);
+      args[i * 4 + 4] = JSON.stringify(task);
+    }
+    const refused = (await this.run(PUT_TASKS, keys, args)) as number[];
+    return refused.map((position) => tasks[position - 1].task_id);
+  }
+
+  async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
+    if (taskIds.length === 0) return [];
+    const pipeline = this.client.multi();
+    for (const id of taskIds) pipeline.hmGet(this.keys.task(id), ['r', 'a']);
+    const replies = (await pipeline.execAsPipeline()) as unknown as (string | null)[][];
+    return replies.map(([json, attempts]) => {
+      if (!json) return undefined;
+      const task = JSON.parse(json) as TaskRecord;
+      if (attempts) task.attempts = Number(attempts);
+      return task;
+    });
+  }
+
+  async listUnfinishedTasks(): Promise<TaskRecord[]> {
+    const ids = await this.client.sMembers(this.keys.unfinished);
+    return (await this.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
+  }
+
+  async enqueue(endpointId: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.run(ENQUEUE, [this.keys.queue(endpointId), this.keys.backSeq], taskIds);
+  }
+
+  async take(endpointId: string, max: number): Promise<string[]> {
+    if (max <= 0) return [];
+    const keys = [this.keys.queue(endpointId), this.keys.inflight(endpointId)];
+    return (await this.run(TAKE, keys, [String(max), this.keys.task('')])) as string[];
+  }
+
+  async requeue(endpointId: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.run(REQUEUE, [this.keys.queue(endpointId), this.keys.inflight(endpointId), this.keys.frontSeq], taskIds);
+  }
+
+  async release(endpointId: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.client
+      .multi()
+      .sRem(this.keys.inflight(endpointId), taskIds)
+      .zRem(this.keys.queue(endpointId), taskIds)
+      .exec();
+  }
+
+  async claim(endpointId: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.client
+      .multi()
+      .zRem(this.keys.queue(endpointId), taskIds)
+      .sAdd(this.keys.inflight(endpointId), taskIds)
+      .exec();
+  }
+
+  inFlight(endpointId: string): Promise<string[]> {
+    return this.client.sMembers(this.keys.inflight(endpointId));
+  }
+
+  queueLength(endpointId: string): Promise<number> {
+    return this.client.zCard(this.keys.queue(endpointId));
+  }
+
+  async dropQueue(endpointId: string): Promise<string[]> {
+    return (await this.run(DROP_QUEUE, [this.keys.queue(endpointId), this.keys.inflight(endpointId)], [])) as string[];
+  }
+
+  async keepAlive(endpointId: string, presence: PresenceRecord, presenceMs: number, leaseMs: number): Promise<void> {
+    await this.client
+      .multi()
+      .set(this.keys.presence(endpointId), JSON.stringify(presence), { expiration: { type: 'PX', value: presenceMs } })
+      .set(this.keys.lease(endpointId), String(Date.now() + leaseMs), { expiration: { type: 'PX', value: leaseMs } })
+      .sAdd(this.keys.leased, endpointId)
+      .exec();
+  }
+
+  async endPresence(endpointId: string): Promise<void> {
+    await this.client.del(this.keys.presence(endpointId));
+  }
+
+  async getPresence(endpointIds: string[]): Promise<(PresenceRecord | undefined)[]> {
+    if (endpointIds.length === 0) return [];
+    const values = await this.client.mGet(endpointIds.map((id) => this.keys.presence(id)));
+    return values.map((value) => parse<PresenceRecord>(value));
+  }
+
+  async reapExpiredLeases(): Promise<ExpiredLease[]> {
+    const flat = (await this.run(REAP_LEASES, [this.keys.leased], [this.keys.prefix])) as (string | string[])[];
+    const expired: ExpiredLease[] = [];
+    for (let i = 0; i < flat.length; i += 2) expired.push({ endpointId: flat[i] as string, taskIds: flat[i + 1] as string[] });
+    return expired;
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.close();
+  }
+}
+
+function parse<T>(json: string | null | undefined): T | undefined {
+  return json ? (JSON.parse(json) as T) : undefined;
+}
+
+/** A client that reconnects on its own (commands wait in its queue meanwhile) and reports errors as warnings. */
+export function createRedisClient(url: string, onWarning?: (message: string) => void): Client {
+  const client: Client = createClient({
+    url,
+    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000), connectTimeout: 5_000 },
+  });
+  let lastWarning = 0;
+  client.on('error', (error: Error) => {
+    if (Date.now() - lastWarning < 1_000) return;
+    lastWarning = Date.now();
+    onWarning?.(`redis at ${url}: ${error.message}`);
+  });
+  return client;
+}
