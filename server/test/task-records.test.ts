@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { TaskRecord } from '@funcx/protocol';
+import { appendOutput, applyCompletion, movesForward } from '../src/tasks/records.js';
+import { TaskQueue } from '../src/store/queue.js';
+
+function task(): TaskRecord {
+  return {
+    task_id: 't',
+    function_id: 'f',
+    endpoint_id: 'e',
+    owner: 'alice',
+    args: [],
+    kwargs: {},
+    state: 'running',
+    timestamps: { received: 1, running: 2 },
+    attempts: 1,
+    outputs: [],
+  };
+}
+
+describe('task records', () => {
+  it('merges consecutive chunks of one stream and keeps other outputs apart', () => {
+    const record = task();
+    let bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'a' }, 0);
+    bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'b\n' }, bytes);
+    bytes = appendOutput(record, { output_type: 'stream', name: 'stderr', text: 'oops' }, bytes);
+    bytes = appendOutput(record, { output_type: 'display_data', data: { 'text/plain': 'x' }, metadata: {} }, bytes);
+    appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'c' }, bytes);
+    assert.deepEqual(record.outputs.map((output) => (output.output_type === 'stream' ? output.text : 'display')), ['ab\n', 'oops', 'display', 'c']);
+  });
+
+  it('drops output past the limit with one note instead of failing', () => {
+    const record = task();
+    let bytes = 0;
+    for (let i = 0; i < 5; i++) bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'x'.repeat(40) }, bytes, 100);
+    assert.equal(bytes, 80);
+    const notes = record.outputs.filter((output) => output.output_type === 'stream' && output.text.includes('further output was dropped'));
+    assert.equal(notes.length, 1);
+  });
+
+  it('fails a task whose result is over the limit, saying so', () => {
+    const record = task();
+    applyCompletion(record, { task_id: 't', state: 'success', timestamps: {}, result: { data: { 'text/plain': 'y'.repeat(500) } } }, 10, 100);
+    assert.equal(record.state, 'failed');
+    assert.equal(record.result, undefined);
+    assert.equal(record.error?.ename, 'ResultTooLarge');
+    assert.equal(record.timestamps.failed, 10);
+  });
+
+  it('trims outputs so that outputs and result fit together', () => {
+    const record = task();
+    appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'z'.repeat(90) }, 0, 1000);
+    applyCompletion(record, { task_id: 't', state: 'success', timestamps: { success: 5 }, result: { value: 1, data: { 'text/plain': '1' } } }, 10, 100);
+    assert.equal(record.state, 'success');
+    assert.equal(record.timestamps.success, 5);
+    const text = record.outputs.map((output) => (output.output_type === 'stream' ? output.text : '')).join('');
+    assert.ok(text.includes('further output was dropped'));
+    assert.ok(text.startsWith('zzz'));
+  });
+
+  it('moves only forward through the states', () => {
+    assert.equal(movesForward('waiting-for-endpoint', 'running'), true);
+    assert.equal(movesForward('running', 'waiting-for-nodes'), false);
+  });
+});
+
+describe('task queue', () => {
+  it('takes from the front, puts requeued ids first and skips removed ones', () => {
+    const queue = new TaskQueue();
+    queue.pushBack(['a', 'b', 'c', 'd']);
+    assert.deepEqual(queue.take(2), ['a', 'b']);
+    queue.pushFront(['a', 'b']);
+    queue.remove('c');
+    assert.equal(queue.length, 3);
+    assert.deepEqual(queue.ids(), ['a', 'b', 'd']);
+    assert.deepEqual(queue.take(10), ['a', 'b', 'd']);
+    assert.equal(queue.length, 0);
+  });
+});
