@@ -1,0 +1,25 @@
+import type { DispatchedTask, StateTimestamps, TaskCompletion, TaskOutput, TaskState } from '@funcx/protocol';
+
+/** A task an endpoint holds, from the moment it arrives until its completion is reported. */
+export interface HeldTask {
+  readonly task: DispatchedTask;
+  state: TaskState;
+  /** Epoch ms (fractional) of each state the task passed through at this endpoint. */
+  readonly timestamps: StateTimestamps;
+  /** When the task entered its current state (performance.now() ms), to report only states that last. */
+  since: number;
+  done: boolean;
+}
+
+/** Where a manager reports what happens to tasks; the daemon batches these towards the hub. */
+export interface TaskReporter {
+  /** The task moved to a new non-final state (`task.state`, `task.timestamps`). */
+  stateChanged(task: HeldTask): void;
+  output(taskId: string, output: TaskOutput): void;
+  done(completion: TaskCompletion): void;
+}
+
+/** Epoch milliseconds with sub-millisecond precision. */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,359 @@
+"""The funcX worker: runs Python functions for the endpoint daemon (stdlib only, Python 3.9+).
+
+The daemon talks to the worker over two dedicated pipes, JSON lines, so that nothing user code prints can
+corrupt the protocol: requests arrive on fd 3, replies leave on fd 4. fd 1 and fd 2 stay the real
+stdout/stderr pipes: the daemon attributes what arrives there (C extensions, subprocesses) to the running task.
+
+Requests:   {"t":"f","f":FUNCTION_ID,"s":SOURCE,"e":ENTRYPOINT|null}  define (or redefine) a function
+            {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS}  run a task (tasks run in arrival order)
+Replies:    {"t":"ready","pid":N,"python":"3.11.7"}
+            {"t":"s","i":TASK_ID,"ts":MS}                           a task that runs a while has started
+            {"t":"o","i":TASK_ID,"n":"stdout"|"stderr","x":TEXT}     printed text
+            {"t":"d","i":TASK_ID,"data":BUNDLE,"md":METADATA}        display_data
+            {"t":"ok","i":TASK_ID,"ts0":MS,"ts1":MS,"r":RESULT}     RESULT = {value?, data, pickle?}
+            {"t":"err","i":TASK_ID,"ts0":MS,"ts1":MS,"e":{"ename","evalue","traceback"}}
+"""
+
+import ast
+import base64
+import builtins
+import io
+import json
+import linecache
+import os
+import pickle
+import platform
+import sys
+import threading
+import time
+
+from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
+
+IN_FD = 3
+OUT_FD = 4
+READ_SIZE = 1 << 20
+# Completed replies are written together: at the end of what was read, every FLUSH_COUNT replies, or when the
+# oldest waiting reply is older than FLUSH_AGE_S. A background tick sends what is left behind a long task.
+FLUSH_COUNT = 32
+FLUSH_AGE_S = 0.002
+TICK_S = 0.02
+STARTED_AFTER_S = 0.01
+PARTIAL_LINE_AGE_S = 0.05
+STREAM_MIN_GAP_S = 0.005
+
+_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+_now = time.time
+_NONE_RESULT = {"value": None, "data": {"text/plain": "None"},
+                "pickle": base64.b64encode(pickle.dumps(None, protocol=4)).decode("ascii")}
+_PLAIN_TYPES = (int, float, str, bool, list, dict, tuple, bytes, type(None))
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class Channel:
+    """Replies to the daemon, written together. Shared by the main loop, task streams and the tick thread."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.lock = threading.RLock()
+        self.pending = []
+        self.oldest = 0.0
+        self.last_write = 0.0
+
+    def put(self, message):
+        line = _encode(message)
+        with self.lock:
+            if not self.pending:
+                self.oldest = _now()
+            self.pending.append(line)
+
+    def flush(self):
+        with self.lock:
+            if not self.pending:
+                return
+            data = ("\n".join(self.pending) + "\n").encode("ascii")
+            self.pending = []
+            self.last_write = _now()
+            _write_all(self.fd, data)
+
+
+class TaskStream(io.TextIOBase):
+    """sys.stdout / sys.stderr while tasks run: text goes to the running task as it is written."""
+
+    def __init__(self, worker, name, fd):
+        super().__init__()
+        self._worker = worker
+        self._name = name
+        self._fd = fd
+        self._parts = []
+        self._since = 0.0
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._fd
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        if not text:
+            return 0
+        channel = self._worker.channel
+        with channel.lock:
+            if not self._parts:
+                self._since = _now()
+            self._parts.append(text)
+            if "\n" in text:
+                self._emit_lines()
+                if _now() - channel.last_write >= STREAM_MIN_GAP_S:
+                    channel.flush()
+        return len(text)
+
+    def flush(self):
+        channel = self._worker.channel
+        with channel.lock:
+            self.emit_all()
+            channel.flush()
+
+    def _emit_lines(self):
+        text = "".join(self._parts)
+        cut = text.rfind("\n") + 1
+        rest = text[cut:]
+        self._parts = [rest] if rest else []
+        self._send(text[:cut])
+
+    def emit_all(self):
+        """Moves everything written so far, partial line included, into the channel."""
+        if self._parts:
+            text = "".join(self._parts)
+            self._parts = []
+            self._send(text)
+
+    def emit_if_stale(self, now):
+        if self._parts and now - self._since >= PARTIAL_LINE_AGE_S:
+            self.emit_all()
+
+    def _send(self, text):
+        self._worker.channel.put({"t": "o", "i": self._worker.current, "n": self._name, "x": text})
+
+
+class Function:
+    """A function compiled once and kept by id."""
+
+    def __init__(self, function_id, source, entrypoint):
+        self.entrypoint = entrypoint
+        self.filename = "<function %s>" % entrypoint if entrypoint else "<cell>"
+        self.source = source
+        self.error = None
+        self.body = None
+        self.last_expr = None
+        self.callable = None
+        self.remember_source()
+        try:
+            if entrypoint:
+                self.body = compile(source, self.filename, "exec")
+            else:
+                tree = ast.parse(source, self.filename)
+                if tree.body and isinstance(tree.body[-1], ast.Expr):
+                    self.last_expr = compile(ast.Expression(tree.body.pop().value), self.filename, "eval")
+                self.body = compile(tree, self.filename, "exec")
+        except SyntaxError as exc:
+            self.error = format_error(exc, frames=False)
+
+    def remember_source(self):
+        linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
+
+
+class Worker:
+    def __init__(self):
+        self.channel = Channel(OUT_FD)
+        self.functions = {}
+        self.current = None
+        self.started_at = 0.0
+        self.start_sent = True
+        self.shown_figures = set()
+        self.stdout = TaskStream(self, "stdout", 1)
+        self.stderr = TaskStream(self, "stderr", 2)
+
+    # ---- namespace given to user code ----
+
+    def display(self, *objects, **_options):
+        for obj in objects:
+            if is_figure(obj):
+                self.shown_figures.add(id(obj))
+                data, metadata = figure_bundle(obj)
+            else:
+                data, metadata = mime_bundle(obj)
+            self.send_display(data, metadata)
+
+    def send_display(self, data, metadata):
+        channel = self.channel
+        with channel.lock:
+            self.stdout.emit_all()
+            self.stderr.emit_all()
+            channel.put({"t": "d", "i": self.current, "data": data, "md": metadata})
+            channel.flush()
+
+    def show_figures(self):
+        """Displays every open pyplot figure and closes them (plt.show() and the end of each task)."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is None:
+            return
+        for number in plt.get_fignums():
+            figure = plt.figure(number)
+            if id(figure) not in self.shown_figures:
+                data, metadata = figure_bundle(figure)
+                self.send_display(data, metadata)
+        plt.close("all")
+        self.shown_figures.clear()
+
+    def namespace(self):
+        return {"__name__": "__main__", "__builtins__": builtins, "display": self.display}
+
+    # ---- running ----
+
+    def define(self, message):
+        function = Function(message["f"], message["s"], message.get("e"))
+        if function.entrypoint and function.error is None:
+            namespace = self.namespace()
+            try:
+                exec(function.body, namespace)
+                function.callable = namespace.get(function.entrypoint)
+                if not callable(function.callable):
+                    raise NameError("the function's source defines no callable named %r" % function.entrypoint)
+            except BaseException as exc:  # noqa: B902 - reported on every task of this function
+                function.error = format_error(exc)
+        self.functions[message["f"]] = function
+
+    def run(self, message):
+        task_id = message["i"]
+        ts0 = _now()
+        channel = self.channel
+        if channel.pending and ts0 - channel.oldest >= FLUSH_AGE_S:
+            channel.flush()
+        self.current = task_id
+        self.started_at = ts0
+        self.start_sent = False
+        function = self.functions.get(message["f"])
+        if function is None or function.error is not None:
+            error = function.error if function is not None else {
+                "ename": "LookupError", "evalue": "function %s was not sent to this worker" % message["f"],
+                "traceback": ["LookupError: function %s was not sent to this worker" % message["f"]]}
+            self.finish({"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "e": error})
+            return
+        try:
+            args = message.get("a") or ()
+            kwargs = message.get("k") or {}
+            if function.callable is not None:
+                value = function.callable(*args, **kwargs)
+            else:
+                namespace = self.namespace()
+                exec(function.body, namespace)
+                value = eval(function.last_expr, namespace) if function.last_expr is not None else None
+            if "matplotlib.pyplot" in sys.modules:
+                self.show_figures()
+        except BaseException as exc:  # noqa: B902 - the user's SystemExit and KeyboardInterrupt are task errors
+            function.remember_source()
+            self.finish({"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000,
+                         "e": format_error(exc)})
+            return
+        self.finish(self.success(task_id, ts0, value))
+
+    def success(self, task_id, ts0, value):
+        if value is None:
+            return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": _NONE_RESULT}
+        if isinstance(value, _PLAIN_TYPES):
+            data = {"text/plain": _safe_repr(value)}
+        else:
+            data = mime_bundle(value)[0]
+        result = {"value": value, "data": data}
+        try:
+            result["pickle"] = base64.b64encode(pickle.dumps(value, protocol=4)).decode("ascii")
+        except Exception:  # noqa: BLE001 - not every value pickles
+            pass
+        return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": result}
+
+    def finish(self, reply):
+        channel = self.channel
+        with channel.lock:
+            if self.stdout._parts or self.stderr._parts:
+                self.stdout.emit_all()
+                self.stderr.emit_all()
+            self.current = None
+            try:
+                channel.put(reply)
+            except (TypeError, ValueError, OverflowError, RecursionError):
+                del reply["r"]["value"]
+                channel.put(reply)
+            if len(channel.pending) >= FLUSH_COUNT:
+                channel.flush()
+
+    def tick(self):
+        """Background thread: reports long tasks as started and sends output left waiting."""
+        channel = self.channel
+        while True:
+            time.sleep(TICK_S)
+            now = _now()
+            with channel.lock:
+                if self.current is not None and not self.start_sent and now - self.started_at >= STARTED_AFTER_S:
+                    self.start_sent = True
+                    channel.put({"t": "s", "i": self.current, "ts": self.started_at * 1000})
+                self.stdout.emit_if_stale(now)
+                self.stderr.emit_if_stale(now)
+                if channel.pending and now - channel.oldest >= FLUSH_AGE_S:
+                    channel.flush()
+
+    def serve(self):
+        os.set_inheritable(IN_FD, False)
+        os.set_inheritable(OUT_FD, False)
+        sys.stdin = open(os.devnull)
+        sys.stdout = self.stdout
+        sys.stderr = self.stderr
+        threading.Thread(target=self.tick, name="funcx-tick", daemon=True).start()
+        self.channel.put({"t": "ready", "pid": os.getpid(), "python": platform.python_version()})
+        self.channel.flush()
+        loads = json.loads
+        rest = b""
+        while True:
+            chunk = os.read(IN_FD, READ_SIZE)
+            if not chunk:
+                return
+            if rest:
+                chunk = rest + chunk
+            lines = chunk.split(b"\n")
+            rest = lines.pop()
+            for line in lines:
+                if not line:
+                    continue
+                message = loads(line)
+                kind = message["t"]
+                if kind == "r":
+                    self.run(message)
+                elif kind == "f":
+                    self.define(message)
+            self.channel.flush()
+
+
+def _safe_repr(value):
+    try:
+        return repr(value)
+    except Exception as exc:  # noqa: BLE001
+        return "<%s object (repr failed: %s)>" % (type(value).__name__, exc)
+
+
+if __name__ == "__main__":
+    WORKER = Worker()
+    WORKER.serve()
