@@ -17,6 +17,7 @@ function integer(name: string, min: number, max: number) {
 const program = new Command('funcx-hub')
   .description('The funcX hub: registers functions and endpoints, routes tasks, streams results back')
   .version(HUB_VERSION)
+  .enablePositionalOptions()
   .option('--host <host>', 'address to listen on', DEFAULT_HOST)
   .option('--port <port>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), DEFAULT_HUB_PORT)
   .option('--store <kind>', 'where the hub keeps its state: memory (embedded, persisted in --data-dir)', 'memory')
