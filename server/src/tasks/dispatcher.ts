@@ -6,6 +6,13 @@ import type { Store } from '../store/store.js';
 /** Most tasks in one `tasks:dispatch` message. */
 export const DISPATCH_BATCH = 2_000;
 
+/** Reaches endpoints connected to other hubs sharing the store (several hubs on one Redis). */
+export interface Relay {
+  /** Tells the other hubs that this endpoint's queue has work. */
+  work(endpointId: string): void;
+  cancel(endpointId: string, taskIds: string[]): void;
+}
+
 interface Connection {
   socket: EndpointSocket;
   /** Functions whose code this socket has been sent. */
@@ -21,6 +28,7 @@ export class Dispatcher {
   private readonly pending = new Set<string>();
   private readonly draining = new Set<string>();
   private scheduled = false;
+  relay: Relay | undefined;
 
   constructor(
     private readonly store: Store,
@@ -47,12 +55,19 @@ export class Dispatcher {
     return this.connections.get(endpointId)?.socket;
   }
 
-  cancel(endpointId: string, taskIds: string[]): void {
-    if (taskIds.length > 0) this.connections.get(endpointId)?.socket.emit('tasks:cancel', { task_ids: taskIds });
+  /** `relayed`: the request came from another hub, so it is not passed on again. */
+  cancel(endpointId: string, taskIds: string[], relayed = false): void {
+    if (taskIds.length === 0) return;
+    const connection = this.connections.get(endpointId);
+    if (connection) connection.socket.emit('tasks:cancel', { task_ids: taskIds });
+    else if (!relayed) this.relay?.cancel(endpointId, taskIds);
   }
 
-  schedule(endpointId: string): void {
-    if (!this.connections.has(endpointId)) return;
+  schedule(endpointId: string, relayed = false): void {
+    if (!this.connections.has(endpointId)) {
+      if (!relayed) this.relay?.work(endpointId);
+      return;
+    }
     this.pending.add(endpointId);
     if (this.scheduled) return;
     this.scheduled = true;

@@ -154,14 +154,16 @@ export class TaskService {
         sent.push(task.task_id);
       }
     }
-    this.finished(cancelled);
-    const writes: Promise<unknown>[] = [this.store.putTasks(cancelled)];
+    const refused = await this.store.putTasks(cancelled);
+    const accepted = withoutIds(cancelled, refused);
+    this.finished(accepted);
+    const writes: Promise<unknown>[] = [];
     for (const [endpointId, ids] of byEndpoint) {
       this.dispatcher.cancel(endpointId, dispatched.get(endpointId) ?? []);
       writes.push(this.store.release(endpointId, ids));
     }
     await Promise.all(writes);
-    return cancelled.map((task) => task.task_id);
+    return accepted.map((task) => task.task_id);
   }
 
   /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
@@ -208,19 +210,37 @@ export class TaskService {
       applyCompletion(task, completions[i], at);
       changed.push(task);
     }
-    this.finished(changed);
-    await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
+    const [refused] = await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
+    this.finished(withoutIds(changed, refused));
     return ids;
   }
 
   /**
    * After an endpoint (re)connects: tasks sent to it that it no longer holds go back to the front of its
-   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times. Returns held ids the endpoint should
-   * drop (finished or unknown at the hub).
+   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times; tasks it holds are in flight again (even
+   * if its lease ran out meanwhile). Returns held ids the endpoint should drop (finished or unknown at the hub).
    */
   async reconcile(endpointId: string, heldTaskIds: string[]): Promise<string[]> {
     const held = new Set(heldTaskIds);
     const lost = (await this.store.inFlight(endpointId)).filter((id) => !held.has(id));
+    await this.requeueLost(endpointId, lost);
+    const heldTasks = await this.store.getTasks(heldTaskIds);
+    const drop: string[] = [];
+    const keep: string[] = [];
+    for (let i = 0; i < heldTaskIds.length; i++) {
+      const task = heldTasks[i];
+      (!task || isFinalState(task.state) || task.endpoint_id !== endpointId ? drop : keep).push(heldTaskIds[i]);
+    }
+    await this.store.claim(endpointId, keep);
+    return drop;
+  }
+
+  /**
+   * Tasks an endpoint lost (it reconnected without them, or its lease ran out) go back to the front of its
+   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times.
+   */
+  async requeueLost(endpointId: string, lost: string[]): Promise<void> {
+    if (lost.length === 0) return;
     const lostTasks = await this.store.getTasks(lost);
     const retry: TaskRecord[] = [];
     const failed: TaskRecord[] = [];
@@ -234,7 +254,7 @@ export class TaskService {
           task_id: task.task_id,
           state: 'failed',
           timestamps: {},
-          error: hubError('TaskLost', `The endpoint lost this task ${task.attempts} times (it restarted or dropped it before finishing); giving up`),
+          error: hubError('TaskLost', `The endpoint lost this task ${task.attempts} times (the limit is ${MAX_TASK_ATTEMPTS} attempts): it restarted, dropped it or stopped answering before finishing; giving up`),
         }, at);
         failed.push(task);
         forget.push(task.task_id);
@@ -245,18 +265,13 @@ export class TaskService {
         this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
       }
     }
-    this.finished(failed);
     this.metrics.tasksRequeued(retry.length);
-    await Promise.all([
+    const [refused] = await Promise.all([
       this.store.putTasks([...retry, ...failed]),
       this.store.requeue(endpointId, retry.map((task) => task.task_id)),
       this.store.release(endpointId, forget),
     ]);
-    const heldTasks = await this.store.getTasks(heldTaskIds);
-    return heldTaskIds.filter((id, i) => {
-      const task = heldTasks[i];
-      return !task || isFinalState(task.state) || task.endpoint_id !== endpointId;
-    });
+    this.finished(withoutIds(failed, refused));
   }
 
   /** Fails every unfinished task of an endpoint that was deleted. */
@@ -295,4 +310,11 @@ export class TaskService {
       this.fanout.task(task.owner, event);
     }
   }
+}
+
+/** These tasks less those whose ids are listed (refused by the store: another final state came first). */
+function withoutIds(tasks: TaskRecord[], ids: string[]): TaskRecord[] {
+  if (ids.length === 0) return tasks;
+  const skip = new Set(ids);
+  return tasks.filter((task) => !skip.has(task.task_id));
 }
