@@ -14,3 +14,9 @@ export const MAX_TASK_ATTEMPTS = 3;
 export const DEFAULT_HUB_PORT = 8470;
 /** Largest single Socket.IO message the hub accepts (an endpoint keeps each batch of results under it). */
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * How long the hub keeps tasks in flight at an endpoint without hearing from it (each heartbeat renews the
+ * lease); when it runs out the tasks go back to the endpoint's queue. Longer than the offline threshold, so
+ * an endpoint that reconnects after a short outage (its own or its hub's) finds its tasks still its own.
+ */
+export const TASK_LEASE_MS = 15_000;
