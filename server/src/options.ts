@@ -18,6 +18,8 @@ export interface HubOptions {
   rateLimit?: number;
   /** Submission size limit in bytes (REST body); defaults to MAX_SUBMISSION_BYTES. */
   bodyLimit?: number;
+  /** Heartbeat interval endpoints are held to (offline after MISSED_HEARTBEATS_OFFLINE of them); tests shorten it. */
+  heartbeatIntervalMs?: number;
 }
 
 export const DEFAULT_RATE_LIMIT = 200;

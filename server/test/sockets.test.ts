@@ -230,6 +230,32 @@ describe('Socket.IO namespaces', () => {
     assert.ok('error' in invalid && invalid.error.statusCode === 400 && /endpoint/.test(invalid.error.message));
   });
 
+  it('shows an endpoint offline once its heartbeats stop, and online again when they resume', async () => {
+    const quick = await startTestHub({ heartbeatIntervalMs: 50 });
+    try {
+      const created = await registerEndpoint(quick, 'quiet');
+      const endpoint = await connectEndpoint(quick.url, created.endpoint_token);
+      const client = await connectClient(quick.url, quick.token);
+      const statuses: boolean[] = [];
+      client.on('endpoint:status', (views) => statuses.push(...views.map((view) => view.status.online)));
+      assert.equal((await quick.call('GET', '/v1/endpoints/quiet')).body.status.online, true);
+      await waitFor(() => statuses.includes(false), 5000, 'offline after silence');
+      assert.equal((await quick.call('GET', '/v1/endpoints/quiet')).body.status.online, false);
+      const back = await connectEndpoint(quick.url, created.endpoint_token);
+      const beat = setInterval(() => back.emit('heartbeat', { workers_total: 4, workers_busy: 1, queued: 0, running: 1, warm_images: [] }), 20);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      clearInterval(beat);
+      const view = (await quick.call('GET', '/v1/endpoints/quiet')).body;
+      assert.equal(view.status.online, true);
+      assert.equal(view.status.workers_busy, 1);
+      endpoint.disconnect();
+      back.disconnect();
+      client.disconnect();
+    } finally {
+      await quick.cleanup();
+    }
+  });
+
   it('lists endpoints over the socket with live status', async () => {
     const created = await registerEndpoint(hub, 'laptop');
     track(await connectEndpoint(hub.url, created.endpoint_token));

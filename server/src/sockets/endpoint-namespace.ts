@@ -92,7 +92,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     });
   });
 
-  const silenceMs = HEARTBEAT_INTERVAL_MS * MISSED_HEARTBEATS_OFFLINE;
+  const intervalMs = hub.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  const silenceMs = intervalMs * MISSED_HEARTBEATS_OFFLINE;
   const liveness = setInterval(() => {
     for (const endpointId of hub.presence.silentSince(Date.now() - silenceMs)) {
       const socket = hub.dispatcher.socketOf(endpointId);
@@ -100,7 +101,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       if (socket) socket.disconnect(true);
       else if (hub.presence.offline(endpointId)) hub.announceEndpoint(endpointId).catch(internal);
     }
-  }, HEARTBEAT_INTERVAL_MS);
+  }, intervalMs);
   liveness.unref();
   return () => clearInterval(liveness);
 }
