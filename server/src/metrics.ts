@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FinalTaskState } from '@funcx/protocol';
+import { LatencyHistogram } from './latency-histogram.js';
 
 /** The hub's Prometheus metrics, in a registry of its own (several hubs may share a process in tests). */
 export class HubMetrics {
@@ -25,12 +26,12 @@ export class HubMetrics {
     help: 'Endpoints connected to this hub',
     registers: [this.registry],
   });
-  private readonly latency = new Histogram({
-    name: 'funcx_task_latency_seconds',
-    help: 'Time from a task being received to its final state',
-    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
-    registers: [this.registry],
-  });
+  private readonly latency = new LatencyHistogram(
+    'funcx_task_latency_seconds',
+    'Time from a task being received to its final state',
+    [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    this.registry,
+  );
   private readonly finishedCounts: Record<FinalTaskState, number> = { success: 0, failed: 0, cancelled: 0 };
   private finishedPending = false;
 

@@ -27,12 +27,15 @@ export class JournalWriter {
     return this.next();
   }
 
-  /** `isNew(task)` tells whether the task has never been written. */
-  appendTasks(tasks: TaskRecord[], isNew: (task: TaskRecord) => boolean): Promise<void> {
-    const dirty = this.dirtyTasks;
-    for (const task of tasks) {
-      if (!dirty.has(task.task_id)) dirty.set(task.task_id, { task, isNew: isNew(task) });
-    }
+  /** Queues a task to be written: whole when new, else only its changes (first call in a tick decides). */
+  markTask(task: TaskRecord, isNew: boolean): void {
+    const dirty = this.dirtyTasks.get(task.task_id);
+    if (!dirty) this.dirtyTasks.set(task.task_id, { task, isNew });
+    else if (isNew) dirty.isNew = true;
+  }
+
+  /** Resolves once everything appended or marked so far is written. */
+  written(): Promise<void> {
     return this.next();
   }
 

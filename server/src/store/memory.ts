@@ -136,30 +136,21 @@ export class MemoryStore implements Store {
 
   putTasks(tasks: TaskRecord[]): Promise<string[]> {
     const map = this.state.tasks;
-    const refused = this.finalElsewhere(tasks);
-    if (refused.length > 0) tasks = tasks.filter((task) => !refused.includes(task.task_id));
-    if (!this.journal) {
-      for (const task of tasks) map.set(task.task_id, task);
-      return Promise.resolve(refused);
-    }
-    const fresh = new Set<TaskRecord>();
-    for (const task of tasks) {
-      if (map.get(task.task_id) !== task) {
-        fresh.add(task);
-        map.set(task.task_id, task);
-      }
-    }
-    return this.journal.appendTasks(tasks, (task) => fresh.has(task)).then(() => refused);
-  }
-
-  /** Ids of these tasks that are stored, as other objects, in a final state: the first final state wins. */
-  private finalElsewhere(tasks: TaskRecord[]): string[] {
+    const journal = this.journal;
     const refused: string[] = [];
     for (const task of tasks) {
-      const stored = this.state.tasks.get(task.task_id);
-      if (stored && stored !== task && isFinalState(stored.state)) refused.push(task.task_id);
+      const stored = map.get(task.task_id);
+      if (stored === task) {
+        journal?.markTask(task, false);
+      } else if (stored && isFinalState(stored.state)) {
+        // another object for a task already final here: the first final state wins
+        refused.push(task.task_id);
+      } else {
+        map.set(task.task_id, task);
+        journal?.markTask(task, true);
+      }
     }
-    return refused;
+    return journal ? journal.written().then(() => refused) : Promise.resolve(refused);
   }
 
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
@@ -187,9 +178,9 @@ export class MemoryStore implements Store {
     return this.log({ k: 'requeue', e: endpointId, ids: taskIds });
   }
 
-  release(endpointId: string, taskIds: string[]): Promise<void> {
+  /** Not journaled: released ids are finished (or unknown) tasks, which a replay drops from queues anyway. */
+  async release(endpointId: string, taskIds: string[]): Promise<void> {
     this.state.release(endpointId, taskIds);
-    return this.log({ k: 'release', e: endpointId, ids: taskIds });
   }
 
   async inFlight(endpointId: string): Promise<string[]> {
