@@ -1,0 +1,62 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { readConfig, type EndpointConfig } from '../config.js';
+import { runningPid } from '../daemon-process.js';
+import { endpointPaths, endpointsDir } from '../paths.js';
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+}
+
+/** `list`: one row per configured endpoint: name, id, running or stopped. */
+export function list(env = process.env): string {
+  const dir = endpointsDir(env);
+  const names = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(endpointPaths(entry.name, env).config))
+        .map((entry) => entry.name)
+        .sort()
+    : [];
+  if (names.length === 0) return 'no endpoints configured (create one with: funcx-endpoint configure NAME)';
+  const rows = [['NAME', 'ENDPOINT ID', 'STATE']];
+  for (const name of names) {
+    let id: string;
+    try {
+      id = readConfig(name, env).endpoint_id;
+    } catch {
+      rows.push([name, '-', 'invalid config (see funcx-endpoint status ' + name + ')']);
+      continue;
+    }
+    rows.push([name, id, runningPid(name, env) === undefined ? 'stopped' : 'running']);
+  }
+  return table(rows);
+}
+
+function describeConfig(config: EndpointConfig): string[][] {
+  const rows = [
+    ['name', config.name],
+    ['endpoint id', config.endpoint_id],
+    ['hub', config.hub_url],
+    ['provider', config.provider],
+    ['workers', String(config.workers)],
+    ['python', config.python],
+  ];
+  if (config.location) rows.push(['location', `${config.location.lat}, ${config.location.lon}`]);
+  if (config.site !== undefined) rows.push(['site', config.site]);
+  return rows;
+}
+
+/** `status NAME`: the config (without its token), files, and whether the daemon runs. */
+export function status(name: string, env = process.env): string {
+  const config = readConfig(name, env);
+  const paths = endpointPaths(name, env);
+  const pid = runningPid(name, env);
+  const rows = [
+    ...describeConfig(config),
+    ['config', paths.config],
+    ['log', paths.log],
+    ['state', pid === undefined ? 'stopped' : `running (pid ${pid})`],
+  ];
+  const width = Math.max(...rows.map(([key]) => key.length)) + 1;
+  return rows.map(([key, value]) => `${(key + ':').padEnd(width)} ${value}`).join('\n');
+}

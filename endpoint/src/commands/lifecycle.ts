@@ -1,0 +1,123 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readConfig } from '../config.js';
+import { startDaemon } from '../daemon.js';
+import { isAlive, runningPid } from '../daemon-process.js';
+import { createLog } from '../log.js';
+import { endpointPaths } from '../paths.js';
+import { CliError } from './cli-error.js';
+
+const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
+export const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+/** The message a foreground daemon sends its parent (`start` without --foreground) once connected. */
+interface ConnectedMessage {
+  type: 'connected';
+  pid: number;
+}
+
+function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** `start NAME --foreground`: runs the daemon in this process until SIGTERM/SIGINT. */
+export async function startForeground(name: string, env = process.env): Promise<number> {
+  const config = readConfig(name, env);
+  const pid = runningPid(name, env);
+  if (pid !== undefined && pid !== process.pid) throw new CliError(`endpoint ${name} is already running (pid ${pid})`);
+  const log = createLog(process.stdout);
+  let daemon;
+  try {
+    daemon = await startDaemon(config, {
+      log,
+      env,
+      onConnected: () => {
+        if (process.send && process.connected) {
+          try {
+            process.send({ type: 'connected', pid: process.pid } satisfies ConnectedMessage);
+            process.disconnect();
+          } catch {
+            // the parent gave up waiting; the daemon runs on
+          }
+        }
+      },
+    });
+  } catch (error) {
+    throw new CliError(`endpoint ${name} could not start: ${(error as Error).message}`);
+  }
+  const stop = () => void daemon.stop();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  return daemon.finished;
+}
+
+/** `start NAME`: runs the daemon detached and returns once it is connected to the hub. */
+export async function startDetached(name: string, env = process.env): Promise<string> {
+  const config = readConfig(name, env);
+  const paths = endpointPaths(name, env);
+  const running = runningPid(name, env);
+  if (running !== undefined) throw new CliError(`endpoint ${name} is already running (pid ${running})`);
+  mkdirSync(paths.dir, { recursive: true });
+  const logFd = openSync(paths.log, 'a');
+  const child = spawn(process.execPath, [CLI_SCRIPT, 'start', name, '--foreground'], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd, 'ipc'],
+    env,
+  });
+  closeSync(logFd);
+  const outcome = await new Promise<{ ok: true; pid: number } | { ok: false; why: string }>((resolve) => {
+    const timer = setTimeout(
+      () => resolve({ ok: false, why: `it did not connect to the hub at ${config.hub_url} within ${START_TIMEOUT_MS / 1000} s` }),
+      START_TIMEOUT_MS,
+    );
+    child.on('message', (message: ConnectedMessage) => {
+      if (message?.type !== 'connected') return;
+      clearTimeout(timer);
+      resolve({ ok: true, pid: message.pid });
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ ok: false, why: `the daemon exited (${signal ? `signal ${signal}` : `exit code ${code}`})` });
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, why: error.message });
+    });
+  });
+  if (!outcome.ok) {
+    if (child.exitCode === null && child.pid) {
+      child.kill('SIGKILL');
+      rmSync(paths.pid, { force: true });
+    }
+    throw new CliError(
+      `endpoint ${name} did not start: ${outcome.why}. Last lines of ${paths.log}:\n${logTail(paths.log)}`,
+    );
+  }
+  if (child.connected) child.disconnect();
+  child.unref();
+  return `endpoint ${name} started (pid ${outcome.pid})`;
+}
+
+/** `stop NAME`: SIGTERM, then waits for the daemon to stop its workers, flush and exit. */
+export async function stop(name: string, env = process.env): Promise<string> {
+  readConfig(name, env);
+  const pid = runningPid(name, env);
+  if (pid === undefined) throw new CliError(`endpoint ${name} is not running`);
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      rmSync(endpointPaths(name, env).pid, { force: true });
+      return `endpoint ${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s and was killed (pid ${pid})`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return `endpoint ${name} stopped`;
+}

@@ -1,0 +1,44 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { endpointPaths } from './paths.js';
+
+/** The pid of the endpoint's running daemon, or undefined (a stale pid file is removed). */
+export function runningPid(name: string, env?: NodeJS.ProcessEnv): number | undefined {
+  const path = endpointPaths(name, env).pid;
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+  } catch {
+    return undefined;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isDaemon(pid, name)) return pid;
+  rmSync(path, { force: true });
+  return undefined;
+}
+
+function isDaemon(pid: number, name: string): boolean {
+  if (!isAlive(pid)) return false;
+  // A reused pid belongs to some other program: check the command line where /proc exists.
+  let cmdline: string;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return true;
+  }
+  const args = cmdline.split('\0');
+  return args.includes('--foreground') && args.includes(name);
+}
+
+/** True while the process runs (an exited one waiting to be reaped by init counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}

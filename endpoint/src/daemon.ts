@@ -1,0 +1,109 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type FunctionCode } from '@funcx/protocol';
+import type { EndpointConfig } from './config.js';
+import { HubConnection } from './connection.js';
+import type { Log } from './log.js';
+import { Outbox } from './outbox.js';
+import { endpointPaths } from './paths.js';
+import { createProvider } from './providers/index.js';
+import { ResultsBuffer } from './results-buffer.js';
+import { ENDPOINT_VERSION } from './version.js';
+
+export interface DaemonOptions {
+  log: Log;
+  /** Called once, the first time the hub accepts the daemon's hello. */
+  onConnected?: () => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+const FLUSH_ON_STOP_MS = 3_000;
+
+export interface Daemon {
+  /** Stops workers, sends what is left, disconnects. */
+  stop(): Promise<void>;
+  /** Resolves when the daemon has stopped (by stop() or because the hub refused it); the value is an exit code. */
+  finished: Promise<number>;
+}
+
+/** Runs an endpoint in this process: workers through its provider, one connection to the hub. */
+export async function startDaemon(config: EndpointConfig, options: DaemonOptions): Promise<Daemon> {
+  const { log } = options;
+  const paths = endpointPaths(config.name, options.env);
+  const results = new ResultsBuffer();
+  const outbox = new Outbox(results);
+  const provider = createProvider(config.provider, {
+    workers: config.workers,
+    python: config.python,
+    reporter: outbox,
+    log,
+  });
+  log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s), provider ${config.provider}`);
+  await provider.start();
+  writeFileSync(paths.pid, `${process.pid}\n`);
+
+  let resolveFinished!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
+  let connectedOnce = false;
+  let stopping: Promise<void> | undefined;
+
+  const onDispatch = (tasks: DispatchedTask[], functions: FunctionCode[]): void => {
+    let fresh = tasks;
+    if (results.size > 0) {
+      // The hub sent again a task whose completion it has not acknowledged yet: send the completion again.
+      fresh = tasks.filter((task) => !results.has(task.task_id));
+      if (fresh.length !== tasks.length) {
+        results.retry(tasks.filter((task) => results.has(task.task_id)).map((task) => results.get(task.task_id)!));
+        outbox.flush();
+      }
+    }
+    provider.submit(fresh, functions);
+  };
+
+  const connection = new HubConnection({
+    hubUrl: config.hub_url,
+    endpointToken: config.endpoint_token,
+    log,
+    hello: () => ({
+      held_task_ids: [...provider.held(), ...results.ids()],
+      load: provider.load(),
+      version: ENDPOINT_VERSION,
+    }),
+    onDispatch,
+    onCancel: (taskIds) => provider.cancel(taskIds),
+    onReady: () => {
+      results.resendAll();
+      outbox.flush();
+      if (!connectedOnce) {
+        connectedOnce = true;
+        options.onConnected?.();
+      }
+    },
+    onRejected: (message) => {
+      log('error', `${message}; re-run "funcx-endpoint configure ${config.name}" and start it again`);
+      void stop(1);
+    },
+  });
+  outbox.sink = connection;
+  connection.start();
+  const heartbeat = setInterval(() => connection.heartbeat(provider.load()), HEARTBEAT_INTERVAL_MS);
+
+  const stop = (code = 0): Promise<void> => {
+    stopping ??= (async () => {
+      log('info', `stopping endpoint ${config.name}`);
+      clearInterval(heartbeat);
+      await provider.stop();
+      outbox.flush();
+      if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {
+        log('warn', `${results.size} completion(s) were not acknowledged by the hub before stopping`);
+      }
+      outbox.stop();
+      connection.close();
+      rmSync(paths.pid, { force: true });
+      log('info', `endpoint ${config.name} stopped`);
+      resolveFinished(code);
+    })();
+    return stopping;
+  };
+
+  return { stop: () => stop(0), finished };
+}

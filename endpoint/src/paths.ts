@@ -1,0 +1,23 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { FUNCX_HOME_ENV } from '@funcx/protocol';
+
+/** `$FUNCX_HOME`, default `~/.funcx`. */
+export function funcxHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
+}
+
+export function endpointsDir(env?: NodeJS.ProcessEnv): string {
+  return join(funcxHome(env), 'endpoints');
+}
+
+/** The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,daemon.log}`. */
+export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
+  const dir = join(endpointsDir(env), name);
+  return {
+    dir,
+    config: join(dir, 'config.yaml'),
+    pid: join(dir, 'daemon.pid'),
+    log: join(dir, 'daemon.log'),
+  };
+}
