@@ -8,7 +8,7 @@ import { FunctionRegistry } from './functions/registry.js';
 import { HubMetrics } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, type HubOptions } from './options.js';
 import { RateLimiter } from './rate-limit.js';
-import { MemoryStore } from './store/memory.js';
+import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
 import { TaskService } from './tasks/service.js';
@@ -36,7 +36,12 @@ export interface HubContext {
 
 export async function createHubContext(options: HubOptions): Promise<HubContext> {
   const log = pino({ level: options.logLevel ?? 'info', base: undefined }, pino.destination(2));
-  const store = await MemoryStore.open({ dataDir: options.dataDir, onWarning: (message) => log.warn(message) });
+  const store = await openStore({
+    store: options.store,
+    dataDir: options.dataDir,
+    resultRetentionMs: options.resultRetentionMs,
+    onWarning: (message) => log.warn(message),
+  });
   const metrics = new HubMetrics();
   const presence = new EndpointPresence();
   const fanout = new EventFanout();

@@ -3,10 +3,13 @@ import { userInfo } from 'node:os';
 import { Server } from 'socket.io';
 import { MAX_SOCKET_MESSAGE_BYTES } from '@funcx/protocol';
 import { buildApp, type HubApp } from './app.js';
+import { startLeaseReaper } from './cluster/lease-reaper.js';
+import { joinRedisCluster } from './cluster/redis-cluster.js';
 import { ensureCredentials } from './credentials.js';
 import { DEFAULT_HOST, DEFAULT_HUB_PORT, type HubOptions } from './options.js';
 import { registerClientNamespace } from './sockets/client-namespace.js';
 import { registerEndpointNamespace } from './sockets/endpoint-namespace.js';
+import { RedisStore } from './store/redis.js';
 
 export interface RunningHub extends HubApp {
   io: Server;
@@ -43,6 +46,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   });
   registerClientNamespace(io, hub);
   const stopLiveness = registerEndpointNamespace(io, hub);
+  const leaveCluster = hub.store instanceof RedisStore ? await joinRedisCluster(io, hub, hub.store) : undefined;
+  const stopReaper = startLeaseReaper(hub);
 
   const host = options.host ?? DEFAULT_HOST;
   await app.listen({ host, port: options.port ?? DEFAULT_HUB_PORT });
@@ -56,9 +61,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     port,
     async close() {
       stopLiveness();
+      stopReaper();
       for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
       io.engine.close();
       await app.close();
+      await leaveCluster?.();
       await hub.store.close();
     },
   };

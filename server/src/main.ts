@@ -3,8 +3,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HUB_PORT } from '@funcx/protocol';
 import { startHub } from './hub.js';
 import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, defaultDataDir, defaultFuncxHome } from './options.js';
-import { addUser } from './users.js';
+import { openStore, storeSpecError } from './store/open-store.js';
+import { addUser, addUserToStore } from './users.js';
 import { HUB_VERSION } from './version.js';
+
+function hours(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('--result-retention must be a number of hours, 0 or more');
+  return n;
+}
 
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -20,18 +27,19 @@ const program = new Command('funcx-hub')
   .enablePositionalOptions()
   .option('--host <host>', 'address to listen on', DEFAULT_HOST)
   .option('--port <port>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), DEFAULT_HUB_PORT)
-  .option('--store <kind>', 'where the hub keeps its state: memory (embedded, persisted in --data-dir)', 'memory')
+  .option('--store <kind>', 'where the hub keeps its state: memory (embedded, persisted in --data-dir) or redis://HOST:PORT/DB (shared by several hubs)', 'memory')
+  .option('--result-retention <hours>', 'how long the Redis store keeps finished tasks and their results (0: forever)', hours, 168)
   .option('--data-dir <dir>', 'directory of the embedded store (default $FUNCX_HOME/hub)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (logs go to stderr)', 'info')
   .option('--rate-limit <n>', 'REST task submissions per second per token (0: no limit)', integer('--rate-limit', 0, 1e9), DEFAULT_RATE_LIMIT)
-  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number }) => {
-    if (options.store !== 'memory') {
-      program.error(`error: --store ${options.store} is not available; use --store memory`, { exitCode: 2 });
-    }
+  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; resultRetention: number }) => {
+    const storeError = storeSpecError(options.store);
+    if (storeError) program.error(`error: ${storeError}`, { exitCode: 2 });
     const hub = await startHub({
       host: options.host,
       port: options.port,
-      store: 'memory',
+      store: options.store,
+      resultRetentionMs: options.resultRetention * 3600 * 1000,
       dataDir: options.dataDir ?? defaultDataDir(),
       funcxHome: defaultFuncxHome(),
       logLevel: options.logLevel,
@@ -54,8 +62,20 @@ program
   .command('add <name>')
   .description("create a user (or a new token for one) and print the token; works while the hub runs")
   .option('--data-dir <dir>', 'directory of the embedded store (default $FUNCX_HOME/hub)')
-  .action((name: string, options: { dataDir?: string }) => {
-    process.stdout.write(addUser(options.dataDir ?? defaultDataDir(), name) + '\n');
+  .option('--store <kind>', 'the store of the hub: memory (default) or redis://HOST:PORT/DB', 'memory')
+  .action(async (name: string, options: { dataDir?: string; store: string }) => {
+    if (options.store === 'memory') {
+      process.stdout.write(addUser(options.dataDir ?? defaultDataDir(), name) + '\n');
+      return;
+    }
+    const storeError = storeSpecError(options.store);
+    if (storeError) throw new Error(storeError);
+    const store = await openStore({ store: options.store });
+    try {
+      process.stdout.write((await addUserToStore(store, name)) + '\n');
+    } finally {
+      await store.close();
+    }
   });
 
 program.parseAsync().catch((error: unknown) => {

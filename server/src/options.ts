@@ -5,8 +5,12 @@ import { DEFAULT_HUB_PORT, FUNCX_HOME_ENV } from '@funcx/protocol';
 export interface HubOptions {
   host?: string;
   port?: number;
-  /** Only "memory" (the embedded store) for now. */
-  store?: 'memory';
+  /** "memory" (the embedded store, the default) or a Redis URL, redis://HOST:PORT/DB, shared by several hubs. */
+  store?: string;
+  /** How long the Redis store keeps finished tasks, in ms (0: forever); default a week. */
+  resultRetentionMs?: number;
+  /** How long in-flight tasks stay an endpoint's without a heartbeat; default TASK_LEASE_MS. Tests shorten it. */
+  leaseMs?: number;
   /** Where the embedded store persists; undefined keeps everything in memory only. */
   dataDir?: string;
   /** Where credentials.json is written; undefined writes none. */

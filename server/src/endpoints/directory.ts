@@ -68,9 +68,19 @@ export class EndpointDirectory {
     );
   }
 
+  /** Its record and live status, as this hub sees it or, for an endpoint connected to another hub, as that hub does. */
   async view(endpoint: EndpointRecord): Promise<EndpointView> {
-    const queued = await this.store.queueLength(endpoint.endpoint_id);
-    return { ...endpoint, status: this.presence.status(endpoint.endpoint_id, queued) };
+    const [queued, [shared]] = await Promise.all([
+      this.store.queueLength(endpoint.endpoint_id),
+      this.store.getPresence([endpoint.endpoint_id]),
+    ]);
+    const status = this.presence.status(endpoint.endpoint_id, queued);
+    if (status.online || !shared) return { ...endpoint, status };
+    const { load } = shared;
+    return {
+      ...endpoint,
+      status: { ...load, online: true, queued: load.queued + queued, last_heartbeat: shared.last_heartbeat },
+    };
   }
 
   /** Deletes an endpoint the user owns, revoking its token; returns the record it had. */

@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, FuncxError, type EndpointLoad } from '@funcx/protocol';
+import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, TASK_LEASE_MS, FuncxError, type EndpointLoad } from '@funcx/protocol';
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
 import { answer, connectError } from './errors.js';
@@ -36,9 +36,16 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       .catch((error: unknown) => next(connectError(error)));
   });
 
+  const intervalMs = hub.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  const silenceMs = intervalMs * MISSED_HEARTBEATS_OFFLINE;
+  const leaseMs = hub.options.leaseMs ?? TASK_LEASE_MS;
+
   namespace.on('connection', (socket: EndpointSocket) => {
     const endpointId = socket.data.endpointId;
     const seen = () => hub.presence.seen(endpointId);
+    // Every hub sees the endpoint while its heartbeats come; its in-flight tasks stay its own for leaseMs more.
+    const keepAlive = (load: EndpointLoad) =>
+      hub.store.keepAlive(endpointId, { load, last_heartbeat: Date.now() }, silenceMs, leaseMs);
 
     socket.on('hello', (hello, ack) => {
       answer(ack, async () => {
@@ -48,6 +55,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
           previous.disconnect(true);
         }
         const held = Array.isArray(hello?.held_task_ids) ? hello.held_task_ids.filter((id) => typeof id === 'string') : [];
+        await keepAlive(asLoad(hello?.load));
         const drop = await hub.tasks.reconcile(endpointId, held);
         if (!socket.connected) throw new FuncxError('FUNCX_BAD_REQUEST', 'disconnected during hello');
         const record = await hub.endpoints.get(endpointId);
@@ -62,6 +70,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     });
 
     socket.on('heartbeat', (load) => {
+      if (hub.dispatcher.socketOf(endpointId) === socket) keepAlive(asLoad(load)).catch(internal);
       if (hub.presence.heartbeat(endpointId, asLoad(load))) hub.announceEndpoint(endpointId).catch(internal);
     });
 
@@ -85,6 +94,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
     socket.on('disconnect', (reason) => {
       if (!hub.dispatcher.disconnect(endpointId, socket)) return;
+      hub.store.endPresence(endpointId).catch(internal);
       if (hub.presence.offline(endpointId)) {
         hub.log.info({ endpoint_id: endpointId, reason }, 'endpoint offline');
         hub.announceEndpoint(endpointId).catch(internal);
@@ -92,8 +102,6 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     });
   });
 
-  const intervalMs = hub.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
-  const silenceMs = intervalMs * MISSED_HEARTBEATS_OFFLINE;
   const liveness = setInterval(() => {
     for (const endpointId of hub.presence.silentSince(Date.now() - silenceMs)) {
       const socket = hub.dispatcher.socketOf(endpointId);

@@ -244,7 +244,7 @@ export function createRedisClient(url: string, onWarning?: (message: string) => 
   client.on('error', (error: Error) => {
     if (Date.now() - lastWarning < 1_000) return;
     lastWarning = Date.now();
-    onWarning?.(`redis at ${url}: ${error.message}`);
+    onWarning?.(`redis at ${url}: ${error.message} (retrying; check that redis-server runs there)`);
   });
   return client;
 }

@@ -51,6 +51,10 @@ export class Dispatcher {
     return true;
   }
 
+  connectedEndpoints(): string[] {
+    return [...this.connections.keys()];
+  }
+
   socketOf(endpointId: string): EndpointSocket | undefined {
     return this.connections.get(endpointId)?.socket;
   }

@@ -1,0 +1,51 @@
+import { MemoryStore } from './memory.js';
+import { DEFAULT_RESULT_RETENTION_MS, RedisStore } from './redis.js';
+import type { Store } from './store.js';
+
+export interface StoreSpec {
+  /** "memory" (the default) or a Redis URL, redis://HOST:PORT/DB. */
+  store?: string;
+  /** Directory of the embedded store. */
+  dataDir?: string;
+  /** How long the Redis store keeps finished tasks (0: forever). */
+  resultRetentionMs?: number;
+  onWarning?: (message: string) => void;
+}
+
+/** Checks a --store value; returns a message saying what to change, or undefined when it is usable. */
+export function storeSpecError(spec: string): string | undefined {
+  if (spec === 'memory') return undefined;
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    return `--store ${spec} is neither "memory" nor a URL: use --store memory or --store redis://HOST:PORT/DB`;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    return `--store ${spec}: only redis:// (or rediss://) URLs are supported, e.g. redis://127.0.0.1:6379/0`;
+  }
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^\d+$/.test(db)) return `--store ${spec}: the database after the port must be a number, e.g. redis://127.0.0.1:6379/0`;
+  return undefined;
+}
+
+export function isRedisSpec(spec: string | undefined): spec is string {
+  return spec !== undefined && spec !== 'memory';
+}
+
+/** Opens the store a hub was told to use. */
+export async function openStore(spec: StoreSpec): Promise<Store> {
+  const kind = spec.store ?? 'memory';
+  const error = storeSpecError(kind);
+  if (error) throw new Error(error);
+  if (!isRedisSpec(kind)) return MemoryStore.open({ dataDir: spec.dataDir, onWarning: spec.onWarning });
+  try {
+    return await RedisStore.open({
+      url: kind,
+      resultRetentionMs: spec.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS,
+      onWarning: spec.onWarning,
+    });
+  } catch (error) {
+    throw new Error(`could not connect to Redis at ${kind} (${(error as Error).message}): check that redis-server runs there`);
+  }
+}
