@@ -36,7 +36,7 @@ elif [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
 fi
 
 say "compiling TypeScript (tsc -b)"
-npx tsc -b
+"$ROOT/node_modules/.bin/tsc" -b
 # tsc writes 644 files; the workspaces' bins (funcx, funcx-hub, funcx-endpoint) must be executable.
 node -e '
   const fs = require("fs"), path = require("path");

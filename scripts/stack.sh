@@ -57,9 +57,23 @@ start_endpoint() {
     die "endpoint $name did not start (log: $FUNCX_HOME/endpoints/$name/daemon.log)"
   fi
   echo "$out" >>"$log"
-  pid="$(grep -Eo 'pid [0-9]+' <<<"$out" | awk '{print $2}' | tail -1)"
+  pid="$(sed -nE 's/.*\(pid ([0-9]+)\).*/\1/p' <<<"$out" | tail -1)"
   [[ -n $pid ]] && record_pid "endpoint-$name" "$pid"
+  endpoint_online "$name" 30 ||
+    die "endpoint $name is not online at the hub (log: $FUNCX_HOME/endpoints/$name/daemon.log)"
   say "endpoint $name online (${workers} workers, $site, pid ${pid:-?})"
+}
+
+# endpoint_online NAME SECONDS: true once the hub shows the endpoint online.
+endpoint_online() {
+  local deadline=$((SECONDS + $2))
+  while (( SECONDS < deadline )); do
+    curl -fsS --max-time 2 -H "Authorization: Bearer $HUB_TOKEN" "$HUB_URL/v1/endpoints/$1" 2>/dev/null |
+      node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () =>
+        process.exit(JSON.parse(s || "{}").status?.online ? 0 : 1))' && return 0
+    sleep 0.3
+  done
+  return 1
 }
 
 stop_endpoint() {

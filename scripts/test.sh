@@ -43,7 +43,7 @@ if [[ ${FUNCX_SKIP_UI_TESTS:-} == 1 ]]; then
   say "ui-tests: skipped (FUNCX_SKIP_UI_TESTS=1)"
 elif compgen -G "ui-tests/tests/*.spec.ts" >/dev/null; then
   say "ui-tests: type check"
-  if ! npx tsc -p ui-tests/tsconfig.json; then
+  if ! "$ROOT/node_modules/.bin/tsc" -p ui-tests/tsconfig.json; then
     say "ui-tests: type errors (above)"
     failed=$((failed + 1)); status=1
   fi
@@ -51,7 +51,7 @@ elif compgen -G "ui-tests/tests/*.spec.ts" >/dev/null; then
   report="$RUN_DIR/ui-tests.json"
   rm -f "$report"
   ui_status=0
-  (cd ui-tests && PLAYWRIGHT_JSON_OUTPUT_NAME="$report" npx playwright test --reporter=list,json) || ui_status=$?
+  (cd ui-tests && PLAYWRIGHT_JSON_OUTPUT_NAME="$report" "$ROOT/node_modules/.bin/playwright" test --reporter=list,json) || ui_status=$?
   if [[ -f $report ]]; then
     read -r ui_pass ui_fail < <(node -e '
       const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).stats ?? {};
