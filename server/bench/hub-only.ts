@@ -94,12 +94,15 @@ try {
 
   await submitAndWait(BATCH);
   const cpuBefore = hubCpuSeconds(hub.pid!);
+  const ownCpuBefore = process.cpuUsage();
   const started = performance.now();
   await submitAndWait(BATCH);
   const seconds = (performance.now() - started) / 1000;
   const cpu = hubCpuSeconds(hub.pid!) - cpuBefore;
+  const ownCpu = process.cpuUsage(ownCpuBefore);
   console.log(`batch of ${BATCH} tasks: ${seconds.toFixed(3)} s, ${Math.round(BATCH / seconds)} tasks/s`);
   console.log(`hub CPU for the batch: ${cpu.toFixed(3)} s (${Math.round(BATCH / cpu)} tasks per CPU-second of the hub)`);
+  console.log(`client and fake endpoint CPU for the batch: ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(3)} s`);
   client.disconnect();
   endpoint.disconnect();
 } finally {

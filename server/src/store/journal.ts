@@ -1,4 +1,4 @@
-import { readFileSync, write, closeSync, existsSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 import type { TaskRecord } from '@funcx/protocol';
 import { changedTaskLine, newTaskLine } from './task-lines.js';
 
@@ -12,7 +12,6 @@ export class JournalWriter {
   /** Tasks changed this tick, and whether each is new (written whole) or known (only its changes). */
   private readonly dirtyTasks = new Map<string, { task: TaskRecord; isNew: boolean }>();
   private scheduled = false;
-  private writing = false;
   private pending: Promise<void> | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private closed = false;
@@ -52,7 +51,7 @@ export class JournalWriter {
         this.settle = { resolve, reject };
       });
     }
-    if (!this.scheduled && !this.writing) {
+    if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
@@ -78,20 +77,15 @@ export class JournalWriter {
       settle?.resolve();
       return;
     }
-    this.writing = true;
-    write(this.fd, text, null, 'utf8', (error) => {
-      this.writing = false;
-      if (error) {
-        this.onError(error);
-        settle?.reject(error);
-      } else {
-        settle?.resolve();
-      }
-      if (this.pending && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    // A synchronous write to the page cache costs less than a round trip through the thread pool, and the
+    // journal's one write per tick is on every task's path.
+    try {
+      writeSync(this.fd, text);
+      settle?.resolve();
+    } catch (error) {
+      this.onError(error as Error);
+      settle?.reject(error as Error);
+    }
   }
 }
 
