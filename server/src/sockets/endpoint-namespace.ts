@@ -2,6 +2,7 @@ import type { Server } from 'socket.io';
 import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, TASK_LEASE_MS, FuncxError, type EndpointLoad } from '@funcx/protocol';
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
+import { isCompletion, isOutputUpdate, isStateUpdate, validItems } from './endpoint-messages.js';
 import { answer, connectError } from './errors.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
 
@@ -74,21 +75,30 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       if (hub.presence.heartbeat(endpointId, asLoad(load))) hub.announceEndpoint(endpointId).catch(internal);
     });
 
+    const valid = <T>(batch: unknown, isValid: (item: unknown) => item is T, event: string): T[] => {
+      const { items, dropped } = validItems(batch, isValid);
+      if (dropped > 0) hub.log.warn({ endpoint_id: endpointId, dropped }, `ignored malformed items of ${event}`);
+      return items;
+    };
+
     socket.on('tasks:state', (updates) => {
       seen();
-      if (Array.isArray(updates)) hub.tasks.onStates(endpointId, updates).catch(internal);
+      const items = valid(updates, isStateUpdate, 'tasks:state');
+      if (items.length > 0) hub.tasks.onStates(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:output', (updates) => {
       seen();
-      if (Array.isArray(updates)) hub.tasks.onOutputs(endpointId, updates).catch(internal);
+      const items = valid(updates, isOutputUpdate, 'tasks:output');
+      if (items.length > 0) hub.tasks.onOutputs(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:done', (completions, ack) => {
       seen();
       answer(ack, async () => {
         if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
-        return { recorded: await hub.tasks.onDone(endpointId, completions) };
+        const items = valid(completions, isCompletion, 'tasks:done');
+        return { recorded: items.length > 0 ? await hub.tasks.onDone(endpointId, items) : [] };
       }, internal);
     });
 

@@ -82,7 +82,7 @@ export function applyCompletion(task: TaskRecord, completion: TaskCompletion, at
     const stamp = completion.timestamps[key as TaskState];
     if (stamp !== undefined && task.timestamps[key as TaskState] === undefined) task.timestamps[key as TaskState] = stamp;
   }
-  task.timestamps[state] = completion.timestamps[state] ?? at;
+  task.timestamps[state] = completion.timestamps?.[state] ?? at;
   if (result !== undefined) task.result = result;
   if (error !== undefined) task.error = error;
 }
