@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
   FuncxError,
+  MAX_SUBMISSION_BYTES,
   type BatchSubmitted,
   type EndpointCreated,
   type EndpointRegistration,
@@ -28,6 +29,8 @@ export interface HubClientOptions {
   requestTimeoutMs?: number;
   /** Socket.IO transports, in order of preference. */
   transports?: ('websocket' | 'polling')[];
+  /** Largest request body sent; larger ones are refused here, before they travel (the hub's cap). */
+  maxBodyBytes?: number;
 }
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -40,6 +43,7 @@ export class HubClient {
   private readonly token: string;
   private readonly timeoutMs: number;
   private readonly transports: ('websocket' | 'polling')[];
+  private readonly maxBodyBytes: number;
   private socket?: ClientSocket;
   private state: ConnectionState = 'disconnected';
   /** Increments on every (re)connect; events seen within one epoch form an unbroken sequence. */
@@ -54,6 +58,7 @@ export class HubClient {
     this.token = options.token;
     this.timeoutMs = options.requestTimeoutMs ?? 60_000;
     this.transports = options.transports ?? ['websocket', 'polling'];
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_SUBMISSION_BYTES;
   }
 
   // ---- REST ----
@@ -112,12 +117,13 @@ export class HubClient {
     const url = `${this.hubUrl}/v1${path}`;
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const json = body === undefined ? undefined : this.checkSize(JSON.stringify(body));
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: json,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
@@ -134,6 +140,18 @@ export class HubClient {
     }
     if (!response.ok) throw errorFromResponse(response.status, response.statusText, parsed);
     return parsed as T;
+  }
+
+  private checkSize(json: string): string {
+    // Characters bound bytes from below; count exactly only near the cap.
+    if (json.length * 3 <= this.maxBodyBytes) return json;
+    const bytes = new TextEncoder().encode(json).length;
+    if (bytes <= this.maxBodyBytes) return json;
+    throw new FuncxError(
+      'FUNCX_PAYLOAD_TOO_LARGE',
+      `The request is ${formatMB(bytes)}, over the hub's limit of ${formatMB(this.maxBodyBytes)}: ` +
+        'send fewer tasks per batch or pass large data by reference (a path or URL) instead of inline',
+    );
   }
 
   // ---- socket ----
@@ -182,6 +200,7 @@ export class HubClient {
   async submitLive(tasks: TaskSubmission[]): Promise<BatchSubmitted> {
     await this.connect();
     const epoch = this.epoch;
+    this.checkSize(JSON.stringify(tasks));
     const submitted = await this.ack<BatchSubmitted>('tasks:submit', { tasks });
     if (epoch === this.liveEpoch()) this.tracker.expect(submitted.task_ids, epoch);
     return submitted;
@@ -298,6 +317,10 @@ export class HubClient {
     this.state = state;
     for (const listener of this.connectionListeners) listener(state, error);
   }
+}
+
+function formatMB(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 interface AckEmitter {

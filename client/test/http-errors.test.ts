@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { FuncxError, MAX_SUBMISSION_BYTES, type ErrorBody } from '@funcx/protocol';
 import { cleanup, makeTempDir, startHub, type HubProcess } from '@funcx/testing';
@@ -23,6 +24,35 @@ async function call(
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as ErrorBody) : (undefined as never) };
+}
+
+/**
+ * A POST that announces a body of `bytes` bytes and waits for the answer before sending it: the hub judges a
+ * body by its Content-Length, and a client that sent the whole body could see only the connection the hub
+ * closed after answering.
+ */
+function postAnnounced(hub: HubProcess, path: string, bytes: number): Promise<{ status: number; body: ErrorBody }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${hub.url}${path}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json', 'content-length': bytes },
+        timeout: 15_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as ErrorBody });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
+    req.flushHeaders();
+  });
 }
 
 function assertErrorBody(body: ErrorBody, status: number, code: string): void {
@@ -109,12 +139,21 @@ describe('the hub answers bad requests with a clear error body', { timeout: 60_0
   });
 
   test('a body over the submission cap is a 413', async () => {
-    const source = `x = "${'a'.repeat(MAX_SUBMISSION_BYTES + 1024)}"`;
-    const { status, body } = await call(hub, 'POST', '/v1/functions', {
-      body: JSON.stringify({ name: 'huge', language: 'python', source }),
-    });
+    const { status, body } = await postAnnounced(hub, '/v1/functions', MAX_SUBMISSION_BYTES + 1024);
     assert.equal(status, 413);
     assertErrorBody(body, 413, 'FUNCX_PAYLOAD_TOO_LARGE');
+  });
+
+  test('HubClient refuses a body over the cap before sending it, with the same error code', async () => {
+    const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+    const source = 'a'.repeat(MAX_SUBMISSION_BYTES + 1);
+    await assert.rejects(client.registerFunction({ name: 'huge', language: 'python', source }), (error: unknown) => {
+      assert.ok(error instanceof FuncxError);
+      assert.equal(error.code, 'FUNCX_PAYLOAD_TOO_LARGE');
+      assert.equal(error.statusCode, 413);
+      assert.match(error.message, /over the hub's limit of 10\.0 MB/);
+      return true;
+    });
   });
 
   test('HubClient names the URL when the hub cannot be reached', async () => {
