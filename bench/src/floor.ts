@@ -1,50 +1,37 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { repoRoot } from '@funcx/testing';
-
-const WORKER = `${repoRoot}endpoint/worker/funcx_worker.py`;
-
-interface Reply {
-  t: string;
-  i?: string;
-}
+import { WorkerProcess, workerEnv, type WorkerReply } from '@funcx/endpoint';
 
 /**
- * One Python worker driven straight through its pipes (requests on fd 3, replies on fd 4, JSON lines),
- * with no hub and no daemon: the floor for what the whole path can reach.
+ * One warm Python worker driven straight through its pipes with the endpoint's own WorkerProcess (requests on
+ * fd 3, replies on fd 4), with no hub and no daemon queue: the floor for what the whole path can reach.
  */
 export class DirectWorker {
-  private readonly child: ChildProcess;
-  private readonly requests: Writable;
-  private buffered = '';
-  private onReply: (reply: Reply) => void = () => {};
+  private readonly worker: WorkerProcess;
+  private onReply: (reply: WorkerReply) => void = () => {};
+  private onExit: (error: Error) => void = () => {};
 
   private constructor(python: string) {
-    this.child = spawn(python, [WORKER], { stdio: ['ignore', 'ignore', 'inherit', 'pipe', 'pipe'] });
-    this.requests = this.child.stdio[3] as Writable;
-    const replies = this.child.stdio[4] as Readable;
-    replies.setEncoding('utf8');
-    replies.on('data', (chunk: string) => {
-      const lines = (this.buffered + chunk).split('\n');
-      this.buffered = lines.pop()!;
-      for (const line of lines) if (line) this.onReply(JSON.parse(line) as Reply);
-    });
+    this.worker = new WorkerProcess(
+      { python, env: workerEnv() },
+      {
+        reply: (_worker, reply) => this.onReply(reply),
+        stdio: () => {},
+        exit: (worker, code, signal) => this.onExit(new Error(`the worker exited (${signal ?? code}): ${worker.stderrTail}`)),
+      },
+    );
   }
 
   static async start(python: string, source: string, entrypoint: string): Promise<DirectWorker> {
-    const worker = new DirectWorker(python);
-    await worker.until((reply) => reply.t === 'ready');
-    worker.requests.write(`${JSON.stringify({ t: 'f', f: 'noop', s: source, e: entrypoint })}\n`);
-    return worker;
+    const direct = new DirectWorker(python);
+    await direct.until((reply) => reply.t === 'ready');
+    direct.worker.send(JSON.stringify({ t: 'f', f: 'noop', s: source, e: entrypoint }));
+    return direct;
   }
 
-  /** Sends `count` run requests in one write and resolves when every one has replied. */
+  /** Sends `count` run requests back to back and resolves when every one has replied. */
   runBatch(count: number, prefix: string): Promise<void> {
     let left = count;
     const done = this.until((reply) => (reply.t === 'ok' || reply.t === 'err') && --left === 0);
-    let lines = '';
-    for (let i = 0; i < count; i++) lines += `{"t":"r","i":"${prefix}${i}","f":"noop","a":[],"k":{}}\n`;
-    this.requests.write(lines);
+    for (let i = 0; i < count; i++) this.worker.send(`{"t":"r","i":"${prefix}${i}","f":"noop","a":[],"k":{}}`);
     return done;
   }
 
@@ -60,18 +47,22 @@ export class DirectWorker {
   }
 
   stop(): void {
-    this.child.kill('SIGKILL');
+    this.worker.kill();
   }
 
-  private until(match: (reply: Reply) => boolean): Promise<void> {
+  private until(match: (reply: WorkerReply) => boolean): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the worker did not answer within 60 s')), 60_000);
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        this.onReply = () => {};
+        if (error) reject(error);
+        else resolve();
+      };
+      this.onExit = settle;
       this.onReply = (reply) => {
-        if (reply.t === 'err') reject(new Error(`the no-op failed: ${JSON.stringify(reply)}`));
-        if (match(reply)) {
-          clearTimeout(timer);
-          resolve();
-        }
+        if (reply.t === 'err') settle(new Error(`the no-op failed: ${reply.e.ename}: ${reply.e.evalue}`));
+        else if (match(reply)) settle();
       };
     });
   }
