@@ -13,10 +13,12 @@ export interface OutboxSink {
 }
 
 /**
- * A state is reported only once a task has stayed in it this long, so a quick task sends nothing but its
- * completion (which carries every timestamp).
+ * A state is reported only once a task has stayed in it a while, so a quick task sends nothing but its
+ * completion (which carries every timestamp): `running` after 20 ms, a waiting state after 1 s (a large batch
+ * that drains quickly then costs the hub no per-task state messages).
  */
 export const STATE_REPORT_AFTER_MS = 20;
+export const WAITING_REPORT_AFTER_MS = 1_000;
 
 /**
  * Batches what managers report towards the hub: outputs and completions once per turn of the event loop,
@@ -84,7 +86,7 @@ export class Outbox implements TaskReporter {
     for (const task of this.states) {
       if (task.done) {
         this.states.delete(task);
-      } else if (now - task.since >= STATE_REPORT_AFTER_MS) {
+      } else if (now - task.since >= (task.state === 'running' ? STATE_REPORT_AFTER_MS : WAITING_REPORT_AFTER_MS)) {
         updates.push({ task_id: task.task.task_id, state: task.state, timestamps: { ...task.timestamps } });
         this.states.delete(task);
       }

@@ -43,9 +43,10 @@ STREAM_MIN_GAP_S = 0.005
 
 _encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 _now = time.time
-_NONE_RESULT = {"value": None, "data": {"text/plain": "None"},
-                "pickle": base64.b64encode(pickle.dumps(None, protocol=4)).decode("ascii")}
+_NONE_RESULT = {"value": None, "data": {"text/plain": "None"}}
 _PLAIN_TYPES = (int, float, str, bool, list, dict, tuple, bytes, type(None))
+# Values JSON gives back exactly: no pickle is needed beside them.
+_EXACT_JSON_TYPES = (int, float, str, bool)
 
 
 def _write_all(fd, data):
@@ -280,10 +281,11 @@ class Worker:
         else:
             data = mime_bundle(value)[0]
         result = {"value": value, "data": data}
-        try:
-            result["pickle"] = base64.b64encode(pickle.dumps(value, protocol=4)).decode("ascii")
-        except Exception:  # noqa: BLE001 - not every value pickles
-            pass
+        if type(value) not in _EXACT_JSON_TYPES:
+            try:
+                result["pickle"] = base64.b64encode(pickle.dumps(value, protocol=4)).decode("ascii")
+            except Exception:  # noqa: BLE001 - not every value pickles
+                pass
         return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": result}
 
     def finish(self, reply):

@@ -9,7 +9,11 @@ import { endpointPaths } from '../paths.js';
 import { CliError } from './cli-error.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
-export const START_TIMEOUT_MS = 15_000;
+/** How long `start` waits for the daemon to connect (FUNCX_START_TIMEOUT_S overrides). */
+function startTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.FUNCX_START_TIMEOUT_S);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 15_000;
+}
 const STOP_TIMEOUT_MS = 15_000;
 
 /** The message a foreground daemon sends its parent (`start` without --foreground) once connected. */
@@ -71,10 +75,11 @@ export async function startDetached(name: string, env = process.env): Promise<st
     env,
   });
   closeSync(logFd);
+  const timeoutMs = startTimeoutMs(env);
   const outcome = await new Promise<{ ok: true; pid: number } | { ok: false; why: string }>((resolve) => {
     const timer = setTimeout(
-      () => resolve({ ok: false, why: `it did not connect to the hub at ${config.hub_url} within ${START_TIMEOUT_MS / 1000} s` }),
-      START_TIMEOUT_MS,
+      () => resolve({ ok: false, why: `it did not connect to the hub at ${config.hub_url} within ${timeoutMs / 1000} s` }),
+      timeoutMs,
     );
     child.on('message', (message: ConnectedMessage) => {
       if (message?.type !== 'connected') return;
