@@ -11,6 +11,8 @@ export interface HubSettings {
 }
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8470';
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10_000;
 
 /** Owns the HubClient built from the settings and feeds the endpoints and tasks models from its socket. */
 export class FuncxService implements IFuncxService {
@@ -25,6 +27,9 @@ export class FuncxService implements IFuncxService {
   private readyResolve!: () => void;
   /** True while the hub was unreachable and the user has been told. */
   private outageReported = false;
+  private _lastErrorCode: string | null = null;
+  private retryTimer: number | undefined;
+  private retryDelayMs = RETRY_MIN_MS;
   readonly ready = new Promise<void>(resolve => (this.readyResolve = resolve));
 
   constructor(settings: HubSettings = { hubUrl: DEFAULT_HUB_URL, token: '' }) {
@@ -72,6 +77,10 @@ export class FuncxService implements IFuncxService {
   }
 
   reconnect(): void {
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.retryDelayMs = RETRY_MIN_MS;
+    this._lastErrorCode = null;
     this.detach();
     this._client.close();
     this._client = new HubClient(this.settings);
@@ -83,6 +92,7 @@ export class FuncxService implements IFuncxService {
   }
 
   dispose(): void {
+    window.clearTimeout(this.retryTimer);
     this.detach();
     this._client.close();
     Signal.clearData(this);
@@ -94,11 +104,14 @@ export class FuncxService implements IFuncxService {
         if (client !== this._client) return;
         if (state === 'connected') {
           this._lastError = null;
+          this._lastErrorCode = null;
           this.outageReported = false;
+          this.retryDelayMs = RETRY_MIN_MS;
           void this.refreshEndpoints(client);
         } else if (error) {
           this.reportError(error);
         }
+        if (state === 'disconnected') this.scheduleRetry(client);
         this._connectionChanged.emit(state);
       }),
       client.onEndpointStatus(endpoints => this.endpoints.update(endpoints)),
@@ -121,12 +134,28 @@ export class FuncxService implements IFuncxService {
     }
   }
 
+  /**
+   * Socket.IO stops reconnecting when the server closed the connection (a hub restart) or refused the
+   * handshake; connect again with backoff, except after a refused token (retrying cannot fix that).
+   */
+  private scheduleRetry(client: HubClient): void {
+    if (this.retryTimer !== undefined || this._lastErrorCode === 'FUNCX_UNAUTHORIZED') return;
+    const delay = this.retryDelayMs;
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+    this.retryTimer = window.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (client !== this._client || client.connectionState !== 'disconnected') return;
+      client.connect().catch((error: Error) => this.reportError(error));
+    }, delay);
+  }
+
   private reportError(error: Error): void {
     this._lastError = error.message;
+    this._lastErrorCode = (error as { code?: string }).code ?? null;
     this._connectionChanged.emit(this.connectionState);
     if (!this.outageReported) {
       this.outageReported = true;
-      const refused = (error as { code?: string }).code === 'FUNCX_UNAUTHORIZED';
+      const refused = this._lastErrorCode === 'FUNCX_UNAUTHORIZED';
       this._hubUnreachable.emit(
         refused
           ? `the hub at ${this.hubUrl} refused the token: check the token setting.`
