@@ -167,6 +167,31 @@ describe('REST API', () => {
     assert.ok(JSON.parse(docs.body).paths['/v1/tasks/batch']);
   });
 
+  it('allows any origin (CORS) and serves the OpenAPI page', async () => {
+    const preflight = await hub.running.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/tasks',
+      headers: { origin: 'http://localhost:8888', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    assert.equal(preflight.statusCode, 204);
+    assert.equal(preflight.headers['access-control-allow-origin'], '*');
+    const page = await hub.running.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /swagger/i);
+  });
+
+  it('deletes an endpoint (204): its waiting tasks fail and its name is free again', async () => {
+    await registerEndpoint(hub, 'doomed');
+    const taskId = (await hub.call('POST', '/v1/tasks', { source: 'x', endpoint: 'doomed' })).body.task_id;
+    assert.equal((await hub.call('DELETE', '/v1/endpoints/doomed', undefined, bobToken)).statusCode, 404);
+    assert.equal((await hub.call('DELETE', '/v1/endpoints/doomed')).statusCode, 204);
+    const task = (await hub.call('GET', `/v1/tasks/${taskId}`)).body;
+    assert.equal(task.state, 'failed');
+    assert.equal(task.error.ename, 'EndpointDeleted');
+    assert.equal((await hub.call('GET', '/v1/endpoints/doomed')).statusCode, 404);
+    assert.equal((await hub.call('POST', '/v1/endpoints', { name: 'doomed' })).statusCode, 201);
+  });
+
   it('answers 429 once a token submits faster than the rate limit', async () => {
     const limited = await startTestHub({ rateLimit: 2 });
     try {
