@@ -52,6 +52,8 @@ export class HubClient {
   private readonly connectionListeners = new Set<(state: ConnectionState, error?: Error) => void>();
   private readonly taskListeners = new Set<(events: TaskEvent[]) => void>();
   private readonly endpointListeners = new Set<(endpoints: EndpointView[]) => void>();
+  private rejoinTimer?: ReturnType<typeof setTimeout>;
+  private rejoinAttempts = 0;
 
   constructor(options: HubClientOptions) {
     this.hubUrl = options.hubUrl.replace(/\/+$/, '');
@@ -244,6 +246,8 @@ export class HubClient {
   close(): void {
     const socket = this.socket;
     this.socket = undefined;
+    clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = undefined;
     if (socket) {
       socket.removeAllListeners();
       socket.disconnect();
@@ -262,11 +266,16 @@ export class HubClient {
       reconnectionDelayMax: 5_000,
     });
     socket.on('connect', () => {
+      this.rejoinAttempts = 0;
       this.epoch++;
       this.setState('connected');
       if (this.epoch > 1) this.tracker.resync(this.epoch, (ids) => this.subscribe(ids));
     });
-    socket.on('disconnect', () => this.setState(socket.active ? 'connecting' : 'disconnected'));
+    socket.on('disconnect', (reason) => {
+      // A hub that shuts down (a restart) closes our socket itself, and Socket.IO does not retry that.
+      if (reason === 'io server disconnect') this.rejoin(socket);
+      this.setState(socket.active || this.rejoinTimer ? 'connecting' : 'disconnected');
+    });
     socket.on('connect_error', (error) =>
       this.setState(socket.active ? 'connecting' : 'disconnected', this.connectError(socket, error)),
     );
@@ -279,6 +288,14 @@ export class HubClient {
     });
     this.socket = socket;
     return socket;
+  }
+
+  private rejoin(socket: ClientSocket): void {
+    const delay = Math.min(250 * 2 ** this.rejoinAttempts++, 5_000);
+    this.rejoinTimer = setTimeout(() => {
+      this.rejoinTimer = undefined;
+      if (this.socket === socket && !socket.active) socket.connect();
+    }, delay);
   }
 
   private connectError(socket: ClientSocket, error: Error): FuncxError {

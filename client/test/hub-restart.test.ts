@@ -69,3 +69,33 @@ test('a running endpoint reconnects to a restarted hub and takes new tasks', { t
     client.close();
   }
 });
+
+test('a task followed across a hub restart still reports its output and result to the same HubClient', { timeout: 120_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  await startEndpoint(hub, { name: 'steady', workers: 1, python: workerPython() });
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+  try {
+    await client.connect();
+    const states: string[] = [];
+    client.onConnectionChange((state) => states.push(state));
+    const source = 'import time\nprint("before", flush=True)\ntime.sleep(2)\nprint("after")\n"survived"';
+    const { task_ids } = await client.submitLive([{ source, endpoint: 'steady' }]);
+    let stdout = '';
+    const final = new Promise<string>((resolve, reject) => {
+      client.watchTask(task_ids[0], {
+        onOutput: (output) => {
+          if (output.output_type === 'stream') stdout += output.text;
+        },
+        onFinal: (event) => resolve(`${event.state} ${JSON.stringify(event.result?.value)}`),
+        onError: reject,
+      });
+    });
+    await waitFor(() => stdout.includes('before'), { timeoutMs: 15_000, what: 'the first line' });
+    await hub.restart();
+    assert.equal(await withTimeout(final, 40_000, 'the final event after the restart'), 'success "survived"');
+    assert.equal(stdout, 'before\nafter\n');
+    assert.ok(states.includes('connecting') && states.at(-1) === 'connected', `connection went ${states.join(' -> ')}`);
+  } finally {
+    client.close();
+  }
+});
