@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cleanup, configureEndpoint, makeTempDir, startHub, waitFor, withTimeout } from '@funcx/testing';
 import { HubClient } from '../src/hub-client.js';
-import { workerPython } from './support/world.js';
+import { spawnFuncx, workerPython } from './support/world.js';
 
 after(cleanup);
 
@@ -35,4 +37,17 @@ test('a task for an offline endpoint waits in waiting-for-endpoint and runs when
   } finally {
     client.close();
   }
+});
+
+test('funcx run for an offline endpoint says it is waiting, then prints the result once the endpoint starts', { timeout: 90_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  const endpoint = await configureEndpoint(hub, { name: 'sleepy', workers: 1, python: workerPython() });
+  const dir = makeTempDir('funcx-files-');
+  writeFileSync(join(dir, 'late.py'), 'print("ran late")\n"done"');
+  const run = spawnFuncx({ hub }, ['run', join(dir, 'late.py'), '--endpoint', 'sleepy']);
+  await run.waitForOutput(/waiting for its endpoint/, { stream: 'stderr', timeoutMs: 15_000 });
+  await endpoint.start();
+  const status = await run.waitForExit(30_000);
+  assert.equal(status.code, 0, run.stderr);
+  assert.equal(run.stdout, "ran late\n'done'\n");
 });

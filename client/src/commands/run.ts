@@ -2,6 +2,8 @@ import type { HubClient, TaskFinalEvent } from '../hub-client.js';
 import { printFinal, printOutput } from './task-printer.js';
 import { buildSubmission, type TaskFlags } from './task-options.js';
 
+const WAITING_NOTE_AFTER_MS = 1_000;
+
 /** `funcx run`: submit over the socket, stream outputs live, print the result; exit 1 if the task failed. */
 export async function runCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
   const task = buildSubmission(file, flags);
@@ -43,13 +45,36 @@ export async function followTask(
   const stopNotes = client.onConnectionChange((state) => {
     if (state === 'connecting') process.stderr.write('funcx: lost the connection to the hub; reconnecting…\n');
   });
+  let waitingNote: ReturnType<typeof setTimeout> | undefined;
+  const noteProgress = (state?: string) => {
+    clearTimeout(waitingNote);
+    if (state !== 'waiting-for-endpoint') return;
+    waitingNote = setTimeout(() => {
+      process.stderr.write(
+        `funcx: task ${taskId} is waiting for its endpoint; it runs once the endpoint is online ` +
+          '(see `funcx endpoints`; Ctrl-C cancels)\n',
+      );
+    }, WAITING_NOTE_AFTER_MS);
+  };
   try {
     const final = await new Promise<TaskFinalEvent>((resolve, reject) => {
-      client.watchTask(taskId, { onOutput: printOutput, onFinal: resolve, onError: reject });
+      client.watchTask(taskId, {
+        onState: (event) => noteProgress(event.state),
+        onOutput: (output) => {
+          noteProgress();
+          printOutput(output);
+        },
+        onFinal: (event) => {
+          noteProgress();
+          resolve(event);
+        },
+        onError: reject,
+      });
     });
     if (interrupted) return new Promise<number>(() => {});
     return printFinal(final);
   } finally {
+    clearTimeout(waitingNote);
     stopNotes();
     if (!interrupted) process.off('SIGINT', onInterrupt);
   }
