@@ -161,7 +161,7 @@ test('choosing a marker makes it the notebook default, and a %%funcx cell withou
   // The task itself, as the hub recorded it, ran on `cloud`.
   const sidebar = new SidebarPage(page);
   await sidebar.open();
-  const row = sidebar.tasks.filter({ hasText: 'map-default.ipynb' }).first();
+  const row = sidebar.tasks.filter({ hasText: 'ran where the map said' }).first();
   await expect(row).toHaveAttribute('data-task-state', 'success');
   const taskId = (await row.getAttribute('data-task-id'))!;
   const [task, cloud] = await Promise.all([

@@ -29,8 +29,7 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const size = useElementSize(viewport);
   const shapes = React.useMemo(() => worldShapes(size), [size.width, size.height]);
   const panZoom = usePanZoom(viewport, size);
-  const [hovered, setHovered] = React.useState<string | null>(null);
-  const [focused, setFocused] = React.useState<string | null>(null);
+  const tooltip = useTooltipTarget();
 
   const endpoints = [...source.endpoints].sort((a, b) => a.name.localeCompare(b.name));
   const located = endpoints.filter(hasLocation);
@@ -38,7 +37,8 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const selected = source.defaultEndpoint;
   const { transform } = panZoom;
   const placed = layoutMarkers(projectEndpoints(located, shapes.project), transform);
-  const activeId = hovered ?? focused;
+  const activeId = tooltip.active;
+  useFreshStatus(source, activeId);
   const active = placed.find(item => item.endpoint.endpoint_id === activeId);
 
   return (
@@ -85,9 +85,9 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
                     pulse={pulses[id]}
                     tooltipId={activeId === id ? TOOLTIP_ID : undefined}
                     onSelect={props.onSelect}
-                    onHover={setHovered}
+                    onHover={tooltip.setHovered}
                     onFocusChange={(focusId, fx, fy) => {
-                      setFocused(focusId);
+                      tooltip.setFocused(focusId);
                       const outside = fx < 0 || fy < 0 || fx > size.width || fy > size.height;
                       if (focusId && outside) {
                         panZoom.centreOn(fx, fy);
@@ -170,6 +170,42 @@ function projectEndpoints(
     }
   }
   return projected;
+}
+
+/**
+ * Which marker's tooltip shows: the one most recently hovered or focused, so a keyboard user who tabs to
+ * a marker sees its details even while the mouse rests on another.
+ */
+function useTooltipTarget() {
+  const [state, setState] = React.useState<{ hovered: string | null; focused: string | null; active: string | null }>(
+    { hovered: null, focused: null, active: null }
+  );
+  const change = (key: 'hovered' | 'focused', other: 'hovered' | 'focused') => (id: string | null) =>
+    setState(previous => ({
+      ...previous,
+      [key]: id,
+      active: id ?? (previous.active === previous[key] ? previous[other] : previous.active)
+    }));
+  return {
+    active: state.active,
+    setHovered: React.useCallback(change('hovered', 'focused'), []),
+    setFocused: React.useCallback(change('focused', 'hovered'), [])
+  };
+}
+
+const HEARTBEAT_REFRESH_MS = 5000;
+
+/** The hub pushes status changes, not every heartbeat: while a tooltip is open, its endpoint is re-read. */
+function useFreshStatus(source: IMapSource, endpointId: string | null | undefined): void {
+  React.useEffect(() => {
+    if (!endpointId) {
+      return;
+    }
+    const refresh = () => void source.refreshEndpoint(endpointId).catch(() => undefined);
+    refresh();
+    const timer = window.setInterval(refresh, HEARTBEAT_REFRESH_MS);
+    return () => window.clearInterval(timer);
+  }, [source, endpointId]);
 }
 
 function useRenderOn(signal: ISignal<unknown, unknown>): void {

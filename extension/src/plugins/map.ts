@@ -13,6 +13,7 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import { CommandIDs } from '../commands';
 import { EndpointMapWidget, type IMapSource } from '../map';
 import { endpointMapIcon } from '../map/icon';
+import { TaskActivityWatcher } from '../map/task-activity';
 import { IDefaultEndpoint, IFuncxService } from '../tokens';
 
 /** The live endpoint map in the main area: command `funcx:open-map`, palette and launcher entries. */
@@ -68,12 +69,14 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
 /** Adapts the service's endpoints model and the default-endpoint API to what the map reads. */
 class MapSource implements IMapSource {
   private readonly _defaultChanged = new Signal<this, void>(this);
+  private readonly activity: TaskActivityWatcher;
 
   constructor(
     private readonly service: IFuncxService,
     private readonly defaults: IDefaultEndpoint,
     private readonly notebooks: INotebookTracker | null
   ) {
+    this.activity = new TaskActivityWatcher(service.tasks);
     defaults.changed.connect(() => this._defaultChanged.emit());
     notebooks?.currentChanged.connect(() => this._defaultChanged.emit());
   }
@@ -87,7 +90,7 @@ class MapSource implements IMapSource {
   }
 
   get taskActivity() {
-    return this.service.endpoints.taskActivity;
+    return this.activity.activity;
   }
 
   get connectionState() {
@@ -113,6 +116,11 @@ class MapSource implements IMapSource {
 
   get defaultChanged(): ISignal<this, void> {
     return this._defaultChanged;
+  }
+
+  async refreshEndpoint(endpointId: string): Promise<void> {
+    const view = await this.service.client.getEndpoint(endpointId);
+    this.service.endpoints.update([view]);
   }
 
   async setDefaultEndpoint(endpoint: EndpointView): Promise<void> {
