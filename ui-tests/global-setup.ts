@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { FullConfig } from '@playwright/test';
 import { cleanup, makeTempDir, projectPython, startEndpoint, startHub, type ManagedProcess } from '@funcx/testing';
 import { startJupyterLab } from './helpers/jupyterlab.js';
 import { publishStack } from './helpers/stack-env.js';
@@ -10,11 +10,11 @@ import { publishStack } from './helpers/stack-env.js';
  * real JupyterLab with the extension, all on free ports in a temp dir. Returns the teardown, which stops every
  * process by pid and keeps their logs in test-results/stack-logs/.
  */
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(config: FullConfig): Promise<() => Promise<void>> {
   const dir = makeTempDir('funcx-ui-tests-');
   const processes: ManagedProcess[] = [];
   const teardown = async () => {
-    const logDir = join(fileURLToPath(new URL('.', import.meta.url)), 'test-results', 'stack-logs');
+    const logDir = join(config.projects[0].outputDir, 'stack-logs');
     mkdirSync(logDir, { recursive: true });
     await cleanup().finally(() => {
       for (const child of processes) {

@@ -6,7 +6,8 @@ import { defineConfig } from '@playwright/test';
  */
 export default defineConfig({
   testDir: './tests',
-  outputDir: './test-results',
+  // FUNCX_UI_RESULTS: a separate folder, for running two sets of specs at once (each run empties its own).
+  outputDir: process.env.FUNCX_UI_RESULTS ?? './test-results',
   globalSetup: './global-setup.ts',
   timeout: 120_000,
   expect: { timeout: 30_000 },

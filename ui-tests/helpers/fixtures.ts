@@ -1,11 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test as base } from '@playwright/test';
 import { NotebookPage } from './notebook-page.js';
 import { SidebarPage } from './sidebar-page.js';
-
-const SCREENSHOTS = join(fileURLToPath(new URL('..', import.meta.url)), 'test-results', 'screenshots');
 
 /** Page objects for every spec, and a full-page screenshot of the end state, kept whether it passed or not. */
 export const test = base.extend<{ notebook: NotebookPage; sidebar: SidebarPage; keepScreenshot: void }>({
@@ -14,9 +11,10 @@ export const test = base.extend<{ notebook: NotebookPage; sidebar: SidebarPage; 
   keepScreenshot: [
     async ({ page }, use, testInfo) => {
       await use();
-      mkdirSync(SCREENSHOTS, { recursive: true });
+      const screenshots = join(testInfo.project.outputDir, 'screenshots');
+      mkdirSync(screenshots, { recursive: true });
       const name = `${testInfo.titlePath.join(' - ').replace(/[^\w.-]+/g, '-')}.png`;
-      await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true }).catch(() => {});
+      await page.screenshot({ path: join(screenshots, name), fullPage: true }).catch(() => {});
     },
     { auto: true },
   ],
