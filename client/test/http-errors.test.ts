@@ -156,6 +156,34 @@ describe('the hub answers bad requests with a clear error body', { timeout: 60_0
     });
   });
 
+  test('a socket with an unknown token is refused with FUNCX_UNAUTHORIZED and stays disconnected', async () => {
+    const client = new HubClient({ hubUrl: hub.url, token: 'fx_not-a-token' });
+    try {
+      await assert.rejects(client.connect(), (error: unknown) => {
+        assert.ok(error instanceof FuncxError);
+        assert.equal(error.code, 'FUNCX_UNAUTHORIZED');
+        return true;
+      });
+      assert.equal(client.connectionState, 'disconnected');
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a socket submission for an unknown endpoint rejects with FUNCX_ENDPOINT_NOT_FOUND', async () => {
+    const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+    try {
+      await assert.rejects(client.submitLive([{ source: '1', endpoint: 'no-such-endpoint' }]), (error: unknown) => {
+        assert.ok(error instanceof FuncxError);
+        assert.equal(error.code, 'FUNCX_ENDPOINT_NOT_FOUND');
+        assert.match(error.message, /no-such-endpoint/);
+        return true;
+      });
+    } finally {
+      client.close();
+    }
+  });
+
   test('HubClient names the URL when the hub cannot be reached', async () => {
     const client = new HubClient({ hubUrl: 'http://127.0.0.1:1', token: 'x', requestTimeoutMs: 5_000 });
     await assert.rejects(client.listEndpoints(), (error: unknown) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { cleanup, makeTempDir, startEndpoint, startHub, waitFor, withTimeout } from '@funcx/testing';
+import { cleanup, configureEndpoint, makeTempDir, startEndpoint, startHub, waitFor, withTimeout } from '@funcx/testing';
 import { HubClient } from '../src/hub-client.js';
 import { workerPython } from './support/world.js';
 
@@ -95,6 +95,30 @@ test('a task followed across a hub restart still reports its output and result t
     assert.equal(await withTimeout(final, 40_000, 'the final event after the restart'), 'success "survived"');
     assert.equal(stdout, 'before\nafter\n');
     assert.ok(states.includes('connecting') && states.at(-1) === 'connected', `connection went ${states.join(' -> ')}`);
+  } finally {
+    client.close();
+  }
+});
+
+test('a hub killed with SIGKILL keeps the functions and tasks it acknowledged', { timeout: 120_000 }, async () => {
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
+  const endpoint = await configureEndpoint(hub, { name: 'later', workers: 1, python: workerPython() });
+  const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+  try {
+    const { function_id } = await client.registerFunction({
+      name: 'double',
+      language: 'python',
+      entrypoint: 'double',
+      source: 'def double(x):\n    return 2 * x\n',
+    });
+    const { task_id } = await client.submit({ function_id, endpoint: 'later', args: [21] });
+    await hub.kill9();
+    await hub.start();
+    assert.equal((await client.getFunction(function_id)).name, 'double');
+    assert.equal((await client.getTask(task_id)).state, 'waiting-for-endpoint');
+    await endpoint.start();
+    const done = await withTimeout(client.waitForTask(task_id), 30_000, 'the task after the crash');
+    assert.equal(done.result?.value, 42);
   } finally {
     client.close();
   }
