@@ -4,13 +4,12 @@ import { io as connectSocket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
   MAX_TASK_ATTEMPTS,
-  type DispatchedTask,
   type EndpointView,
-  type FunctionCode,
   type TaskEvent,
 } from '@funcx/protocol';
 import { addUser } from '../src/users.js';
 import {
+  collect,
   connectClient,
   connectEndpoint,
   registerEndpoint,
@@ -44,16 +43,6 @@ describe('Socket.IO namespaces', () => {
     await hub.cleanup();
   });
 
-  function collectDispatches(endpoint: EndpointClient) {
-    const tasks: DispatchedTask[] = [];
-    const functions: FunctionCode[] = [];
-    endpoint.on('tasks:dispatch', (batch) => {
-      tasks.push(...batch.tasks);
-      functions.push(...batch.functions);
-    });
-    return { tasks, functions };
-  }
-
   function collectEvents(client: UserClient): TaskEvent[] {
     const events: TaskEvent[] = [];
     client.on('task:events', (batch) => events.push(...batch));
@@ -63,7 +52,7 @@ describe('Socket.IO namespaces', () => {
   it('dispatches a task with its code and streams state, output and result to the client in order', async () => {
     const created = await registerEndpoint(hub, 'laptop');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     const client = track(await connectClient(hub.url, hub.token));
     const events = collectEvents(client);
 
@@ -103,7 +92,7 @@ describe('Socket.IO namespaces', () => {
   it('sends the code of a function once per connection', async () => {
     const created = await registerEndpoint(hub, 'laptop');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     await hub.call('POST', '/v1/tasks', { source: 'pass', endpoint: 'laptop' });
     await waitFor(() => received.tasks.length === 1);
     await hub.call('POST', '/v1/tasks', { source: 'pass', endpoint: 'laptop' });
@@ -122,7 +111,7 @@ describe('Socket.IO namespaces', () => {
     const statuses: EndpointView[] = [];
     client.on('endpoint:status', (views) => statuses.push(...views));
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     await waitFor(() => received.tasks.length === 1, 5000, 'dispatch after connect');
     await endpoint.timeout(5000).emitWithAck('tasks:done', [done(taskId, 2)]);
     assert.equal((await hub.call('GET', `/v1/tasks/${taskId}`)).body.state, 'success');
@@ -136,7 +125,7 @@ describe('Socket.IO namespaces', () => {
   it('cancels a dispatched task at once, tells its endpoint, and ignores its late result', async () => {
     const created = await registerEndpoint(hub, 'laptop');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     const cancels: string[] = [];
     endpoint.on('tasks:cancel', ({ task_ids }) => cancels.push(...task_ids));
     const client = track(await connectClient(hub.url, hub.token));
@@ -161,7 +150,7 @@ describe('Socket.IO namespaces', () => {
   it('records the first final state of a task and ignores a duplicate', async () => {
     const created = await registerEndpoint(hub, 'laptop');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     const taskId = (await hub.call('POST', '/v1/tasks', { source: 'x', endpoint: 'laptop' })).body.task_id;
     await waitFor(() => received.tasks.length === 1);
     await endpoint.timeout(5000).emitWithAck('tasks:done', [done(taskId, 1)]);
@@ -176,7 +165,7 @@ describe('Socket.IO namespaces', () => {
   it('ignores malformed reports from an endpoint and still records the valid ones', async () => {
     const created = await registerEndpoint(hub, 'sloppy');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
-    const received = collectDispatches(endpoint);
+    const received = collect(endpoint);
     const taskId = (await hub.call('POST', '/v1/tasks', { source: 'x', endpoint: 'sloppy' })).body.task_id;
     await waitFor(() => received.tasks.length === 1);
     endpoint.emit('tasks:state', [null, { task_id: taskId, state: 'exploded' }, { task_id: taskId, state: 'running', timestamps: {} }] as never);
@@ -194,7 +183,7 @@ describe('Socket.IO namespaces', () => {
     const taskId = (await hub.call('POST', '/v1/tasks', { source: 'x', endpoint: 'flaky' })).body.task_id;
     for (let attempt = 1; attempt <= MAX_TASK_ATTEMPTS; attempt++) {
       const endpoint = await connectEndpoint(hub.url, created.endpoint_token);
-      const received = collectDispatches(endpoint);
+      const received = collect(endpoint);
       await waitFor(() => received.tasks.length === 1, 5000, `dispatch ${attempt}`);
       assert.equal((await hub.call('GET', `/v1/tasks/${taskId}`)).body.attempts, attempt);
       endpoint.disconnect();
@@ -210,12 +199,12 @@ describe('Socket.IO namespaces', () => {
   it('keeps a task an endpoint still holds after a reconnect', async () => {
     const created = await registerEndpoint(hub, 'steady');
     const first = await connectEndpoint(hub.url, created.endpoint_token);
-    const received = collectDispatches(first);
+    const received = collect(first);
     const taskId = (await hub.call('POST', '/v1/tasks', { source: 'x', endpoint: 'steady' })).body.task_id;
     await waitFor(() => received.tasks.length === 1);
     first.disconnect();
     const second = track(await connectEndpoint(hub.url, created.endpoint_token, [taskId]));
-    const again = collectDispatches(second);
+    const again = collect(second);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(again.tasks.length, 0);
     await second.timeout(5000).emitWithAck('tasks:done', [done(taskId, 3)]);
