@@ -23,6 +23,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   });
 }
 
+/** FUNCX_HOME set, FUNCX_HUB_URL / FUNCX_TOKEN only when given: the CLI must find them itself. */
 function cleanEnv(funcxHome: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, FUNCX_HOME: funcxHome, ...extra };
   if (!('FUNCX_HUB_URL' in extra)) delete env.FUNCX_HUB_URL;
@@ -73,7 +74,7 @@ describe('funcx-endpoint against a real hub', () => {
 
   before(async () => {
     hub = await startHub({ funcxHome: makeTempDir('funcx-endpoint-cli-hub-') });
-    env = cleanEnv(hub.funcxHome);
+    env = cleanEnv(hub.funcxHome, { FUNCX_START_TIMEOUT_S: '60' });
   });
   after(async () => {
     await cli(['stop', 'lab'], env);
@@ -121,7 +122,7 @@ describe('funcx-endpoint against a real hub', () => {
     });
     const { task_id } = (await submitted.json()) as { task_id: string };
     let task: { state: string; result?: { value: unknown }; outputs: { text?: string }[] } | undefined;
-    for (let i = 0; i < 200 && !['success', 'failed'].includes(task?.state ?? ''); i++) {
+    for (let i = 0; i < 600 && !['success', 'failed'].includes(task?.state ?? ''); i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const response = await fetch(`${hub.url}/v1/tasks/${task_id}`, { headers: { authorization: `Bearer ${hub.token}` } });
       task = (await response.json()) as typeof task;
