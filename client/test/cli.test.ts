@@ -37,6 +37,16 @@ describe('the funcx CLI against a real hub and endpoint', { timeout: 180_000 }, 
     assert.equal(run.stdout, '42\n');
   });
 
+  test('run FILE.py --entrypoint calls that function with --args, and --timeout stops a slow one', async () => {
+    const path = file('tools.py', 'import time\n\ndef mean(xs):\n    return sum(xs) / len(xs)\n\ndef slow():\n    time.sleep(60)\n');
+    const run = await funcx(world, ['run', path, '--entrypoint', 'mean', '--endpoint', 'local', '--args', '[[1, 2, 3, 4]]']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, '2.5\n');
+    const slow = await funcx(world, ['run', path, '--entrypoint', 'slow', '--endpoint', 'local', '--timeout', '1']);
+    assert.equal(slow.code, 1);
+    assert.match(slow.stderr, /timed out after 1 s/);
+  });
+
   test('run FILE.py streams stdout to the terminal while the task runs', async () => {
     const flag = join(dir, 'go');
     const path = file(
