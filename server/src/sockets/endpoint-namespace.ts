@@ -3,6 +3,7 @@ import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, T
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
 import { isCompletion, isOutputUpdate, isStateUpdate, validItems } from './endpoint-messages.js';
+import { isRedisSpec } from '../store/open-store.js';
 import { answer, connectError } from './errors.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
 
@@ -40,6 +41,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
   const intervalMs = hub.options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
   const silenceMs = intervalMs * MISSED_HEARTBEATS_OFFLINE;
   const leaseMs = hub.options.leaseMs ?? TASK_LEASE_MS;
+  const sharedStore = isRedisSpec(hub.options.store);
 
   namespace.on('connection', (socket: EndpointSocket) => {
     const endpointId = socket.data.endpointId;
@@ -47,6 +49,15 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     // Every hub sees the endpoint while its heartbeats come; its in-flight tasks stay its own for leaseMs more.
     const keepAlive = (load: EndpointLoad) =>
       hub.store.keepAlive(endpointId, { load, last_heartbeat: Date.now() }, silenceMs, leaseMs);
+    // A shared store hands out copies, so reports that change the same task (an output, then the result) are
+    // applied one after another, in the order the endpoint sent them.
+    let reports: Promise<unknown> = Promise.resolve();
+    const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
+      if (!sharedStore) return work();
+      const next = reports.then(work, work);
+      reports = next.catch(() => undefined);
+      return next;
+    };
 
     socket.on('hello', (hello, ack) => {
       answer(ack, async () => {
@@ -84,13 +95,13 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     socket.on('tasks:state', (updates) => {
       seen();
       const items = valid(updates, isStateUpdate, 'tasks:state');
-      if (items.length > 0) hub.tasks.onStates(endpointId, items).catch(internal);
+      if (items.length > 0) inOrder(() => hub.tasks.onStates(endpointId, items)).catch(internal);
     });
 
     socket.on('tasks:output', (updates) => {
       seen();
       const items = valid(updates, isOutputUpdate, 'tasks:output');
-      if (items.length > 0) hub.tasks.onOutputs(endpointId, items).catch(internal);
+      if (items.length > 0) inOrder(() => hub.tasks.onOutputs(endpointId, items)).catch(internal);
     });
 
     socket.on('tasks:done', (completions, ack) => {
@@ -98,7 +109,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       answer(ack, async () => {
         if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
         const items = valid(completions, isCompletion, 'tasks:done');
-        return { recorded: items.length > 0 ? await hub.tasks.onDone(endpointId, items) : [] };
+        return { recorded: items.length > 0 ? await inOrder(() => hub.tasks.onDone(endpointId, items)) : [] };
       }, internal);
     });
 

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { io as connectSocket } from 'socket.io-client';
+import { ENDPOINT_NAMESPACE, MAX_TASK_ATTEMPTS, type EndpointView, type TaskEvent } from '@funcx/protocol';
+import { cleanup, startRedis, type RedisProcess } from '@funcx/testing';
+import {
+  collect,
+  connectClient,
+  connectEndpoint,
+  registerEndpoint,
+  startTestHub,
+  waitFor,
+  type EndpointClient,
+  type TestHub,
+  type UserClient,
+} from './support/hub.js';
+
+const run = promisify(execFile);
+const LOAD = { workers_total: 1, workers_busy: 1, queued: 0, running: 1, warm_images: [] };
+const hubBin = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+const success = (task_id: string, value: number) => ({
+  task_id,
+  state: 'success' as const,
+  timestamps: {},
+  result: { value, data: { 'text/plain': String(value) } },
+});
+
+async function waitUntil(probe: () => Promise<boolean>, what: string, ms = 8000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function collectEvents(client: UserClient): TaskEvent[] {
+  const events: TaskEvent[] = [];
+  client.on('task:events', (batch) => events.push(...batch));
+  return events;
+}
+
+describe('several hubs on one Redis', () => {
+  let redis: RedisProcess;
+  const hubs: TestHub[] = [];
+  let databases = 0;
+  const sockets: Array<EndpointClient | UserClient> = [];
+  const track = <T extends EndpointClient | UserClient>(socket: T): T => {
+    sockets.push(socket);
+    return socket;
+  };
+
+  /** Two hubs on a fresh database of the shared redis-server, with short heartbeats and leases. */
+  async function twoHubs(leaseMs = 10_000): Promise<[TestHub, TestHub]> {
+    const db = ++databases;
+    const store = `${redis.url}/${db}`;
+    const options = { store, logLevel: process.env.FUNCX_TEST_LOG ?? 'error', heartbeatIntervalMs: 100, leaseMs, localUser: 'alice' };
+    const pair = [await startTestHub(options), await startTestHub(options)] as [TestHub, TestHub];
+    hubs.push(...pair);
+    return pair;
+  }
+
+  before(async () => {
+    redis = await startRedis();
+  });
+  const timers: NodeJS.Timeout[] = [];
+  /** An endpoint socket that gathers what it is sent from before its hello (dispatch may follow the ack at once). */
+  async function connectDaemon(url: string, token: string, held: string[] = []) {
+    const daemon = track(connectSocket(url + ENDPOINT_NAMESPACE, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } }) as EndpointClient);
+    const received = collect(daemon);
+    await new Promise<void>((resolve, reject) => {
+      daemon.once('connect', resolve);
+      daemon.once('connect_error', reject);
+    });
+    const reply = await daemon.timeout(5000).emitWithAck('hello', { held_task_ids: held, load: LOAD, version: 'test' });
+    if ('error' in reply) throw new Error(reply.error.message);
+    return { daemon, received };
+  }
+
+  afterEach(async () => {
+    for (const timer of timers.splice(0)) clearInterval(timer);
+    for (const socket of sockets.splice(0)) socket.disconnect();
+    for (const hub of hubs.splice(0)) await hub.cleanup();
+  });
+  after(cleanup);
+
+  it('dispatches on hub B a task submitted on hub A, and streams its events to a client on A', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'laptop');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    const client = track(await connectClient(a.url, a.token));
+    const events = collectEvents(client);
+
+    const submitted = await a.call('POST', '/v1/tasks', { source: '1 + 1', endpoint: 'laptop' });
+    assert.equal(submitted.statusCode, 202);
+    const taskId = submitted.body.task_id as string;
+    await waitFor(() => received.tasks.some((task) => task.task_id === taskId), 5000, 'dispatch by hub B');
+
+    daemon.emit('tasks:state', [{ task_id: taskId, state: 'running', timestamps: {} }]);
+    daemon.emit('tasks:output', [{ task_id: taskId, output: { output_type: 'stream', name: 'stdout', text: 'hi\n' } }]);
+    const ack = await daemon.timeout(5000).emitWithAck('tasks:done', [success(taskId, 2)]);
+    assert.deepEqual(ack, { recorded: [taskId] });
+
+    await waitFor(() => events.some((event) => event.type === 'final' && event.task_id === taskId), 5000, 'final event on hub A');
+    const kinds = events.filter((event) => event.task_id === taskId).map((event) => event.type);
+    assert.ok(kinds.includes('state') && kinds.includes('output'), `events seen on A: ${kinds.join(', ')}`);
+    const onA = await a.call('GET', `/v1/tasks/${taskId}`);
+    assert.equal(onA.body.state, 'success');
+    assert.equal(onA.body.result.value, 2);
+    assert.equal(onA.body.outputs[0].text, 'hi\n');
+  });
+
+  it('shows an endpoint connected to hub B online with its load on hub A, and offline once it leaves', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'cluster');
+    const client = track(await connectClient(a.url, a.token));
+    const statuses: EndpointView[] = [];
+    client.on('endpoint:status', (views) => statuses.push(...views));
+    const daemon = track(await connectEndpoint(b.url, endpoint.endpoint_token));
+    daemon.emit('heartbeat', { workers_total: 8, workers_busy: 3, queued: 0, running: 3, warm_images: [] });
+
+    await waitFor(() => statuses.some((view) => view.status.online && view.status.workers_busy === 3), 5000, 'status pushed to A');
+    const seen = await a.call('GET', `/v1/endpoints/${endpoint.endpoint_id}`);
+    assert.equal(seen.body.status.online, true);
+    assert.equal(seen.body.status.workers_total, 8);
+
+    daemon.disconnect();
+    await waitFor(() => statuses.some((view) => !view.status.online), 5000, 'offline pushed to A');
+    assert.equal((await a.call('GET', `/v1/endpoints/${endpoint.endpoint_id}`)).body.status.online, false);
+  });
+
+  it('cancels on hub A a task running at an endpoint connected to hub B', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'slow');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    const cancelled: string[] = [];
+    daemon.on('tasks:cancel', ({ task_ids }) => cancelled.push(...task_ids));
+    const { body } = await a.call('POST', '/v1/tasks', { source: 'import time; time.sleep(60)', endpoint: 'slow' });
+    await waitFor(() => received.tasks.length === 1, 5000, 'dispatch');
+    assert.equal((await a.call('POST', `/v1/tasks/${body.task_id}/cancel`)).statusCode, 200);
+    await waitFor(() => cancelled.includes(body.task_id), 5000, 'cancel relayed to B');
+    const late = await daemon.timeout(5000).emitWithAck('tasks:done', [success(body.task_id, 1)]);
+    assert.deepEqual(late, { recorded: [body.task_id] }, 'a late result is acknowledged so the endpoint forgets it');
+    assert.equal((await b.call('GET', `/v1/tasks/${body.task_id}`)).body.state, 'cancelled');
+  });
+
+  it('puts tasks back in the queue when a lease runs out, and fails them after the last attempt', async () => {
+    const [a, b] = await twoHubs(400);
+    const endpoint = await registerEndpoint(a, 'flaky');
+    const { body } = await a.call('POST', '/v1/tasks', { source: 'pass', endpoint: 'flaky' });
+    const taskId = body.task_id as string;
+    const client = track(await connectClient(a.url, a.token));
+    const events = collectEvents(client);
+
+    const stateOn = async (hub: TestHub) => (await hub.call('GET', `/v1/tasks/${taskId}`)).body as { state: string; attempts: number };
+    for (let attempt = 1; attempt <= MAX_TASK_ATTEMPTS; attempt++) {
+      // Each time a daemon, on one hub or the other, starts the task and is gone for good.
+      const { daemon, received } = await connectDaemon((attempt % 2 ? b : a).url, endpoint.endpoint_token);
+      const beating = setInterval(() => daemon.emit('heartbeat', LOAD), 100);
+      timers.push(beating);
+      await waitFor(() => received.tasks.some((task) => task.task_id === taskId), 5000, `dispatch ${attempt}`);
+      daemon.emit('tasks:state', [{ task_id: taskId, state: 'running', timestamps: {} }]);
+      await waitUntil(async () => (await stateOn(a)).state === 'running', `running ${attempt}`);
+      assert.equal((await stateOn(a)).attempts, attempt);
+      clearInterval(beating);
+      daemon.disconnect();
+      const expected = attempt < MAX_TASK_ATTEMPTS ? 'waiting-for-endpoint' : 'failed';
+      await waitUntil(async () => (await stateOn(b)).state === expected, `${expected} after lease ${attempt}`);
+    }
+    assert.ok(events.some((event) => event.type === 'state' && event.state === 'waiting-for-endpoint' && event.task_id === taskId));
+    const record = (await b.call('GET', `/v1/tasks/${taskId}`)).body;
+    assert.equal(record.state, 'failed');
+    assert.equal(record.error.ename, 'TaskLost');
+    assert.match(record.error.evalue, new RegExp(`lost this task ${MAX_TASK_ATTEMPTS} times`));
+  });
+
+  it('records one result when an endpoint re-sends it to another hub, and clients see one final event', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'twice');
+    const client = track(await connectClient(a.url, a.token));
+    const events = collectEvents(client);
+    const { daemon: first, received } = await connectDaemon(a.url, endpoint.endpoint_token);
+    const { body } = await b.call('POST', '/v1/tasks/batch', { tasks: Array.from({ length: 50 }, () => ({ source: 'pass', endpoint: 'twice' })) });
+    const ids = body.task_ids as string[];
+    await waitFor(() => received.tasks.length === 50, 5000, 'dispatch');
+
+    // The same completions, with different values, reach both hubs at once (a reconnect mid-acknowledgement).
+    const second = track(await connectEndpoint(b.url, endpoint.endpoint_token, ids));
+    const [ackA, ackB] = await Promise.all([
+      first.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 1))),
+      second.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 2))),
+    ]);
+    assert.deepEqual(ackA, { recorded: ids });
+    assert.deepEqual(ackB, { recorded: ids });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const finals = events.filter((event) => event.type === 'final');
+    assert.equal(finals.length, 50, 'one final event per task');
+    for (const id of ids) {
+      const [fromA, fromB] = [(await a.call('GET', `/v1/tasks/${id}`)).body, (await b.call('GET', `/v1/tasks/${id}`)).body];
+      assert.deepEqual(fromA.result, fromB.result);
+      const final = finals.find((event) => event.task_id === id);
+      assert.ok(final?.type === 'final');
+      assert.deepEqual(final.result, fromA.result, 'the final event carries the recorded result');
+    }
+  });
+
+  it('lets a user added with funcx-hub users add --store redis:// sign in on every hub', async () => {
+    const [a, b] = await twoHubs();
+    const store = a.running.hub.options.store!;
+    const { stdout } = await run(process.execPath, [hubBin, 'users', 'add', 'bob', '--store', store], { timeout: 10_000 });
+    const token = stdout.trim();
+    assert.match(token, /^fxu_/);
+    assert.equal((await a.call('GET', '/v1/functions', undefined, token)).statusCode, 200);
+    assert.equal((await b.call('GET', '/v1/functions', undefined, token)).statusCode, 200);
+  });
+});
