@@ -17,7 +17,8 @@ import {
   type TaskRecord,
   type TaskSubmission,
 } from '@funcx/protocol';
-import { errorFromResponse, errorFromSocket, unreachableError } from './hub-errors.js';
+import { errorFromSocket, unreachableError } from './hub-errors.js';
+import { checkBodySize, hubRequest, type RequestSettings } from './hub-request.js';
 import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
 
 export type { TaskWatchHandlers, TaskStateEvent, TaskOutputEvent, TaskFinalEvent } from './task-tracker.js';
@@ -40,10 +41,8 @@ type AckResponse<T> = T | { error: ErrorBody };
 /** The typed client of a hub: REST under /v1 and the /client socket. Uses only fetch and socket.io-client. */
 export class HubClient {
   readonly hubUrl: string;
-  private readonly token: string;
-  private readonly timeoutMs: number;
+  private readonly settings: RequestSettings;
   private readonly transports: ('websocket' | 'polling')[];
-  private readonly maxBodyBytes: number;
   private socket?: ClientSocket;
   private state: ConnectionState = 'disconnected';
   /** Increments on every (re)connect; events seen within one epoch form an unbroken sequence. */
@@ -57,10 +56,13 @@ export class HubClient {
 
   constructor(options: HubClientOptions) {
     this.hubUrl = options.hubUrl.replace(/\/+$/, '');
-    this.token = options.token;
-    this.timeoutMs = options.requestTimeoutMs ?? 60_000;
+    this.settings = {
+      hubUrl: this.hubUrl,
+      token: options.token,
+      timeoutMs: options.requestTimeoutMs ?? 60_000,
+      maxBodyBytes: options.maxBodyBytes ?? MAX_SUBMISSION_BYTES,
+    };
     this.transports = options.transports ?? ['websocket', 'polling'];
-    this.maxBodyBytes = options.maxBodyBytes ?? MAX_SUBMISSION_BYTES;
   }
 
   // ---- REST ----
@@ -115,45 +117,8 @@ export class HubClient {
     return this.request('GET', '/health');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = `${this.hubUrl}/v1${path}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const json = body === undefined ? undefined : this.checkSize(JSON.stringify(body));
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: json,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw unreachableError(this.hubUrl, error);
-    }
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!response.ok) throw errorFromResponse(response.status, response.statusText, parsed);
-    return parsed as T;
-  }
-
-  private checkSize(json: string): string {
-    // Characters bound bytes from below; count exactly only near the cap.
-    if (json.length * 3 <= this.maxBodyBytes) return json;
-    const bytes = new TextEncoder().encode(json).length;
-    if (bytes <= this.maxBodyBytes) return json;
-    throw new FuncxError(
-      'FUNCX_PAYLOAD_TOO_LARGE',
-      `The request is ${formatMB(bytes)}, over the hub's limit of ${formatMB(this.maxBodyBytes)}: ` +
-        'send fewer tasks per batch or pass large data by reference (a path or URL) instead of inline',
-    );
+  private request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return hubRequest<T>(this.settings, method, path, body);
   }
 
   // ---- socket ----
@@ -202,7 +167,7 @@ export class HubClient {
   async submitLive(tasks: TaskSubmission[]): Promise<BatchSubmitted> {
     await this.connect();
     const epoch = this.epoch;
-    this.checkSize(JSON.stringify(tasks));
+    checkBodySize(JSON.stringify(tasks), this.settings.maxBodyBytes);
     const submitted = await this.ack<BatchSubmitted>('tasks:submit', { tasks });
     if (epoch === this.liveEpoch()) this.tracker.expect(submitted.task_ids, epoch);
     return submitted;
@@ -258,7 +223,7 @@ export class HubClient {
   private ensureSocket(): ClientSocket {
     if (this.socket) return this.socket;
     const socket: ClientSocket = io(`${this.hubUrl}${CLIENT_NAMESPACE}`, {
-      auth: { token: this.token },
+      auth: { token: this.settings.token },
       transports: this.transports,
       tryAllTransports: this.transports.length > 1,
       autoConnect: false,
@@ -314,7 +279,7 @@ export class HubClient {
     let response: AckResponse<T>;
     try {
       // The event maps type each request; the union of them is checked by the callers above.
-      response = (await (socket.timeout(this.timeoutMs) as unknown as AckEmitter).emitWithAck(
+      response = (await (socket.timeout(this.settings.timeoutMs) as unknown as AckEmitter).emitWithAck(
         event,
         request,
       )) as AckResponse<T>;
@@ -334,10 +299,6 @@ export class HubClient {
     this.state = state;
     for (const listener of this.connectionListeners) listener(state, error);
   }
-}
-
-function formatMB(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 interface AckEmitter {
