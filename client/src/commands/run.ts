@@ -7,10 +7,25 @@ const WAITING_NOTE_AFTER_MS = 1_000;
 /** `funcx run`: submit over the socket, stream outputs live, print the result; exit 1 if the task failed. */
 export async function runCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
   const task = buildSubmission(file, flags);
-  await client.connect();
-  const {
-    task_ids: [taskId],
-  } = await client.submitLive([task]);
+  // Ctrl-C while the submission is on its way: cancel the task as soon as its id is known.
+  let interruptedEarly = false;
+  const onEarlyInterrupt = () => {
+    if (interruptedEarly) process.exit(130);
+    interruptedEarly = true;
+  };
+  process.on('SIGINT', onEarlyInterrupt);
+  let taskId: string;
+  try {
+    await client.connect();
+    [taskId] = (await client.submitLive([task])).task_ids;
+  } finally {
+    process.off('SIGINT', onEarlyInterrupt);
+  }
+  if (interruptedEarly) {
+    await client.cancelTask(taskId).catch(() => {});
+    process.stderr.write(`\ncancelled task ${taskId}\n`);
+    return 130;
+  }
   return followTask(client, taskId, { cancelOnInterrupt: true });
 }
 
