@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { TaskRecord } from '@funcx/protocol';
 import { appendOutput, applyCompletion, movesForward } from '../src/tasks/records.js';
 import { TaskQueue } from '../src/store/queue.js';
+import { MemoryState } from '../src/store/memory-state.js';
 
 function task(): TaskRecord {
   return {
@@ -76,5 +77,15 @@ describe('task queue', () => {
     assert.deepEqual(queue.ids(), ['a', 'b', 'd']);
     assert.deepEqual(queue.take(10), ['a', 'b', 'd']);
     assert.equal(queue.length, 0);
+  });
+});
+
+describe('embedded store state', () => {
+  it('forgets the oldest finished tasks beyond the limit and keeps every unfinished one', () => {
+    const state = new MemoryState();
+    const states = ['success', 'running', 'failed', 'cancelled', 'waiting-for-endpoint'] as const;
+    states.forEach((taskState, i) => state.tasks.set(`t${i}`, { ...task(), task_id: `t${i}`, state: taskState }));
+    assert.equal(state.forgetOldFinished(1), 2);
+    assert.deepEqual([...state.tasks.keys()], ['t1', 't3', 't4']);
   });
 });

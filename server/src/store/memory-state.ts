@@ -23,7 +23,7 @@ export type JournalEntry =
   | { k: 'drop'; e: string }
   | { k: 'queue'; e: string; queued: string[]; inflight: string[] };
 
-/** Finished tasks kept across a compaction (the oldest beyond this are forgotten). */
+/** Finished tasks kept in memory and across a compaction (the oldest beyond this are forgotten). */
 export const FINISHED_TASKS_KEPT = 200_000;
 
 /** The whole content of the embedded store, and how each journal line changes it. */
@@ -157,6 +157,23 @@ export class MemoryState {
       else if (!placed.has(task.task_id)) this.queue(task.endpoint_id).pushBack([task.task_id]);
     }
     for (let i = 0; i < finished.length - FINISHED_TASKS_KEPT; i++) this.tasks.delete(finished[i]);
+  }
+
+  /** Forgets the oldest finished tasks beyond `keep`; returns how many were forgotten. */
+  forgetOldFinished(keep: number): number {
+    let finished = 0;
+    for (const task of this.tasks.values()) if (isFinalState(task.state)) finished++;
+    let excess = finished - keep;
+    if (excess <= 0) return 0;
+    const forgotten = excess;
+    for (const [id, task] of this.tasks) {
+      if (excess === 0) break;
+      if (isFinalState(task.state)) {
+        this.tasks.delete(id);
+        excess--;
+      }
+    }
+    return forgotten;
   }
 
   /** The lines that recreate this state (users live in their own file and are left out). */

@@ -4,7 +4,7 @@ import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol
 import { isFinalState } from '@funcx/protocol';
 import { JournalWriter, readJsonLines } from './journal.js';
 import { MemoryLeases } from './memory-leases.js';
-import { MemoryState, type JournalEntry } from './memory-state.js';
+import { FINISHED_TASKS_KEPT, MemoryState, type JournalEntry } from './memory-state.js';
 import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
 import { UsersFile } from './users-file.js';
 
@@ -28,8 +28,13 @@ export class MemoryStore implements Store {
   private readonly leases = new MemoryLeases();
   private journal: JournalWriter | undefined;
   private users: UsersFile | undefined;
+  private readonly trimTimer: NodeJS.Timeout;
 
-  private constructor(private readonly options: MemoryStoreOptions) {}
+  private constructor(private readonly options: MemoryStoreOptions) {
+    // A long-running hub keeps only the newest finished tasks in memory, as a compaction would.
+    this.trimTimer = setInterval(() => this.state.forgetOldFinished(FINISHED_TASKS_KEPT), 60_000);
+    this.trimTimer.unref();
+  }
 
   static async open(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
     const store = new MemoryStore(options);
@@ -229,6 +234,7 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.trimTimer);
     await this.journal?.close();
   }
 
