@@ -61,7 +61,7 @@ elif compgen -G "ui-tests/tests/*.spec.ts" >/dev/null; then
     ui_pass=0; ui_fail=0
   fi
   if (( ui_status != 0 && ui_fail == 0 )); then ui_fail=1; fi
-  say "ui-tests: $ui_pass passed, $ui_fail failed (screenshots in ui-tests/test-results)"
+  say "ui-tests: $ui_pass passed, $ui_fail failed (screenshots in ${FUNCX_UI_RESULTS:-ui-tests/test-results}/screenshots)"
   passed=$((passed + ui_pass)); failed=$((failed + ui_fail))
   (( ui_status == 0 )) || status=1
 else
