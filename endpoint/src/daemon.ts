@@ -7,6 +7,7 @@ import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
 import { createProvider } from './providers/index.js';
 import { ResultsBuffer } from './results-buffer.js';
+import { ResultsFile } from './results-file.js';
 import { ENDPOINT_VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -29,7 +30,16 @@ export interface Daemon {
 export async function startDaemon(config: EndpointConfig, options: DaemonOptions): Promise<Daemon> {
   const { log } = options;
   const paths = endpointPaths(config.name, options.env);
-  const results = new ResultsBuffer();
+  const resultsFile = ResultsFile.open(
+    paths.results,
+    () => results.values(),
+    (error) => log('warn', `could not write ${paths.results}: ${error.message}`),
+  );
+  const results = new ResultsBuffer(resultsFile.file);
+  results.restore(resultsFile.kept);
+  if (resultsFile.kept.length > 0) {
+    log('info', `${resultsFile.kept.length} result(s) from before the restart wait for the hub's acknowledgement`);
+  }
   const outbox = new Outbox(results);
   const provider = createProvider(config.provider, {
     workers: config.workers,
@@ -98,6 +108,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       }
       outbox.stop();
       connection.close();
+      resultsFile.file.close();
       rmSync(paths.pid, { force: true });
       log('info', `endpoint ${config.name} stopped`);
       resolveFinished(code);

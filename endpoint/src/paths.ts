@@ -11,7 +11,7 @@ export function endpointsDir(env?: NodeJS.ProcessEnv): string {
   return join(funcxHome(env), 'endpoints');
 }
 
-/** The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,daemon.log}`. */
+/** The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,daemon.log,results.jsonl}`. */
 export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
   const dir = join(endpointsDir(env), name);
   return {
@@ -19,5 +19,7 @@ export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
     config: join(dir, 'config.yaml'),
     pid: join(dir, 'daemon.pid'),
     log: join(dir, 'daemon.log'),
+    /** Completions the hub has not acknowledged yet (see results-file.ts). */
+    results: join(dir, 'results.jsonl'),
   };
 }

@@ -4,6 +4,12 @@ import type { TaskCompletion } from '@funcx/protocol';
 const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 const MAX_CHUNK_TASKS = 2_000;
 
+/** Where completions are kept on disk until acknowledged (results-file.ts). */
+export interface CompletionLog {
+  add(completion: TaskCompletion): void;
+  acknowledged(taskIds: string[]): void;
+}
+
 /**
  * Completions kept until the hub acknowledges them (`tasks:done` ack). What was sent but not acknowledged is sent
  * again after a reconnect, so a completion survives a lost connection or a hub restart.
@@ -13,9 +19,24 @@ export class ResultsBuffer {
   private unsent: TaskCompletion[] = [];
   private drainedWaiters: (() => void)[] = [];
 
+  constructor(private readonly log?: CompletionLog) {}
+
   add(completion: TaskCompletion): void {
     this.pending.set(completion.task_id, completion);
     this.unsent.push(completion);
+    this.log?.add(completion);
+  }
+
+  /** Completions a previous daemon kept on disk: sent once connected, like any other. */
+  restore(completions: TaskCompletion[]): void {
+    for (const completion of completions) {
+      this.pending.set(completion.task_id, completion);
+      this.unsent.push(completion);
+    }
+  }
+
+  values(): IterableIterator<TaskCompletion> {
+    return this.pending.values();
   }
 
   has(taskId: string): boolean {
@@ -57,7 +78,8 @@ export class ResultsBuffer {
 
   /** The hub recorded these; forget them. */
   acknowledged(taskIds: string[]): void {
-    for (const id of taskIds) this.pending.delete(id);
+    const known = taskIds.filter((id) => this.pending.delete(id));
+    this.log?.acknowledged(known);
     if (this.pending.size === 0) {
       const waiters = this.drainedWaiters;
       this.drainedWaiters = [];

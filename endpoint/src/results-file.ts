@@ -1,0 +1,145 @@
+import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, write, writeSync } from 'node:fs';
+import type { TaskCompletion } from '@funcx/protocol';
+
+/** One line of the file: a completion kept, or ids the hub acknowledged. */
+type Line = { d: TaskCompletion } | { a: string[] };
+
+/** Lines written together (one write and one fdatasync) at most this often. */
+const FLUSH_EVERY_MS = 5;
+/** Acknowledgements after which the file is rewritten with only what is still pending. */
+const COMPACT_AFTER_ACKS = 20_000;
+
+/**
+ * Completions the hub has not acknowledged yet, on disk in the endpoint's folder (`results.jsonl`), so that a
+ * daemon killed with results in hand sends them after it restarts. Appends are batched: one write and one
+ * fdatasync per few milliseconds. A completion is sent to the hub without waiting for its line to reach the
+ * disk: if the daemon dies first and the hub never got it, the hub runs the task again (its lease runs out).
+ */
+export class ResultsFile {
+  private fd: number;
+  private lines: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private writing = false;
+  private acksSinceCompaction = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly pending: () => Iterable<TaskCompletion>,
+    private readonly onError: (error: Error) => void,
+  ) {
+    this.fd = openSync(file, 'a', 0o600);
+  }
+
+  /**
+   * Reads what a previous daemon left (a torn last line, from a crash mid-write, is skipped), rewrites the file
+   * with only the pending completions, and returns them with the file to append to. `pending` gives the
+   * completions still unacknowledged whenever the file is compacted.
+   */
+  static open(
+    file: string,
+    pending: () => Iterable<TaskCompletion>,
+    onError: (error: Error) => void,
+  ): { file: ResultsFile; kept: TaskCompletion[] } {
+    const kept = new Map<string, TaskCompletion>();
+    if (existsSync(file)) {
+      for (const text of readFileSync(file, 'utf8').split('\n')) {
+        if (text.trim() === '') continue;
+        let line: Line;
+        try {
+          line = JSON.parse(text) as Line;
+        } catch {
+          continue;
+        }
+        if ('d' in line) kept.set(line.d.task_id, line.d);
+        else for (const id of line.a) kept.delete(id);
+      }
+    }
+    rewrite(file, kept.values());
+    return { file: new ResultsFile(file, pending, onError), kept: [...kept.values()] };
+  }
+
+  add(completion: TaskCompletion): void {
+    this.push(JSON.stringify({ d: completion }));
+  }
+
+  acknowledged(taskIds: string[]): void {
+    if (taskIds.length === 0) return;
+    this.acksSinceCompaction += taskIds.length;
+    this.push(JSON.stringify({ a: taskIds }));
+  }
+
+  /** Writes what is waiting, synchronously, and closes the file. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    if (this.lines.length > 0) {
+      writeSync(this.fd, this.lines.join('\n') + '\n');
+      this.lines = [];
+      fsyncSync(this.fd);
+    }
+    closeSync(this.fd);
+  }
+
+  private push(line: string): void {
+    if (this.closed) return;
+    this.lines.push(line);
+    if (!this.timer && !this.writing) this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.closed || this.lines.length === 0) return;
+    if (this.acksSinceCompaction >= COMPACT_AFTER_ACKS) {
+      this.compact();
+      return;
+    }
+    const text = this.lines.join('\n') + '\n';
+    this.lines = [];
+    this.writing = true;
+    const fd = this.fd;
+    write(fd, text, null, 'utf8', (error) => {
+      const done = (syncError: Error | null) => {
+        this.writing = false;
+        if (error ?? syncError) this.onError((error ?? syncError)!);
+        if (this.lines.length > 0 && !this.timer && !this.closed) this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+      };
+      if (error) done(null);
+      else fdatasync(fd, done);
+    });
+  }
+
+  /** Rewrites the file with only the completions still pending (the lines waiting are already reflected). */
+  private compact(): void {
+    this.lines = [];
+    this.acksSinceCompaction = 0;
+    try {
+      closeSync(this.fd);
+      rewrite(this.file, this.pending());
+      this.fd = openSync(this.file, 'a', 0o600);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+  }
+}
+
+function rewrite(file: string, completions: Iterable<TaskCompletion>): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    let chunk = '';
+    for (const completion of completions) {
+      chunk += JSON.stringify({ d: completion }) + '\n';
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) writeSync(fd, chunk);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}

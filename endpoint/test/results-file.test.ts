@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { TaskCompletion } from '@funcx/protocol';
+import { ResultsBuffer } from '../src/results-buffer.js';
+import { ResultsFile } from '../src/results-file.js';
+
+const completion = (task_id: string, value: number): TaskCompletion => ({
+  task_id,
+  state: 'success',
+  timestamps: { running: 1, success: 2 },
+  result: { value, data: { 'text/plain': String(value) } },
+});
+
+describe('results kept on disk until the hub acknowledges them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'funcx-results-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const fail = (error: Error) => assert.fail(error);
+
+  it('gives a restarted daemon the completions the hub never acknowledged', async () => {
+    const file = join(dir, 'results.jsonl');
+    const first = ResultsFile.open(file, () => [], fail);
+    assert.deepEqual(first.kept, []);
+    const buffer = new ResultsBuffer(first.file);
+    buffer.add(completion('a', 1));
+    buffer.add(completion('b', 2));
+    buffer.add(completion('c', 3));
+    buffer.acknowledged(['b', 'unknown']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A crash: no close(); a torn line at the end as from a write cut short.
+    appendFileSync(file, '{"d":{"task_id":"torn"');
+
+    const second = ResultsFile.open(file, () => [], fail);
+    assert.deepEqual(second.kept.map((kept) => kept.task_id), ['a', 'c']);
+    assert.deepEqual(second.kept[1], completion('c', 3));
+    const restored = new ResultsBuffer(second.file);
+    restored.restore(second.kept);
+    assert.deepEqual(restored.ids(), ['a', 'c']);
+    assert.deepEqual(restored.takeUnsent().flat().map((sent) => sent.task_id), ['a', 'c'], 'sent again once connected');
+    restored.acknowledged(['a', 'c']);
+    second.file.close();
+    const third = ResultsFile.open(file, () => [], fail);
+    third.file.close();
+    assert.deepEqual(third.kept, []);
+    assert.equal(readFileSync(file, 'utf8'), '', 'a reopened file holds only what is pending');
+  });
+});
