@@ -27,15 +27,12 @@ type Subscribe = (taskIds: string[]) => Promise<TaskRecord[]>;
 interface Entry {
   /** Connection epoch during which every event of the task was seen; -1 when some may have been missed. */
   completeInEpoch: number;
-  state?: TaskState;
-  timestamps: StateTimestamps;
-  outputs: TaskOutput[];
-  streamChars: Record<StreamName, number>;
-  displays: number;
+  /** The task's events as they arrived (kept as received: this runs for every event of every task). */
+  events: TaskEvent[];
   final?: TaskFinalEvent;
-  watchers: Set<TaskWatchHandlers>;
+  watchers?: Set<TaskWatchHandlers>;
   /** Watchers waiting for the task's record before they see anything. */
-  syncing: Set<TaskWatchHandlers>;
+  syncing?: Set<TaskWatchHandlers>;
 }
 
 /** Keeps recent events per task so a watcher attached after submitting misses nothing. */
@@ -47,11 +44,14 @@ export class TaskTracker {
   ingest(events: TaskEvent[]): void {
     for (const event of events) {
       const entry = this.entry(event.task_id);
-      apply(entry, event);
-      for (const watcher of entry.watchers) deliver(watcher, event);
-      if (event.type === 'final') entry.watchers.clear();
+      entry.events.push(event);
+      if (event.type === 'final') entry.final = event;
+      if (entry.watchers) {
+        for (const watcher of entry.watchers) deliver(watcher, event);
+        if (entry.final) entry.watchers = undefined;
+      }
     }
-    this.evict();
+    if (this.entries.size > this.maxEntries) this.evict();
   }
 
   /** These tasks were submitted while connected in `epoch`: every event of theirs reaches this socket. */
@@ -62,16 +62,16 @@ export class TaskTracker {
   watch(taskId: string, handlers: TaskWatchHandlers, epoch: number, subscribe: Subscribe): () => void {
     const entry = this.entry(taskId);
     if (entry.completeInEpoch === epoch) {
-      replay(entry, taskId, handlers);
-      if (!entry.final) entry.watchers.add(handlers);
+      replay(entry, handlers);
+      if (!entry.final) (entry.watchers ??= new Set()).add(handlers);
     } else {
-      const first = entry.syncing.size === 0;
-      entry.syncing.add(handlers);
+      const first = !entry.syncing?.size;
+      (entry.syncing ??= new Set()).add(handlers);
       if (first) void this.sync([taskId], epoch, subscribe);
     }
     return () => {
-      entry.watchers.delete(handlers);
-      entry.syncing.delete(handlers);
+      entry.watchers?.delete(handlers);
+      entry.syncing?.delete(handlers);
     };
   }
 
@@ -80,7 +80,7 @@ export class TaskTracker {
     const ids: string[] = [];
     for (const [id, entry] of this.entries) {
       if (entry.completeInEpoch !== epoch) entry.completeInEpoch = -1;
-      if (!entry.final && (entry.watchers.size > 0 || entry.syncing.size > 0)) ids.push(id);
+      if (!entry.final && (entry.watchers?.size || entry.syncing?.size)) ids.push(id);
     }
     if (ids.length > 0) void this.sync(ids, epoch, subscribe);
   }
@@ -93,41 +93,37 @@ export class TaskTracker {
       for (const id of taskIds) {
         const entry = this.entries.get(id);
         if (!entry) continue;
-        for (const watcher of [...entry.syncing, ...entry.watchers]) watcher.onError?.(error as FuncxError);
-        entry.syncing.clear();
-        entry.watchers.clear();
+        for (const watcher of [...(entry.syncing ?? []), ...(entry.watchers ?? [])]) watcher.onError?.(error as FuncxError);
+        entry.syncing = entry.watchers = undefined;
       }
       return;
     }
     for (const record of records) {
       const entry = this.entry(record.task_id);
-      if (entry.watchers.size === 0) reset(entry);
+      // Without live watchers, the record replaces what was seen: it holds every event sent before it.
+      if (!entry.watchers?.size) {
+        entry.events = [];
+        entry.final = undefined;
+      }
       for (const event of catchUp(entry, record)) {
-        apply(entry, event);
-        for (const watcher of entry.watchers) deliver(watcher, event);
+        entry.events.push(event);
+        if (event.type === 'final') entry.final = event;
+        for (const watcher of entry.watchers ?? []) deliver(watcher, event);
       }
       entry.completeInEpoch = epoch;
-      for (const watcher of entry.syncing) {
-        replay(entry, record.task_id, watcher);
-        if (!entry.final) entry.watchers.add(watcher);
+      for (const watcher of entry.syncing ?? []) {
+        replay(entry, watcher);
+        if (!entry.final) (entry.watchers ??= new Set()).add(watcher);
       }
-      entry.syncing.clear();
-      if (entry.final) entry.watchers.clear();
+      entry.syncing = undefined;
+      if (entry.final) entry.watchers = undefined;
     }
   }
 
   private entry(taskId: string): Entry {
     let entry = this.entries.get(taskId);
     if (!entry) {
-      entry = {
-        completeInEpoch: -1,
-        timestamps: {},
-        outputs: [],
-        streamChars: { stdout: 0, stderr: 0 },
-        displays: 0,
-        watchers: new Set(),
-        syncing: new Set(),
-      };
+      entry = { completeInEpoch: -1, events: [] };
       this.entries.set(taskId, entry);
     }
     return entry;
@@ -135,36 +131,13 @@ export class TaskTracker {
 
   private evict(): void {
     let excess = this.entries.size - this.maxEntries;
-    if (excess <= 0) return;
     for (const [id, entry] of this.entries) {
       if (excess <= 0) break;
-      if (entry.watchers.size > 0 || entry.syncing.size > 0) continue;
+      if (entry.watchers?.size || entry.syncing?.size) continue;
       this.entries.delete(id);
       excess--;
     }
   }
-}
-
-function apply(entry: Entry, event: TaskEvent): void {
-  if (event.type === 'output') {
-    entry.outputs.push(event.output);
-    if (event.output.output_type === 'stream') entry.streamChars[event.output.name] += event.output.text.length;
-    else entry.displays++;
-    return;
-  }
-  entry.state = event.state;
-  entry.timestamps = { ...entry.timestamps, ...event.timestamps };
-  if (event.type === 'final') entry.final = event;
-}
-
-/** Forget what `entry` has seen; the record about to be applied holds every event sent before it. */
-function reset(entry: Entry): void {
-  entry.state = undefined;
-  entry.timestamps = {};
-  entry.outputs = [];
-  entry.streamChars = { stdout: 0, stderr: 0 };
-  entry.displays = 0;
-  entry.final = undefined;
 }
 
 function deliver(watcher: TaskWatchHandlers, event: TaskEvent): void {
@@ -173,19 +146,34 @@ function deliver(watcher: TaskWatchHandlers, event: TaskEvent): void {
   else watcher.onFinal?.(event);
 }
 
-function replay(entry: Entry, taskId: string, watcher: TaskWatchHandlers): void {
-  if (entry.state && !entry.final) {
-    watcher.onState?.({ type: 'state', task_id: taskId, state: entry.state, timestamps: entry.timestamps });
+/** What the task did so far, to a watcher that just arrived: its current state, its outputs, its end. */
+function replay(entry: Entry, watcher: TaskWatchHandlers): void {
+  let state: TaskStateEvent | undefined;
+  let timestamps: StateTimestamps = {};
+  for (const event of entry.events) {
+    if (event.type !== 'state') continue;
+    state = event;
+    timestamps = { ...timestamps, ...event.timestamps };
   }
-  for (const output of entry.outputs) watcher.onOutput?.(output, taskId);
+  if (state && !entry.final) watcher.onState?.({ ...state, timestamps });
+  for (const event of entry.events) if (event.type === 'output') watcher.onOutput?.(event.output, event.task_id);
   if (entry.final) watcher.onFinal?.(entry.final);
 }
 
 /** The events that take `entry` from what it has seen to what `record` holds. */
 function catchUp(entry: Entry, record: TaskRecord): TaskEvent[] {
+  const seen: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+  let seenDisplays = 0;
+  let seenState: TaskState | undefined;
+  for (const event of entry.events) {
+    if (event.type === 'state') seenState = event.state;
+    else if (event.type === 'output') {
+      if (event.output.output_type === 'stream') seen[event.output.name] += event.output.text.length;
+      else seenDisplays++;
+    }
+  }
   const events: TaskEvent[] = [];
   const taskId = record.task_id;
-  const seen: Record<StreamName, number> = { ...entry.streamChars };
   let displays = 0;
   for (const output of record.outputs) {
     if (output.output_type === 'stream') {
@@ -194,7 +182,7 @@ function catchUp(entry: Entry, record: TaskRecord): TaskEvent[] {
       if (skip < output.text.length) {
         events.push({ type: 'output', task_id: taskId, output: { ...output, text: output.text.slice(skip) } });
       }
-    } else if (++displays > entry.displays) {
+    } else if (++displays > seenDisplays) {
       events.push({ type: 'output', task_id: taskId, output });
     }
   }
@@ -209,7 +197,7 @@ function catchUp(entry: Entry, record: TaskRecord): TaskEvent[] {
         error: record.error,
       });
     }
-  } else if (record.state !== entry.state) {
+  } else if (record.state !== seenState) {
     events.unshift({ type: 'state', task_id: taskId, state: record.state, timestamps: record.timestamps });
   }
   return events;

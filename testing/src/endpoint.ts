@@ -13,6 +13,8 @@ export interface EndpointOptions {
   location?: { lat: number; lon: number };
   site?: string;
   timeoutMs?: number;
+  /** Flags for node itself when running the daemon, such as --cpu-prof. */
+  nodeArgs?: string[];
 }
 
 export interface EndpointProcess {
@@ -59,7 +61,8 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
     view,
     async start() {
       if (endpoint.process && !endpoint.process.exitStatus) throw new Error(`endpoint ${options.name} is already running`);
-      endpoint.process = spawnProcess(process.execPath, [bin.endpoint, 'start', options.name, '--foreground'], {
+      const args = [...(options.nodeArgs ?? []), bin.endpoint, 'start', options.name, '--foreground'];
+      endpoint.process = spawnProcess(process.execPath, args, {
         name: `funcx-endpoint ${options.name}`,
         env: hub.env(),
       });

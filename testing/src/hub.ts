@@ -13,6 +13,8 @@ export interface StartHubOptions {
   port?: number;
   store?: 'memory' | 'redis';
   extraArgs?: string[];
+  /** Flags for node itself, such as --cpu-prof. */
+  nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
 }
@@ -55,7 +57,7 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
   };
 
   const launch = async (): Promise<{ process: ManagedProcess; url: string }> => {
-    const args = [bin.hub, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
+    const args = [...(options.nodeArgs ?? []), bin.hub, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
     if (options.store) args.push('--store', options.store);
     args.push(...(options.extraArgs ?? []));
     const child = spawnProcess(process.execPath, args, { name: 'funcx-hub', env: baseEnv() });
