@@ -14,7 +14,7 @@ export async function joinRedisCluster(io: Server, hub: HubContext, store: Redis
   subscriber.on('error', () => undefined);
   await subscriber.connect();
   const publisher = store.client;
-  io.adapter(createAdapter(publisher, subscriber, { key: `${store.keys.prefix}socket.io` }));
+  io.adapter(createAdapter(forgivingPublisher(publisher), subscriber, { key: `${store.keys.prefix}socket.io` }));
   const relay = await RedisRelay.start(
     publisher,
     subscriber,
@@ -31,4 +31,20 @@ export async function joinRedisCluster(io: Server, hub: HubContext, store: Redis
     await relay.stop();
     if (subscriber.isOpen) await subscriber.close();
   };
+}
+
+/**
+ * The adapter publishes without handling a failure; while Redis restarts that would end the process on an
+ * unhandled rejection. Events published then are lost (clients resync their tasks when they reconnect).
+ */
+function forgivingPublisher<T extends { publish(channel: string, message: string): Promise<unknown> }>(client: T): T {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === 'publish') {
+        return (channel: string, message: string) => target.publish(channel, message).catch(() => 0);
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
