@@ -19,6 +19,8 @@ export interface OutboxSink {
  */
 export const STATE_REPORT_AFTER_MS = 20;
 export const WAITING_REPORT_AFTER_MS = 1_000;
+/** Completions the hub failed to record (it answered with an error) are sent again after this long. */
+export const DONE_RETRY_MS = 1_000;
 
 /**
  * Batches what managers report towards the hub: outputs and completions once per turn of the event loop,
@@ -30,6 +32,7 @@ export class Outbox implements TaskReporter {
   private outputs: TaskOutputUpdate[] = [];
   private flushQueued = false;
   private stateTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly results: ResultsBuffer) {}
 
@@ -69,7 +72,13 @@ export class Outbox implements TaskReporter {
     for (const chunk of this.results.takeUnsent()) {
       sink.sendDone(chunk).then(
         (recorded) => this.results.acknowledged(recorded),
-        () => this.results.retry(chunk),
+        () => {
+          this.results.retry(chunk);
+          this.retryTimer ??= setTimeout(() => {
+            this.retryTimer = undefined;
+            this.flush();
+          }, DONE_RETRY_MS);
+        },
       );
     }
   }
@@ -98,6 +107,8 @@ export class Outbox implements TaskReporter {
   }
 
   stop(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     clearTimeout(this.stateTimer);
     this.stateTimer = undefined;
   }
