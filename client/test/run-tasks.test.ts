@@ -38,6 +38,28 @@ describe('running functions on a real endpoint', { timeout: 180_000 }, () => {
     assert.match(stdout.map((o) => (o.output_type === 'stream' ? o.text : '')).join(''), /computing\n/);
   });
 
+  test('a value that is not JSON comes back as its repr, its rich representations and a pickle', async () => {
+    const source = [
+      'class Table:',
+      '    def __repr__(self):',
+      '        return "Table(2 rows)"',
+      '    def _repr_html_(self):',
+      '        return "<table><tr><td>1</td></tr><tr><td>2</td></tr></table>"',
+      'Table()',
+    ].join('\n');
+    const table = await world.run({ source });
+    assert.equal(table.state, 'success');
+    assert.equal(table.result?.value, undefined);
+    assert.equal(table.result?.data['text/plain'], 'Table(2 rows)');
+    assert.match(String(table.result?.data['text/html']), /^<table>/);
+
+    const set = await world.run({ source: '{3, 1, 2}' });
+    assert.equal(set.result?.value, undefined);
+    assert.equal(set.result?.data['text/plain'], '{1, 2, 3}');
+    const pickle = Buffer.from(set.result?.pickle ?? '', 'base64');
+    assert.equal(pickle[0], 0x80, 'a pickle (protocol marker)');
+  });
+
   test('a stdout line arrives before the task ends', async () => {
     // The task waits for a file the test creates only after it has received the task's first line.
     const flag = join(makeTempDir('funcx-flag-'), 'go');
