@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { cleanup, startRedis, type RedisProcess } from '@funcx/testing';
+import { openStore, storeSpecError } from '../src/store/open-store.js';
+import { RedisStore } from '../src/store/redis.js';
+import { task } from './store-contract.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Redis store', () => {
+  let redis: RedisProcess;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(cleanup);
+
+  it('forgets finished tasks after the retention time and keeps unfinished ones', async () => {
+    const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:`, resultRetentionMs: 200 });
+    try {
+      const finished = task('success', { result: { value: 1, data: { 'text/plain': '1' } } });
+      const waiting = task();
+      await store.putTasks([finished, waiting]);
+      assert.equal((await store.getTasks([finished.task_id]))[0]?.state, 'success');
+      await sleep(400);
+      const [gone, kept] = await store.getTasks([finished.task_id, waiting.task_id]);
+      assert.equal(gone, undefined);
+      assert.equal(kept?.task_id, waiting.task_id);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps what it acknowledged across a redis-server crash (append-only file, appendfsync always)', async () => {
+    const url = `${redis.url}/3`;
+    const store = await RedisStore.open({ url, prefix: 'crash:' });
+    await store.client.configSet('appendfsync', 'always');
+    const tasks = Array.from({ length: 500 }, () => task());
+    await store.putTasks(tasks);
+    await store.enqueue('e1', tasks.map((t) => t.task_id));
+    const taken = await store.take('e1', 100);
+    await redis.kill9();
+    await redis.start();
+    const [first] = await store.getTasks([taken[0]]);
+    assert.equal(first?.attempts, 1, 'the client reconnects by itself and the data is there');
+    assert.equal(await store.queueLength('e1'), 400);
+    assert.deepEqual((await store.inFlight('e1')).sort(), [...taken].sort());
+    await store.close();
+  });
+
+  it('explains what to change in a --store value it cannot use', async () => {
+    assert.equal(storeSpecError('memory'), undefined);
+    assert.equal(storeSpecError('redis://127.0.0.1:6379/2'), undefined);
+    assert.match(storeSpecError('redis')!, /--store memory or --store redis:\/\/HOST:PORT\/DB/);
+    assert.match(storeSpecError('postgres://db')!, /only redis:\/\//);
+    assert.match(storeSpecError('redis://127.0.0.1:6379/x')!, /database after the port must be a number/);
+    await assert.rejects(openStore({ store: 'mysql://x' }), /only redis:\/\//);
+  });
+});
