@@ -26,12 +26,14 @@ export type Ack<T> = (response: T | { error: ErrorBody }) => void;
 
 // ---- client namespace ----
 
+/** State and final events name the task's endpoint, so a client can place a task it has not heard of yet. */
 export type TaskEvent =
-  | { type: 'state'; task_id: string; state: TaskState; timestamps: StateTimestamps }
+  | { type: 'state'; task_id: string; endpoint_id?: string; state: TaskState; timestamps: StateTimestamps }
   | { type: 'output'; task_id: string; output: TaskOutput }
   | {
       type: 'final';
       task_id: string;
+      endpoint_id?: string;
       state: FinalTaskState;
       timestamps: StateTimestamps;
       result?: TaskResult;

@@ -82,7 +82,7 @@ export class TaskService {
     for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
     for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
     for (const task of records) {
-      this.fanout.task(user, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+      this.fanout.task(user, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
     }
     this.metrics.tasksSubmitted(records.length);
     await Promise.all(writes);
@@ -179,7 +179,7 @@ export class TaskService {
       Object.assign(task.timestamps, update.timestamps);
       task.timestamps[update.state] ??= at;
       changed.push(task);
-      this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+      this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
     }
     if (changed.length > 0) await this.store.putTasks(changed);
   }
@@ -262,7 +262,7 @@ export class TaskService {
         task.state = 'waiting-for-endpoint';
         task.timestamps['waiting-for-endpoint'] = at;
         retry.push(task);
-        this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, state: task.state, timestamps: task.timestamps });
+        this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
       }
     }
     this.metrics.tasksRequeued(retry.length);
@@ -299,9 +299,10 @@ export class TaskService {
       const { received } = task.timestamps;
       const final = task.timestamps[state];
       this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
-      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'timestamps' | 'result' | 'error'> & { state: typeof state } = {
+      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error'> & { state: typeof state } = {
         type: 'final',
         task_id: task.task_id,
+        endpoint_id: task.endpoint_id,
         state,
         timestamps: task.timestamps,
       };
