@@ -9,8 +9,8 @@ import { statusBarPlugin } from './plugins/status-bar';
 
 export * from './tokens';
 export { CommandIDs } from './commands';
-export { EndpointsModel, type EndpointDisplayStatus, type TaskActivity } from './models/endpoints-model';
-export { TasksModel, type TaskEntry } from './models/tasks-model';
+export { EndpointsModel, type EndpointDisplayStatus } from './models/endpoints-model';
+export { TasksModel, type TaskActivity, type TaskEntry } from './models/tasks-model';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,

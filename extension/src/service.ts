@@ -1,8 +1,7 @@
 import { HubClient, type ConnectionState } from '@funcx/client/hub-client';
-import { isFinalState } from '@funcx/protocol';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { EndpointsModel } from './models/endpoints-model';
-import { TasksModel, type TaskStateChange } from './models/tasks-model';
+import { TasksModel } from './models/tasks-model';
 import type { IFuncxService } from './tokens';
 
 export interface HubSettings {
@@ -35,7 +34,6 @@ export class FuncxService implements IFuncxService {
   constructor(settings: HubSettings = { hubUrl: DEFAULT_HUB_URL, token: '' }) {
     this.settings = settings;
     this._client = new HubClient(settings);
-    this.tasks.stateChanged.connect(this.onTaskStateChanged, this);
   }
 
   get client(): HubClient {
@@ -161,16 +159,6 @@ export class FuncxService implements IFuncxService {
           ? `the hub at ${this.hubUrl} refused the token: check the token setting.`
           : `cannot reach the hub at ${this.hubUrl}: is funcx-hub running, and is the hubUrl setting right?`
       );
-    }
-  }
-
-  private onTaskStateChanged(_: TasksModel, change: TaskStateChange): void {
-    const { task, previous } = change;
-    if (!task.endpoint_id) return;
-    if (task.state === 'running') {
-      this.endpoints.notifyTaskActivity({ endpoint_id: task.endpoint_id, kind: 'started' });
-    } else if (isFinalState(task.state) && previous === 'running') {
-      this.endpoints.notifyTaskActivity({ endpoint_id: task.endpoint_id, kind: 'finished' });
     }
   }
 }

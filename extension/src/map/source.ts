@@ -1,11 +1,9 @@
 import type { EndpointView } from '@funcx/protocol';
 import type { ISignal } from '@lumino/signaling';
 
-/** A task started or finished on an endpoint: the map pulses its marker. */
-export interface TaskActivity {
-  endpoint_id: string;
-  kind: 'started' | 'finished';
-}
+import type { TaskActivity } from '../models/tasks-model';
+
+export type { TaskActivity };
 
 /**
  * Everything the map reads and does, so the view stays apart from where the data comes from
@@ -16,6 +14,7 @@ export interface IMapSource {
   readonly endpoints: readonly EndpointView[];
   /** Emits when any endpoint's status, load or location changes. */
   readonly endpointsChanged: ISignal<unknown, unknown>;
+  /** A task started or finished on an endpoint (the marker pulses). */
   readonly taskActivity: ISignal<unknown, TaskActivity>;
   /** Name of the notebook whose default endpoint a click sets, or null when no notebook is open. */
   readonly notebookName: string | null;

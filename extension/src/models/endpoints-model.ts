@@ -3,25 +3,14 @@ import { Signal, type ISignal } from '@lumino/signaling';
 
 export type EndpointDisplayStatus = 'online' | 'busy' | 'offline';
 
-/** A task starting or finishing on an endpoint (the map pulses on these). */
-export interface TaskActivity {
-  endpoint_id: string;
-  kind: 'started' | 'finished';
-}
-
 /** The endpoints the user can see, with their live status as the hub pushes it. */
 export class EndpointsModel {
   private readonly byId = new Map<string, EndpointView>();
   private readonly _changed = new Signal<this, void>(this);
-  private readonly _taskActivity = new Signal<this, TaskActivity>(this);
 
   /** Emits after any endpoint was added, removed or changed status. */
   get changed(): ISignal<this, void> {
     return this._changed;
-  }
-
-  get taskActivity(): ISignal<this, TaskActivity> {
-    return this._taskActivity;
   }
 
   /** Every endpoint, sorted by name. */
@@ -57,10 +46,6 @@ export class EndpointsModel {
     let removed = false;
     for (const id of endpointIds) removed = this.byId.delete(id) || removed;
     if (removed) this._changed.emit();
-  }
-
-  notifyTaskActivity(activity: TaskActivity): void {
-    this._taskActivity.emit(activity);
   }
 
   static statusOf(endpoint: EndpointView): EndpointDisplayStatus {

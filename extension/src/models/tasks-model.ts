@@ -19,9 +19,11 @@ export interface TaskEntry {
   label?: string;
 }
 
-export interface TaskStateChange {
-  task: TaskEntry;
-  previous?: TaskState;
+/** A task started or finished on an endpoint (the map pulses the endpoint's marker). */
+export interface TaskActivity {
+  endpoint_id: string;
+  task_id: string;
+  kind: 'started' | 'finished';
 }
 
 type TaskLookup = (taskId: string) => Promise<TaskRecord>;
@@ -30,7 +32,9 @@ type TaskLookup = (taskId: string) => Promise<TaskRecord>;
 export class TasksModel {
   private readonly byId = new Map<string, TaskEntry>();
   private readonly _changed = new Signal<this, void>(this);
-  private readonly _stateChanged = new Signal<this, TaskStateChange>(this);
+  private readonly _activity = new Signal<this, TaskActivity>(this);
+  /** The last activity announced per task. */
+  private readonly announced = new Map<string, TaskActivity['kind']>();
   private lookup?: TaskLookup;
 
   constructor(private readonly keep = 20) {}
@@ -39,9 +43,12 @@ export class TasksModel {
     return this._changed;
   }
 
-  /** Emits when a task enters a new state. */
-  get stateChanged(): ISignal<this, TaskStateChange> {
-    return this._stateChanged;
+  /**
+   * Emits once when a task is seen running and once when it is seen finished after running, as soon as its
+   * endpoint is known (from its events, from `track()` or from a lookup), whichever comes first.
+   */
+  get activity(): ISignal<this, TaskActivity> {
+    return this._activity;
   }
 
   /** Newest first. */
@@ -73,6 +80,7 @@ export class TasksModel {
     } else {
       this.insert({ task_id: taskId, state: 'received', timestamps: { received: Date.now() }, ...info });
     }
+    this.announce(this.byId.get(taskId));
     this._changed.emit();
   }
 
@@ -84,14 +92,12 @@ export class TasksModel {
       if (!task) {
         task = { task_id: event.task_id, state: event.state, timestamps: {} };
         this.insert(task);
-        this.describe(task);
+        if (!event.endpoint_id) this.describe(task);
       }
-      const previous = task.state;
+      if (event.endpoint_id && !task.endpoint_id) task.endpoint_id = event.endpoint_id;
       task.timestamps = { ...task.timestamps, ...event.timestamps };
-      if (previous !== event.state && !isFinalState(previous)) {
-        task.state = event.state;
-        this._stateChanged.emit({ task, previous });
-      }
+      if (!isFinalState(task.state)) task.state = event.state;
+      this.announce(task);
       changed = true;
     }
     if (changed) this._changed.emit();
@@ -122,17 +128,35 @@ export class TasksModel {
     this.byId.set(task.task_id, task);
     for (const [id, entry] of this.byId) {
       if (this.byId.size <= this.keep) break;
-      if (isFinalState(entry.state)) this.byId.delete(id);
+      if (isFinalState(entry.state)) {
+        this.byId.delete(id);
+        this.announced.delete(id);
+      }
     }
+  }
+
+  /** Emits the activity the task's state implies and that was not announced yet (started, then finished). */
+  private announce(task: TaskEntry | undefined): void {
+    if (!task?.endpoint_id) return;
+    const ran = task.state === 'running' || task.timestamps.running !== undefined;
+    if (!ran) return;
+    const before = this.announced.get(task.task_id);
+    const emit = (kind: TaskActivity['kind']) => {
+      this.announced.set(task.task_id, kind);
+      this._activity.emit({ endpoint_id: task.endpoint_id!, task_id: task.task_id, kind });
+    };
+    if (before === undefined) emit('started');
+    if (isFinalState(task.state) && before !== 'finished') emit('finished');
   }
 
   private describe(task: TaskEntry): void {
     if (!this.lookup) return;
     this.lookup(task.task_id).then(
       record => {
-        task.endpoint_id = record.endpoint_id;
+        task.endpoint_id ??= record.endpoint_id;
         task.function_id = record.function_id;
         task.timestamps = { ...record.timestamps, ...task.timestamps };
+        this.announce(task);
         this._changed.emit();
       },
       () => undefined

@@ -13,7 +13,6 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import { CommandIDs } from '../commands';
 import { EndpointMapWidget, type IMapSource } from '../map';
 import { endpointMapIcon } from '../map/icon';
-import { TaskActivityWatcher } from '../map/task-activity';
 import { IDefaultEndpoint, IFuncxService } from '../tokens';
 
 /** The live endpoint map in the main area: command `funcx:open-map`, palette and launcher entries. */
@@ -69,14 +68,12 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
 /** Adapts the service's endpoints model and the default-endpoint API to what the map reads. */
 class MapSource implements IMapSource {
   private readonly _defaultChanged = new Signal<this, void>(this);
-  private readonly activity: TaskActivityWatcher;
 
   constructor(
     private readonly service: IFuncxService,
     private readonly defaults: IDefaultEndpoint,
     private readonly notebooks: INotebookTracker | null
   ) {
-    this.activity = new TaskActivityWatcher(service.tasks);
     defaults.changed.connect(() => this._defaultChanged.emit());
     notebooks?.currentChanged.connect(() => this._defaultChanged.emit());
   }
@@ -90,7 +87,7 @@ class MapSource implements IMapSource {
   }
 
   get taskActivity() {
-    return this.activity.activity;
+    return this.service.tasks.activity;
   }
 
   get connectionState() {
