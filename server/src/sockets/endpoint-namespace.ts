@@ -3,6 +3,7 @@ import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, T
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
 import { isCompletion, isOutputUpdate, isStateUpdate, validItems } from './endpoint-messages.js';
+import { OrderedReports } from '../cluster/ordered-reports.js';
 import { isRedisSpec } from '../store/open-store.js';
 import { answer, connectError } from './errors.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
@@ -51,13 +52,16 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       hub.store.keepAlive(endpointId, { load, last_heartbeat: Date.now() }, silenceMs, leaseMs);
     // A shared store hands out copies, so reports that change the same task (an output, then the result) are
     // applied one after another, in the order the endpoint sent them.
-    let reports: Promise<unknown> = Promise.resolve();
-    const inOrder = <T>(work: () => Promise<T>): Promise<T> => {
-      if (!sharedStore) return work();
-      const next = reports.then(work, work);
-      reports = next.catch(() => undefined);
-      return next;
-    };
+    const ordered = sharedStore
+      ? new OrderedReports(
+          {
+            states: (updates) => hub.tasks.onStates(endpointId, updates),
+            outputs: (updates) => hub.tasks.onOutputs(endpointId, updates),
+            done: (completions) => hub.tasks.onDone(endpointId, completions),
+          },
+          internal,
+        )
+      : undefined;
 
     socket.on('hello', (hello, ack) => {
       answer(ack, async () => {
@@ -95,13 +99,17 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     socket.on('tasks:state', (updates) => {
       seen();
       const items = valid(updates, isStateUpdate, 'tasks:state');
-      if (items.length > 0) inOrder(() => hub.tasks.onStates(endpointId, items)).catch(internal);
+      if (items.length === 0) return;
+      if (ordered) ordered.states(items);
+      else hub.tasks.onStates(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:output', (updates) => {
       seen();
       const items = valid(updates, isOutputUpdate, 'tasks:output');
-      if (items.length > 0) inOrder(() => hub.tasks.onOutputs(endpointId, items)).catch(internal);
+      if (items.length === 0) return;
+      if (ordered) ordered.outputs(items);
+      else hub.tasks.onOutputs(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:done', (completions, ack) => {
@@ -109,7 +117,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       answer(ack, async () => {
         if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
         const items = valid(completions, isCompletion, 'tasks:done');
-        return { recorded: items.length > 0 ? await inOrder(() => hub.tasks.onDone(endpointId, items)) : [] };
+        if (items.length === 0) return { recorded: [] };
+        return { recorded: await (ordered ? ordered.done(items) : hub.tasks.onDone(endpointId, items)) };
       }, internal);
     });
 
