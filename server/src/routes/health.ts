@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../context.js';
+import { describeStore } from '../store/open-store.js';
 import { HUB_VERSION } from '../version.js';
 
 export function healthRoutes(app: FastifyInstance, hub: HubContext): void {
@@ -9,7 +10,7 @@ export function healthRoutes(app: FastifyInstance, hub: HubContext): void {
   }, async () => ({
     status: 'ok',
     version: HUB_VERSION,
-    store: hub.options.store ?? 'memory',
+    store: describeStore(hub.options.store),
     uptime_s: Math.round((Date.now() - hub.startedAt) / 1000),
     endpoints_online: hub.presence.onlineCount(),
   }));

@@ -49,3 +49,16 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
     throw new Error(`could not connect to Redis at ${kind} (${(error as Error).message}): check that redis-server runs there`);
   }
 }
+
+/** The store as the hub may show it (the health route, logs): a Redis URL without its password. */
+export function describeStore(spec: string | undefined): string {
+  if (!isRedisSpec(spec)) return 'memory';
+  try {
+    const url = new URL(spec);
+    url.password = '';
+    url.username = '';
+    return url.href;
+  } catch {
+    return 'redis';
+  }
+}
