@@ -14,10 +14,15 @@ const COMPACT_AFTER_ACKS = 20_000;
  * daemon killed with results in hand sends them after it restarts. Appends are batched: one write and one
  * fdatasync per few milliseconds. A completion is sent to the hub without waiting for its line to reach the
  * disk: if the daemon dies first and the hub never got it, the hub runs the task again (its lease runs out).
+ * A completion the hub acknowledges before its line is written is never written (nor is its acknowledgement),
+ * so a quick round trip costs no serialisation and no disk write.
  */
 export class ResultsFile {
   private fd: number;
-  private lines: string[] = [];
+  /** Completions added since the last write, by task id, serialised only when written. */
+  private unwritten = new Map<string, TaskCompletion>();
+  /** Acknowledged ids whose completion lines were already written. */
+  private acks: string[] = [];
   private timer?: NodeJS.Timeout;
   private writing = false;
   private acksSinceCompaction = 0;
@@ -60,13 +65,24 @@ export class ResultsFile {
   }
 
   add(completion: TaskCompletion): void {
-    this.push(JSON.stringify({ d: completion }));
+    if (this.closed) return;
+    this.unwritten.set(completion.task_id, completion);
+    this.schedule();
   }
 
   acknowledged(taskIds: string[]): void {
-    if (taskIds.length === 0) return;
-    this.acksSinceCompaction += taskIds.length;
-    this.push(JSON.stringify({ a: taskIds }));
+    if (this.closed) return;
+    const unwritten = this.unwritten;
+    let written = 0;
+    for (const id of taskIds) {
+      if (!unwritten.delete(id)) {
+        this.acks.push(id);
+        written++;
+      }
+    }
+    if (written === 0) return;
+    this.acksSinceCompaction += written;
+    this.schedule();
   }
 
   /** Writes what is waiting, synchronously, and closes the file. */
@@ -74,36 +90,49 @@ export class ResultsFile {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    if (this.lines.length > 0) {
-      writeSync(this.fd, this.lines.join('\n') + '\n');
-      this.lines = [];
+    const text = this.takeText();
+    if (text) {
+      writeSync(this.fd, text);
       fsyncSync(this.fd);
     }
     closeSync(this.fd);
   }
 
-  private push(line: string): void {
-    if (this.closed) return;
-    this.lines.push(line);
+  private get waiting(): boolean {
+    return this.unwritten.size > 0 || this.acks.length > 0;
+  }
+
+  private schedule(): void {
     if (!this.timer && !this.writing) this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /**
+   * The lines waiting, acknowledgements first: a task that completes again after its acknowledgement (the hub
+   * sent it again) then stays pending in the file.
+   */
+  private takeText(): string {
+    let text = this.acks.length > 0 ? JSON.stringify({ a: this.acks }) + '\n' : '';
+    for (const completion of this.unwritten.values()) text += JSON.stringify({ d: completion }) + '\n';
+    this.acks = [];
+    this.unwritten = new Map();
+    return text;
   }
 
   private flush(): void {
     this.timer = undefined;
-    if (this.closed || this.lines.length === 0) return;
+    if (this.closed || !this.waiting) return;
     if (this.acksSinceCompaction >= COMPACT_AFTER_ACKS) {
       this.compact();
       return;
     }
-    const text = this.lines.join('\n') + '\n';
-    this.lines = [];
+    const text = this.takeText();
     this.writing = true;
     const fd = this.fd;
     write(fd, text, null, 'utf8', (error) => {
       const done = (syncError: Error | null) => {
         this.writing = false;
         if (error ?? syncError) this.onError((error ?? syncError)!);
-        if (this.lines.length > 0 && !this.timer && !this.closed) this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+        if (this.waiting && !this.closed) this.schedule();
       };
       if (error) done(null);
       else fdatasync(fd, done);
@@ -112,7 +141,8 @@ export class ResultsFile {
 
   /** Rewrites the file with only the completions still pending (the lines waiting are already reflected). */
   private compact(): void {
-    this.lines = [];
+    this.acks = [];
+    this.unwritten = new Map();
     this.acksSinceCompaction = 0;
     try {
       closeSync(this.fd);

@@ -46,4 +46,24 @@ describe('results kept on disk until the hub acknowledges them', () => {
     assert.deepEqual(third.kept, []);
     assert.equal(readFileSync(file, 'utf8'), '', 'a reopened file holds only what is pending');
   });
+
+  it('writes nothing for a completion acknowledged before its line is due, and keeps one that completes again', async () => {
+    const file = join(dir, 'quick.jsonl');
+    const opened = ResultsFile.open(file, () => [], fail);
+    const buffer = new ResultsBuffer(opened.file);
+    buffer.add(completion('quick', 1));
+    buffer.acknowledged(['quick']);
+    buffer.add(completion('slow', 2));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)), [
+      { d: completion('slow', 2) },
+    ]);
+    buffer.acknowledged(['slow']);
+    // The hub sent the task again and it completed a second time: that completion is pending again.
+    buffer.add(completion('slow', 3));
+    opened.file.close();
+    const reopened = ResultsFile.open(file, () => [], fail);
+    reopened.file.close();
+    assert.deepEqual(reopened.kept, [completion('slow', 3)]);
+  });
 });
