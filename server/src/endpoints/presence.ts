@@ -18,21 +18,17 @@ export class EndpointPresence {
     this.live.set(endpointId, { online: true, load, last_heartbeat: at, lastSeen: at });
   }
 
-  /** Records a heartbeat; true when the load changed enough for clients to hear about it. */
+  /**
+   * Records a heartbeat; true when clients should hear about it: every heartbeat of a known endpoint, load
+   * changed or not, so the "last heartbeat" they show stays true (one small status event per interval).
+   */
   heartbeat(endpointId: string, load: EndpointLoad, at = Date.now()): boolean {
     const live = this.live.get(endpointId);
     if (!live) return false;
-    const before = live.load;
     live.load = load;
     live.last_heartbeat = at;
     live.lastSeen = at;
-    return (
-      before.workers_total !== load.workers_total ||
-      before.workers_busy !== load.workers_busy ||
-      before.queued !== load.queued ||
-      before.running !== load.running ||
-      before.warm_images.join('\n') !== load.warm_images.join('\n')
-    );
+    return true;
   }
 
   seen(endpointId: string, at = Date.now()): void {
