@@ -37,7 +37,7 @@ start_hub() {
     tail -20 "$log" >&2
     die "the hub did not start (log: $log)"
   fi
-  HUB_URL="$(grep -m1 -Eo 'listening on http://[^ ]+' "$log" | cut -d' ' -f3)"
+  HUB_URL="$(sed -n 's/^funcx hub listening on //p' "$log" | head -1)"
   HUB_TOKEN="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).token)' \
     "$FUNCX_HOME/credentials.json")"
   say "hub listening on $HUB_URL (pid $HUB_PID, data in $FUNCX_HOME/hub, log .run/hub.log)"
