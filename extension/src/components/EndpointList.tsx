@@ -1,7 +1,6 @@
 import type { EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 import { EndpointRow } from './EndpointRow';
-import { useNow } from './use-now';
 
 export interface IEndpointListProps {
   endpoints: readonly EndpointView[];
@@ -10,10 +9,12 @@ export interface IEndpointListProps {
   selectedLabel: string;
   onSelect: (endpoint: EndpointView) => void;
   emptyText: string;
+  /** The time relative times are shown against (the view's clock). */
+  now: number;
 }
 
 export function EndpointList(props: IEndpointListProps): JSX.Element {
-  const now = useNow();
+  const { now } = props;
   if (props.endpoints.length === 0) {
     return <p className="funcx-Empty">{props.emptyText}</p>;
   }

@@ -4,6 +4,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import type { IFuncxService } from '../tokens';
 import { EndpointList } from './EndpointList';
+import { Clock } from './use-now';
 
 /** Dialog body: the endpoints with live status; click one to choose it. */
 class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<string | null> {
@@ -26,17 +27,22 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
 
   render(): JSX.Element {
     return (
-      <UseSignal signal={this.service.endpoints.changed}>
-        {() => (
-          <EndpointList
-            endpoints={this.service.endpoints.endpoints}
-            selected={this.selected}
-            selectedLabel="chosen"
-            onSelect={this.choose}
-            emptyText="No endpoints: start one with `funcx-endpoint start NAME`."
-          />
+      <Clock>
+        {now => (
+          <UseSignal signal={this.service.endpoints.changed}>
+            {() => (
+              <EndpointList
+                endpoints={this.service.endpoints.endpoints}
+                selected={this.selected}
+                selectedLabel="chosen"
+                onSelect={this.choose}
+                emptyText="No endpoints: start one with `funcx-endpoint start NAME`."
+                now={now}
+              />
+            )}
+          </UseSignal>
         )}
-      </UseSignal>
+      </Clock>
     );
   }
 }

@@ -7,6 +7,7 @@ import { funcxIcon } from '../icons';
 import type { IDefaultEndpoint, IFuncxService } from '../tokens';
 import { EndpointList } from './EndpointList';
 import { TaskList } from './TaskList';
+import { Clock } from './use-now';
 
 /** The "Endpoints" sidebar: live endpoints (click one for the notebook's default) and the latest tasks. */
 export class EndpointsPanel extends ReactWidget {
@@ -32,65 +33,70 @@ export class EndpointsPanel extends ReactWidget {
     const { service, defaultEndpoint, commands } = this;
     const hasMap = commands.hasCommand(CommandIDs.openMap);
     return (
-      <div className="funcx-EndpointsPanel-content">
-        <header className="funcx-EndpointsPanel-header">
-          <h2>Endpoints</h2>
-          <UseSignal signal={service.connectionChanged} initialArgs={service.connectionState}>
-            {() => {
-              const state = service.connectionState;
-              const title =
-                state === 'connected' ? `Connected to the hub at ${service.hubUrl}` : service.lastError ?? service.hubUrl;
-              return (
-                <span className="funcx-Connection" data-state={state} title={title} aria-label={title}>
-                  {state === 'connected' ? '' : state}
-                </span>
-              );
-            }}
-          </UseSignal>
-          {hasMap && (
-            <button
-              className="jp-mod-styled funcx-MapButton"
-              title="Show the endpoints on a map"
-              onClick={() => void commands.execute(CommandIDs.openMap)}
-            >
-              Map
-            </button>
-          )}
-        </header>
-        <UseSignal signal={service.connectionChanged}>
-          {() =>
-            service.lastError && service.connectionState !== 'connected' ? (
-              <p className="funcx-Error" role="alert">
-                {service.lastError}
-              </p>
-            ) : null
-          }
-        </UseSignal>
-        <UseSignal signal={defaultEndpoint.changed} initialArgs={defaultEndpoint.current}>
-          {(_, current) => (
-            <UseSignal signal={service.endpoints.changed}>
-              {() => (
-                <EndpointList
-                  endpoints={service.endpoints.endpoints}
-                  selected={current ?? null}
-                  selectedLabel="default"
-                  onSelect={this.select}
-                  emptyText={
-                    service.connectionState === 'connected'
-                      ? 'No endpoints yet: run `funcx-endpoint configure NAME` and `funcx-endpoint start NAME`.'
-                      : 'Not connected to the hub.'
-                  }
-                />
+      <Clock>
+        {now => (
+          <div className="funcx-EndpointsPanel-content">
+            <header className="funcx-EndpointsPanel-header">
+              <h2>Endpoints</h2>
+              <UseSignal signal={service.connectionChanged} initialArgs={service.connectionState}>
+                {() => {
+                  const state = service.connectionState;
+                  const title =
+                    state === 'connected' ? `Connected to the hub at ${service.hubUrl}` : service.lastError ?? service.hubUrl;
+                  return (
+                    <span className="funcx-Connection" data-state={state} title={title} aria-label={title}>
+                      {state === 'connected' ? '' : state}
+                    </span>
+                  );
+                }}
+              </UseSignal>
+              {hasMap && (
+                <button
+                  className="jp-mod-styled funcx-MapButton"
+                  title="Show the endpoints on a map"
+                  onClick={() => void commands.execute(CommandIDs.openMap)}
+                >
+                  Map
+                </button>
+              )}
+            </header>
+            <UseSignal signal={service.connectionChanged}>
+              {() =>
+                service.lastError && service.connectionState !== 'connected' ? (
+                  <p className="funcx-Error" role="alert">
+                    {service.lastError}
+                  </p>
+                ) : null
+              }
+            </UseSignal>
+            <UseSignal signal={defaultEndpoint.changed} initialArgs={defaultEndpoint.current}>
+              {(_, current) => (
+                <UseSignal signal={service.endpoints.changed}>
+                  {() => (
+                    <EndpointList
+                      endpoints={service.endpoints.endpoints}
+                      selected={current ?? null}
+                      selectedLabel="default"
+                      onSelect={this.select}
+                      emptyText={
+                        service.connectionState === 'connected'
+                          ? 'No endpoints yet: run `funcx-endpoint configure NAME` and `funcx-endpoint start NAME`.'
+                          : 'Not connected to the hub.'
+                      }
+                      now={now}
+                    />
+                  )}
+                </UseSignal>
               )}
             </UseSignal>
-          )}
-        </UseSignal>
-        <p className="funcx-Hint">Click an endpoint to make it this notebook&apos;s default for %%funcx cells.</p>
-        <h3 className="funcx-Section">Latest tasks</h3>
-        <UseSignal signal={service.tasks.changed}>
-          {() => <TaskList tasks={service.tasks.tasks} endpoints={service.endpoints} />}
-        </UseSignal>
-      </div>
+            <p className="funcx-Hint">Click an endpoint to make it this notebook&apos;s default for %%funcx cells.</p>
+            <h3 className="funcx-Section">Latest tasks</h3>
+            <UseSignal signal={service.tasks.changed}>
+              {() => <TaskList tasks={service.tasks.tasks} endpoints={service.endpoints} now={now} />}
+            </UseSignal>
+          </div>
+        )}
+      </Clock>
     );
   }
 }

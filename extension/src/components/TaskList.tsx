@@ -2,16 +2,17 @@ import * as React from 'react';
 import { TasksModel, type TaskEntry } from '../models/tasks-model';
 import type { EndpointsModel } from '../models/endpoints-model';
 import { duration } from './format';
-import { useNow } from './use-now';
 
 export interface ITaskListProps {
   tasks: readonly TaskEntry[];
   endpoints: EndpointsModel;
+  /** The time running tasks' durations are shown against (the view's clock). */
+  now: number;
 }
 
 /** The latest tasks; each expands to the time it spent in each state. */
 export function TaskList(props: ITaskListProps): JSX.Element {
-  const now = useNow();
+  const { now } = props;
   const [expanded, setExpanded] = React.useState<string | null>(null);
   if (props.tasks.length === 0) {
     return <p className="funcx-Empty">No tasks since this page opened. Run a cell on an endpoint to see it here.</p>;

@@ -7,6 +7,7 @@ import { layoutMarkers, type IProjected } from './layout';
 import { Marker, type IPulse } from './Marker';
 import type { IMapSource, TaskActivity } from './source';
 import { hasLocation, isEndpoint, markerRadius } from './status';
+import { useNow } from '../components/use-now';
 import { Tooltip } from './Tooltip';
 import { UnlocatedList } from './UnlocatedList';
 import { useElementSize, usePanZoom } from './use-pan-zoom';
@@ -30,6 +31,8 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const shapes = React.useMemo(() => worldShapes(size), [size.width, size.height]);
   const panZoom = usePanZoom(viewport, size);
   const tooltip = useTooltipTarget();
+  // The map's one clock: the tooltip's "last heartbeat" age moves on between status events.
+  const now = useNow();
 
   const endpoints = [...source.endpoints].sort((a, b) => a.name.localeCompare(b.name));
   const located = endpoints.filter(hasLocation);
@@ -38,7 +41,6 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
   const { transform } = panZoom;
   const placed = layoutMarkers(projectEndpoints(located, shapes.project), transform);
   const activeId = tooltip.active;
-  useFreshStatus(source, activeId);
   const active = placed.find(item => item.endpoint.endpoint_id === activeId);
 
   return (
@@ -105,6 +107,7 @@ export function EndpointMap(props: IEndpointMapProps): JSX.Element {
               y={active.y}
               viewportWidth={size.width}
               offset={markerRadius(active.endpoint) + 6}
+              now={now}
             />
           )}
           <ZoomControls panZoom={panZoom} />
@@ -191,21 +194,6 @@ function useTooltipTarget() {
     setHovered: React.useCallback(change('hovered', 'focused'), []),
     setFocused: React.useCallback(change('focused', 'hovered'), [])
   };
-}
-
-const HEARTBEAT_REFRESH_MS = 5000;
-
-/** The hub pushes status changes, not every heartbeat: while a tooltip is open, its endpoint is re-read. */
-function useFreshStatus(source: IMapSource, endpointId: string | null | undefined): void {
-  React.useEffect(() => {
-    if (!endpointId) {
-      return;
-    }
-    const refresh = () => void source.refreshEndpoint(endpointId).catch(() => undefined);
-    refresh();
-    const timer = window.setInterval(refresh, HEARTBEAT_REFRESH_MS);
-    return () => window.clearInterval(timer);
-  }, [source, endpointId]);
 }
 
 function useRenderOn(signal: ISignal<unknown, unknown>): void {

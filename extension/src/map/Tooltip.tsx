@@ -1,7 +1,8 @@
 import type { EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 
-import { heartbeatAge, markerStatus } from './status';
+import { relativeTime } from '../components/format';
+import { markerStatus } from './status';
 
 export interface ITooltipProps {
   id: string;
@@ -11,12 +12,13 @@ export interface ITooltipProps {
   /** Width of the map viewport, to open the tooltip towards the side with room. */
   viewportWidth: number;
   offset: number;
+  /** The map's clock, for the age of the last heartbeat. */
+  now: number;
 }
 
 /** Details of the marker under the pointer or keyboard focus. */
 export function Tooltip(props: ITooltipProps): JSX.Element {
-  const { endpoint, x, y, offset } = props;
-  const now = useNow(1000);
+  const { endpoint, x, y, offset, now } = props;
   const status = endpoint.status;
   const openLeft = x > props.viewportWidth * 0.6;
   const style: React.CSSProperties = openLeft
@@ -46,19 +48,9 @@ export function Tooltip(props: ITooltipProps): JSX.Element {
         <dd>{status.warm_images.length ? status.warm_images.join(', ') : 'none'}</dd>
         <dt>Last heartbeat</dt>
         <dd title={heartbeat === undefined ? undefined : new Date(heartbeat).toLocaleString()}>
-          {heartbeatAge(heartbeat, now)}
+          {relativeTime(heartbeat, now)}
         </dd>
       </dl>
     </div>
   );
-}
-
-/** The current time, refreshed every `intervalMs` while the component is shown. */
-function useNow(intervalMs: number): number {
-  const [now, setNow] = React.useState(Date.now());
-  React.useEffect(() => {
-    const timer = window.setInterval(() => setNow(Date.now()), intervalMs);
-    return () => window.clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }

@@ -27,8 +27,6 @@ export interface IMapSource {
   /** What went wrong with the connection, with what to check; null while connected. */
   readonly connectionError: string | null;
   readonly connectionChanged: ISignal<unknown, unknown>;
-  /** Re-reads one endpoint from the hub (its last heartbeat is not pushed); changes arrive through endpointsChanged. */
-  refreshEndpoint(endpointId: string): Promise<void>;
   /** Make `endpoint` the current notebook's default; rejects with a message a user can act on. */
   setDefaultEndpoint(endpoint: EndpointView): Promise<void>;
 }

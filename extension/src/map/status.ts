@@ -44,23 +44,3 @@ export function hasLocation(endpoint: EndpointView): boolean {
     Math.abs(location.lon) <= 180
   );
 }
-
-/** "12 s ago" style age of a heartbeat, relative to `now` (epoch ms). */
-export function heartbeatAge(lastHeartbeat: number | undefined, now: number): string {
-  if (lastHeartbeat === undefined) {
-    return 'never';
-  }
-  const seconds = Math.max(0, Math.round((now - lastHeartbeat) / 1000));
-  if (seconds < 60) {
-    return `${seconds} s ago`;
-  }
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) {
-    return `${minutes} min ago`;
-  }
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) {
-    return `${hours} h ago`;
-  }
-  return `${Math.round(hours / 24)} days ago`;
-}

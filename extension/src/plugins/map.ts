@@ -115,11 +115,6 @@ class MapSource implements IMapSource {
     return this._defaultChanged;
   }
 
-  async refreshEndpoint(endpointId: string): Promise<void> {
-    const view = await this.service.client.getEndpoint(endpointId);
-    this.service.endpoints.update([view]);
-  }
-
   async setDefaultEndpoint(endpoint: EndpointView): Promise<void> {
     if (!this.defaults.set(endpoint.name)) {
       throw new Error('no notebook is open: open one, then choose its endpoint');
