@@ -2,6 +2,7 @@ import type { ICodeCellModel } from '@jupyterlab/cells';
 import { runCell as runOnKernel, type INotebookCellExecutor } from '@jupyterlab/notebook';
 import type { CellRunner } from './cell-runner';
 import { readDefaultEndpoint } from './default-endpoint';
+import { cellEndpoint } from './endpoint-choice';
 import { MagicError, isFuncxCell, parseFuncxMagic } from './magic';
 import { funcxErrorOutput } from './outputs';
 
@@ -37,7 +38,7 @@ export class FuncxCellExecutor implements INotebookCellExecutor {
     const success = await this.runner.run({
       cell: model,
       notebook,
-      endpoint: magic.endpoint ?? readDefaultEndpoint(notebook) ?? undefined,
+      endpoint: cellEndpoint(magic.endpoint, readDefaultEndpoint(notebook)),
       submission: { source: magic.body, timeout_s: magic.timeoutS },
       label: firstCodeLine(magic.body)
     });

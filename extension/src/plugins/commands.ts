@@ -8,6 +8,7 @@ import { readCellFunction, writeCellFunction } from '../cell-function';
 import type { CellRunner } from '../cell-runner';
 import { CommandIDs } from '../commands';
 import { pickEndpoint } from '../components/EndpointPicker';
+import { preselectedEndpoint, repeatEndpoint } from '../endpoint-choice';
 import { funcxIcon } from '../icons';
 import { cellCode, isFuncxCell, parseFuncxMagic, singleTopLevelFunction } from '../magic';
 import { ICellRunner, IDefaultEndpoint, IFuncxService } from '../tokens';
@@ -35,7 +36,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       return cell && cell.model.type === 'code' ? cell : null;
     };
     const hasCodeCell = () => activeCodeCell() !== null;
-    const lastEndpoint = () => runner.lastEndpoint ?? defaultEndpoint.current;
+    const lastEndpoint = () => repeatEndpoint(runner.lastEndpoint, defaultEndpoint.current);
 
     const runActiveCell = async (endpoint: string): Promise<void> => {
       const panel = tracker.currentWidget;
@@ -108,7 +109,7 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
       icon: funcxIcon,
       isEnabled: hasCodeCell,
       execute: async () => {
-        const endpoint = await pickEndpoint(service, lastEndpoint());
+        const endpoint = await pickEndpoint(service, preselectedEndpoint(defaultEndpoint.current, runner.lastEndpoint));
         if (endpoint) await runActiveCell(endpoint);
       }
     });
