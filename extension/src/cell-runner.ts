@@ -5,7 +5,8 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { IFuncxService } from './tokens';
-import { describeEndpoints, errorOutput, funcxErrorOutput, resultOutput, toCellOutput } from './outputs';
+import { OutputBuffer } from './output-buffer';
+import { describeEndpoints, finalOutputs, funcxErrorOutput, toCellOutput } from './outputs';
 
 /** One cell run: what to submit and where the outputs go. */
 export interface CellRun {
@@ -141,15 +142,17 @@ export class CellRunner {
     };
     showWaiting();
 
+    const outputs = new OutputBuffer(output => cell.outputs.add(toCellOutput(output)));
     const final = await new Promise<TaskFinalEvent | FuncxError>(resolve => {
       const stop = client.watchTask(taskId, {
         onState: event => {
+          outputs.flush();
           if (event.state === 'running') clearWaiting();
           else if (event.state === 'waiting-for-endpoint') showWaiting();
         },
         onOutput: output => {
           clearWaiting();
-          cell.outputs.add(toCellOutput(output));
+          outputs.push(output);
         },
         onFinal: event => {
           stop();
@@ -161,6 +164,7 @@ export class CellRunner {
         }
       });
     });
+    outputs.flush();
     clearWaiting();
     const count = this.nextCount(run.notebook);
     if (!('type' in final)) {
@@ -168,16 +172,7 @@ export class CellRunner {
       this.finish(run, state, count);
       return false;
     }
-    if (final.state === 'success') {
-      const result = resultOutput(final.result, count);
-      if (result) cell.outputs.add(result);
-    } else if (final.error) {
-      cell.outputs.add(errorOutput(final.error));
-    } else if (final.state === 'cancelled') {
-      cell.outputs.add(funcxErrorOutput('TaskCancelled', `Task ${taskId} was cancelled.`));
-    } else {
-      cell.outputs.add(funcxErrorOutput('TaskFailed', `Task ${taskId} failed without an error report.`));
-    }
+    for (const output of finalOutputs(final, count)) cell.outputs.add(output);
     this.finish(run, state, count);
     return final.state === 'success';
   }

@@ -1,6 +1,5 @@
-import type { TaskError, TaskOutput, TaskResult } from '@funcx/protocol';
+import type { EndpointView, TaskError, TaskEvent, TaskOutput, TaskResult } from '@funcx/protocol';
 import type * as nbformat from '@jupyterlab/nbformat';
-import type { EndpointView } from '@funcx/protocol';
 import { EndpointsModel } from './models/endpoints-model';
 
 /** A task output as a Jupyter output. */
@@ -36,6 +35,17 @@ export function errorOutput(error: TaskError): nbformat.IOutput {
     evalue: error.evalue,
     traceback: error.traceback.length > 0 ? error.traceback : [`${error.ename}: ${error.evalue}`]
   };
+}
+
+/** What a finished task adds to its cell after its outputs: its result, its error, or why there is neither. */
+export function finalOutputs(final: Extract<TaskEvent, { type: 'final' }>, executionCount: number): nbformat.IOutput[] {
+  if (final.state === 'success') {
+    const result = resultOutput(final.result, executionCount);
+    return result ? [result] : [];
+  }
+  if (final.error) return [errorOutput(final.error)];
+  if (final.state === 'cancelled') return [funcxErrorOutput('TaskCancelled', `Task ${final.task_id} was cancelled.`)];
+  return [funcxErrorOutput('TaskFailed', `Task ${final.task_id} failed without an error report.`)];
 }
 
 /** An error raised by the extension itself (not by the user's code), e.g. a bad endpoint name. */
