@@ -15,8 +15,8 @@ failed=0
 status=0
 
 # --- Node test suites: every package's compiled dist/test/*.test.js ----------------------------------------
-mapfile -t node_tests < <(find . -path ./node_modules -prune -o -path '*/dist/test/*' -name '*.test.js' -print \
-  | grep -v '/node_modules/' | sort)
+mapfile -t node_tests < <(find . \( -name node_modules -o -name .venv -o -name .git -o -name ui-tests \) -prune \
+  -o -path '*/dist/test/*' -name '*.test.js' -print | sort)
 if (( ${#node_tests[@]} )); then
   say "node tests: ${#node_tests[@]} files in $(printf '%s\n' "${node_tests[@]}" | cut -d/ -f2 | sort -u | tr '\n' ' ')"
   tap="$RUN_DIR/node-tests.tap"

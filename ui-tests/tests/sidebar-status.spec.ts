@@ -1,17 +1,6 @@
-import { cleanup, startEndpoint, type EndpointProcess, type HubProcess } from '@funcx/testing';
+import { cleanup, startEndpoint, type EndpointProcess } from '@funcx/testing';
 import { expect, test } from '../helpers/fixtures.js';
-import { stack } from '../helpers/stack-env.js';
-
-/** The shared hub, as the testing helpers need it to start one more endpoint. */
-function sharedHub(): HubProcess {
-  const { hubUrl, token, funcxHome } = stack();
-  return {
-    url: hubUrl,
-    token,
-    funcxHome,
-    env: () => ({ ...process.env, FUNCX_HOME: funcxHome, FUNCX_HUB_URL: hubUrl, FUNCX_TOKEN: token }),
-  } as unknown as HubProcess;
-}
+import { sharedHub } from '../helpers/shared-hub.js';
 
 let probe: EndpointProcess | undefined;
 test.afterAll(cleanup);
