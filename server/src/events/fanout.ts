@@ -15,6 +15,7 @@ export class EventFanout {
   private endpointViews = new Map<string, EndpointView>();
   private removed: EndpointRecord[] = [];
   private scheduled = false;
+  private sentWaiters: (() => void)[] = [];
 
   attach(namespace: ClientNamespace): void {
     this.namespace = namespace;
@@ -40,6 +41,15 @@ export class EventFanout {
     this.schedule();
   }
 
+  /**
+   * Resolves once everything queued so far has been handed to the sockets. Acknowledgements wait for it, so the
+   * message that moves a task on (a dispatch, a final event) is written before the one that only confirms.
+   */
+  sent(): Promise<void> {
+    if (!this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.sentWaiters.push(resolve));
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -48,6 +58,16 @@ export class EventFanout {
 
   private flush(): void {
     this.scheduled = false;
+    try {
+      this.emitQueued();
+    } finally {
+      const waiters = this.sentWaiters;
+      this.sentWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private emitQueued(): void {
     const namespace = this.namespace;
     if (!namespace) return;
     const taskEvents = this.taskEvents;

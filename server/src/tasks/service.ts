@@ -86,6 +86,8 @@ export class TaskService {
     }
     this.metrics.tasksSubmitted(records.length);
     await Promise.all(writes);
+    // The dispatch (scheduled before the events) is written before the acknowledgement.
+    await this.fanout.sent();
     const submitted: BatchSubmitted = { batch_id: batchId ?? '', task_ids: records.map((task) => task.task_id) };
     return submitted;
   }
@@ -212,6 +214,8 @@ export class TaskService {
     }
     const [refused] = await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
     this.finished(withoutIds(changed, refused));
+    // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
+    await this.fanout.sent();
     return ids;
   }
 
