@@ -24,7 +24,12 @@ interface Entry extends HeldTask {
 
 /** A task that ran at most this long lets its worker take twice as many tasks at once; a slower one resets it to 1. */
 const QUICK_TASK_MS = 2;
-const DEFAULT_MAX_PREFETCH = 64;
+/**
+ * Work handed to a worker ahead of time is bounded by this many milliseconds of tasks as long as the last one,
+ * so tiny tasks go out (and come back) in large batches while a task queued behind a slow one waits little.
+ */
+const PREFETCH_WORK_MS = 4;
+const DEFAULT_MAX_PREFETCH = 256;
 
 /** One node's queue: tasks wait here for a worker, run one at a time per worker, and are reported as they move. */
 export class Manager implements WorkerPoolListener {
@@ -240,7 +245,8 @@ export class Manager implements WorkerPoolListener {
       const index = worker.assigned.indexOf(id);
       if (index !== -1) worker.assigned.splice(index, 1);
     }
-    worker.limit = reply.ts1 - reply.ts0 <= QUICK_TASK_MS ? Math.min(this.maxPrefetch, worker.limit * 2) : 1;
+    const ran = reply.ts1 - reply.ts0;
+    worker.limit = ran <= QUICK_TASK_MS ? Math.max(1, Math.min(this.maxPrefetch, worker.limit * 2, Math.floor(PREFETCH_WORK_MS / ran))) : 1;
     const entry = this.tasks.get(id);
     if (entry && !entry.done) {
       clearTimeout(entry.timer);

@@ -34,7 +34,7 @@ OUT_FD = 4
 READ_SIZE = 1 << 20
 # Completed replies are written together: at the end of what was read, every FLUSH_COUNT replies, or when the
 # oldest waiting reply is older than FLUSH_AGE_S. A background tick sends what is left behind a long task.
-FLUSH_COUNT = 32
+FLUSH_COUNT = 128
 FLUSH_AGE_S = 0.002
 TICK_S = 0.02
 STARTED_AFTER_S = 0.01
