@@ -11,7 +11,8 @@ export class OutputBuffer {
 
   constructor(
     private readonly write: (output: TaskOutput) => void,
-    private readonly schedule: (flush: () => void) => void = queueMicrotask
+    // A plain call: browsers refuse queueMicrotask called as a method of another object.
+    private readonly schedule: (flush: () => void) => void = flush => queueMicrotask(flush)
   ) {}
 
   push(output: TaskOutput): void {

@@ -122,3 +122,23 @@ describe('task outputs into the cell', () => {
     assert.match(describeEndpoints([]), /funcx-endpoint configure NAME/);
   });
 });
+
+describe('the output buffer on its own clock', () => {
+  it('writes merged chunks a microtask after they arrive, with no scheduler given', async (t) => {
+    // As strict as a browser: queueMicrotask refuses to be called as a method of another object.
+    const original = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = function (this: unknown, callback: () => void) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      original(callback);
+    };
+    t.after(() => {
+      globalThis.queueMicrotask = original;
+    });
+    const written: TaskOutput[] = [];
+    const buffer = new OutputBuffer(output => written.push(output));
+    buffer.push(stdout('a'));
+    buffer.push(stdout('b'));
+    await Promise.resolve();
+    assert.deepEqual(written, [stdout('ab')]);
+  });
+});
