@@ -1,4 +1,4 @@
-import { createClient, type RedisClientType } from 'redis';
+import { createClient, MultiErrorReply, type RedisClientType } from 'redis';
 import { isFinalState, type EndpointRecord, type FunctionRecord, type TaskRecord } from '@funcx/protocol';
 import { RedisKeys } from './redis-keys.js';
 import {
@@ -28,6 +28,14 @@ export const DEFAULT_RESULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 type Client = RedisClientType;
 
+interface ScriptCall {
+  lua: LuaScript;
+  keys: string[];
+  args: string[];
+  resolve: (reply: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * The store on Redis, shared by every hub pointed at the same database. Each call is one round trip: a batch of
  * tasks is one script or one pipeline, never one command per task in a loop. Queues are sorted sets (score =
@@ -37,6 +45,7 @@ type Client = RedisClientType;
 export class RedisStore implements Store {
   readonly keys: RedisKeys;
   private readonly retentionMs: number;
+  private scripts: ScriptCall[] | undefined;
 
   private constructor(
     readonly client: Client,
@@ -52,12 +61,47 @@ export class RedisStore implements Store {
     return new RedisStore(client, options);
   }
 
-  private async run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  /**
+   * Runs a script. Scripts called in the same turn of the event loop (a submission's task records and their
+   * queue entries) go out as one MULTI transaction: Redis applies all of them or, if the connection drops
+   * first, none, so no task is ever written without its queue entry.
+   */
+  private run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (!this.scripts) {
+        this.scripts = [];
+        queueMicrotask(() => this.runScripts());
+      }
+      this.scripts.push({ lua, keys, args, resolve, reject });
+    });
+  }
+
+  private async runScripts(): Promise<void> {
+    const calls = this.scripts ?? [];
+    this.scripts = undefined;
+    if (calls.length === 1) {
+      const [{ lua, keys, args, resolve, reject }] = calls;
+      try {
+        resolve(await this.client.evalSha(lua.sha, { keys, arguments: args }));
+      } catch (error) {
+        if (!String((error as Error).message).startsWith('NOSCRIPT')) return reject(error);
+        this.client.eval(lua.source, { keys, arguments: args }).then(resolve, reject);
+      }
+      return;
+    }
+    // Inside MULTI the full source is sent: a NOSCRIPT there (a restarted Redis) would fail one part alone.
+    const multi = this.client.multi();
+    for (const { lua, keys, args } of calls) multi.eval(lua.source, { keys, arguments: args });
     try {
-      return await this.client.evalSha(lua.sha, { keys, arguments: args });
+      const replies = await multi.exec();
+      calls.forEach((call, i) => call.resolve(replies[i]));
     } catch (error) {
-      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      return this.client.eval(lua.source, { keys, arguments: args });
+      if (error instanceof MultiErrorReply) {
+        const failed = new Set(error.errorIndexes);
+        calls.forEach((call, i) => (failed.has(i) ? call.reject(error.replies[i]) : call.resolve(error.replies[i])));
+      } else {
+        for (const call of calls) call.reject(error);
+      }
     }
   }
 
