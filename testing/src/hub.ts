@@ -11,7 +11,8 @@ export interface StartHubOptions {
   dataDir?: string;
   /** 0 (the default) picks a free port; a restart keeps the port it got. */
   port?: number;
-  store?: 'memory' | 'redis';
+  /** `memory` (the default) or a Redis URL, `redis://HOST:PORT/DB` (e.g. `${redis.url}/0` of startRedis()). */
+  store?: string;
   extraArgs?: string[];
   /** Flags for node itself, such as --cpu-prof. */
   nodeArgs?: string[];
