@@ -1,5 +1,6 @@
-import { createClient, MultiErrorReply, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 import { isFinalState, type EndpointRecord, type FunctionRecord, type TaskRecord } from '@funcx/protocol';
+import { createRedisClient, ScriptRunner } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import {
   DELETE_TOKENS,
@@ -28,14 +29,6 @@ export const DEFAULT_RESULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 type Client = RedisClientType;
 
-interface ScriptCall {
-  lua: LuaScript;
-  keys: string[];
-  args: string[];
-  resolve: (reply: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * The store on Redis, shared by every hub pointed at the same database. Each call is one round trip: a batch of
  * tasks is one script or one pipeline, never one command per task in a loop. Queues are sorted sets (score =
@@ -45,7 +38,7 @@ interface ScriptCall {
 export class RedisStore implements Store {
   readonly keys: RedisKeys;
   private readonly retentionMs: number;
-  private scripts: ScriptCall[] | undefined;
+  private readonly scripts: ScriptRunner;
 
   private constructor(
     readonly client: Client,
@@ -53,6 +46,7 @@ export class RedisStore implements Store {
   ) {
     this.keys = new RedisKeys(options.prefix ?? 'funcx:');
     this.retentionMs = options.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS;
+    this.scripts = new ScriptRunner(client);
   }
 
   static async open(options: RedisStoreOptions): Promise<RedisStore> {
@@ -61,48 +55,8 @@ export class RedisStore implements Store {
     return new RedisStore(client, options);
   }
 
-  /**
-   * Runs a script. Scripts called in the same turn of the event loop (a submission's task records and their
-   * queue entries) go out as one MULTI transaction: Redis applies all of them or, if the connection drops
-   * first, none, so no task is ever written without its queue entry.
-   */
   private run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      if (!this.scripts) {
-        this.scripts = [];
-        queueMicrotask(() => this.runScripts());
-      }
-      this.scripts.push({ lua, keys, args, resolve, reject });
-    });
-  }
-
-  private async runScripts(): Promise<void> {
-    const calls = this.scripts ?? [];
-    this.scripts = undefined;
-    if (calls.length === 1) {
-      const [{ lua, keys, args, resolve, reject }] = calls;
-      try {
-        resolve(await this.client.evalSha(lua.sha, { keys, arguments: args }));
-      } catch (error) {
-        if (!String((error as Error).message).startsWith('NOSCRIPT')) return reject(error);
-        this.client.eval(lua.source, { keys, arguments: args }).then(resolve, reject);
-      }
-      return;
-    }
-    // Inside MULTI the full source is sent: a NOSCRIPT there (a restarted Redis) would fail one part alone.
-    const multi = this.client.multi();
-    for (const { lua, keys, args } of calls) multi.eval(lua.source, { keys, arguments: args });
-    try {
-      const replies = await multi.exec();
-      calls.forEach((call, i) => call.resolve(replies[i]));
-    } catch (error) {
-      if (error instanceof MultiErrorReply) {
-        const failed = new Set(error.errorIndexes);
-        calls.forEach((call, i) => (failed.has(i) ? call.reject(error.replies[i]) : call.resolve(error.replies[i])));
-      } else {
-        for (const call of calls) call.reject(error);
-      }
-    }
+    return this.scripts.run(lua, keys, args);
   }
 
   async putUser(user: UserRecord): Promise<void> {
@@ -276,19 +230,4 @@ export class RedisStore implements Store {
 
 function parse<T>(json: string | null | undefined): T | undefined {
   return json ? (JSON.parse(json) as T) : undefined;
-}
-
-/** A client that reconnects on its own (commands wait in its queue meanwhile) and reports errors as warnings. */
-export function createRedisClient(url: string, onWarning?: (message: string) => void): Client {
-  const client: Client = createClient({
-    url,
-    socket: { reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 1_000), connectTimeout: 5_000 },
-  });
-  let lastWarning = 0;
-  client.on('error', (error: Error) => {
-    if (Date.now() - lastWarning < 1_000) return;
-    lastWarning = Date.now();
-    onWarning?.(`redis at ${url}: ${error.message} (retrying; check that redis-server runs there)`);
-  });
-  return client;
 }
