@@ -15,6 +15,10 @@ export const test = base.extend<{ notebook: NotebookPage; sidebar: SidebarPage; 
       mkdirSync(screenshots, { recursive: true });
       const name = `${testInfo.titlePath.join(' - ').replace(/[^\w.-]+/g, '-')}.png`;
       await page.screenshot({ path: join(screenshots, name), fullPage: true }).catch(() => {});
+      // Each spec opens its own notebook; without this their kernels would pile up on the shared server.
+      await page
+        .evaluate(() => (window as any).jupyterapp?.serviceManager.sessions.shutdownAll())
+        .catch(() => {});
     },
     { auto: true },
   ],

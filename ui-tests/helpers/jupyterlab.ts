@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot, spawnProcess, waitFor, type ManagedProcess } from '@funcx/testing';
@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startJupyterLab(options: LabOptions): Promise<LabProcess> {
   const dirs = Object.fromEntries(
-    ['config', 'runtime', 'user-settings', 'workspaces', 'app-settings', 'notebooks'].map((name) => {
+    ['config', 'data', 'runtime', 'user-settings', 'workspaces', 'app-settings', 'notebooks'].map((name) => {
       const path = join(options.dir, name);
       mkdirSync(path, { recursive: true });
       return [name, path];
@@ -54,6 +54,13 @@ export async function startJupyterLab(options: LabOptions): Promise<LabProcess> 
     ),
   );
   if (options.notebooksFrom) cpSync(options.notebooksFrom, dirs.notebooks, { recursive: true });
+  // A copy of the installed extension, taken now: a rebuild into .venv during the run cannot reach this server
+  // (JUPYTER_DATA_DIR comes before the venv in JupyterLab's search path).
+  const installed = join(repoRoot, '.venv', 'share', 'jupyter', 'labextensions', '@funcx', 'jupyterlab');
+  if (!existsSync(join(installed, 'package.json'))) {
+    throw new Error(`the extension is not installed in .venv (${installed}): run scripts/setup.sh first`);
+  }
+  cpSync(installed, join(dirs.data, 'labextensions', '@funcx', 'jupyterlab'), { recursive: true });
 
   const port = await freePort();
   const jupyter = join(repoRoot, '.venv', 'bin', 'jupyter');
@@ -78,6 +85,7 @@ export async function startJupyterLab(options: LabOptions): Promise<LabProcess> 
       env: {
         ...process.env,
         JUPYTER_CONFIG_DIR: dirs.config,
+        JUPYTER_DATA_DIR: dirs.data,
         JUPYTER_RUNTIME_DIR: dirs.runtime,
         JUPYTERLAB_SETTINGS_DIR: dirs['user-settings'],
         JUPYTERLAB_WORKSPACES_DIR: dirs.workspaces,
