@@ -53,19 +53,23 @@ return #ARGV
 
 /**
  * KEYS[1] = queue, KEYS[2] = in-flight set. ARGV[1] = max, ARGV[2] = task key prefix. Pops up to max ids from
- * the front into the in-flight set and counts one more attempt on each known task.
+ * the front into the in-flight set and counts one more attempt on each known task. Returns
+ * [id, record JSON or false, attempts, ...]: the dispatcher needs the records next, as they are at the take.
  */
 export const TAKE = script(`
 local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
-local ids = {}
+local out = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
-  ids[#ids + 1] = id
   redis.call('SADD', KEYS[2], id)
   local key = ARGV[2] .. id
-  if redis.call('EXISTS', key) == 1 then redis.call('HINCRBY', key, 'a', 1) end
+  local attempts = false
+  if redis.call('EXISTS', key) == 1 then attempts = redis.call('HINCRBY', key, 'a', 1) end
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', key, 'r')
+  out[#out + 1] = attempts
 end
-return ids
+return out
 `);
 
 /** KEYS[1] = queue, KEYS[2] = in-flight set, KEYS[3] = front sequence. ARGV = ids, put back at the front in order. */

@@ -39,6 +39,8 @@ export class RedisStore implements Store {
   readonly keys: RedisKeys;
   private readonly retentionMs: number;
   private readonly scripts: ScriptRunner;
+  /** Records read by recent takes, until asked for once (see takenRecord). */
+  private readonly taken = new Map<string, TaskRecord>();
 
   private constructor(
     readonly client: Client,
@@ -135,15 +137,21 @@ export class RedisStore implements Store {
 
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
     if (taskIds.length === 0) return [];
+    const found = taskIds.map((id) => this.takenRecord(id));
+    const missing = taskIds.filter((_, i) => found[i] === undefined);
+    if (missing.length === 0) return found;
     const pipeline = this.client.multi();
-    for (const id of taskIds) pipeline.hmGet(this.keys.task(id), ['r', 'a']);
+    for (const id of missing) pipeline.hmGet(this.keys.task(id), ['r', 'a']);
     const replies = (await pipeline.execAsPipeline()) as unknown as (string | null)[][];
-    return replies.map(([json, attempts]) => {
-      if (!json) return undefined;
-      const task = JSON.parse(json) as TaskRecord;
-      if (attempts) task.attempts = Number(attempts);
-      return task;
-    });
+    let next = 0;
+    return found.map((task) => task ?? parseTask(replies[next][0], replies[next++][1]));
+  }
+
+  /** A record read by a take (once): the dispatcher asks for the records of what it took right after. */
+  private takenRecord(taskId: string): TaskRecord | undefined {
+    const task = this.taken.get(taskId);
+    if (task) this.taken.delete(taskId);
+    return task;
   }
 
   async listUnfinishedTasks(): Promise<TaskRecord[]> {
@@ -159,7 +167,16 @@ export class RedisStore implements Store {
   async take(endpointId: string, max: number): Promise<string[]> {
     if (max <= 0) return [];
     const keys = [this.keys.queue(endpointId), this.keys.inflight(endpointId)];
-    return (await this.run(TAKE, keys, [String(max), this.keys.task('')])) as string[];
+    const flat = (await this.run(TAKE, keys, [String(max), this.keys.task('')])) as (string | number | null)[];
+    if (this.taken.size > MAX_TAKEN_KEPT) this.taken.clear();
+    const ids: string[] = [];
+    for (let i = 0; i < flat.length; i += 3) {
+      const id = flat[i] as string;
+      ids.push(id);
+      const task = parseTask(flat[i + 1] as string | null, flat[i + 2]);
+      if (task) this.taken.set(id, task);
+    }
+    return ids;
   }
 
   async requeue(endpointId: string, taskIds: string[]): Promise<void> {
@@ -226,6 +243,16 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.client.isOpen) await this.client.close();
   }
+}
+
+/** Most records kept from takes that nobody asked for (a dispatch abandoned midway). */
+const MAX_TAKEN_KEPT = 20_000;
+
+function parseTask(json: string | null | undefined, attempts: unknown): TaskRecord | undefined {
+  if (!json) return undefined;
+  const task = JSON.parse(json) as TaskRecord;
+  if (attempts !== null && attempts !== undefined && attempts !== false) task.attempts = Number(attempts);
+  return task;
 }
 
 function parse<T>(json: string | null | undefined): T | undefined {
