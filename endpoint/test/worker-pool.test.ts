@@ -50,6 +50,14 @@ describe('worker pool with real Python workers', () => {
     await manager.stop();
   });
 
+  test('a function that returns nothing comes back as None, with its start and end times', async () => {
+    const done = await recorder.wait(run(manager, 'def f():\n    pass\n', { entrypoint: 'f' }));
+    assert.equal(done.state, 'success');
+    assert.deepEqual(done.result, { value: null, data: { 'text/plain': 'None' } });
+    assert.ok(done.timestamps.running! <= done.timestamps.success!);
+    assert.ok(Math.abs(done.timestamps.success! - Date.now()) < 60_000, 'epoch milliseconds');
+  });
+
   test('a cell returns the value of its last expression', async () => {
     const done = await recorder.wait(run(manager, 'x = 20\ny = 22\nx + y'));
     assert.equal(done.state, 'success');

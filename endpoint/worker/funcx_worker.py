@@ -42,8 +42,10 @@ PARTIAL_LINE_AGE_S = 0.05
 STREAM_MIN_GAP_S = 0.005
 
 _encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+_quote = json.encoder.encode_basestring_ascii
 _now = time.time
 _NONE_RESULT = {"value": None, "data": {"text/plain": "None"}}
+_NONE_REPLY_END = ',"r":' + _encode(_NONE_RESULT) + "}"
 _PLAIN_TYPES = (int, float, str, bool, list, dict, tuple, bytes, type(None))
 # Values JSON gives back exactly: no pickle is needed beside them.
 _EXACT_JSON_TYPES = (int, float, str, bool)
@@ -67,7 +69,9 @@ class Channel:
         self.last_write = 0.0
 
     def put(self, message):
-        line = _encode(message)
+        self.put_line(_encode(message))
+
+    def put_line(self, line):
         with self.lock:
             if not self.pending:
                 self.oldest = _now()
@@ -275,6 +279,10 @@ class Worker:
 
     def success(self, task_id, ts0, value):
         if value is None:
+            if type(task_id) is str:
+                # The commonest reply, written by hand: a third of the cost of encoding it as a dict.
+                return ('{"t":"ok","i":' + _quote(task_id) + ',"ts0":' + repr(ts0 * 1000) + ',"ts1":' +
+                        repr(_now() * 1000) + _NONE_REPLY_END)
             return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": _NONE_RESULT}
         if isinstance(value, _PLAIN_TYPES):
             data = {"text/plain": _safe_repr(value)}
@@ -295,13 +303,19 @@ class Worker:
                 self.stdout.emit_all()
                 self.stderr.emit_all()
             self.current = None
-            try:
-                channel.put(reply)
-            except (TypeError, ValueError, OverflowError, RecursionError):
-                del reply["r"]["value"]
-                channel.put(reply)
+            if type(reply) is str:
+                channel.put_line(reply)
+            else:
+                self._put_reply(reply)
             if len(channel.pending) >= FLUSH_COUNT:
                 channel.flush()
+
+    def _put_reply(self, reply):
+        try:
+            self.channel.put(reply)
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            del reply["r"]["value"]
+            self.channel.put(reply)
 
     def tick(self):
         """Background thread: reports long tasks as started and sends output left waiting."""
