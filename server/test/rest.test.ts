@@ -131,6 +131,17 @@ describe('REST API', () => {
     assert.match(response.body.message, /tasks\[1\]: Give either function_id/);
   });
 
+  it('creates none of a large batch whose last task is bad', async () => {
+    const queued = async () => (await hub.call('GET', '/v1/endpoints/cloud')).body.status.queued as number;
+    const before = await queued();
+    const tasks: object[] = Array.from({ length: 4_500 }, (_, i) => ({ source: 'pass', endpoint: 'cloud', args: [i] }));
+    tasks.push({ source: 'pass', endpoint: 'nowhere' });
+    const response = await hub.call('POST', '/v1/tasks/batch', { tasks });
+    assert.equal(response.statusCode, 404);
+    assert.match(response.body.message, /^tasks\[4500\]: /);
+    assert.equal(await queued(), before);
+  });
+
   it('gives inline source the same ephemeral function each time', async () => {
     const a = await hub.call('POST', '/v1/tasks', { source: 'print("same")', endpoint: 'cloud' });
     const b = await hub.call('POST', '/v1/tasks', { source: 'print("same")', endpoint: 'cloud' });

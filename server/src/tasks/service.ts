@@ -22,6 +22,9 @@ import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
 
+/** Tasks created, written and dispatched together while a large batch is taken in. */
+const SUBMIT_CHUNK = 2_000;
+
 /** The life of tasks at the hub: creation, every state change, dispatch, cancel and requeue. */
 export class TaskService {
   /** Bytes of outputs stored per running task, so each chunk is not re-measured. */
@@ -36,76 +39,79 @@ export class TaskService {
     private readonly metrics: HubMetrics,
   ) {}
 
-  /** Creates tasks (all or none: one bad submission rejects the batch, naming its index). */
+  /**
+   * Creates tasks (all or none: one bad submission rejects the batch, naming its index). A large batch is taken
+   * in SUBMIT_CHUNK tasks at a time, each chunk written and dispatched while the next is created; the
+   * acknowledgement waits for all of them.
+   */
   async submit(user: string, submissions: TaskSubmission[], asBatch: boolean): Promise<BatchSubmitted> {
     const received = now();
+    const count = submissions.length;
     const endpointsByRef = new Map<string, EndpointRecord>();
     const functionsByKey = new Map<string, FunctionRecord>();
-    const records: TaskRecord[] = new Array(submissions.length);
-    const idsByEndpoint = new Map<string, string[]>();
-    const batchId = asBatch ? randomUUID() : undefined;
-    for (let i = 0; i < submissions.length; i++) {
+    for (let i = 0; i < count; i++) {
       const submission = submissions[i];
-      const where = asBatch ? `tasks[${i}]: ` : '';
-      let endpoint = endpointsByRef.get(submission.endpoint);
-      let fn: FunctionRecord | undefined;
       try {
-        if (!endpoint) {
-          endpoint = await this.endpoints.resolve(user, submission.endpoint);
-          endpointsByRef.set(submission.endpoint, endpoint);
+        if (!endpointsByRef.has(submission.endpoint)) {
+          endpointsByRef.set(submission.endpoint, await this.endpoints.resolve(user, submission.endpoint));
         }
-        fn = await this.functionFor(user, submission, functionsByKey);
+        const key = functionKey(submission);
+        if (!functionsByKey.has(key)) functionsByKey.set(key, await this.resolveFunction(user, submission));
       } catch (error) {
-        if (error instanceof FuncxError && where) throw new FuncxError(error.code, where + error.message);
+        if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
       }
-      const task: TaskRecord = {
-        task_id: randomUUID(),
-        function_id: fn.function_id,
-        endpoint_id: endpoint.endpoint_id,
-        owner: user,
-        args: submission.args ?? [],
-        kwargs: submission.kwargs ?? {},
-        state: 'waiting-for-endpoint',
-        timestamps: { received, 'waiting-for-endpoint': received },
-        attempts: 0,
-        outputs: [],
-      };
-      if (batchId) task.batch_id = batchId;
-      if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
-      records[i] = task;
-      let ids = idsByEndpoint.get(endpoint.endpoint_id);
-      if (!ids) idsByEndpoint.set(endpoint.endpoint_id, (ids = []));
-      ids.push(task.task_id);
     }
-    const writes: Promise<unknown>[] = [this.store.putTasks(records)];
-    for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
-    for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
-    for (const task of records) {
-      this.fanout.task(user, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
+    const batchId = asBatch ? randomUUID() : undefined;
+    const taskIds: string[] = new Array(count);
+    const writes: Promise<unknown>[] = [];
+    for (let start = 0; start < count; start += SUBMIT_CHUNK) {
+      // The previous chunk's journal write and dispatch go out first (both wait for the next turn).
+      if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const end = Math.min(count, start + SUBMIT_CHUNK);
+      const records: TaskRecord[] = new Array(end - start);
+      const idsByEndpoint = new Map<string, string[]>();
+      for (let i = start; i < end; i++) {
+        const submission = submissions[i];
+        const endpointId = endpointsByRef.get(submission.endpoint)!.endpoint_id;
+        const task: TaskRecord = {
+          task_id: randomUUID(),
+          function_id: functionsByKey.get(functionKey(submission))!.function_id,
+          endpoint_id: endpointId,
+          owner: user,
+          args: submission.args ?? [],
+          kwargs: submission.kwargs ?? {},
+          state: 'waiting-for-endpoint',
+          timestamps: { received, 'waiting-for-endpoint': received },
+          attempts: 0,
+          outputs: [],
+        };
+        if (batchId) task.batch_id = batchId;
+        if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
+        records[i - start] = task;
+        taskIds[i] = task.task_id;
+        let ids = idsByEndpoint.get(endpointId);
+        if (!ids) idsByEndpoint.set(endpointId, (ids = []));
+        ids.push(task.task_id);
+      }
+      writes.push(this.store.putTasks(records));
+      for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
+      for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
+      for (const task of records) {
+        this.fanout.task(user, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
+      }
     }
-    this.metrics.tasksSubmitted(records.length);
+    this.metrics.tasksSubmitted(count);
     await Promise.all(writes);
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
-    const submitted: BatchSubmitted = { batch_id: batchId ?? '', task_ids: records.map((task) => task.task_id) };
-    return submitted;
+    return { batch_id: batchId ?? '', task_ids: taskIds };
   }
 
-  private async functionFor(user: string, submission: TaskSubmission, cache: Map<string, FunctionRecord>): Promise<FunctionRecord> {
-    const hasSource = submission.source !== undefined;
-    if (hasSource === (submission.function_id !== undefined)) {
-      throw new FuncxError('FUNCX_BAD_REQUEST', 'Give either function_id (a registered function) or source (inline code), not both or neither');
-    }
-    const key = hasSource ? `${submission.entrypoint ?? ''}\0${submission.source}` : submission.function_id!;
-    let fn = cache.get(key);
-    if (!fn) {
-      fn = hasSource
-        ? await this.functions.ephemeral(user, submission.source!, submission.entrypoint)
-        : await this.functions.get(user, submission.function_id!);
-      cache.set(key, fn);
-    }
-    return fn;
+  private resolveFunction(user: string, submission: TaskSubmission): Promise<FunctionRecord> {
+    return submission.source !== undefined
+      ? this.functions.ephemeral(user, submission.source, submission.entrypoint)
+      : this.functions.get(user, submission.function_id!);
   }
 
   /** A task of this user (404 unknown, 403 another user's). */
@@ -322,4 +328,13 @@ function withoutIds(tasks: TaskRecord[], ids: string[]): TaskRecord[] {
   if (ids.length === 0) return tasks;
   const skip = new Set(ids);
   return tasks.filter((task) => !skip.has(task.task_id));
+}
+
+/** Which function a submission runs: a registered function's id, or its inline source and entrypoint. */
+function functionKey(submission: TaskSubmission): string {
+  const hasSource = submission.source !== undefined;
+  if (hasSource === (submission.function_id !== undefined)) {
+    throw new FuncxError('FUNCX_BAD_REQUEST', 'Give either function_id (a registered function) or source (inline code), not both or neither');
+  }
+  return hasSource ? `${submission.entrypoint ?? ''}\0${submission.source}` : submission.function_id!;
 }
