@@ -38,7 +38,10 @@ export class WorkerPool implements WorkerProcessListener {
     private readonly listener: WorkerPoolListener,
   ) {}
 
-  /** Spawns the workers; resolves when one is ready, rejects (with its stderr) if the first cannot start. */
+  /**
+   * Spawns the workers; resolves when every worker that could start is ready (so the endpoint's first status shows
+   * its full size), rejects (with its stderr) if none can start.
+   */
   start(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => {
       this.firstReady = { resolve, reject };
@@ -63,8 +66,10 @@ export class WorkerPool implements WorkerProcessListener {
       worker.ready = true;
       worker.python = reply.python;
       this.startFailures = 0;
-      this.firstReady?.resolve();
-      this.firstReady = undefined;
+      if (this.firstReady && this.workers.every((other) => other.ready || other.exited)) {
+        this.firstReady.resolve();
+        this.firstReady = undefined;
+      }
       if (!this.stopping) this.listener.workerReady(worker);
       return;
     }
