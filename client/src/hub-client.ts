@@ -19,6 +19,7 @@ import {
 } from '@funcx/protocol';
 import { errorFromSocket, unreachableError } from './hub-errors.js';
 import { checkBodySize, hubRequest, type RequestSettings } from './hub-request.js';
+import { socketTarget } from './socket-target.js';
 import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
 
 export type { TaskWatchHandlers, TaskStateEvent, TaskOutputEvent, TaskFinalEvent } from './task-tracker.js';
@@ -222,7 +223,9 @@ export class HubClient {
 
   private ensureSocket(): ClientSocket {
     if (this.socket) return this.socket;
-    const socket: ClientSocket = io(`${this.hubUrl}${CLIENT_NAMESPACE}`, {
+    const target = socketTarget(this.hubUrl);
+    const socket: ClientSocket = io(target.url, {
+      path: target.path,
       auth: { token: this.settings.token },
       transports: this.transports,
       tryAllTransports: this.transports.length > 1,
