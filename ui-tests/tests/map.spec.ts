@@ -114,6 +114,8 @@ test('every endpoint the user can see is a marker at its place, with a tooltip; 
 
   await setTheme(page, 'JupyterLab Dark');
   try {
+    // The pointer leaves the map so the tooltip follows keyboard focus alone.
+    await page.mouse.move(0, 0);
     await map.marker('cloud').focus();
     await expect(tooltip).toContainText('Berkeley (cloud VM)');
     await map.screenshot(testInfo, 'map-dark.png');
