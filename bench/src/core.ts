@@ -1,29 +1,12 @@
 import type { StateTimestamps } from '@funcx/protocol';
-import { parseArgs } from 'node:util';
 import { HubClient } from '@funcx/client';
 import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
 import { DirectWorker } from './floor.js';
+import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
 import { latencyFigures, ms, quantile, rate } from './stats.js';
 
-const NOOP_SOURCE = 'def noop():\n    return None\n';
-
-const { values } = parseArgs({
-  options: {
-    samples: { type: 'string', default: '2000' },
-    batch: { type: 'string', default: '10000' },
-    workers: { type: 'string', default: '2' },
-    python: { type: 'string', default: 'python3' },
-  },
-});
-const samples = Number(values.samples);
-const batch = Number(values.batch);
-const workers = Number(values.workers);
-const python = values.python!;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
+const { samples, batch, workers, python } = benchOptions(2000);
 
 async function benchHub() {
   const hub = await startHub({ funcxHome: makeTempDir('funcx-bench-') });

@@ -1,31 +1,14 @@
-import { parseArgs } from 'node:util';
 import { HubClient } from '@funcx/client';
 import type { TaskSubmission } from '@funcx/protocol';
 import { cleanup, configureEndpoint, makeTempDir, startHub, startRedis, type HubProcess } from '@funcx/testing';
+import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
 import { latencyFigures, ms, rate, type LatencyFigures } from './stats.js';
 
 // The core benchmark (warm no-op: sequential round trips, then one large batch) on the embedded store, on the
 // Redis store, and with two hubs on one Redis.
 
-const NOOP_SOURCE = 'def noop():\n    return None\n';
-
-const { values } = parseArgs({
-  options: {
-    samples: { type: 'string', default: '1000' },
-    batch: { type: 'string', default: '10000' },
-    workers: { type: 'string', default: '2' },
-    python: { type: 'string', default: 'python3' },
-  },
-});
-const samples = Number(values.samples);
-const batch = Number(values.batch);
-const workers = Number(values.workers);
-const python = values.python!;
-
-function log(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
+const { samples, batch, workers, python } = benchOptions(1000);
 
 interface Figures {
   label: string;

@@ -1,7 +1,6 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot, spawnProcess, waitFor, type ManagedProcess } from '@funcx/testing';
+import { freePort, repoRoot, spawnProcess, waitFor, type ManagedProcess } from '@funcx/testing';
 
 export interface LabOptions {
   /** Temp dir that holds JupyterLab's config, settings, workspaces and the notebook root. */
@@ -16,18 +15,6 @@ export interface LabProcess {
   url: string;
   notebookDir: string;
   process: ManagedProcess;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**

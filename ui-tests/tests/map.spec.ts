@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EndpointView, TaskRecord } from '@funcx/protocol';
-import { cleanup, startEndpoint, type EndpointProcess, type HubProcess } from '@funcx/testing';
+import { cleanup, startEndpoint, type EndpointProcess } from '@funcx/testing';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { expect, test } from '../helpers/fixtures.js';
+import { sharedHub } from '../helpers/shared-hub.js';
 import { SidebarPage } from '../helpers/sidebar-page.js';
 import { stack } from '../helpers/stack-env.js';
 
@@ -47,17 +48,6 @@ class MapPage {
     await this.widget.screenshot({ path });
     await testInfo.attach(name, { path, contentType: 'image/png' });
   }
-}
-
-/** The shared hub, as the testing helpers need it to start one more endpoint. */
-function sharedHub(): HubProcess {
-  const { hubUrl, token, funcxHome } = stack();
-  return {
-    url: hubUrl,
-    token,
-    funcxHome,
-    env: () => ({ ...process.env, FUNCX_HOME: funcxHome, FUNCX_HUB_URL: hubUrl, FUNCX_TOKEN: token }),
-  } as unknown as HubProcess;
 }
 
 async function hubGet<T>(path: string): Promise<T> {
