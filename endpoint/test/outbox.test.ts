@@ -19,7 +19,7 @@ class Sink implements OutboxSink {
 
 function held(taskId: string, state: HeldTask['state']): HeldTask {
   return {
-    task: { task_id: taskId, function_id: 'f', args: [], kwargs: {} },
+    task: { task_id: taskId, function_id: 'f', owner: 'alice', args: [], kwargs: {} },
     state,
     timestamps: { [state]: Date.now() },
     since: performance.now(),

@@ -29,6 +29,7 @@ function run(
       {
         task_id: taskId,
         function_id: code.function_id,
+        owner: 'alice',
         args: options.args ?? [],
         kwargs: options.kwargs ?? {},
         timeout_s: options.timeout_s,

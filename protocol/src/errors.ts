@@ -5,7 +5,9 @@ export const ERRORS = {
     statusCode: 401,
     message: 'A token is required: send "Authorization: Bearer <token>" (see ~/.funcx/credentials.json)',
   },
+  FUNCX_NESTED_TOO_DEEP: { statusCode: 400, message: 'The message nests arrays or objects too deeply' },
   FUNCX_FORBIDDEN: { statusCode: 403, message: 'This belongs to another user and is not shared' },
+  FUNCX_FUNCTION_NOT_PERMITTED: { statusCode: 403, message: 'This endpoint does not run that function' },
   FUNCX_FUNCTION_NOT_FOUND: { statusCode: 404, message: 'No such function' },
   FUNCX_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'No such endpoint' },
   FUNCX_TASK_NOT_FOUND: { statusCode: 404, message: 'No such task' },
@@ -29,6 +31,8 @@ export interface ErrorBody {
   code: ErrorCode;
   error: string;
   message: string;
+  /** With 429: seconds to wait before trying again (REST also sends it as Retry-After). */
+  retry_after_s?: number;
 }
 
 const STATUS_NAMES: Record<number, string> = {
@@ -47,25 +51,31 @@ const STATUS_NAMES: Record<number, string> = {
 export class FuncxError extends Error {
   readonly code: ErrorCode;
   readonly statusCode: number;
+  /** With FUNCX_RATE_LIMITED: seconds until a retry can succeed. */
+  readonly retryAfterS?: number;
 
-  constructor(code: ErrorCode, detail?: string) {
+  constructor(code: ErrorCode, detail?: string, retryAfterS?: number) {
     super(detail ?? ERRORS[code].message);
     this.name = 'FuncxError';
     this.code = code;
     this.statusCode = ERRORS[code].statusCode;
+    if (retryAfterS !== undefined) this.retryAfterS = retryAfterS;
   }
 
   toBody(): ErrorBody {
-    return {
+    const body: ErrorBody = {
       statusCode: this.statusCode,
       code: this.code,
       error: STATUS_NAMES[this.statusCode] ?? 'Error',
       message: this.message,
     };
+    if (this.retryAfterS !== undefined) body.retry_after_s = this.retryAfterS;
+    return body;
   }
 
   static fromBody(body: ErrorBody): FuncxError {
-    return new FuncxError(body.code in ERRORS ? body.code : 'FUNCX_INTERNAL', body.message);
+    const retryAfter = typeof body.retry_after_s === 'number' ? body.retry_after_s : undefined;
+    return new FuncxError(body.code in ERRORS ? body.code : 'FUNCX_INTERNAL', body.message, retryAfter);
   }
 }
 

@@ -1,4 +1,5 @@
 export * from './json.js';
+export * from './format-bytes.js';
 export * from './task-states.js';
 export * from './outputs.js';
 export * from './functions.js';

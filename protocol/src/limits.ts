@@ -20,3 +20,11 @@ export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024 * 1024;
  * an endpoint that reconnects after a short outage (its own or its hub's) finds its tasks still its own.
  */
 export const TASK_LEASE_MS = 15_000;
+/**
+ * Deepest nesting of arrays and objects the hub and endpoints accept in any message (arguments, results,
+ * reports): deeper values are refused where they arrive, with FUNCX_NESTED_TOO_DEEP, before anything parses
+ * or stores them recursively.
+ */
+export const MAX_JSON_DEPTH = 64;
+/** Longest timeout a task may ask for (two weeks); a longer run should checkpoint and resubmit. */
+export const MAX_TASK_TIMEOUT_S = 14 * 24 * 3600;

@@ -13,6 +13,8 @@ export interface TaskSubmission {
   args?: JsonValue[];
   kwargs?: { [key: string]: JsonValue };
   timeout_s?: number;
+  /** Also return the value pickled (base64, `result.pickle`), for a Python client that can load it. */
+  return_pickle?: boolean;
 }
 
 export interface TaskRecord {
@@ -24,6 +26,7 @@ export interface TaskRecord {
   args: JsonValue[];
   kwargs: { [key: string]: JsonValue };
   timeout_s?: number;
+  return_pickle?: boolean;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -37,9 +40,12 @@ export interface TaskRecord {
 export interface DispatchedTask {
   task_id: string;
   function_id: string;
+  /** The user who submitted it: a worker that ran one user's code never runs another's. */
+  owner: string;
   args: JsonValue[];
   kwargs: { [key: string]: JsonValue };
   timeout_s?: number;
+  return_pickle?: boolean;
 }
 
 /** A state change an endpoint reports for a task it holds (not final). */

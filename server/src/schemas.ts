@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_BATCH_TASKS } from '@funcx/protocol';
+import { MAX_BATCH_TASKS, MAX_TASK_TIMEOUT_S } from '@funcx/protocol';
 
 /** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
 
@@ -55,7 +55,8 @@ export const taskSubmission = {
     endpoint: { type: 'string', minLength: 1 },
     args: { type: 'array' },
     kwargs: { type: 'object' },
-    timeout_s: { type: 'number', exclusiveMinimum: 0 },
+    timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TASK_TIMEOUT_S },
+    return_pickle: { type: 'boolean' },
   },
 } as const;
 

@@ -116,10 +116,12 @@ export class Dispatcher {
           const dispatched: DispatchedTask = {
             task_id: task.task_id,
             function_id: task.function_id,
+            owner: task.owner,
             args: task.args,
             kwargs: task.kwargs,
           };
           if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
+          if (task.return_pickle) dispatched.return_pickle = true;
           tasks[i] = dispatched;
         }
         connection.socket.emit('tasks:dispatch', { tasks, functions });

@@ -88,6 +88,7 @@ export class TaskService {
         };
         if (batchId) task.batch_id = batchId;
         if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
+        if (submission.return_pickle) task.return_pickle = true;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
