@@ -65,6 +65,11 @@ export interface EndpointHello {
   held_task_ids: string[];
   load: EndpointLoad;
   version: string;
+  /**
+   * Tasks the daemon lost through no fault of their own (its previous run was killed while they waited, or while
+   * they ran beside a task under suspicion): the hub requeues them without counting that attempt.
+   */
+  uncharged_task_ids?: string[];
 }
 
 export interface EndpointToServerEvents {
