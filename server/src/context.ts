@@ -39,6 +39,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const store = await openStore({
     store: options.store,
     dataDir: options.dataDir,
+    compactAfterBytes: options.compactAfterBytes,
     resultRetentionMs: options.resultRetentionMs,
     onWarning: (message) => log.warn(message),
   });

@@ -13,6 +13,8 @@ export interface HubOptions {
   leaseMs?: number;
   /** Where the embedded store persists; undefined keeps everything in memory only. */
   dataDir?: string;
+  /** Journal size at which the embedded store compacts while running; tests lower it. */
+  compactAfterBytes?: number;
   /** Where credentials.json is written; undefined writes none. */
   funcxHome?: string;
   /** Name of the local user created on first start. */

@@ -4,38 +4,32 @@ import type { TaskRecord } from '@funcx/protocol';
 import { appendOutput, applyCompletion, movesForward } from '../src/tasks/records.js';
 import { TaskQueue } from '../src/store/queue.js';
 import { MemoryState } from '../src/store/memory-state.js';
+import { runningTask } from './support/records.js';
 
-function task(): TaskRecord {
-  return {
-    task_id: 't',
-    function_id: 'f',
-    endpoint_id: 'e',
-    owner: 'alice',
-    args: [],
-    kwargs: {},
-    state: 'running',
-    timestamps: { received: 1, running: 2 },
-    attempts: 1,
-    outputs: [],
-  };
-}
+const task = () => runningTask({ task_id: 't' });
 
 describe('task records', () => {
   it('merges consecutive chunks of one stream and keeps other outputs apart', () => {
     const record = task();
-    let bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'a' }, 0);
-    bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'b\n' }, bytes);
-    bytes = appendOutput(record, { output_type: 'stream', name: 'stderr', text: 'oops' }, bytes);
-    bytes = appendOutput(record, { output_type: 'display_data', data: { 'text/plain': 'x' }, metadata: {} }, bytes);
+    let bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'a' }, 0).storedBytes;
+    bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'b\n' }, bytes).storedBytes;
+    bytes = appendOutput(record, { output_type: 'stream', name: 'stderr', text: 'oops' }, bytes).storedBytes;
+    bytes = appendOutput(record, { output_type: 'display_data', data: { 'text/plain': 'x' }, metadata: {} }, bytes).storedBytes;
     appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'c' }, bytes);
     assert.deepEqual(record.outputs.map((output) => (output.output_type === 'stream' ? output.text : 'display')), ['ab\n', 'oops', 'display', 'c']);
   });
 
-  it('drops output past the limit with one note instead of failing', () => {
+  it('drops output past the limit with one note instead of failing, and then changes nothing', () => {
     const record = task();
     let bytes = 0;
-    for (let i = 0; i < 5; i++) bytes = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'x'.repeat(40) }, bytes, 100);
+    const changed: boolean[] = [];
+    for (let i = 0; i < 5; i++) {
+      const appended = appendOutput(record, { output_type: 'stream', name: 'stdout', text: 'x'.repeat(40) }, bytes, 100);
+      bytes = appended.storedBytes;
+      changed.push(appended.changed);
+    }
     assert.equal(bytes, 80);
+    assert.deepEqual(changed, [true, true, true, false, false]);
     const notes = record.outputs.filter((output) => output.output_type === 'stream' && output.text.includes('further output was dropped'));
     assert.equal(notes.length, 1);
   });

@@ -1,24 +1,31 @@
-import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import type { TaskRecord } from '@funcx/protocol';
-import { changedTaskLine, newTaskLine } from './task-lines.js';
+import { changedTaskLine, newTaskLine, type OutputCursor } from './task-lines.js';
 
 /**
  * Appends JSON lines to a file, at most one write per event-loop tick: everything appended during a tick is
  * written together, and a task changed several times in that tick is written once, as it is at write time.
- * The promise of an append resolves once its line is written.
+ * The promise of an append resolves once its line is written. A record that cannot be serialised is reported
+ * and left out; it never stops the writer.
  */
 export class JournalWriter {
   private lines: string[] = [];
   /** Tasks changed this tick, and whether each is new (written whole) or known (only its changes). */
   private readonly dirtyTasks = new Map<string, { task: TaskRecord; isNew: boolean }>();
+  /** What this journal holds of each unfinished task's outputs, so that only what is new is written. */
+  private readonly cursors = new Map<string, OutputCursor>();
   private scheduled = false;
   private pending: Promise<void> | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   private closed = false;
+  /** Bytes (UTF-16 code units, close enough to decide when to compact) written since the file was started. */
+  written = 0;
 
   constructor(
-    private readonly fd: number,
+    private fd: number,
     private readonly onError: (error: Error) => void,
+    /** Called after each write, with nothing left pending: the moment a compaction may replace the file. */
+    private readonly onFlushed: () => void = () => undefined,
   ) {}
 
   append(entry: object): Promise<void> {
@@ -34,8 +41,19 @@ export class JournalWriter {
   }
 
   /** Resolves once everything appended or marked so far is written. */
-  written(): Promise<void> {
+  flushed(): Promise<void> {
     return this.next();
+  }
+
+  /**
+   * Continues in another file (which already holds `bytes` of header) now that a snapshot holds this one's
+   * content: what the old file knew of task outputs is forgotten, so each task's next line carries them whole.
+   */
+  replaceFile(fd: number, bytes: number): void {
+    closeSync(this.fd);
+    this.fd = fd;
+    this.cursors.clear();
+    this.written = bytes;
   }
 
   async close(): Promise<void> {
@@ -69,7 +87,14 @@ export class JournalWriter {
     let text = parts.join('\n');
     if (this.dirtyTasks.size > 0) {
       const lines: string[] = [];
-      for (const { task, isNew } of this.dirtyTasks.values()) lines.push(isNew ? newTaskLine(task) : changedTaskLine(task));
+      for (const { task, isNew } of this.dirtyTasks.values()) {
+        try {
+          lines.push(isNew ? newTaskLine(task, this.cursors) : changedTaskLine(task, this.cursors));
+        } catch (error) {
+          this.cursors.delete(task.task_id);
+          this.onError(new Error(`task ${task.task_id} could not be written: ${(error as Error).message}`));
+        }
+      }
       this.dirtyTasks.clear();
       text += lines.join('');
     }
@@ -81,27 +106,17 @@ export class JournalWriter {
     // journal's one write per tick is on every task's path.
     try {
       writeSync(this.fd, text);
+      this.written += text.length;
       settle?.resolve();
     } catch (error) {
       this.onError(error as Error);
       settle?.reject(error as Error);
+      return;
     }
-  }
-}
-
-/** Reads a JSON-lines file; a torn last line (a crash mid-write) is skipped. */
-export function readJsonLines<T>(file: string, onBadLine: (lineNumber: number) => void): T[] {
-  if (!existsSync(file)) return [];
-  const entries: T[] = [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line.trim() === '') continue;
     try {
-      entries.push(JSON.parse(line) as T);
-    } catch {
-      onBadLine(i + 1);
+      this.onFlushed();
+    } catch (error) {
+      this.onError(error as Error);
     }
   }
-  return entries;
 }

@@ -6,6 +6,7 @@ import { applyTaskChange, type TaskChange } from './task-lines.js';
 
 /** One line of the journal, the snapshot or the users file. */
 export type JournalEntry =
+  | { k: 'gen'; n: number }
   | { k: 'user'; v: UserRecord }
   | { k: 'token'; v: TokenRecord }
   | { k: 'untoken'; kind: TokenKind; subject: string }
@@ -128,6 +129,7 @@ export class MemoryState {
       case 'claim': this.claim(entry.e, entry.ids); break;
       case 'release': this.release(entry.e, entry.ids); break;
       case 'drop': this.drop(entry.e); break;
+      case 'gen': break;
       case 'queue':
         this.queue(entry.e).pushBack(entry.queued);
         for (const id of entry.inflight) this.inflight(entry.e).add(id);

@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
-import { JournalWriter, readJsonLines } from './journal.js';
+import { JournalWriter } from './journal.js';
+import { forEachJsonLine } from './json-lines.js';
 import { MemoryLeases } from './memory-leases.js';
 import { FINISHED_TASKS_KEPT, MemoryState, type JournalEntry } from './memory-state.js';
 import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
@@ -11,9 +12,14 @@ import { UsersFile } from './users-file.js';
 const SNAPSHOT_FILE = 'snapshot.jsonl';
 const JOURNAL_FILE = 'journal.jsonl';
 
+/** A running hub compacts its journal into a new snapshot once the journal passes this (or twice the snapshot). */
+export const COMPACT_AFTER_BYTES = 256 * 1024 * 1024;
+
 export interface MemoryStoreOptions {
   /** Where to persist; without it nothing outlives the process. */
   dataDir?: string;
+  /** Journal size that starts a compaction (default COMPACT_AFTER_BYTES); tests lower it. */
+  compactAfterBytes?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -28,6 +34,12 @@ export class MemoryStore implements Store {
   private readonly leases = new MemoryLeases();
   private journal: JournalWriter | undefined;
   private users: UsersFile | undefined;
+  private files: { snapshot: string; journal: string } | undefined;
+  private generation = 0;
+  private snapshotBytes = 0;
+  private journalHeaderBytes = 0;
+  /** Compactions done while running (for tests and metrics). */
+  compactions = 0;
   private readonly trimTimer: NodeJS.Timeout;
 
   private constructor(private readonly options: MemoryStoreOptions) {
@@ -45,31 +57,88 @@ export class MemoryStore implements Store {
   private load(dataDir: string): void {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const warn = this.options.onWarning ?? (() => undefined);
-    const snapshotFile = join(dataDir, SNAPSHOT_FILE);
-    const journalFile = join(dataDir, JOURNAL_FILE);
-    for (const file of [snapshotFile, journalFile]) {
-      const entries = readJsonLines<JournalEntry>(file, (line) => warn(`skipped a torn line ${line} in ${file}`));
-      for (const entry of entries) this.state.apply(entry);
-    }
+    this.files = { snapshot: join(dataDir, SNAPSHOT_FILE), journal: join(dataDir, JOURNAL_FILE) };
+    const { snapshot, journal } = this.files;
+    let snapshotGeneration = 0;
+    let first = true;
+    forEachJsonLine<JournalEntry>(snapshot, (entry) => {
+      if (first && entry.k === 'gen') snapshotGeneration = entry.n;
+      else this.state.apply(entry);
+      first = false;
+    }, (line) => warn(`skipped a torn line ${line} in ${snapshot}`));
+    // A journal of another generation predates the snapshot (a compaction stopped between its two renames).
+    let journalGeneration = 0;
+    first = true;
+    let skipJournal = false;
+    forEachJsonLine<JournalEntry>(journal, (entry) => {
+      if (first && entry.k === 'gen') journalGeneration = entry.n;
+      first = false;
+      if (skipJournal || entry.k === 'gen') return;
+      if (journalGeneration !== snapshotGeneration) {
+        skipJournal = true;
+        warn(`ignored ${journal}: the snapshot already holds it (generation ${journalGeneration}, snapshot ${snapshotGeneration})`);
+        return;
+      }
+      this.state.apply(entry);
+    }, (line) => warn(`skipped a torn line ${line} in ${journal}`));
     this.users = new UsersFile(join(dataDir, 'users.jsonl'), (line) => warn(`skipped a bad line ${line} in users.jsonl`));
     for (const entry of this.users.readNew()) this.state.apply(entry);
     this.state.normalize();
+    this.generation = snapshotGeneration;
+    this.writeSnapshot();
+    this.journal = new JournalWriter(
+      openSync(journal, 'a', 0o600),
+      (error) => warn(`could not write ${journal}: ${error.message}`),
+      () => this.compactIfLarge(),
+    );
+    this.journal.written = this.journalHeaderBytes;
+  }
 
-    const tmp = snapshotFile + '.tmp';
+  /**
+   * Writes the whole state as a new snapshot of the next generation, then a new journal of that generation
+   * holding only its header. Each file is written aside and renamed into place.
+   */
+  private writeSnapshot(): void {
+    const { snapshot, journal } = this.files!;
+    this.generation++;
+    const header = JSON.stringify({ k: 'gen', n: this.generation }) + '\n';
+    const tmp = snapshot + '.tmp';
     const fd = openSync(tmp, 'w', 0o600);
-    let chunk = '';
-    for (const entry of this.state.snapshot()) {
-      chunk += JSON.stringify(entry) + '\n';
-      if (chunk.length > 1 << 20) {
-        writeSync(fd, chunk);
-        chunk = '';
+    let bytes = 0;
+    try {
+      let chunk = header;
+      for (const entry of this.state.snapshot()) {
+        chunk += JSON.stringify(entry) + '\n';
+        if (chunk.length > 1 << 20) {
+          bytes += writeSync(fd, chunk);
+          chunk = '';
+        }
       }
+      bytes += writeSync(fd, chunk);
+    } finally {
+      closeSync(fd);
     }
-    writeSync(fd, chunk);
-    closeSync(fd);
-    renameSync(tmp, snapshotFile);
-    const journalFd = openSync(journalFile, existsSync(journalFile) ? 'w' : 'wx', 0o600);
-    this.journal = new JournalWriter(journalFd, (error) => warn(`could not write ${journalFile}: ${error.message}`));
+    renameSync(tmp, snapshot);
+    this.snapshotBytes = bytes;
+    const journalTmp = journal + '.tmp';
+    const journalFd = openSync(journalTmp, 'w', 0o600);
+    try {
+      writeSync(journalFd, header);
+    } finally {
+      closeSync(journalFd);
+    }
+    this.journalHeaderBytes = header.length;
+    renameSync(journalTmp, journal);
+  }
+
+  /** While running: once the journal outgrows its bound, its content becomes a new snapshot. */
+  private compactIfLarge(): void {
+    const journal = this.journal;
+    if (!journal || journal.written < Math.max(this.options.compactAfterBytes ?? COMPACT_AFTER_BYTES, 2 * this.snapshotBytes)) return;
+    this.state.forgetOldFinished(FINISHED_TASKS_KEPT);
+    this.writeSnapshot();
+    journal.replaceFile(openSync(this.files!.journal, 'a', 0o600), this.journalHeaderBytes);
+    this.compactions++;
   }
 
   private log(entry: JournalEntry): Promise<void> {
@@ -155,7 +224,7 @@ export class MemoryStore implements Store {
         journal?.markTask(task, true);
       }
     }
-    return journal ? journal.written().then(() => refused) : Promise.resolve(refused);
+    return journal ? journal.flushed().then(() => refused) : Promise.resolve(refused);
   }
 
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {

@@ -7,6 +7,8 @@ export interface StoreSpec {
   store?: string;
   /** Directory of the embedded store. */
   dataDir?: string;
+  /** Journal size at which the embedded store compacts while running. */
+  compactAfterBytes?: number;
   /** How long the Redis store keeps finished tasks (0: forever). */
   resultRetentionMs?: number;
   onWarning?: (message: string) => void;
@@ -38,7 +40,7 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
   const kind = spec.store ?? 'memory';
   const error = storeSpecError(kind);
   if (error) throw new Error(error);
-  if (!isRedisSpec(kind)) return MemoryStore.open({ dataDir: spec.dataDir, onWarning: spec.onWarning });
+  if (!isRedisSpec(kind)) return MemoryStore.open({ dataDir: spec.dataDir, compactAfterBytes: spec.compactAfterBytes, onWarning: spec.onWarning });
   try {
     return await RedisStore.open({
       url: kind,

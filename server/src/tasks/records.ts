@@ -37,16 +37,23 @@ const TRUNCATED_NOTE = (limit: number) =>
 
 /**
  * Appends an output chunk, merging it into the previous chunk when both are the same stream; past the
- * byte limit the chunk is dropped and a note is added once. Returns the bytes now stored.
+ * byte limit the chunk is dropped and a note is added once. Returns the bytes now stored and whether the
+ * outputs changed (once the note is there, further chunks change nothing and need not be stored again).
  */
-export function appendOutput(task: TaskRecord, output: TaskOutput, storedBytes: number, limit = MAX_RESULT_BYTES): number {
+export function appendOutput(
+  task: TaskRecord,
+  output: TaskOutput,
+  storedBytes: number,
+  limit = MAX_RESULT_BYTES,
+): { storedBytes: number; changed: boolean } {
   const size = outputBytes(output);
   if (storedBytes + size > limit) {
     const last = task.outputs[task.outputs.length - 1];
-    if (!(last?.output_type === 'stream' && last.name === 'stderr' && last.text.endsWith(TRUNCATED_NOTE(limit)))) {
-      task.outputs.push({ output_type: 'stream', name: 'stderr', text: TRUNCATED_NOTE(limit) });
+    if (last?.output_type === 'stream' && last.name === 'stderr' && last.text.endsWith(TRUNCATED_NOTE(limit))) {
+      return { storedBytes, changed: false };
     }
-    return storedBytes;
+    task.outputs.push({ output_type: 'stream', name: 'stderr', text: TRUNCATED_NOTE(limit) });
+    return { storedBytes, changed: true };
   }
   const last = task.outputs[task.outputs.length - 1];
   if (output.output_type === 'stream' && last?.output_type === 'stream' && last.name === output.name) {
@@ -54,7 +61,7 @@ export function appendOutput(task: TaskRecord, output: TaskOutput, storedBytes: 
   } else {
     task.outputs.push(output.output_type === 'stream' ? { ...output } : output);
   }
-  return storedBytes + size;
+  return { storedBytes: storedBytes + size, changed: true };
 }
 
 /**

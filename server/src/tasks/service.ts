@@ -200,7 +200,9 @@ export class TaskService {
       const task = tasks[i];
       if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
       const stored = this.outputBytes.get(task.task_id) ?? totalOutputBytes(task.outputs);
-      this.outputBytes.set(task.task_id, appendOutput(task, updates[i].output, stored));
+      const appended = appendOutput(task, updates[i].output, stored);
+      this.outputBytes.set(task.task_id, appended.storedBytes);
+      if (!appended.changed) continue;
       changed.add(task);
       this.fanout.task(task.owner, { type: 'output', task_id: task.task_id, output: updates[i].output });
     }

@@ -1,0 +1,53 @@
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Calls `onEntry` with each parsed line of a JSON-lines file, reading it a chunk at a time: a file of any size
+ * replays in bounded memory (a line is as large as its largest record). A line that does not parse (a crash
+ * mid-write tears the last one) is reported by number and skipped.
+ */
+export function forEachJsonLine<T>(file: string, onEntry: (entry: T) => void, onBadLine: (lineNumber: number) => void): void {
+  if (!existsSync(file)) return;
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let carried: Buffer[] = [];
+    let lineNumber = 0;
+    const emit = (line: Buffer) => {
+      lineNumber++;
+      const text = line.toString('utf8');
+      if (text.trim() === '') return;
+      let entry: T;
+      try {
+        entry = JSON.parse(text) as T;
+      } catch {
+        onBadLine(lineNumber);
+        return;
+      }
+      onEntry(entry);
+    };
+    for (;;) {
+      const read = readSync(fd, chunk, 0, READ_CHUNK_BYTES, null);
+      if (read === 0) break;
+      let start = 0;
+      let newline = chunk.indexOf(NEWLINE, 0);
+      while (newline !== -1 && newline < read) {
+        const piece = chunk.subarray(start, newline);
+        if (carried.length > 0) {
+          emit(Buffer.concat([...carried, piece]));
+          carried = [];
+        } else {
+          emit(piece);
+        }
+        start = newline + 1;
+        newline = chunk.indexOf(NEWLINE, start);
+      }
+      if (start < read) carried.push(Buffer.from(chunk.subarray(start, read)));
+    }
+    if (carried.length > 0) emit(Buffer.concat(carried));
+  } finally {
+    closeSync(fd);
+  }
+}
