@@ -9,7 +9,7 @@ import { latencyFigures, ms, quantile, rate } from './stats.js';
 const { samples, batch, workers, python } = benchOptions(2000);
 
 async function benchHub() {
-  const hub = await startHub({ funcxHome: makeTempDir('funcx-bench-') });
+  const hub = await startHub({ funcxHome: makeTempDir('funcx-bench-'), extraArgs: ['--rate-limit', '0'] }); // one task at a time, as fast as it can
   await startEndpoint(hub, { name: 'bench', workers, python });
   const client = new HubClient({ hubUrl: hub.url, token: hub.token, transports: ['websocket'] });
   await client.connect();

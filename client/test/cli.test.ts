@@ -146,6 +146,8 @@ describe('the funcx CLI against a real hub and endpoint', { timeout: 180_000 }, 
   });
 
   test('endpoints shows a table with the endpoint online and its workers', async () => {
+    // An earlier test cancelled a running task, whose worker is replaced: wait until both are back.
+    await waitFor(async () => (await world.endpoint.view()).status.workers_total === 2, { timeoutMs: 10_000, what: 'both workers ready' });
     const listed = await funcx(world, ['endpoints']);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /^NAME\s+ID\s+STATUS\s+WORKERS\s+QUEUED\s+RUNNING\s+HEARTBEAT\s+SITE/);

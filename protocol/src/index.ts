@@ -8,4 +8,5 @@ export * from './tasks.js';
 export * from './events.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './names.js';
 export * from './credentials.js';

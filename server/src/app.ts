@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -5,8 +6,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { FuncxError } from '@funcx/protocol';
 import { registerAuth } from './auth/hook.js';
 import { createHubContext, type HubContext } from './context.js';
-import { toFuncxError } from './errors.js';
-import type { HubOptions } from './options.js';
+import { textDepthError, toFuncxError } from './errors.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,13 +21,32 @@ export interface HubApp {
   hub: HubContext;
 }
 
+/** Answers what Node refuses before Fastify sees a request (a body that never finishes, a malformed request line). */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return;
+  const funcxError = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new FuncxError('FUNCX_REQUEST_TIMEOUT', 'The request did not arrive in time: send the whole body at once, and less of it')
+    : new FuncxError('FUNCX_BAD_REQUEST', 'The request is not valid HTTP');
+  const body = JSON.stringify(funcxError.toBody());
+  socket.end(
+    `HTTP/1.1 ${funcxError.statusCode} ${funcxError.toBody().error}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
   const hub = await createHubContext(options);
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: hub.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: hub.bodyLimit,
+    requestTimeout: requestTimeoutMs,
+    // Node applies a request timeout only when the server is created with it, and checks it on an interval
+    // (by default 30 s, which would let a body that never finishes linger that long).
+    http: { requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   });
@@ -40,6 +60,12 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
       done(null, undefined);
       return;
     }
+    // Measured before parsing: a deeply nested body would otherwise reach code that recurses (serialisers).
+    const depthError = textDepthError(body as string, 'The body');
+    if (depthError) {
+      done(depthError, undefined);
+      return;
+    }
     try {
       done(null, JSON.parse(body as string));
     } catch (error) {
@@ -50,6 +76,7 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
   app.setErrorHandler((error, request, reply) => {
     const funcxError = toFuncxError(error, hub.bodyLimit);
     if (funcxError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    if (funcxError.retryAfterS !== undefined) reply.header('retry-after', String(funcxError.retryAfterS));
     reply.code(funcxError.statusCode).send(funcxError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -6,8 +6,8 @@ import { EndpointPresence } from './endpoints/presence.js';
 import { EventFanout } from './events/fanout.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { HubMetrics } from './metrics.js';
-import { DEFAULT_RATE_LIMIT, type HubOptions } from './options.js';
-import { RateLimiter } from './rate-limit.js';
+import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, type HubOptions } from './options.js';
+import { createRateLimits, type RateLimits } from './rate-limit.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
@@ -27,7 +27,8 @@ export interface HubContext {
   endpoints: EndpointDirectory;
   dispatcher: Dispatcher;
   tasks: TaskService;
-  rateLimiter: RateLimiter;
+  /** Per user, on REST and sockets alike. */
+  limits: RateLimits;
   /** Sends an endpoint's current view to the clients that can see it. */
   announceEndpoint(endpointId: string): Promise<void>;
   /** Deletes an endpoint: fails its unfinished tasks, disconnects it and tells clients. */
@@ -63,7 +64,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     endpoints,
     dispatcher,
     tasks,
-    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT),
+    limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
     async announceEndpoint(endpointId) {
       const record = await endpoints.get(endpointId);
       if (record) fanout.endpoint(await endpoints.view(record));

@@ -1,15 +1,27 @@
-import { FuncxError, MAX_SUBMISSION_BYTES, type ErrorBody } from '@funcx/protocol';
+import { FuncxError, MAX_JSON_DEPTH, MAX_SUBMISSION_BYTES, formatBytes, jsonDepth, jsonTextDepth, type ErrorBody } from '@funcx/protocol';
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  if (bytes >= 1024) return `${+(bytes / 1024).toFixed(1)} KB`;
-  return `${bytes} bytes`;
+function tooDeep(what: string): FuncxError {
+  return new FuncxError(
+    'FUNCX_NESTED_TOO_DEEP',
+    `${what} nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep (the hub's limit): ` +
+      'flatten the data, or send it as a string and parse it in the function',
+  );
+}
+
+/** The error for JSON text nested past MAX_JSON_DEPTH, or undefined. */
+export function textDepthError(text: string, what: string): FuncxError | undefined {
+  return jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH ? tooDeep(what) : undefined;
+}
+
+/** The error for a value nested past MAX_JSON_DEPTH, or undefined. */
+export function depthError(value: unknown, what: string): FuncxError | undefined {
+  return jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH ? tooDeep(what) : undefined;
 }
 
 export function payloadTooLarge(limit = MAX_SUBMISSION_BYTES): FuncxError {
   return new FuncxError(
     'FUNCX_PAYLOAD_TOO_LARGE',
-    `The body is larger than the hub accepts (limit ${formatBytes(limit)}, ${limit} bytes): ` +
+    `The body is larger than the hub accepts (the limit is ${formatBytes(limit)}): ` +
       'send fewer tasks per batch or pass large data by reference',
   );
 }

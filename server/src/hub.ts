@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { Server } from 'socket.io';
-import { MAX_SOCKET_MESSAGE_BYTES } from '@funcx/protocol';
+import { CLIENT_NAMESPACE, ENDPOINT_NAMESPACE, MAX_SOCKET_MESSAGE_BYTES } from '@funcx/protocol';
 import { buildApp, type HubApp } from './app.js';
 import { startLeaseReaper } from './cluster/lease-reaper.js';
 import { joinRedisCluster } from './cluster/redis-cluster.js';
 import { ensureCredentials } from './credentials.js';
 import { DEFAULT_HOST, DEFAULT_HUB_PORT, type HubOptions } from './options.js';
 import { registerClientNamespace } from './sockets/client-namespace.js';
+import { refuseDefaultNamespace } from './sockets/default-namespace.js';
 import { registerEndpointNamespace } from './sockets/endpoint-namespace.js';
 import { RedisStore } from './store/redis.js';
 
@@ -44,6 +45,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
     serveClient: false,
   });
+  refuseDefaultNamespace(io);
   registerClientNamespace(io, hub);
   const stopLiveness = registerEndpointNamespace(io, hub);
   const leaveCluster = hub.store instanceof RedisStore ? await joinRedisCluster(io, hub, hub.store) : undefined;
@@ -62,7 +64,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     async close() {
       stopLiveness();
       stopReaper();
-      for (const namespace of io._nsps.values()) namespace.disconnectSockets(true);
+      for (const name of [CLIENT_NAMESPACE, ENDPOINT_NAMESPACE]) io.of(name).disconnectSockets(true);
       io.engine.close();
       await app.close();
       await leaveCluster?.();

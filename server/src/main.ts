@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HUB_PORT } from '@funcx/protocol';
 import { startHub } from './hub.js';
-import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, defaultDataDir, defaultFuncxHome } from './options.js';
+import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, defaultDataDir, defaultFuncxHome } from './options.js';
 import { openStore, storeSpecError } from './store/open-store.js';
 import { addUser, addUserToStore } from './users.js';
 import { HUB_VERSION } from './version.js';
@@ -31,8 +31,9 @@ const program = new Command('funcx-hub')
   .option('--result-retention <hours>', 'how long the Redis store keeps finished tasks and their results (0: forever)', hours, 168)
   .option('--data-dir <dir>', 'directory of the embedded store (default $FUNCX_HOME/hub)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (logs go to stderr)', 'info')
-  .option('--rate-limit <n>', 'REST task submissions per second per token (0: no limit)', integer('--rate-limit', 0, 1e9), DEFAULT_RATE_LIMIT)
-  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; resultRetention: number }) => {
+  .option('--rate-limit <n>', 'task submissions (REST or socket; a batch counts once) per second per user (0: no limit)', integer('--rate-limit', 0, 1e9), DEFAULT_RATE_LIMIT)
+  .option('--request-rate-limit <n>', 'requests of any kind per second per user (0: no limit)', integer('--request-rate-limit', 0, 1e9), DEFAULT_REQUEST_RATE_LIMIT)
+  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number }) => {
     const storeError = storeSpecError(options.store);
     if (storeError) program.error(`error: ${storeError}`, { exitCode: 2 });
     const hub = await startHub({
@@ -44,6 +45,7 @@ const program = new Command('funcx-hub')
       funcxHome: defaultFuncxHome(),
       logLevel: options.logLevel,
       rateLimit: options.rateLimit,
+      requestRateLimit: options.requestRateLimit,
     });
     process.stdout.write(`funcx hub listening on ${hub.url}\n`);
     let stopping = false;

@@ -20,8 +20,12 @@ export interface HubOptions {
   /** Name of the local user created on first start. */
   localUser?: string;
   logLevel?: string;
-  /** REST task submissions per second per token (0 = no limit). */
+  /** Task submissions (REST or socket, a batch counts once) per second per user (0 = no limit). */
   rateLimit?: number;
+  /** Requests of any kind (REST or socket) per second per user (0 = no limit). */
+  requestRateLimit?: number;
+  /** How long a request may take to arrive, headers and body (default 60 s). */
+  requestTimeoutMs?: number;
   /** Submission size limit in bytes (REST body); defaults to MAX_SUBMISSION_BYTES. */
   bodyLimit?: number;
   /** Heartbeat interval endpoints are held to (offline after MISSED_HEARTBEATS_OFFLINE of them); tests shorten it. */
@@ -29,6 +33,7 @@ export interface HubOptions {
 }
 
 export const DEFAULT_RATE_LIMIT = 200;
+export const DEFAULT_REQUEST_RATE_LIMIT = 2_000;
 
 export function defaultFuncxHome(): string {
   return process.env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
@@ -39,4 +44,5 @@ export function defaultDataDir(): string {
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export { DEFAULT_HUB_PORT };

@@ -1,13 +1,17 @@
 import { FuncxError } from '@funcx/protocol';
 
 /**
- * One token bucket per key (a user token): `ratePerSecond` requests a second sustained, bursts up to twice
- * that. A rate of 0 turns the limit off.
+ * One token bucket per key (a user): `ratePerSecond` requests a second sustained, bursts up to twice that.
+ * A rate of 0 turns the limit off. `what` names what is counted in the 429's message.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
 
-  constructor(private readonly ratePerSecond: number) {}
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly what: string,
+    private readonly advice: string,
+  ) {}
 
   take(key: string, at = Date.now()): void {
     if (this.ratePerSecond <= 0) return;
@@ -20,8 +24,8 @@ export class RateLimiter {
       const waitMs = Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000);
       throw new FuncxError(
         'FUNCX_RATE_LIMITED',
-        `Too many submissions: this hub accepts ${this.ratePerSecond} per second per token; retry in ${waitMs} ms ` +
-          'or send many tasks in one batch (POST /v1/tasks/batch)',
+        `Too many ${this.what}: this hub accepts ${this.ratePerSecond} per second per user; retry in ${waitMs} ms${this.advice}`,
+        Math.max(1, Math.ceil(waitMs / 1000)),
       );
     }
     bucket.tokens -= 1;
@@ -33,4 +37,17 @@ export class RateLimiter {
       if (bucket.tokens + ((at - bucket.updated) / 1000) * this.ratePerSecond >= this.ratePerSecond * 2) this.buckets.delete(key);
     }
   }
+}
+
+/** The two limits every path shares: task submissions, and requests of any kind. */
+export interface RateLimits {
+  submissions: RateLimiter;
+  requests: RateLimiter;
+}
+
+export function createRateLimits(submissionsPerSecond: number, requestsPerSecond: number): RateLimits {
+  return {
+    submissions: new RateLimiter(submissionsPerSecond, 'task submissions', ' or send many tasks in one batch (POST /v1/tasks/batch)'),
+    requests: new RateLimiter(requestsPerSecond, 'requests', ''),
+  };
 }

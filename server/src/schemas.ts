@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_BATCH_TASKS, MAX_TASK_TIMEOUT_S } from '@funcx/protocol';
+import { MAX_BATCH_TASKS, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
 
 /** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
 
@@ -23,11 +23,11 @@ export const functionRegistration = {
   required: ['name', 'source'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', pattern: NAME_RULES.function.pattern },
     source: { type: 'string', minLength: 1 },
     entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
     language: { type: 'string', enum: ['python'] },
-    description: { type: 'string', maxLength: 10_000 },
+    description: { type: 'string', maxLength: 10_000, pattern: NAME_RULES.description.pattern },
     public: { type: 'boolean' },
   },
 } as const;
@@ -37,9 +37,9 @@ export const endpointRegistration = {
   required: ['name'],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    name: { type: 'string', pattern: NAME_RULES.endpoint.pattern },
     location,
-    site: { type: 'string', maxLength: 200 },
+    site: { type: 'string', pattern: NAME_RULES.site.pattern },
     public: { type: 'boolean' },
   },
 } as const;
@@ -80,6 +80,12 @@ export const idParams = {
   properties: { id: { type: 'string', minLength: 1 } },
 } as const;
 
+export const ownerNameParams = {
+  type: 'object',
+  required: ['owner', 'name'],
+  properties: { owner: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+} as const;
+
 export const uuidParams = {
   type: 'object',
   required: ['id'],
@@ -110,12 +116,19 @@ export function describeValidationErrors(errors: ErrorObject[] | null | undefine
       sentence = `${where} must be a UUID`;
     } else if (error.keyword === 'pattern' && (error.params as { pattern: string }).pattern === IDENTIFIER_PATTERN) {
       sentence = `${where} must be a Python identifier`;
+    } else if (error.keyword === 'pattern' && nameRuleOf((error.params as { pattern: string }).pattern)) {
+      const rule = nameRuleOf((error.params as { pattern: string }).pattern)!;
+      sentence = `${where} is not a valid ${rule.label}: ${rule.rule}`;
     } else {
       sentence = `${where} ${error.message ?? 'is invalid'}`;
     }
     seen.add(sentence);
   }
   return [...seen].join('; ');
+}
+
+function nameRuleOf(pattern: string): NameRule | undefined {
+  return Object.values(NAME_RULES).find((rule) => rule.pattern === pattern);
 }
 
 const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false });

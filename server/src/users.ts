@@ -1,15 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { nameProblem } from '@funcx/protocol';
 import { issueUserToken, newToken } from './auth/tokens.js';
 import type { Store } from './store/store.js';
 import { UsersFile } from './store/users-file.js';
 
-const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
-
 function checkUserName(name: string): void {
-  if (!USER_NAME.test(name)) {
-    throw new Error(`"${name}" is not a valid user name: use letters, digits, ".", "_", "@" or "-" (at most 64)`);
-  }
+  const problem = nameProblem('user', name);
+  if (problem) throw new Error(problem);
 }
 
 /** Adds a user (or a new token for an existing one) to a shared store (Redis); returns the token. */

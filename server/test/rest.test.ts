@@ -156,7 +156,7 @@ describe('REST API', () => {
     const response = await hub.call('POST', '/v1/functions', { name: 'big', source: 'x'.repeat(MAX_SUBMISSION_BYTES + 10) });
     assert.equal(response.statusCode, 413);
     assert.equal(response.body.code, 'FUNCX_PAYLOAD_TOO_LARGE');
-    assert.match(response.body.message, /10 MB/);
+    assert.match(response.body.message, /limit is 10 MiB/);
   });
 
   it('deletes a function (204) and then it is 404', async () => {

@@ -162,7 +162,7 @@ describe('Socket.IO namespaces', () => {
     assert.equal(record.error, undefined);
   });
 
-  it('ignores malformed reports from an endpoint and still records the valid ones', async () => {
+  it('ignores malformed state and output reports, and still records the valid ones', async () => {
     const created = await registerEndpoint(hub, 'sloppy');
     const endpoint = track(await connectEndpoint(hub.url, created.endpoint_token));
     const received = collect(endpoint);
@@ -170,7 +170,7 @@ describe('Socket.IO namespaces', () => {
     await waitFor(() => received.tasks.length === 1);
     endpoint.emit('tasks:state', [null, { task_id: taskId, state: 'exploded' }, { task_id: taskId, state: 'running', timestamps: {} }] as never);
     endpoint.emit('tasks:output', [{ task_id: taskId, output: { output_type: 'display_data' } }, { task_id: taskId, output: { output_type: 'stream', name: 'stdout', text: 'ok' } }] as never);
-    const ack = await endpoint.timeout(5000).emitWithAck('tasks:done', [{ task_id: taskId, state: 'running' }, done(taskId, 5)] as never);
+    const ack = await endpoint.timeout(5000).emitWithAck('tasks:done', [{ task_id: 'not-a-task', state: 'running' }, done(taskId, 5)] as never);
     assert.deepEqual(ack, { recorded: [taskId] });
     const record = (await hub.call('GET', `/v1/tasks/${taskId}`)).body;
     assert.equal(record.state, 'success');

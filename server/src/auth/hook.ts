@@ -15,7 +15,10 @@ declare module 'fastify' {
   }
 }
 
-/** Every route needs a user token unless its config says `public: true` (and the OpenAPI pages at /docs). */
+/**
+ * Every route needs a user token unless its config says `public: true` (and the OpenAPI pages at /docs); each
+ * authenticated request counts against its user's request rate.
+ */
 export function registerAuth(app: FastifyInstance, hub: HubContext): void {
   app.decorateRequest('user', '');
   app.decorateRequest('token', '');
@@ -24,5 +27,6 @@ export function registerAuth(app: FastifyInstance, hub: HubContext): void {
     const token = bearerToken(request.headers.authorization);
     request.user = await authenticate(hub.store, token, 'user');
     request.token = token!;
+    hub.limits.requests.take(request.user);
   });
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   FuncxError,
+  endpointRef,
+  qualifiedEndpointName,
   type EndpointCreated,
   type EndpointRecord,
   type EndpointRegistration,
@@ -43,8 +45,9 @@ export class EndpointDirectory {
   }
 
   /**
-   * The endpoint a user means by an id or a name: their own endpoint of that name first, then a shared one.
-   * 404 lists the names the user can use; 403 for another user's private endpoint given by id.
+   * The endpoint a user means by an id, a name of their own, or `owner/name` for one shared with them. A bare
+   * name never resolves to someone else's endpoint, so nobody can take over a name another user types: the 404
+   * lists the shared endpoints of that name by their full names. 403 for another user's private endpoint by id.
    */
   async resolve(user: string, ref: string): Promise<EndpointRecord> {
     if (UUID.test(ref)) {
@@ -55,10 +58,22 @@ export class EndpointDirectory {
       }
     }
     const all = await this.store.listEndpoints();
-    const named = all.filter((endpoint) => endpoint.name === ref && canUse(user, endpoint));
-    const match = named.find((endpoint) => endpoint.owner === user) ?? named.sort((a, b) => a.created_at - b.created_at)[0];
-    if (match) return match;
-    const names = [...new Set(all.filter((endpoint) => canUse(user, endpoint)).map((endpoint) => endpoint.name))].sort();
+    const slash = ref.indexOf('/');
+    const owner = slash === -1 ? user : ref.slice(0, slash);
+    const name = slash === -1 ? ref : ref.slice(slash + 1);
+    const match = all.find((endpoint) => endpoint.owner === owner && endpoint.name === name);
+    if (match && canUse(user, match)) return match;
+    const usable = all.filter((endpoint) => canUse(user, endpoint));
+    const sameName = usable.filter((endpoint) => endpoint.name === name && endpoint.owner !== user);
+    if (slash === -1 && sameName.length > 0) {
+      const candidates = sameName.map((endpoint) => qualifiedEndpointName(endpoint.owner, endpoint.name)).sort();
+      throw new FuncxError(
+        'FUNCX_ENDPOINT_NOT_FOUND',
+        `You have no endpoint named "${name}"; ${candidates.length === 1 ? 'one is' : `${candidates.length} are`} shared with you ` +
+          `under that name: use ${candidates.map((candidate) => `"${candidate}"`).join(' or ')}`,
+      );
+    }
+    const names = [...new Set(usable.map((endpoint) => endpointRef(user, endpoint)))].sort();
     throw new FuncxError(
       'FUNCX_ENDPOINT_NOT_FOUND',
       `No endpoint "${ref}". ` +

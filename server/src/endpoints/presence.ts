@@ -1,4 +1,8 @@
 import type { EndpointLoad, EndpointStatus } from '@funcx/protocol';
+import { loadChanged } from '../sockets/endpoint-messages.js';
+
+/** An unchanged endpoint's status is sent to clients again after this long, so its last heartbeat stays recent. */
+export const STATUS_REFRESH_MS = 30_000;
 
 interface Live {
   online: boolean;
@@ -6,6 +10,8 @@ interface Live {
   last_heartbeat?: number;
   /** When anything was last heard from the endpoint (any event counts as a sign of life). */
   lastSeen: number;
+  /** When clients were last sent its status because of a heartbeat. */
+  lastAnnounced: number;
 }
 
 const NO_LOAD: EndpointLoad = { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
@@ -15,20 +21,22 @@ export class EndpointPresence {
   private readonly live = new Map<string, Live>();
 
   online(endpointId: string, load: EndpointLoad, at = Date.now()): void {
-    this.live.set(endpointId, { online: true, load, last_heartbeat: at, lastSeen: at });
+    this.live.set(endpointId, { online: true, load, last_heartbeat: at, lastSeen: at, lastAnnounced: at });
   }
 
   /**
-   * Records a heartbeat; true when clients should hear about it: every heartbeat of a known endpoint, load
-   * changed or not, so the "last heartbeat" they show stays true (one small status event per interval).
+   * Records a heartbeat; true when clients should hear about it: when the load changed, and otherwise once every
+   * STATUS_REFRESH_MS (a heartbeat every two seconds with nothing new is not sent to every client).
    */
   heartbeat(endpointId: string, load: EndpointLoad, at = Date.now()): boolean {
     const live = this.live.get(endpointId);
     if (!live) return false;
+    const announce = loadChanged(live.load, load) || at - live.lastAnnounced >= STATUS_REFRESH_MS;
     live.load = load;
     live.last_heartbeat = at;
     live.lastSeen = at;
-    return true;
+    if (announce) live.lastAnnounced = at;
+    return announce;
   }
 
   seen(endpointId: string, at = Date.now()): void {

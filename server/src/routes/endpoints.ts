@@ -1,7 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EndpointRegistration } from '@funcx/protocol';
 import type { HubContext } from '../context.js';
-import { endpointRegistration, errorBody, idParams } from '../schemas.js';
+import { endpointRegistration, errorBody, idParams, ownerNameParams } from '../schemas.js';
+
+interface OwnerName {
+  owner: string;
+  name: string;
+}
 
 const created = { type: 'object', properties: { endpoint_id: { type: 'string' }, endpoint_token: { type: 'string' } } };
 
@@ -24,14 +29,25 @@ export function endpointRoutes(app: FastifyInstance, hub: HubContext): void {
     schema: { tags: ['endpoints'], summary: 'Endpoints you can use, with live status' },
   }, async (request) => hub.endpoints.list(request.user));
 
+  const view = async (request: FastifyRequest, ref: string) => hub.endpoints.view(await hub.endpoints.resolve(request.user, ref));
+  const remove = async (request: FastifyRequest, reply: FastifyReply, ref: string) => {
+    await hub.removeEndpoint(request.user, ref);
+    reply.code(204);
+  };
+
   app.get<{ Params: { id: string } }>('/v1/endpoints/:id', {
-    schema: { tags: ['endpoints'], summary: 'One endpoint by id or name, with live status', params: idParams },
-  }, async (request) => hub.endpoints.view(await hub.endpoints.resolve(request.user, request.params.id)));
+    schema: { tags: ['endpoints'], summary: 'One endpoint by id or by the name of one of yours, with live status', params: idParams },
+  }, async (request) => view(request, request.params.id));
+
+  app.get<{ Params: OwnerName }>('/v1/endpoints/:owner/:name', {
+    schema: { tags: ['endpoints'], summary: 'An endpoint shared with you, by its owner and name, with live status', params: ownerNameParams },
+  }, async (request) => view(request, `${request.params.owner}/${request.params.name}`));
 
   app.delete<{ Params: { id: string } }>('/v1/endpoints/:id', {
-    schema: { tags: ['endpoints'], summary: 'Delete an endpoint you own (its unfinished tasks fail)', params: idParams },
-  }, async (request, reply) => {
-    await hub.removeEndpoint(request.user, request.params.id);
-    reply.code(204);
-  });
+    schema: { tags: ['endpoints'], summary: 'Delete an endpoint you own, by id or name (its unfinished tasks fail)', params: idParams },
+  }, async (request, reply) => remove(request, reply, request.params.id));
+
+  app.delete<{ Params: OwnerName }>('/v1/endpoints/:owner/:name', {
+    schema: { tags: ['endpoints'], summary: 'Delete an endpoint by its owner and name (only its owner may)', params: ownerNameParams },
+  }, async (request, reply) => remove(request, reply, `${request.params.owner}/${request.params.name}`));
 }

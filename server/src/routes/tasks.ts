@@ -6,7 +6,7 @@ import { errorBody, taskBatch, taskSubmission, uuidParams } from '../schemas.js'
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 429: errorBody };
 
 export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
-  const limitRate = async (request: FastifyRequest) => hub.rateLimiter.take(request.token);
+  const limitRate = async (request: FastifyRequest) => hub.limits.submissions.take(request.user);
 
   app.post<{ Body: TaskSubmission }>('/v1/tasks', {
     preHandler: limitRate,

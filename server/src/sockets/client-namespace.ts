@@ -1,5 +1,6 @@
 import type { Server } from 'socket.io';
-import { CLIENT_NAMESPACE, FuncxError } from '@funcx/protocol';
+import { CLIENT_NAMESPACE, FuncxError, type ErrorBody } from '@funcx/protocol';
+import { depthError, payloadTooLarge, toFuncxError } from '../errors.js';
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
 import { userRoom } from '../events/fanout.js';
@@ -33,6 +34,7 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
   namespace.on('connection', (socket: ClientSocket) => {
     const user = socket.data.user;
     socket.join(userRoom(user));
+    limitEvents(socket, hub);
 
     socket.on('tasks:submit', (request, ack) => {
       answer(ack, async () => {
@@ -58,5 +60,33 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
     socket.on('endpoints:list', (ack) => {
       answer(ack, async () => ({ endpoints: await hub.endpoints.list(user) }), internal);
     });
+  });
+}
+
+/**
+ * The limits REST has, for every event of a client socket: its size (the engine's last packet, which carries
+ * it), its nesting, the user's request rate and, for submissions, the user's submission rate. An event over a
+ * limit is answered through its ack with the error and goes no further.
+ */
+function limitEvents(socket: ClientSocket, hub: HubContext): void {
+  let packetBytes = 0;
+  socket.conn.on('packet', (packet: { type: string; data?: unknown }) => {
+    if (packet.type === 'message') packetBytes = typeof packet.data === 'string' ? packet.data.length : 0;
+  });
+  socket.use((event, next) => {
+    const last = event[event.length - 1];
+    const ack = typeof last === 'function' ? (last as (response: { error: ErrorBody }) => void) : undefined;
+    const name = String(event[0]);
+    try {
+      if (packetBytes > hub.bodyLimit) throw payloadTooLarge(hub.bodyLimit);
+      hub.limits.requests.take(socket.data.user);
+      if (name === 'tasks:submit') hub.limits.submissions.take(socket.data.user);
+      const deep = depthError(ack ? event.slice(1, -1) : event.slice(1), name);
+      if (deep) throw deep;
+    } catch (error) {
+      ack?.({ error: toFuncxError(error).toBody() });
+      return;
+    }
+    next();
   });
 }

@@ -1,60 +1,69 @@
-import {
-  FINAL_TASK_STATES,
-  TASK_STATES,
-  type TaskCompletion,
-  type TaskOutputUpdate,
-  type TaskState,
-  type TaskStateUpdate,
-} from '@funcx/protocol';
+import type { ValidateFunction } from 'ajv';
+import { MAX_JSON_DEPTH, jsonDepth, type EndpointLoad } from '@funcx/protocol';
+import { describeValidationErrors } from '../schemas.js';
 
-/**
- * Cheap shape checks of what endpoints report, run on every item of every batch (a JSON-schema pass would cost
- * more than the rest of the hot path). Items that fail are dropped, and the caller logs how many.
- */
-
-const STATES = new Set<string>(TASK_STATES);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** One report an endpoint sent that the hub could not accept, and why. */
+export interface RejectedReport {
+  /** The task it named, when it named one by a valid id. */
+  taskId?: string;
+  reason: string;
 }
 
-function hasTimestamps(item: Record<string, unknown>): boolean {
-  return item.timestamps === undefined || isRecord(item.timestamps);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Why a report cannot be accepted (too deep, or not of its schema), or undefined when it can. */
+export function reportProblem(item: unknown, validate: ValidateFunction, event: string): string | undefined {
+  if (jsonDepth(item, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) return `${event} item nests more than ${MAX_JSON_DEPTH} levels deep`;
+  if (!validate(item)) return describeValidationErrors(validate.errors, `${event} item`);
+  return undefined;
 }
 
-export function isStateUpdate(item: unknown): item is TaskStateUpdate {
-  return isRecord(item) && typeof item.task_id === 'string' && STATES.has(item.state as string) && hasTimestamps(item);
-}
-
-export function isOutputUpdate(item: unknown): item is TaskOutputUpdate {
-  if (!isRecord(item) || typeof item.task_id !== 'string' || !isRecord(item.output)) return false;
-  const output = item.output;
-  if (output.output_type === 'stream') return (output.name === 'stdout' || output.name === 'stderr') && typeof output.text === 'string';
-  return output.output_type === 'display_data' && isRecord(output.data);
-}
-
-export function isCompletion(item: unknown): item is TaskCompletion {
-  return (
-    isRecord(item) &&
-    typeof item.task_id === 'string' &&
-    FINAL_TASK_STATES.has(item.state as TaskState) &&
-    hasTimestamps(item) &&
-    (item.result === undefined || (isRecord(item.result) && isRecord(item.result.data))) &&
-    (item.error === undefined || isRecord(item.error))
-  );
-}
-
-/** The valid items of a batch (the batch itself when all are valid) and how many were dropped. */
-export function validItems<T>(batch: unknown, isValid: (item: unknown) => item is T): { items: T[]; dropped: number } {
-  if (!Array.isArray(batch)) return { items: [], dropped: 1 };
-  let valid = true;
-  for (const item of batch) {
-    if (!isValid(item)) {
-      valid = false;
-      break;
+/** The valid items of a batch (the batch itself when all are valid), and the others with their reasons. */
+export function checkReports<T>(batch: unknown, validate: ValidateFunction, event: string): { items: T[]; rejected: RejectedReport[] } {
+  if (!Array.isArray(batch)) return { items: [], rejected: [{ reason: `${event} takes an array` }] };
+  let items: T[] | undefined;
+  const rejected: RejectedReport[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const item: unknown = batch[i];
+    const reason = reportProblem(item, validate, event);
+    if (reason === undefined) {
+      items?.push(item as T);
+      continue;
     }
+    items ??= batch.slice(0, i) as T[];
+    const taskId = (item as { task_id?: unknown } | null)?.task_id;
+    rejected.push(typeof taskId === 'string' && UUID.test(taskId) ? { taskId: taskId.toLowerCase(), reason } : { reason });
   }
-  if (valid) return { items: batch as T[], dropped: 0 };
-  const items = batch.filter(isValid);
-  return { items, dropped: batch.length - items.length };
+  return { items: items ?? (batch as T[]), rejected };
+}
+
+const MAX_WARM_IMAGES = 256;
+const MAX_IMAGE_NAME = 512;
+const MAX_COUNT = 1e9;
+
+/** An endpoint's load as the hub keeps it: counts are whole and bounded, at most 256 image names of 512 characters. */
+export function asLoad(value: unknown): EndpointLoad {
+  const load = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof EndpointLoad, unknown>>;
+  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.min(MAX_COUNT, Math.max(0, Math.floor(n))) : 0);
+  const images = Array.isArray(load.warm_images) ? load.warm_images : [];
+  const warm: string[] = [];
+  for (const image of images) {
+    if (warm.length === MAX_WARM_IMAGES) break;
+    if (typeof image === 'string' && image.length > 0 && image.length <= MAX_IMAGE_NAME && !/[\u0000-\u001f\u007f]/.test(image)) warm.push(image);
+  }
+  return {
+    workers_total: count(load.workers_total),
+    workers_busy: count(load.workers_busy),
+    queued: count(load.queued),
+    running: count(load.running),
+    warm_images: warm,
+  };
+}
+
+/** Whether two loads differ in anything a client shows. */
+export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
+  if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
+  if (a.warm_images.length !== b.warm_images.length) return true;
+  for (let i = 0; i < a.warm_images.length; i++) if (a.warm_images[i] !== b.warm_images[i]) return true;
+  return false;
 }

@@ -1,24 +1,24 @@
 import type { Server } from 'socket.io';
-import { ENDPOINT_NAMESPACE, HEARTBEAT_INTERVAL_MS, MISSED_HEARTBEATS_OFFLINE, TASK_LEASE_MS, FuncxError, type EndpointLoad } from '@funcx/protocol';
+import {
+  ENDPOINT_NAMESPACE,
+  HEARTBEAT_INTERVAL_MS,
+  MISSED_HEARTBEATS_OFFLINE,
+  TASK_LEASE_MS,
+  FuncxError,
+  type EndpointLoad,
+  type TaskCompletion,
+  type TaskOutputUpdate,
+  type TaskStateUpdate,
+} from '@funcx/protocol';
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
-import { isCompletion, isOutputUpdate, isStateUpdate, validItems } from './endpoint-messages.js';
+import { asLoad, checkReports, type RejectedReport } from './endpoint-messages.js';
+import { helloProblem, reportValidators } from './endpoint-schemas.js';
+import { hubError } from '../tasks/records.js';
 import { OrderedReports } from '../cluster/ordered-reports.js';
 import { isRedisSpec } from '../store/open-store.js';
 import { answer, connectError } from './errors.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
-
-function asLoad(value: unknown): EndpointLoad {
-  const load = (value ?? {}) as Partial<EndpointLoad>;
-  const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
-  return {
-    workers_total: count(load.workers_total),
-    workers_busy: count(load.workers_busy),
-    queued: count(load.queued),
-    running: count(load.running),
-    warm_images: Array.isArray(load.warm_images) ? load.warm_images.filter((image) => typeof image === 'string') : [],
-  };
-}
 
 /**
  * `/endpoint`: daemons connect with their endpoint token, say hello (the tasks they still hold), heartbeat,
@@ -65,18 +65,21 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
     socket.on('hello', (hello, ack) => {
       answer(ack, async () => {
+        const problem = helloProblem(hello);
+        if (problem) throw new FuncxError('FUNCX_BAD_REQUEST', problem);
         const previous = hub.dispatcher.socketOf(endpointId);
         if (previous && previous !== socket) {
           hub.dispatcher.disconnect(endpointId, previous);
           previous.disconnect(true);
         }
-        const held = Array.isArray(hello?.held_task_ids) ? hello.held_task_ids.filter((id) => typeof id === 'string') : [];
-        await keepAlive(asLoad(hello?.load));
-        const drop = await hub.tasks.reconcile(endpointId, held);
+        const held = hello.held_task_ids;
+        const load = asLoad(hello.load);
+        await keepAlive(load);
+        const drop = await hub.tasks.reconcile(endpointId, held, hello.uncharged_task_ids ?? []);
         if (!socket.connected) throw new FuncxError('FUNCX_BAD_REQUEST', 'disconnected during hello');
         const record = await hub.endpoints.get(endpointId);
         if (!record) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', 'This endpoint was deleted');
-        hub.presence.online(endpointId, asLoad(hello?.load));
+        hub.presence.online(endpointId, load);
         hub.dispatcher.connect(endpointId, socket);
         hub.dispatcher.cancel(endpointId, drop);
         await hub.announceEndpoint(endpointId);
@@ -85,20 +88,22 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       }, internal);
     });
 
-    socket.on('heartbeat', (load) => {
-      if (hub.dispatcher.socketOf(endpointId) === socket) keepAlive(asLoad(load)).catch(internal);
-      if (hub.presence.heartbeat(endpointId, asLoad(load))) hub.announceEndpoint(endpointId).catch(internal);
+    socket.on('heartbeat', (raw) => {
+      const load = asLoad(raw);
+      if (hub.dispatcher.socketOf(endpointId) === socket) keepAlive(load).catch(internal);
+      if (hub.presence.heartbeat(endpointId, load)) hub.announceEndpoint(endpointId).catch(internal);
     });
 
-    const valid = <T>(batch: unknown, isValid: (item: unknown) => item is T, event: string): T[] => {
-      const { items, dropped } = validItems(batch, isValid);
-      if (dropped > 0) hub.log.warn({ endpoint_id: endpointId, dropped }, `ignored malformed items of ${event}`);
-      return items;
+    const logRejected = (rejected: RejectedReport[], event: string) => {
+      if (rejected.length > 0) {
+        hub.log.warn({ endpoint_id: endpointId, rejected: rejected.length, first: rejected[0].reason }, `refused malformed items of ${event}`);
+      }
     };
 
     socket.on('tasks:state', (updates) => {
       seen();
-      const items = valid(updates, isStateUpdate, 'tasks:state');
+      const { items, rejected } = checkReports<TaskStateUpdate>(updates, reportValidators.state, 'tasks:state');
+      logRejected(rejected, 'tasks:state');
       if (items.length === 0) return;
       if (ordered) ordered.states(items);
       else hub.tasks.onStates(endpointId, items).catch(internal);
@@ -106,7 +111,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
     socket.on('tasks:output', (updates) => {
       seen();
-      const items = valid(updates, isOutputUpdate, 'tasks:output');
+      const { items, rejected } = checkReports<TaskOutputUpdate>(updates, reportValidators.output, 'tasks:output');
+      logRejected(rejected, 'tasks:output');
       if (items.length === 0) return;
       if (ordered) ordered.outputs(items);
       else hub.tasks.onOutputs(endpointId, items).catch(internal);
@@ -116,7 +122,18 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       seen();
       answer(ack, async () => {
         if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
-        const items = valid(completions, isCompletion, 'tasks:done');
+        const { items, rejected } = checkReports<TaskCompletion>(completions, reportValidators.completion, 'tasks:done');
+        logRejected(rejected, 'tasks:done');
+        // A task whose end was reported in a form the hub cannot keep fails with the reason: never left waiting.
+        for (const { taskId, reason } of rejected) {
+          if (taskId === undefined) continue;
+          items.push({
+            task_id: taskId,
+            state: 'failed',
+            timestamps: {},
+            error: hubError('InvalidReport', `The endpoint reported the end of this task in a form the hub cannot accept (${reason}); its worker or daemon misbehaved`),
+          });
+        }
         if (items.length === 0) return { recorded: [] };
         return { recorded: await (ordered ? ordered.done(items) : hub.tasks.onDone(endpointId, items)) };
       }, internal);

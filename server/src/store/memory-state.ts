@@ -20,6 +20,7 @@ export type JournalEntry =
   | { k: 'take'; e: string; ids: string[] }
   | { k: 'requeue'; e: string; ids: string[] }
   | { k: 'claim'; e: string; ids: string[] }
+  | { k: 'refund'; ids: string[] }
   | { k: 'release'; e: string; ids: string[] }
   | { k: 'drop'; e: string }
   | { k: 'queue'; e: string; queued: string[]; inflight: string[] };
@@ -78,6 +79,13 @@ export class MemoryState {
     this.queue(endpointId).pushFront(ids);
   }
 
+  refund(ids: string[]): void {
+    for (const id of ids) {
+      const task = this.tasks.get(id);
+      if (task && task.attempts > 0) task.attempts--;
+    }
+  }
+
   claim(endpointId: string, ids: string[]): void {
     const inflight = this.inflight(endpointId);
     const queue = this.queue(endpointId);
@@ -127,6 +135,7 @@ export class MemoryState {
       case 'take': this.markTaken(entry.e, entry.ids); break;
       case 'requeue': this.requeue(entry.e, entry.ids); break;
       case 'claim': this.claim(entry.e, entry.ids); break;
+      case 'refund': this.refund(entry.ids); break;
       case 'release': this.release(entry.e, entry.ids); break;
       case 'drop': this.drop(entry.e); break;
       case 'gen': break;

@@ -275,6 +275,11 @@ export class MemoryStore implements Store {
     return ids;
   }
 
+  refundAttempts(taskIds: string[]): Promise<void> {
+    this.state.refund(taskIds);
+    return this.log({ k: 'refund', ids: taskIds });
+  }
+
   claim(endpointId: string, taskIds: string[]): Promise<void> {
     this.state.claim(endpointId, taskIds);
     return this.log({ k: 'claim', e: endpointId, ids: taskIds });

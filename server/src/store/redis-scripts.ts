@@ -124,3 +124,12 @@ for _, e in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return out
 `);
+
+/** KEYS = task hashes. Counts one attempt less on each known task whose count is above zero. */
+export const REFUND_ATTEMPTS = script(`
+for i = 1, #KEYS do
+  local attempts = tonumber(redis.call('HGET', KEYS[i], 'a') or '0')
+  if attempts and attempts > 0 then redis.call('HINCRBY', KEYS[i], 'a', -1) end
+end
+return #KEYS
+`);

@@ -8,6 +8,7 @@ import {
   ENQUEUE,
   PUT_TASKS,
   REAP_LEASES,
+  REFUND_ATTEMPTS,
   REQUEUE,
   TAKE,
   type LuaScript,
@@ -162,6 +163,11 @@ export class RedisStore implements Store {
   async enqueue(endpointId: string, taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
     await this.run(ENQUEUE, [this.keys.queue(endpointId), this.keys.backSeq], taskIds);
+  }
+
+  async refundAttempts(taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    await this.run(REFUND_ATTEMPTS, taskIds.map((id) => this.keys.task(id)), []);
   }
 
   async take(endpointId: string, max: number): Promise<string[]> {

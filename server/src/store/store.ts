@@ -78,6 +78,8 @@ export interface Store {
   queueLength(endpointId: string): Promise<number>;
   /** Empties an endpoint's queue and in-flight set, returning every id that was in them. */
   dropQueue(endpointId: string): Promise<string[]>;
+  /** Counts one attempt less on each of these tasks (never below zero): they were lost through no fault of their own. */
+  refundAttempts(taskIds: string[]): Promise<void>;
   /** Moves ids to the endpoint's in-flight set (out of its queue if there): the endpoint says it holds them. */
   claim(endpointId: string, taskIds: string[]): Promise<void>;
 

@@ -1,13 +1,13 @@
 import {
   MAX_RESULT_BYTES,
   TASK_STATES,
+  formatBytes,
   type TaskCompletion,
   type TaskError,
   type TaskOutput,
   type TaskRecord,
   type TaskState,
 } from '@funcx/protocol';
-import { formatBytes } from '../errors.js';
 
 /** Rules for how a stored task record changes; pure functions, no I/O. */
 

@@ -231,11 +231,18 @@ export class TaskService {
   /**
    * After an endpoint (re)connects: tasks sent to it that it no longer holds go back to the front of its
    * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times; tasks it holds are in flight again (even
-   * if its lease ran out meanwhile). Returns held ids the endpoint should drop (finished or unknown at the hub).
+   * if its lease ran out meanwhile). Lost tasks the endpoint names as uncharged are requeued without counting
+   * the attempt. Returns held ids the endpoint should drop (finished or unknown at the hub).
    */
-  async reconcile(endpointId: string, heldTaskIds: string[]): Promise<string[]> {
+  async reconcile(endpointId: string, heldTaskIds: string[], unchargedTaskIds: string[] = []): Promise<string[]> {
     const held = new Set(heldTaskIds);
     const lost = (await this.store.inFlight(endpointId)).filter((id) => !held.has(id));
+    if (unchargedTaskIds.length > 0) {
+      // The endpoint lost these through no fault of their own (its daemon was killed by another task).
+      const uncharged = new Set(unchargedTaskIds);
+      const refund = lost.filter((id) => uncharged.has(id));
+      if (refund.length > 0) await this.store.refundAttempts(refund);
+    }
     await this.requeueLost(endpointId, lost);
     const heldTasks = await this.store.getTasks(heldTaskIds);
     const drop: string[] = [];
