@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { TaskRecord } from '@funcx/protocol';
-import { appendOutput, applyCompletion, movesForward } from '../src/tasks/records.js';
+import { appendOutput, applyCompletion, movesForward, resultSize } from '../src/tasks/records.js';
 import { TaskQueue } from '../src/store/queue.js';
 import { MemoryState } from '../src/store/memory-state.js';
 import { runningTask } from './support/records.js';
@@ -81,5 +80,22 @@ describe('embedded store state', () => {
     states.forEach((taskState, i) => state.tasks.set(`t${i}`, { ...task(), task_id: `t${i}`, state: taskState }));
     assert.equal(state.forgetOldFinished(1), 2);
     assert.deepEqual([...state.tasks.keys()], ['t1', 't3', 't4']);
+  });
+});
+
+describe('result sizes', () => {
+  it('a 9 MiB string result is counted once, and fits under the 10 MiB limit', () => {
+    const text = 'x'.repeat(9 * 1024 * 1024);
+    const record = runningTask({ task_id: 't' });
+    applyCompletion(record, { task_id: 't', state: 'success', timestamps: {}, result: { value: text, data: { 'text/plain': `'${text}'` } } }, 10);
+    assert.equal(record.state, 'success');
+    assert.ok(resultSize(record.result!) < text.length + 100, 'counted once, not twice');
+  });
+
+  it('a result over the limit says its size and the limit in MiB', () => {
+    const record = runningTask({ task_id: 't' });
+    applyCompletion(record, { task_id: 't', state: 'success', timestamps: {}, result: { value: 'y'.repeat(12 * 1024 * 1024), data: { 'text/plain': 'y…' } } }, 10);
+    assert.equal(record.error?.ename, 'ResultTooLarge');
+    assert.match(record.error!.evalue, /The result is 12 MiB, over the hub's limit of 10 MiB/);
   });
 });

@@ -6,6 +6,7 @@ import {
   type TaskError,
   type TaskOutput,
   type TaskRecord,
+  type TaskResult,
   type TaskState,
 } from '@funcx/protocol';
 
@@ -65,6 +66,16 @@ export function appendOutput(
 }
 
 /**
+ * A result's size as the limit counts it: its largest representation (the value, its rich representations, or
+ * its pickle), not their sum: a 9 MiB string is a 9 MiB result, though its repr travels beside it.
+ */
+export function resultSize(result: TaskResult): number {
+  const value = result.value === undefined ? 0 : JSON.stringify(result.value).length;
+  const data = JSON.stringify(result.data ?? {}).length;
+  return Math.max(value, data, result.pickle?.length ?? 0);
+}
+
+/**
  * Records a final state. A result too large to keep fails the task with a clear error; outputs are trimmed
  * from the end so that outputs and result together stay within the limit.
  */
@@ -72,7 +83,7 @@ export function applyCompletion(task: TaskRecord, completion: TaskCompletion, at
   let state = completion.state;
   let result = completion.result;
   let error = completion.error;
-  const resultBytes = (result ? JSON.stringify(result).length : 0) + (error ? JSON.stringify(error).length : 0);
+  const resultBytes = (result ? resultSize(result) : 0) + (error ? JSON.stringify(error).length : 0);
   if (resultBytes > limit) {
     state = 'failed';
     result = undefined;
