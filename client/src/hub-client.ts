@@ -52,6 +52,7 @@ export class HubClient {
   private readonly connectionListeners = new Set<(state: ConnectionState, error?: Error) => void>();
   private readonly taskListeners = new Set<(events: TaskEvent[]) => void>();
   private readonly endpointListeners = new Set<(endpoints: EndpointView[]) => void>();
+  private readonly removedListeners = new Set<(endpointIds: string[]) => void>();
   private rejoinTimer?: ReturnType<typeof setTimeout>;
   private rejoinAttempts = 0;
 
@@ -114,8 +115,9 @@ export class HubClient {
   async cancelTask(id: string): Promise<void> {
     await this.request('POST', `/tasks/${encodeURIComponent(id)}/cancel`);
   }
-  health(): Promise<unknown> {
-    return this.request('GET', '/health');
+  /** The user this client's token belongs to. */
+  whoami(): Promise<{ user: string }> {
+    return this.request('GET', '/me');
   }
 
   private request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -162,6 +164,11 @@ export class HubClient {
   onEndpointStatus(cb: (endpoints: EndpointView[]) => void): () => void {
     this.endpointListeners.add(cb);
     return () => this.endpointListeners.delete(cb);
+  }
+  /** Endpoints that were deleted (or that the user can no longer see). */
+  onEndpointRemoved(cb: (endpointIds: string[]) => void): () => void {
+    this.removedListeners.add(cb);
+    return () => this.removedListeners.delete(cb);
   }
 
   /** Submits tasks over the socket (one message for the whole batch). */
@@ -253,6 +260,9 @@ export class HubClient {
     });
     socket.on('endpoint:status', (endpoints) => {
       for (const listener of this.endpointListeners) listener(endpoints);
+    });
+    socket.on('endpoint:removed', (endpointIds) => {
+      for (const listener of this.removedListeners) listener(endpointIds);
     });
     this.socket = socket;
     return socket;

@@ -1,4 +1,4 @@
-import type { FuncxError, TaskSubmission } from '@funcx/protocol';
+import { endpointRef, type EndpointView, type FuncxError, type TaskSubmission } from '@funcx/protocol';
 import type { TaskFinalEvent } from '@funcx/client/hub-client';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
@@ -18,6 +18,23 @@ export interface CellRun {
   endpoint: string | undefined;
   /** Shown in the sidebar's task list. */
   label?: string;
+}
+
+/** The endpoint a run goes to: its id, how the user writes it (`owner/name` when shared) and its owner. */
+interface ResolvedEndpoint {
+  id: string;
+  ref: string;
+  name: string;
+  owner: string;
+}
+
+function resolved(endpoint: EndpointView, user: string | null): ResolvedEndpoint {
+  return {
+    id: endpoint.endpoint_id,
+    ref: user ? endpointRef(user, endpoint) : endpoint.endpoint_id,
+    name: endpoint.name,
+    owner: endpoint.owner
+  };
 }
 
 /** The part of a cell model a run writes to. */
@@ -65,7 +82,8 @@ export class CellRunner {
       cell.clearExecution();
     }, false);
     cell.executionState = 'running';
-    cell.trusted = true;
+    // Until the run knows whose code runs where, what arrives renders as an untrusted notebook's would.
+    cell.trusted = false;
     try {
       return await this.execute(run, state);
     } catch (error) {
@@ -109,12 +127,13 @@ export class CellRunner {
       return false;
     }
     const client = this.service.client;
-    const submission: TaskSubmission = { ...run.submission, endpoint: endpoint.name };
+    if (this.running.get(run.cell) === state) run.cell.trusted = await this.trusts(run, endpoint);
+    const submission: TaskSubmission = { ...run.submission, endpoint: endpoint.ref };
     const { task_ids } = await client.submitLive([submission]);
     const taskId = task_ids[0];
     state.taskId = taskId;
-    this._lastEndpoint = endpoint.name;
-    this._endpointUsed.emit(endpoint.name);
+    this._lastEndpoint = endpoint.ref;
+    this._endpointUsed.emit(endpoint.ref);
     this.service.tasks.track(taskId, {
       endpoint_id: endpoint.id,
       function_id: run.submission.function_id,
@@ -177,8 +196,24 @@ export class CellRunner {
     return final.state === 'success';
   }
 
+  /**
+   * Whether the run's outputs may render as trusted (HTML and scripts as they are): only when the user's own
+   * code runs on the user's own endpoint, as with a kernel. Anything else renders sanitized.
+   */
+  private async trusts(run: CellRun, endpoint: ResolvedEndpoint): Promise<boolean> {
+    const user = this.service.user;
+    if (!user || endpoint.owner !== user) return false;
+    const functionId = run.submission.function_id;
+    if (functionId === undefined) return true;
+    try {
+      return (await this.service.client.getFunction(functionId)).owner === user;
+    } catch {
+      return false;
+    }
+  }
+
   /** The endpoint to submit to, or null after writing an error output that says what exists. */
-  private async resolveEndpoint(run: CellRun, cell: OutputSink): Promise<{ id: string; name: string } | null> {
+  private async resolveEndpoint(run: CellRun, cell: OutputSink): Promise<ResolvedEndpoint | null> {
     const endpoints = this.service.endpoints;
     if (!run.endpoint) {
       cell.outputs.add(
@@ -191,11 +226,11 @@ export class CellRunner {
       return null;
     }
     const known = endpoints.get(run.endpoint);
-    if (known) return { id: known.endpoint_id, name: known.name };
+    if (known) return resolved(known, this.service.user);
     try {
       const fetched = await this.service.client.getEndpoint(run.endpoint);
       endpoints.update([fetched]);
-      return { id: fetched.endpoint_id, name: fetched.name };
+      return resolved(fetched, this.service.user);
     } catch (error) {
       if ((error as FuncxError).code !== 'FUNCX_ENDPOINT_NOT_FOUND') throw error;
       cell.outputs.add(

@@ -19,6 +19,7 @@ export class FuncxService implements IFuncxService {
   readonly tasks = new TasksModel();
   private _client: HubClient;
   private _lastError: string | null = null;
+  private _user: string | null = null;
   private readonly _connectionChanged = new Signal<this, ConnectionState>(this);
   private readonly _hubUnreachable = new Signal<this, string>(this);
   private unsubscribe: (() => void)[] = [];
@@ -63,6 +64,11 @@ export class FuncxService implements IFuncxService {
     return this._lastError;
   }
 
+  /** The hub user of the token, once connected. */
+  get user(): string | null {
+    return this._user;
+  }
+
   /** Applies new settings; reconnects only when they changed. A path ("/") means this page's own origin. */
   configure(settings: HubSettings): void {
     if (settings.hubUrl.startsWith('/') && typeof window !== 'undefined') {
@@ -85,6 +91,7 @@ export class FuncxService implements IFuncxService {
     this.tasks.setLookup(id => this._client.getTask(id));
     this.outageReported = false;
     this._lastError = null;
+    this._user = null;
     this.attach(this._client);
     this._client.connect().catch((error: Error) => this.reportError(error));
   }
@@ -106,6 +113,7 @@ export class FuncxService implements IFuncxService {
           this.outageReported = false;
           this.retryDelayMs = RETRY_MIN_MS;
           void this.refreshEndpoints(client);
+          void this.refreshUser(client);
         } else if (error) {
           this.reportError(error);
         }
@@ -113,6 +121,7 @@ export class FuncxService implements IFuncxService {
         this._connectionChanged.emit(state);
       }),
       client.onEndpointStatus(endpoints => this.endpoints.update(endpoints)),
+      client.onEndpointRemoved(endpointIds => this.endpoints.remove(endpointIds)),
       client.onTaskEvents(events => this.tasks.handleEvents(events))
     ];
     this._connectionChanged.emit(client.connectionState);
@@ -129,6 +138,17 @@ export class FuncxService implements IFuncxService {
       if (client === this._client) this.endpoints.reset(endpoints);
     } catch (error) {
       this.reportError(error as Error);
+    }
+  }
+
+  private async refreshUser(client: HubClient): Promise<void> {
+    try {
+      const { user } = await client.whoami();
+      if (client !== this._client) return;
+      this._user = user;
+      this.endpoints.setUser(user);
+    } catch {
+      // an older hub without /v1/me: outputs are then never marked trusted
     }
   }
 

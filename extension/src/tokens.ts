@@ -16,6 +16,8 @@ export interface IFuncxService {
   readonly connectionChanged: ISignal<IFuncxService, ConnectionState>;
   /** What went wrong on the last failed connection, with what to check; null while connected. */
   readonly lastError: string | null;
+  /** The hub user the token belongs to, once connected (null before). */
+  readonly user: string | null;
   readonly endpoints: EndpointsModel;
   readonly tasks: TasksModel;
   /** Resolves once the settings are loaded and a first connection was attempted. */

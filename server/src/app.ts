@@ -11,6 +11,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { taskRoutes } from './routes/tasks.js';
 import { describeValidationErrors } from './schemas.js';
@@ -95,6 +96,7 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
 
   registerAuth(app, hub);
   healthRoutes(app, hub);
+  meRoutes(app);
   metricsRoutes(app, hub);
   functionRoutes(app, hub);
   endpointRoutes(app, hub);

@@ -12,6 +12,8 @@ export interface EndpointOptions {
   python?: string;
   location?: { lat: number; lon: number };
   site?: string;
+  /** Registered public: every user of the hub may run tasks there. */
+  public?: boolean;
   timeoutMs?: number;
   /** Flags for node itself when running the daemon, such as --cpu-prof. */
   nodeArgs?: string[];
@@ -43,6 +45,7 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
   if (options.python) args.push('--python', options.python);
   if (options.location) args.push('--location', `${options.location.lat},${options.location.lon}`);
   if (options.site) args.push('--site', options.site);
+  if (options.public) args.push('--public');
   await runProcess(process.execPath, args, { name: `funcx-endpoint configure ${options.name}`, env: hub.env(), timeoutMs });
 
   const view = async (): Promise<EndpointView> => {

@@ -24,3 +24,22 @@ test('the sidebar shows an endpoint online, then offline soon after its daemon s
   await expect(sidebar.endpoint('local')).toHaveAttribute('data-status', /online|busy/);
   expect(loads.count).toBe(0);
 });
+
+test('an endpoint deleted through the hub leaves the sidebar without a reload', async ({ notebook, sidebar, page }) => {
+  const hub = sharedHub();
+  const doomed = await startEndpoint(hub, { name: 'doomed', workers: 1 });
+  await notebook.create('sidebar-removed', ['print("removed")']);
+  await sidebar.open();
+  await expect(sidebar.endpoint('doomed')).toHaveCount(1);
+  const loads = { count: 0 };
+  page.on('load', () => loads.count++);
+
+  const response = await fetch(`${hub.url}/v1/endpoints/${doomed.endpointId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${hub.token}` },
+  });
+  expect(response.status).toBe(204);
+  await expect(sidebar.endpoint('doomed')).toHaveCount(0, { timeout: 10_000 });
+  await expect(sidebar.endpoint('local')).toHaveCount(1);
+  expect(loads.count).toBe(0);
+});

@@ -4,8 +4,10 @@ import { EndpointRow } from './EndpointRow';
 
 export interface IEndpointListProps {
   endpoints: readonly EndpointView[];
-  /** Name of the marked endpoint. */
+  /** The marked endpoint, as the user writes it (name, owner/name or id). */
   selected: string | null;
+  /** How the user writes an endpoint (its name, or owner/name when it is shared with them). */
+  refOf: (endpoint: EndpointView) => string;
   selectedLabel: string;
   onSelect: (endpoint: EndpointView) => void;
   emptyText: string;
@@ -24,10 +26,11 @@ export function EndpointList(props: IEndpointListProps): JSX.Element {
         <EndpointRow
           key={endpoint.endpoint_id}
           endpoint={endpoint}
+          label={props.refOf(endpoint)}
           now={now}
           selected={
             props.selected !== null &&
-            (props.selected === endpoint.name || props.selected === endpoint.endpoint_id)
+            (props.selected === props.refOf(endpoint) || props.selected === endpoint.endpoint_id)
           }
           selectedLabel={props.selectedLabel}
           onSelect={props.onSelect}

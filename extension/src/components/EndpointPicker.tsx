@@ -21,7 +21,7 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
   }
 
   private choose = (endpoint: EndpointView): void => {
-    this.selected = endpoint.name;
+    this.selected = this.service.endpoints.refOf(endpoint);
     this.update();
   };
 
@@ -33,6 +33,7 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
             {() => (
               <EndpointList
                 endpoints={this.service.endpoints.endpoints}
+                refOf={endpoint => this.service.endpoints.refOf(endpoint)}
                 selected={this.selected}
                 selectedLabel="chosen"
                 onSelect={this.choose}

@@ -5,6 +5,8 @@ import { formatLocation, relativeTime } from './format';
 
 export interface IEndpointRowProps {
   endpoint: EndpointView;
+  /** Its name as the user writes it (owner/name when shared with them). */
+  label: string;
   now: number;
   /** Marked as the notebook's default (sidebar) or as the choice (picker). */
   selected: boolean;
@@ -14,7 +16,7 @@ export interface IEndpointRowProps {
 
 /** One endpoint: status dot, name, site, location, load and last heartbeat. */
 export function EndpointRow(props: IEndpointRowProps): JSX.Element {
-  const { endpoint, now, selected, selectedLabel, onSelect } = props;
+  const { endpoint, label, now, selected, selectedLabel, onSelect } = props;
   const status = EndpointsModel.statusOf(endpoint);
   const load = endpoint.status;
   return (
@@ -26,7 +28,7 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
       role="option"
       aria-selected={selected}
       tabIndex={0}
-      title={`Endpoint ${endpoint.name}: ${status}`}
+      title={`Endpoint ${label}: ${status}`}
       onClick={() => onSelect(endpoint)}
       onKeyDown={event => {
         if (event.key === 'Enter' || event.key === ' ') {
@@ -37,7 +39,7 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
     >
       <div className="funcx-EndpointItem-header">
         <span className="funcx-StatusDot" data-status={status} aria-label={status} />
-        <span className="funcx-EndpointItem-name">{endpoint.name}</span>
+        <span className="funcx-EndpointItem-name">{label}</span>
         {selected && <span className="funcx-Chip">{selectedLabel}</span>}
         <span className="funcx-EndpointItem-status">{status}</span>
       </div>

@@ -26,7 +26,8 @@ export class EndpointsPanel extends ReactWidget {
 
   private select = (endpoint: EndpointView): void => {
     const current = this.defaultEndpoint.current;
-    this.defaultEndpoint.set(current === endpoint.name ? null : endpoint.name);
+    const ref = this.service.endpoints.refOf(endpoint);
+    this.defaultEndpoint.set(current === ref ? null : ref);
   };
 
   render(): JSX.Element {
@@ -75,6 +76,7 @@ export class EndpointsPanel extends ReactWidget {
                   {() => (
                     <EndpointList
                       endpoints={service.endpoints.endpoints}
+                      refOf={endpoint => service.endpoints.refOf(endpoint)}
                       selected={current ?? null}
                       selectedLabel="default"
                       onSelect={this.select}

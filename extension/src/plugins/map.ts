@@ -116,7 +116,7 @@ class MapSource implements IMapSource {
   }
 
   async setDefaultEndpoint(endpoint: EndpointView): Promise<void> {
-    if (!this.defaults.set(endpoint.name)) {
+    if (!this.defaults.set(this.service.endpoints.refOf(endpoint))) {
       throw new Error('no notebook is open: open one, then choose its endpoint');
     }
   }
