@@ -1,7 +1,8 @@
 # Shared helpers for the scripts in this folder; source it, do not run it.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-RUN_DIR="$ROOT/.run"
+# Logs and pids of what the scripts start (tests that run start.sh point it elsewhere).
+RUN_DIR="${FUNCX_RUN_DIR:-$ROOT/.run}"
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -39,17 +39,6 @@ say "compiling TypeScript (tsc -b)"
 "$ROOT/node_modules/.bin/tsc" -b
 # The extension's unit tests (its pure modules) compile on their own, outside the labextension build.
 "$ROOT/node_modules/.bin/tsc" -p extension/tsconfig.test.json
-# tsc writes 644 files; the workspaces' bins (funcx, funcx-hub, funcx-endpoint) must be executable.
-node -e '
-  const fs = require("fs"), path = require("path");
-  for (const ws of require("./package.json").workspaces) {
-    const file = path.join(ws, "package.json");
-    if (!fs.existsSync(file)) continue;
-    for (const bin of Object.values(JSON.parse(fs.readFileSync(file, "utf8")).bin ?? {})) {
-      const target = path.join(ws, bin);
-      if (fs.existsSync(target)) fs.chmodSync(target, 0o755);
-    }
-  }'
 
 # --- Python venv with JupyterLab ------------------------------------------------------------------------
 if [[ ! -x "$VENV/bin/jupyter-lab" ]] || ! compgen -G "$VENV/lib/python3*/site-packages/matplotlib" >/dev/null; then
