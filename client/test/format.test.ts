@@ -52,3 +52,9 @@ test('task flags are checked, each error naming the flag to fix', () => {
     timeout_s: 5,
   });
 });
+
+test('a table shows escape sequences, NUL and direction overrides as visible escapes', () => {
+  const shown = table(['NAME'], [['ok\u001b[2J'], ['a\u0000b'], ['invoice\u202egnp.exe']]);
+  assert.equal(shown, 'NAME\nok\\u{1b}[2J\na\\u{0}b\ninvoice\\u{202e}gnp.exe');
+  assert.doesNotMatch(shown, /[\u0000-\u0008\u000b-\u001f\u202e]/);
+});

@@ -1,3 +1,4 @@
+import { endpointRef } from '@funcx/protocol';
 import { endpointStatus, formatAgo, table } from '../format.js';
 import type { HubClient } from '../hub-client.js';
 
@@ -7,8 +8,9 @@ export async function endpointsCommand(client: HubClient): Promise<number> {
     process.stdout.write('no endpoints yet: add one with `funcx-endpoint configure NAME` and start it\n');
     return 0;
   }
+  const { user } = await client.whoami();
   const rows = endpoints.map((endpoint) => [
-    endpoint.name,
+    endpointRef(user, endpoint),
     endpoint.endpoint_id,
     endpointStatus(endpoint),
     `${endpoint.status.workers_busy}/${endpoint.status.workers_total}`,
