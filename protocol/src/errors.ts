@@ -16,6 +16,7 @@ export const ERRORS = {
   FUNCX_REQUEST_TIMEOUT: { statusCode: 408, message: 'The request did not arrive in time' },
   FUNCX_TASK_FINISHED: { statusCode: 409, message: 'The task has already finished' },
   FUNCX_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The body is larger than the hub accepts' },
+  FUNCX_URI_TOO_LONG: { statusCode: 414, message: 'A part of the path is longer than the hub accepts' },
   FUNCX_RATE_LIMITED: { statusCode: 429, message: 'Too many requests; retry later' },
   FUNCX_INTERNAL: { statusCode: 500, message: 'The hub failed unexpectedly' },
   FUNCX_HUB_UNREACHABLE: {
@@ -44,6 +45,7 @@ const STATUS_NAMES: Record<number, string> = {
   408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',

@@ -2,11 +2,11 @@ import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { FuncxError } from '@funcx/protocol';
 import { registerAuth } from './auth/hook.js';
 import { createHubContext, type HubContext } from './context.js';
-import { textDepthError, toFuncxError } from './errors.js';
+import { MAX_PATH_PARAM_LENGTH, textDepthError, toFuncxError } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { functionRoutes } from './routes/functions.js';
@@ -48,6 +48,12 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
     // (by default 30 s, which would let a body that never finishes linger that long).
     http: { requestTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
     clientErrorHandler: answerClientError,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // Errors the router raises before a route runs (a path part too long, a malformed URL) answer like the rest.
+    frameworkErrors: (error, _request, reply) => {
+      const funcxError = toFuncxError(error, hub.bodyLimit);
+      void (reply as FastifyReply).code(funcxError.statusCode).send(funcxError.toBody());
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   });

@@ -1,5 +1,8 @@
 import { FuncxError, MAX_JSON_DEPTH, MAX_SUBMISSION_BYTES, formatBytes, jsonDepth, jsonTextDepth, type ErrorBody } from '@funcx/protocol';
 
+/** Longest path parameter (an id, a name, owner/name) the router accepts. */
+export const MAX_PATH_PARAM_LENGTH = 200;
+
 function tooDeep(what: string): FuncxError {
   return new FuncxError(
     'FUNCX_NESTED_TOO_DEEP',
@@ -49,6 +52,10 @@ export function toFuncxError(error: unknown, bodyLimit = MAX_SUBMISSION_BYTES): 
       return new FuncxError('FUNCX_BAD_REQUEST', 'Send the body as JSON with "Content-Type: application/json"');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new FuncxError('FUNCX_BAD_REQUEST', 'The Content-Length header does not match the body');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new FuncxError('FUNCX_URI_TOO_LONG', `A part of the path is longer than ${MAX_PATH_PARAM_LENGTH} characters: ids and names are shorter`);
+    case 'FST_ERR_BAD_URL':
+      return new FuncxError('FUNCX_BAD_REQUEST', 'The path is not a valid URL: percent-encode ids and names');
   }
   const status = framework.statusCode ?? 500;
   if (status === 413) return payloadTooLarge(bodyLimit);

@@ -92,7 +92,7 @@ export const completion = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false });
+const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true });
 
 export const reportValidators = {
   state: ajv.compile(stateUpdate) as ValidateFunction,
