@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -33,6 +34,19 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     `HTTP/1.1 ${funcxError.statusCode} ${funcxError.toBody().error}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+/** Most bytes of a refused body read and thrown away before the connection is closed instead. */
+const DISCARD_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Reads the rest of a refused request's body and drops it, so the answer already sent reaches the client. */
+function discardBody(request: IncomingMessage): void {
+  let discarded = 0;
+  request.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_MAX_BYTES) request.socket.destroy();
+  });
+  request.resume();
 }
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
@@ -84,6 +98,11 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
     const funcxError = toFuncxError(error, hub.bodyLimit);
     if (funcxError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
     if (funcxError.retryAfterS !== undefined) reply.header('retry-after', String(funcxError.retryAfterS));
+    if (funcxError.code === 'FUNCX_PAYLOAD_TOO_LARGE') {
+      // Closing now would reset the connection while the client still sends, and it would never read the 413.
+      reply.removeHeader('connection');
+      discardBody(request.raw);
+    }
     reply.code(funcxError.statusCode).send(funcxError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -196,6 +196,54 @@ describe('the socket path has the limits REST has', () => {
   });
 });
 
+/** Streams a 20 MiB body slowly (256 KiB every few ms) and returns what the hub answered, or the socket error. */
+function streamLargeBody(chunked: boolean): Promise<{ answer: string; error?: string }> {
+  const total = 20 * 1024 * 1024;
+  const chunk = Buffer.alloc(256 * 1024, 'x');
+  return new Promise((resolve) => {
+    const socket = connect(Number(new URL(hub.url).port), '127.0.0.1');
+    let answer = '';
+    let sent = 0;
+    const done = (error?: string) => {
+      clearInterval(timer);
+      socket.destroy();
+      resolve({ answer, error });
+    };
+    socket.on('data', (data) => {
+      answer += data.toString();
+      if (answer.includes('\r\n\r\n') && answer.trimEnd().endsWith('}')) done();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code));
+    socket.on('close', () => done('closed before answering'));
+    socket.write(
+      `POST /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${hub.token}\r\nContent-Type: application/json\r\n` +
+        (chunked ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${total}\r\n\r\n`),
+    );
+    const timer = setInterval(() => {
+      if (sent >= total) {
+        if (chunked) socket.write('0\r\n\r\n');
+        clearInterval(timer);
+        return;
+      }
+      socket.write(chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk);
+      sent += chunk.length;
+    }, 2);
+  });
+}
+
+describe('a body over the limit sent slowly', () => {
+  for (const chunked of [false, true]) {
+    it(`gets its 413 with the JSON body every time, never a reset connection (${chunked ? 'chunked' : 'Content-Length'})`, async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const { answer, error } = await streamLargeBody(chunked);
+        assert.equal(error, undefined, `attempt ${attempt}: ${error}; answer so far: ${answer.slice(0, 80)}`);
+        assert.match(answer, /^HTTP\/1\.1 413/);
+        assert.match(answer, /"code":"FUNCX_PAYLOAD_TOO_LARGE"/);
+      }
+    });
+  }
+});
+
 describe('connections that do not belong', () => {
   it('the default Socket.IO namespace refuses connections, saying where to connect', async () => {
     await assert.rejects(RawSocket.connect(hub.url, '', undefined), (error: Error & { data?: { code: string; message: string } }) => {
