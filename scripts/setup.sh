@@ -50,7 +50,7 @@ export PATH="$VENV/bin:$PATH"
 
 # --- The JupyterLab extension ---------------------------------------------------------------------------
 LABEXT_DIR="$VENV/share/jupyter/labextensions/@funcx/jupyterlab"
-ext_sources=(extension/src extension/schema extension/package.json style protocol/src client/src)
+ext_sources=(extension/src extension/schema extension/style extension/package.json protocol/src client/src)
 if [[ ${FUNCX_SKIP_EXTENSION:-} == 1 ]] || ! compgen -G "extension/src/*" >/dev/null; then
   say "extension: skipped"
 elif [[ -f "$LABEXT_DIR/package.json" ]] && [[ -z "$(find "${ext_sources[@]}" -newer "$LABEXT_DIR/package.json" -print -quit 2>/dev/null)" ]]; then

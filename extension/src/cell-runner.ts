@@ -4,21 +4,9 @@ import type { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { IFuncxService } from './tokens';
+import type { CellRun, ICellRunner, IFuncxService } from './tokens';
 import { OutputBuffer } from './output-buffer';
 import { describeEndpoints, finalOutputs, funcxErrorOutput, toCellOutput } from './outputs';
-
-/** One cell run: what to submit and where the outputs go. */
-export interface CellRun {
-  cell: ICodeCellModel;
-  notebook: INotebookModel | null;
-  /** Everything but the endpoint. */
-  submission: Omit<TaskSubmission, 'endpoint'>;
-  /** Endpoint name or id as the user wrote it; undefined when none was given and the notebook has no default. */
-  endpoint: string | undefined;
-  /** Shown in the sidebar's task list. */
-  label?: string;
-}
 
 /** The endpoint a run goes to: its id, how the user writes it (`owner/name` when shared) and its owner. */
 interface ResolvedEndpoint {
@@ -51,7 +39,7 @@ interface Running {
  * Runs cells as funcX tasks and writes what they print, display, return and raise into the cell, as a kernel
  * would: busy prompt while running, then an execution count.
  */
-export class CellRunner {
+export class CellRunner implements ICellRunner {
   private readonly running = new Map<ICodeCellModel, Running>();
   private readonly counters = new WeakMap<INotebookModel, number>();
   private readonly _endpointUsed = new Signal<this, string>(this);

@@ -1,6 +1,6 @@
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import { runCell as runOnKernel, type INotebookCellExecutor } from '@jupyterlab/notebook';
-import type { CellRunner } from './cell-runner';
+import type { ICellRunner } from './tokens';
 import { readDefaultEndpoint } from './default-endpoint';
 import { cellEndpoint } from './endpoint-choice';
 import { MagicError, isFuncxCell, parseFuncxMagic } from './magic';
@@ -11,7 +11,7 @@ import { funcxErrorOutput } from './outputs';
  * cell to JupyterLab's own executor.
  */
 export class FuncxCellExecutor implements INotebookCellExecutor {
-  constructor(private readonly runner: CellRunner) {}
+  constructor(private readonly runner: ICellRunner) {}
 
   runCell(options: INotebookCellExecutor.IRunCellOptions): Promise<boolean> {
     const { cell } = options;

@@ -32,9 +32,13 @@ export class FuncxService implements IFuncxService {
   private retryDelayMs = RETRY_MIN_MS;
   readonly ready = new Promise<void>(resolve => (this.readyResolve = resolve));
 
-  constructor(settings: HubSettings = { hubUrl: DEFAULT_HUB_URL, token: '' }) {
+  constructor(
+    settings: HubSettings = { hubUrl: DEFAULT_HUB_URL, token: '' },
+    /** How a client is made for the settings (tests give one that needs no hub). */
+    private readonly createClient: (settings: HubSettings) => HubClient = settings => new HubClient(settings)
+  ) {
     this.settings = settings;
-    this._client = new HubClient(settings);
+    this._client = createClient(settings);
   }
 
   get client(): HubClient {
@@ -87,7 +91,7 @@ export class FuncxService implements IFuncxService {
     this._lastErrorCode = null;
     this.detach();
     this._client.close();
-    this._client = new HubClient(this.settings);
+    this._client = this.createClient(this.settings);
     this.tasks.setLookup(id => this._client.getTask(id));
     this.outageReported = false;
     this._lastError = null;

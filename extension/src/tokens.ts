@@ -1,4 +1,7 @@
+import type { TaskSubmission } from '@funcx/protocol';
 import type { HubClient, ConnectionState } from '@funcx/client/hub-client';
+import type { ICodeCellModel } from '@jupyterlab/cells';
+import type { INotebookModel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { EndpointsModel } from './models/endpoints-model';
@@ -46,8 +49,44 @@ export const IDefaultEndpoint = new Token<IDefaultEndpoint>(
   "The current notebook's default funcX endpoint."
 );
 
+/** One cell run: what to submit and where the outputs go. */
+export interface CellRun {
+  cell: ICodeCellModel;
+  notebook: INotebookModel | null;
+  /** Everything but the endpoint. */
+  submission: Omit<TaskSubmission, 'endpoint'>;
+  /** Endpoint as the user wrote it (name, owner/name or id); undefined when none was given and the notebook has no default. */
+  endpoint: string | undefined;
+  /** Shown in the sidebar's task list. */
+  label?: string;
+}
+
 /** Runs cells as funcX tasks, writing outputs into them; shared by the `%%funcx` executor and the commands. */
-export const ICellRunner = new Token<import('./cell-runner').CellRunner>(
+export interface ICellRunner {
+  /** The endpoint the last run went to ("Run cell on NAME"). */
+  readonly lastEndpoint: string | null;
+  /** Emits the endpoint (as the user writes it) each run goes to. */
+  readonly endpointUsed: ISignal<ICellRunner, string>;
+  isRunning(cell: ICodeCellModel): boolean;
+  /** Runs the cell; resolves true when the task succeeded. */
+  run(run: CellRun): Promise<boolean>;
+  cancelCell(cell: ICodeCellModel): Promise<void>;
+  /** Cancels every task running for cells of this notebook; resolves with how many were cancelled. */
+  cancelNotebook(notebook: INotebookModel): Promise<number>;
+}
+
+export const ICellRunner = new Token<ICellRunner>(
   '@funcx/jupyterlab:ICellRunner',
   'Runs notebook cells as funcX tasks and streams their outputs into the cells.'
+);
+
+/** The endpoint map in the main area. */
+export interface IEndpointMap {
+  /** Opens the map, or brings it to the front. */
+  open(): void;
+}
+
+export const IEndpointMap = new Token<IEndpointMap>(
+  '@funcx/jupyterlab:IEndpointMap',
+  'Opens the live map of funcX endpoints.'
 );

@@ -37,15 +37,6 @@ export const corePlugin: JupyterFrontEndPlugin<IFuncxService> = {
       }
     });
 
-    app.commands.addCommand(CommandIDs.reconnect, {
-      label: 'funcX: Reconnect to the Hub',
-      execute: () => service.reconnect()
-    });
-    app.commands.addCommand(CommandIDs.openSettings, {
-      label: 'funcX: Hub Settings',
-      execute: () => app.commands.execute('settingeditor:open', { query: 'funcX' })
-    });
-
     const read = (settings: ISettingRegistry.ISettings): HubSettings => ({
       hubUrl: ((settings.composite.hubUrl as string) || DEFAULT_HUB_URL).trim(),
       token: ((settings.composite.token as string) ?? '').trim()

@@ -4,7 +4,7 @@ import { CellRunner } from '../cell-runner';
 import { FuncxCellExecutor } from '../executor';
 import { ICellRunner, IFuncxService } from '../tokens';
 
-export const runnerPlugin: JupyterFrontEndPlugin<CellRunner> = {
+export const runnerPlugin: JupyterFrontEndPlugin<ICellRunner> = {
   id: '@funcx/jupyterlab:runner',
   description: 'Runs notebook cells as funcX tasks.',
   autoStart: true,
@@ -20,5 +20,5 @@ export const executorPlugin: JupyterFrontEndPlugin<INotebookCellExecutor> = {
   autoStart: true,
   provides: INotebookCellExecutor,
   requires: [ICellRunner],
-  activate: (_, runner: CellRunner) => new FuncxCellExecutor(runner)
+  activate: (_, runner: ICellRunner) => new FuncxCellExecutor(runner)
 };

@@ -4,45 +4,42 @@ import {
   type JupyterFrontEnd,
   type JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
 
 import { CommandIDs } from '../commands';
 import { EndpointMapWidget, type IMapSource } from '../map';
 import { endpointMapIcon } from '../map/icon';
-import { IDefaultEndpoint, IFuncxService } from '../tokens';
+import { IDefaultEndpoint, IEndpointMap, IFuncxService } from '../tokens';
 
-/** The live endpoint map in the main area: command `funcx:open-map`, palette and launcher entries. */
-export const mapPlugin: JupyterFrontEndPlugin<void> = {
+/** The live endpoint map in the main area (opened by `funcx:open-map`, from the palette and the launcher). */
+export const mapPlugin: JupyterFrontEndPlugin<IEndpointMap> = {
   id: '@funcx/jupyterlab:map',
   description: 'A live world map of funcX endpoints; click one to make it the notebook default.',
   autoStart: true,
+  provides: IEndpointMap,
   requires: [IFuncxService, IDefaultEndpoint],
-  optional: [INotebookTracker, ICommandPalette, ILauncher, ILayoutRestorer],
+  optional: [INotebookTracker, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
     service: IFuncxService,
     defaults: IDefaultEndpoint,
     notebooks: INotebookTracker | null,
-    palette: ICommandPalette | null,
-    launcher: ILauncher | null,
     restorer: ILayoutRestorer | null
-  ) => {
+  ): IEndpointMap => {
     const tracker = new WidgetTracker<MainAreaWidget<EndpointMapWidget>>({ namespace: 'funcx-map' });
     const source = new MapSource(service, defaults, notebooks);
-
-    app.commands.addCommand(CommandIDs.openMap, {
-      label: 'Endpoint map',
-      caption: 'A live world map of your funcX endpoints',
-      icon: args => (args['isPalette'] ? undefined : endpointMapIcon),
-      execute: () => {
+    if (restorer) {
+      void restorer.restore(tracker, { command: CommandIDs.openMap, name: () => 'funcx-map' });
+    }
+    return {
+      open: () => {
         const existing = tracker.currentWidget;
         if (existing && !existing.isDisposed) {
           app.shell.activateById(existing.id);
-          return existing;
+          return;
         }
         const widget = new MainAreaWidget({ content: new EndpointMapWidget(source) });
         widget.id = 'funcx-map';
@@ -53,15 +50,8 @@ export const mapPlugin: JupyterFrontEndPlugin<void> = {
         void tracker.add(widget);
         app.shell.add(widget, 'main');
         app.shell.activateById(widget.id);
-        return widget;
       }
-    });
-
-    palette?.addItem({ command: CommandIDs.openMap, category: 'funcX' });
-    launcher?.add({ command: CommandIDs.openMap, category: 'funcX', rank: 1 });
-    if (restorer) {
-      void restorer.restore(tracker, { command: CommandIDs.openMap, name: () => 'funcx-map' });
-    }
+    };
   }
 };
 
