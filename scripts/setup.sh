@@ -25,57 +25,78 @@ fi
 
 # --- Node packages ------------------------------------------------------------------------------------
 command -v node >/dev/null || die "Node.js 20 or newer is required (apt-get install nodejs npm)"
+mkdir -p "$RUN_DIR"
+TSC="$ROOT/node_modules/.bin/tsc"
+
+# Steps that do not depend on each other run side by side; each writes its own log in .run/.
+# run_logged NAME CMD...: runs CMD with its output in .run/NAME.log; on failure shows the log's end.
+run_logged() {
+  local name="$1"; shift
+  if ! "$@" >"$RUN_DIR/$name.log" 2>&1; then
+    tail -c 3000 "$RUN_DIR/$name.log" | cut -c1-300 >&2
+    echo "error: $name failed; full log: .run/$name.log" >&2
+    return 1
+  fi
+}
+
+# --- Python venv with JupyterLab (in the background while Node builds) ----------------------------------
+venv_pid=""
+if [[ ! -x "$VENV/bin/jupyter-lab" ]] || ! compgen -G "$VENV/lib/python3*/site-packages/matplotlib" >/dev/null; then
+  say "creating the Python environment in .venv (JupyterLab, ipykernel, matplotlib), in the background"
+  run_logged python-venv bash -c 'python3 -m venv "$1" &&
+    PIP_RETRIES=0 "$1/bin/pip" install --retries 0 --quiet --disable-pip-version-check jupyterlab==4.6.4 ipykernel matplotlib' \
+    venv "$VENV" &
+  venv_pid=$!
+fi
+
+# --- Node packages ------------------------------------------------------------------------------------
 if [[ ! -d node_modules ]]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error --prefer-offline
 elif [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
   # Not `npm ci`: it would delete node_modules while other tools may be using it.
   say "npm install (package-lock.json changed)"
-  npm install --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error --prefer-offline
   touch node_modules/.package-lock.json
 fi
 
+# --- TypeScript and the extension --------------------------------------------------------------------------
+# protocol and client first: both the packages and the extension build on them. Then the rest of the
+# packages and the extension compile side by side (tsc is single-threaded).
 say "compiling TypeScript (tsc -b)"
-"$ROOT/node_modules/.bin/tsc" -b
-# The extension's unit tests (its pure modules) compile on their own, outside the labextension build.
-"$ROOT/node_modules/.bin/tsc" -p extension/tsconfig.test.json
+"$TSC" -b protocol client
+"$TSC" -b &
+tsc_pid=$!
 
-# --- Python venv with JupyterLab ------------------------------------------------------------------------
-if [[ ! -x "$VENV/bin/jupyter-lab" ]] || ! compgen -G "$VENV/lib/python3*/site-packages/matplotlib" >/dev/null; then
-  say "creating the Python environment in .venv (JupyterLab, ipykernel, matplotlib)"
-  python3 -m venv "$VENV"
-  PIP_RETRIES=0 "$VENV/bin/pip" install --retries 0 --quiet jupyterlab==4.6.4 ipykernel matplotlib
-fi
-export PATH="$VENV/bin:$PATH"
-
-# --- The JupyterLab extension ---------------------------------------------------------------------------
 LABEXT_DIR="$VENV/share/jupyter/labextensions/@funcx/jupyterlab"
 ext_sources=(extension/src extension/schema extension/style extension/package.json protocol/src client/src)
-if [[ ${FUNCX_SKIP_EXTENSION:-} == 1 ]] || ! compgen -G "extension/src/*" >/dev/null; then
+ext_build_pid=""
+ext_install=0
+if [[ ${FUNCX_SKIP_EXTENSION:-} == 1 ]]; then
   say "extension: skipped"
+  # Its unit tests (pure modules) still compile.
+  "$TSC" -p extension/tsconfig.test.json
 elif [[ -f "$LABEXT_DIR/package.json" ]] && [[ -z "$(find "${ext_sources[@]}" -newer "$LABEXT_DIR/package.json" -print -quit 2>/dev/null)" ]]; then
   say "extension: up to date"
+  "$TSC" -p extension/tsconfig.test.json
 else
-  mkdir -p "$RUN_DIR"
-  build_log="$RUN_DIR/extension-build.log"
-  install_script=""
-  for candidate in extension/install.sh extension/scripts/install.sh; do
-    [[ -x $candidate ]] && { install_script=$candidate; break; }
-  done
-  if [[ -n $install_script ]]; then
-    say "extension: building and installing into .venv ($install_script, log in .run/extension-build.log)"
-    build=("$install_script" "$VENV")
-  else
-    say "extension: building and installing into .venv (log in .run/extension-build.log)"
-    build=(bash -c 'npm run build -w extension && rm -rf "$1" && mkdir -p "$(dirname "$1")" &&
-      cp -r extension/funcx_jupyterlab/labextension "$1"' build "$LABEXT_DIR")
-  fi
-  if ! "${build[@]}" >"$build_log" 2>&1; then
-    tail -c 3000 "$build_log" | cut -c1-300 >&2
-    die "the extension did not build; full log: $build_log"
-  fi
-  [[ -f "$LABEXT_DIR/package.json" ]] || die "the extension build did not install $LABEXT_DIR"
+  say "extension: building (log in .run/extension-build.log)"
+  run_logged extension-build bash -c 'npm run --silent build:lib -w extension && npm run --silent build:test -w extension &&
+    npm run --silent build:labextension -w extension' &
+  ext_build_pid=$!
+  ext_install=1
+fi
+
+wait "$tsc_pid" || die "TypeScript did not compile (the errors are above)"
+if [[ -n $ext_build_pid ]]; then wait "$ext_build_pid" || die "the extension did not build"; fi
+if [[ -n $venv_pid ]]; then wait "$venv_pid" || die "the Python environment could not be created"; fi
+export PATH="$VENV/bin:$PATH"
+
+if (( ext_install )); then
+  run_logged extension-install extension/install.sh "$VENV" --no-build || die "the extension could not be installed"
+  [[ -f "$LABEXT_DIR/package.json" ]] || die "the extension install did not write $LABEXT_DIR"
   touch "$LABEXT_DIR/package.json"
+  say "extension: installed into .venv"
 fi
 
 node scripts/lab-settings.mjs "$VENV/share/jupyter/lab/settings/overrides.json"
