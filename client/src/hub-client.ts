@@ -103,12 +103,6 @@ export class HubClient {
     if (epoch === this.liveEpoch() && epoch > 0) this.tracker.expect([submitted.task_id], epoch);
     return submitted;
   }
-  async submitBatch(tasks: TaskSubmission[]): Promise<BatchSubmitted> {
-    const epoch = this.liveEpoch();
-    const submitted = await this.request<BatchSubmitted>('POST', '/tasks/batch', { tasks });
-    if (epoch === this.liveEpoch() && epoch > 0) this.tracker.expect(submitted.task_ids, epoch);
-    return submitted;
-  }
   getTask(id: string): Promise<TaskRecord> {
     return this.request('GET', `/tasks/${encodeURIComponent(id)}`);
   }

@@ -1,4 +1,4 @@
-import { FuncxError, MAX_JSON_DEPTH, MAX_SUBMISSION_BYTES, formatBytes, jsonDepth, jsonTextDepth, type ErrorBody } from '@funcx/protocol';
+import { FuncxError, MAX_JSON_DEPTH, MAX_SUBMISSION_BYTES, formatBytes, jsonDepth, jsonTextDepth } from '@funcx/protocol';
 
 /** Longest path parameter (an id, a name, owner/name) the router accepts. */
 export const MAX_PATH_PARAM_LENGTH = 200;
@@ -44,10 +44,6 @@ export function toFuncxError(error: unknown, bodyLimit = MAX_SUBMISSION_BYTES): 
   switch (framework.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return payloadTooLarge(bodyLimit);
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new FuncxError('FUNCX_BAD_REQUEST', `The body is not valid JSON (${jsonDetail(framework.message)})`);
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new FuncxError('FUNCX_BAD_REQUEST', 'The body is empty: send a JSON object');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new FuncxError('FUNCX_BAD_REQUEST', 'Send the body as JSON with "Content-Type: application/json"');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -62,12 +58,4 @@ export function toFuncxError(error: unknown, bodyLimit = MAX_SUBMISSION_BYTES): 
   if (status === 429) return new FuncxError('FUNCX_RATE_LIMITED', framework.message);
   if (status >= 400 && status < 500) return new FuncxError('FUNCX_BAD_REQUEST', framework.message);
   return new FuncxError('FUNCX_INTERNAL');
-}
-
-export function toErrorBody(error: unknown): ErrorBody {
-  return toFuncxError(error).toBody();
-}
-
-function jsonDetail(message: string | undefined): string {
-  return (message ?? 'parse error').replace(/^Body is not valid JSON but content-type is set to 'application\/json'\s*/i, '') || 'parse error';
 }
