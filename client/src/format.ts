@@ -93,8 +93,4 @@ export function stateTimeline(timestamps: StateTimestamps, now = Date.now()): st
   });
 }
 
-export function endpointStatus(endpoint: EndpointView): 'online' | 'busy' | 'offline' {
-  const { status } = endpoint;
-  if (!status.online) return 'offline';
-  return status.workers_total > 0 && status.workers_busy >= status.workers_total ? 'busy' : 'online';
-}
+

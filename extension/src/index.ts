@@ -9,7 +9,7 @@ import { statusBarPlugin } from './plugins/status-bar';
 
 export * from './tokens';
 export { CommandIDs } from './commands';
-export { EndpointsModel, type EndpointDisplayStatus } from './models/endpoints-model';
+export { EndpointsModel } from './models/endpoints-model';
 export { TasksModel, type TaskActivity, type TaskEntry } from './models/tasks-model';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [

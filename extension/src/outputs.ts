@@ -1,6 +1,5 @@
-import type { EndpointView, TaskError, TaskEvent, TaskOutput, TaskResult } from '@funcx/protocol';
+import { endpointStatus, type EndpointView, type TaskError, type TaskEvent, type TaskOutput, type TaskResult } from '@funcx/protocol';
 import type * as nbformat from '@jupyterlab/nbformat';
-import { EndpointsModel } from './models/endpoints-model';
 
 /** A task output as a Jupyter output. */
 export function toCellOutput(output: TaskOutput): nbformat.IOutput {
@@ -60,7 +59,7 @@ export function describeEndpoints(endpoints: readonly EndpointView[]): string {
   }
   const items = endpoints.map(ep => {
     const where = ep.site ? `, ${ep.site}` : '';
-    return `${ep.name} (${EndpointsModel.statusOf(ep)}${where})`;
+    return `${ep.name} (${endpointStatus(ep)}${where})`;
   });
   return `Endpoints you can use: ${items.join(', ')}.`;
 }

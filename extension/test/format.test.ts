@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { duration, formatLocation, relativeTime } from '../src/components/format';
+import { duration, formatLocation, heartbeatText, relativeTime } from '../src/components/format';
 
 describe('relative times and durations', () => {
   const now = 1_700_000_000_000;
@@ -32,5 +32,16 @@ describe('relative times and durations', () => {
 
   it('a location reads with hemispheres', () => {
     assert.equal(formatLocation({ lat: 41.71, lon: -87.98 }), '41.71°N 87.98°W');
+  });
+});
+
+describe('heartbeat text', () => {
+  const status = { online: true, workers_total: 1, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+  it('is "live" while the endpoint is online, whenever its status was last sent', () => {
+    assert.equal(heartbeatText({ ...status, last_heartbeat: 0 }, 120_000), 'live');
+  });
+  it('says when an offline endpoint was last heard from, or that it never was', () => {
+    assert.equal(heartbeatText({ ...status, online: false, last_heartbeat: 0 }, 180_000), 'last 3 min ago');
+    assert.equal(heartbeatText({ ...status, online: false }, 0), 'never');
   });
 });

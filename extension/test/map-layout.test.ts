@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EndpointView } from '@funcx/protocol';
 import { layoutMarkers } from '../src/map/layout';
-import { hasLocation, markerLabel, markerRadius, markerStatus } from '../src/map/status';
+import { endpointStatus } from '@funcx/protocol';
+import { hasLocation, markerLabel, markerRadius } from '../src/map/status';
 import { clampTransform, IDENTITY, MAX_SCALE, MIN_SCALE, toScreen, zoomAround, zoomCentre } from '../src/map/zoom';
 
 function endpoint(name: string, status: Partial<EndpointView['status']> = {}, extra: Partial<EndpointView> = {}): EndpointView {
@@ -73,16 +74,17 @@ describe('markers on the map', () => {
     assert.equal(huge, 18);
   });
 
-  it('busy means tasks are running; offline wins over load', () => {
-    assert.equal(markerStatus(endpoint('a')), 'online');
-    assert.equal(markerStatus(endpoint('a', { running: 1 })), 'busy');
-    assert.equal(markerStatus(endpoint('a', { online: false, running: 1 })), 'offline');
+  it('busy means every worker is busy (a task sent now would wait); offline wins over load', () => {
+    assert.equal(endpointStatus(endpoint('a')), 'online');
+    assert.equal(endpointStatus(endpoint('a', { running: 1, workers_busy: 1 })), 'online', 'a free worker is left');
+    assert.equal(endpointStatus(endpoint('a', { running: 2, workers_busy: 2 })), 'busy');
+    assert.equal(endpointStatus(endpoint('a', { online: false, running: 1 })), 'offline');
   });
 
   it('a marker is labelled for screen readers with name, status, site and workers', () => {
     assert.equal(
       markerLabel(endpoint('local', { workers_busy: 1 }, { site: 'Argonne (laptop)' })),
-      'Endpoint local, busy, site Argonne (laptop), 1 of 2 workers busy'
+      'Endpoint local, online, site Argonne (laptop), 1 of 2 workers busy'
     );
   });
 

@@ -45,3 +45,13 @@ export interface EndpointCreated {
   /** Secret the endpoint daemon connects with; shown once. */
   endpoint_token: string;
 }
+
+/** How every client shows an endpoint's state (CLI, sidebar, map). */
+export type EndpointDisplayStatus = 'online' | 'busy' | 'offline';
+
+/** `busy` when every worker is busy: a task sent now would wait for one. */
+export function endpointStatus(endpoint: EndpointView): EndpointDisplayStatus {
+  const { status } = endpoint;
+  if (!status.online) return 'offline';
+  return status.workers_total > 0 && status.workers_busy >= status.workers_total ? 'busy' : 'online';
+}

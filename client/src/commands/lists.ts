@@ -1,5 +1,5 @@
-import { endpointRef } from '@funcx/protocol';
-import { endpointStatus, formatAgo, table } from '../format.js';
+import { endpointRef, endpointStatus } from '@funcx/protocol';
+import { formatAgo, table } from '../format.js';
 import type { HubClient } from '../hub-client.js';
 
 export async function endpointsCommand(client: HubClient): Promise<number> {

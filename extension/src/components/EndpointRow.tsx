@@ -1,7 +1,6 @@
-import type { EndpointView } from '@funcx/protocol';
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
-import { EndpointsModel } from '../models/endpoints-model';
-import { formatLocation, relativeTime } from './format';
+import { formatLocation, heartbeatText } from './format';
 
 export interface IEndpointRowProps {
   endpoint: EndpointView;
@@ -17,7 +16,7 @@ export interface IEndpointRowProps {
 /** One endpoint: status dot, name, site, location, load and last heartbeat. */
 export function EndpointRow(props: IEndpointRowProps): JSX.Element {
   const { endpoint, label, now, selected, selectedLabel, onSelect } = props;
-  const status = EndpointsModel.statusOf(endpoint);
+  const status = endpointStatus(endpoint);
   const load = endpoint.status;
   return (
     <li
@@ -69,7 +68,7 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
         <div>
           <dt>heartbeat</dt>
           <dd className="funcx-EndpointItem-heartbeat" title={heartbeatTitle(load.last_heartbeat)}>
-            {relativeTime(load.last_heartbeat, now)}
+            {heartbeatText(load, now)}
           </dd>
         </div>
       </dl>

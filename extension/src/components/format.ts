@@ -1,3 +1,5 @@
+import type { EndpointStatus } from '@funcx/protocol';
+
 /** "3 s ago", "2 min ago", "1 h ago". */
 export function relativeTime(epochMs: number | undefined, now = Date.now()): string {
   if (epochMs === undefined) return 'never';
@@ -8,6 +10,15 @@ export function relativeTime(epochMs: number | undefined, now = Date.now()): str
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h ago`;
   return `${Math.round(hours / 24)} d ago`;
+}
+
+/**
+ * An endpoint's heartbeat as the sidebar and the map say it: "live" while it is online (the hub marks it
+ * offline within three missed heartbeats, and sends its status when that happens), else when it was last heard.
+ */
+export function heartbeatText(status: EndpointStatus, now = Date.now()): string {
+  if (status.online) return 'live';
+  return status.last_heartbeat === undefined ? 'never' : `last ${relativeTime(status.last_heartbeat, now)}`;
 }
 
 /** "850 ms", "2.4 s", "3 min 5 s". */

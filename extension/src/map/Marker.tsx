@@ -1,7 +1,7 @@
-import type { EndpointView } from '@funcx/protocol';
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 
-import { markerLabel, markerRadius, markerStatus } from './status';
+import { markerLabel, markerRadius } from './status';
 
 export interface IPulse {
   /** Increases with every task event, so the pulse element remounts and its animation restarts. */
@@ -32,7 +32,7 @@ export function Marker(props: IMarkerProps): JSX.Element {
       className="funcx-MapMarker"
       data-endpoint-name={endpoint.name}
       data-endpoint-id={id}
-      data-status={markerStatus(endpoint)}
+      data-status={endpointStatus(endpoint)}
       data-selected={selected ? 'true' : 'false'}
       aria-label={markerLabel(endpoint)}
       aria-pressed={selected}

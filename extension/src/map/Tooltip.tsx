@@ -1,8 +1,7 @@
-import type { EndpointView } from '@funcx/protocol';
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 
-import { relativeTime } from '../components/format';
-import { markerStatus } from './status';
+import { heartbeatText } from '../components/format';
 
 export interface ITooltipProps {
   id: string;
@@ -29,8 +28,8 @@ export function Tooltip(props: ITooltipProps): JSX.Element {
     <div id={props.id} role="tooltip" className="funcx-MapTooltip" style={style}>
       <div className="funcx-MapTooltip-title">
         <span className="funcx-MapTooltip-name">{endpoint.name}</span>
-        <span className="funcx-MapTooltip-status" data-status={markerStatus(endpoint)}>
-          {markerStatus(endpoint)}
+        <span className="funcx-MapTooltip-status" data-status={endpointStatus(endpoint)}>
+          {endpointStatus(endpoint)}
         </span>
       </div>
       <dl className="funcx-MapTooltip-facts">
@@ -48,7 +47,7 @@ export function Tooltip(props: ITooltipProps): JSX.Element {
         <dd>{status.warm_images.length ? status.warm_images.join(', ') : 'none'}</dd>
         <dt>Last heartbeat</dt>
         <dd title={heartbeat === undefined ? undefined : new Date(heartbeat).toLocaleString()}>
-          {relativeTime(heartbeat, now)}
+          {heartbeatText(status, now)}
         </dd>
       </dl>
     </div>

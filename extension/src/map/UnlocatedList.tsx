@@ -1,7 +1,7 @@
-import type { EndpointView } from '@funcx/protocol';
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 
-import { isEndpoint, markerLabel, markerStatus } from './status';
+import { isEndpoint, markerLabel } from './status';
 
 export interface IUnlocatedListProps {
   endpoints: readonly EndpointView[];
@@ -28,7 +28,7 @@ export function UnlocatedList(props: IUnlocatedListProps): JSX.Element | null {
                 type="button"
                 className="funcx-MapListItem"
                 data-endpoint-name={endpoint.name}
-                data-status={markerStatus(endpoint)}
+                data-status={endpointStatus(endpoint)}
                 data-selected={selected ? 'true' : 'false'}
                 aria-pressed={selected}
                 aria-label={markerLabel(endpoint)}

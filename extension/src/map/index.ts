@@ -1,3 +1,3 @@
 export { EndpointMapWidget } from './widget';
 export type { IMapSource, TaskActivity } from './source';
-export { markerLabel, markerRadius, markerStatus, type MarkerStatus } from './status';
+export { markerLabel, markerRadius } from './status';

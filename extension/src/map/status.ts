@@ -1,14 +1,4 @@
-import type { EndpointView } from '@funcx/protocol';
-
-/** What a marker's colour says (the same rule as the sidebar's dot): busy means tasks are running. */
-export type MarkerStatus = 'online' | 'busy' | 'offline';
-
-export function markerStatus(endpoint: EndpointView): MarkerStatus {
-  if (!endpoint.status.online) {
-    return 'offline';
-  }
-  return endpoint.status.workers_busy > 0 || endpoint.status.running > 0 ? 'busy' : 'online';
-}
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 
 const MIN_RADIUS = 7;
 const MAX_RADIUS = 18;
@@ -24,7 +14,7 @@ export function markerLabel(endpoint: EndpointView): string {
   const { workers_busy, workers_total } = endpoint.status;
   const site = endpoint.site ? endpoint.site : 'not given';
   return (
-    `Endpoint ${endpoint.name}, ${markerStatus(endpoint)}, site ${site}, ` +
+    `Endpoint ${endpoint.name}, ${endpointStatus(endpoint)}, site ${site}, ` +
     `${workers_busy} of ${workers_total} workers busy`
   );
 }

@@ -1,11 +1,10 @@
-import type { EndpointView } from '@funcx/protocol';
+import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import { Notification } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { EndpointMap } from './EndpointMap';
 import type { IMapSource } from './source';
-import { markerStatus } from './status';
 
 /** The map's content: a React view over an IMapSource; a click makes an endpoint the notebook's default. */
 export class EndpointMapWidget extends ReactWidget {
@@ -35,7 +34,7 @@ export class EndpointMapWidget extends ReactWidget {
       });
       return;
     }
-    const offline = markerStatus(endpoint) === 'offline' ? ' It is offline: tasks wait until it is back.' : '';
+    const offline = endpointStatus(endpoint) === 'offline' ? ' It is offline: tasks wait until it is back.' : '';
     Notification.success(
       `${endpoint.name} is now the default endpoint of ${notebook}: %%funcx cells without a name and ` +
         `"Run cell on endpoint" use it.${offline}`,

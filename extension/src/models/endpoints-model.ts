@@ -1,7 +1,6 @@
 import { endpointRef, type EndpointView } from '@funcx/protocol';
 import { Signal, type ISignal } from '@lumino/signaling';
 
-export type EndpointDisplayStatus = 'online' | 'busy' | 'offline';
 
 /** The endpoints the user can see, with their live status as the hub pushes it. */
 export class EndpointsModel {
@@ -64,9 +63,4 @@ export class EndpointsModel {
     if (removed) this._changed.emit();
   }
 
-  static statusOf(endpoint: EndpointView): EndpointDisplayStatus {
-    const { status } = endpoint;
-    if (!status.online) return 'offline';
-    return status.workers_busy > 0 || status.running > 0 ? 'busy' : 'online';
-  }
 }
