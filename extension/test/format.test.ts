@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { duration, formatLocation, heartbeatText, relativeTime } from '../src/components/format';
+import { duration, formatLocation, heartbeatText, relativeTime, warmImagesText } from '../src/components/format';
 
 describe('relative times and durations', () => {
   const now = 1_700_000_000_000;
@@ -43,5 +43,14 @@ describe('heartbeat text', () => {
   it('says when an offline endpoint was last heard from, or that it never was', () => {
     assert.equal(heartbeatText({ ...status, online: false, last_heartbeat: 0 }, 180_000), 'last 3 min ago');
     assert.equal(heartbeatText({ ...status, online: false }, 0), 'never');
+  });
+});
+
+describe('warm images', () => {
+  it('lists each image with its warm workers and how many are idle', () => {
+    assert.equal(
+      warmImagesText([{ image: 'localhost/sci', workers: 3, idle: 1 }, { image: '', workers: 2, idle: 0 }]),
+      'localhost/sci ×3 (1 idle), no container ×2',
+    );
   });
 });

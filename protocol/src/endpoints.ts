@@ -20,13 +20,22 @@ export interface EndpointRecord {
   created_at: number;
 }
 
+/** Workers an endpoint keeps warm for one container image ("" for workers without a container). */
+export interface WarmImage {
+  image: string;
+  workers: number;
+  /** Of those, how many are free for a task now. */
+  idle: number;
+}
+
 /** What an endpoint daemon reports in each heartbeat. */
 export interface EndpointLoad {
   workers_total: number;
   workers_busy: number;
   queued: number;
   running: number;
-  warm_images: string[];
+  /** Container images with warm workers, most workers first. */
+  warm_images: WarmImage[];
 }
 
 export interface EndpointStatus extends EndpointLoad {

@@ -199,7 +199,7 @@ describe('schema-driven fuzzing', () => {
         ).map((value) => JSON.stringify(value)),
         fc.jsonValue({ maxDepth: 4 }).map((value) => JSON.stringify(value)),
         fc.integer({ min: 60, max: 10_000 }).map((depth) => `[{"task_id":"${known.taskId}","state":"success","timestamps":{"received":${nestedText(depth)}}}]`),
-        fc.constant(`{"workers_total":1,"workers_busy":0,"queued":0,"running":0,"warm_images":${JSON.stringify(Array.from({ length: 3000 }, (_, i) => `img${i}`))}}`),
+        fc.constant(`{"workers_total":1,"workers_busy":0,"queued":0,"running":0,"warm_images":${JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ image: `img${i}`, workers: 1, idle: 1 })))}}`),
       ),
     });
     try {

@@ -41,7 +41,7 @@ it('an endpoint that reports thousands of huge image names is shown with a bound
   const created = await registerEndpoint(hub, 'boastful');
   const endpoint = await connectEndpoint(hub.url, created.endpoint_token);
   t.after(() => endpoint.disconnect());
-  const warm_images = Array.from({ length: 5000 }, (_, i) => (i % 2 === 0 ? `image-${i}` : 'x'.repeat(10_000)));
+  const warm_images = Array.from({ length: 5000 }, (_, i) => ({ image: i % 2 === 0 ? `image-${i}` : 'x'.repeat(10_000), workers: 1e12, idle: 2e12 }));
   endpoint.emit('heartbeat', { ...idle, warm_images, workers_total: 1e12 });
   let view: EndpointView | undefined;
   for (let attempt = 0; attempt < 100; attempt++) {
@@ -50,7 +50,7 @@ it('an endpoint that reports thousands of huge image names is shown with a bound
     await new Promise((resolve) => setImmediate(resolve));
   }
   assert.equal(view!.status.warm_images.length, 256);
-  assert.ok(view!.status.warm_images.every((image) => image.length <= 512));
+  assert.ok(view!.status.warm_images.every((warm) => warm.image.length <= 512 && warm.workers === 1e9 && warm.idle <= warm.workers));
   assert.equal(view!.status.workers_total, 1e9);
 });
 

@@ -1,4 +1,4 @@
-import type { EndpointStatus } from '@funcx/protocol';
+import type { EndpointStatus, WarmImage } from '@funcx/protocol';
 
 /** "3 s ago", "2 min ago", "1 h ago". */
 export function relativeTime(epochMs: number | undefined, now = Date.now()): string {
@@ -19,6 +19,13 @@ export function relativeTime(epochMs: number | undefined, now = Date.now()): str
 export function heartbeatText(status: EndpointStatus, now = Date.now()): string {
   if (status.online) return 'live';
   return status.last_heartbeat === undefined ? 'never' : `last ${relativeTime(status.last_heartbeat, now)}`;
+}
+
+/** "python:3.11 ×3 (1 idle), sci-stack ×1" (workers without a container are "no container"). */
+export function warmImagesText(images: readonly WarmImage[]): string {
+  return images
+    .map((warm) => `${warm.image || 'no container'} ×${warm.workers}${warm.idle > 0 ? ` (${warm.idle} idle)` : ''}`)
+    .join(', ');
 }
 
 /** "850 ms", "2.4 s", "3 min 5 s". */

@@ -1,7 +1,7 @@
 import { endpointStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 
-import { heartbeatText } from '../components/format';
+import { heartbeatText, warmImagesText } from '../components/format';
 
 export interface ITooltipProps {
   id: string;
@@ -44,7 +44,7 @@ export function Tooltip(props: ITooltipProps): JSX.Element {
         <dt>Running</dt>
         <dd>{status.running}</dd>
         <dt>Warm images</dt>
-        <dd>{status.warm_images.length ? status.warm_images.join(', ') : 'none'}</dd>
+        <dd>{status.warm_images.length ? warmImagesText(status.warm_images) : 'none'}</dd>
         <dt>Last heartbeat</dt>
         <dd title={heartbeat === undefined ? undefined : new Date(heartbeat).toLocaleString()}>
           {heartbeatText(status, now)}

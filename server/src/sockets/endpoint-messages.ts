@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { MAX_JSON_DEPTH, jsonDepth, type EndpointLoad } from '@funcx/protocol';
+import { MAX_JSON_DEPTH, jsonDepth, type EndpointLoad, type WarmImage } from '@funcx/protocol';
 import { describeValidationErrors } from '../schemas.js';
 
 /** One report an endpoint sent that the hub could not accept, and why. */
@@ -41,15 +41,18 @@ const MAX_WARM_IMAGES = 256;
 const MAX_IMAGE_NAME = 512;
 const MAX_COUNT = 1e9;
 
-/** An endpoint's load as the hub keeps it: counts are whole and bounded, at most 256 image names of 512 characters. */
+/** An endpoint's load as the hub keeps it: counts are whole and bounded, at most 256 images named in 512 characters. */
 export function asLoad(value: unknown): EndpointLoad {
   const load = (typeof value === 'object' && value !== null ? value : {}) as Partial<Record<keyof EndpointLoad, unknown>>;
   const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.min(MAX_COUNT, Math.max(0, Math.floor(n))) : 0);
   const images = Array.isArray(load.warm_images) ? load.warm_images : [];
-  const warm: string[] = [];
-  for (const image of images) {
+  const warm: WarmImage[] = [];
+  for (const entry of images) {
     if (warm.length === MAX_WARM_IMAGES) break;
-    if (typeof image === 'string' && image.length > 0 && image.length <= MAX_IMAGE_NAME && !/[\u0000-\u001f\u007f]/.test(image)) warm.push(image);
+    const { image, workers, idle } = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Record<keyof WarmImage, unknown>>;
+    if (typeof image !== 'string' || image.length > MAX_IMAGE_NAME || /[\u0000-\u001f\u007f]/.test(image)) continue;
+    const total = count(workers);
+    warm.push({ image, workers: total, idle: Math.min(total, count(idle)) });
   }
   return {
     workers_total: count(load.workers_total),
@@ -64,6 +67,10 @@ export function asLoad(value: unknown): EndpointLoad {
 export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
   if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
   if (a.warm_images.length !== b.warm_images.length) return true;
-  for (let i = 0; i < a.warm_images.length; i++) if (a.warm_images[i] !== b.warm_images[i]) return true;
+  for (let i = 0; i < a.warm_images.length; i++) {
+    const x = a.warm_images[i];
+    const y = b.warm_images[i];
+    if (x.image !== y.image || x.workers !== y.workers || x.idle !== y.idle) return true;
+  }
   return false;
 }
