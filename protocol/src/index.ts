@@ -9,3 +9,4 @@ export * from './events.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './credentials.js';
+export * from './worker-wire.js';
