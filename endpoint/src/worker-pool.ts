@@ -133,13 +133,15 @@ export class WorkerPool implements WorkerProcessListener {
     if (index !== -1) this.workers.splice(index, 1);
     rmSync(this.scratchOf.get(worker)!, { recursive: true, force: true });
     this.scratchOf.delete(worker);
-    const wasReady = worker.python !== '';
-    this.listener.workerExited(worker, code, signal);
-    if (this.stopping) return;
-    if (wasReady) {
-      this.spawn();
-      return;
+    // The replacement is on its way before the owner hears of the exit, so it counts it as starting.
+    if (!this.stopping) {
+      if (worker.python !== '') this.spawn();
+      else this.restartLater(worker, code, signal);
     }
+    this.listener.workerExited(worker, code, signal);
+  }
+
+  private restartLater(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     const reason = describeExit(code, signal);
     const message =
       `a worker could not start with "${this.options.python}" (${reason})` +

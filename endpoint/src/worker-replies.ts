@@ -45,7 +45,7 @@ function shapeProblem(reply: Fields): string | undefined {
     case 'ready':
       return typeof reply.pid === 'number' && typeof reply.python === 'string' ? undefined : 'its "pid" or "python" has the wrong type';
     default:
-      return `its kind "t" is ${JSON.stringify(reply.t)?.slice(0, 40)}, not one of ready, s, o, d, ok, err`;
+      return 'it is of no known kind (ready, s, o, d, ok, err)';
   }
 }
 
@@ -62,5 +62,6 @@ export function decodeReply(line: string): WorkerReply | ReplyProblem {
   }
   if (!isObject(parsed)) return new ReplyProblem('a reply is not a JSON object');
   const problem = shapeProblem(parsed);
-  return problem === undefined ? (parsed as WorkerReply) : new ReplyProblem(`a reply of kind ${JSON.stringify(parsed.t)?.slice(0, 40)} is malformed: ${problem}`);
+  if (problem === undefined) return parsed as WorkerReply;
+  return new ReplyProblem(`a reply of kind ${String(JSON.stringify(parsed.t)).slice(0, 40)} is malformed: ${problem}`);
 }
