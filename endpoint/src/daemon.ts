@@ -51,6 +51,9 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     log('warn', `could not write ${paths.ledger} (${error.message}): a crash will not be told apart from a task`),
   );
   let uncharged = recovery?.uncharged ?? [];
+  if (uncharged.length > 0) {
+    log('info', `${uncharged.length} task(s) lost with the previous daemon through no fault of their own go back uncharged: ${uncharged.join(', ')}`);
+  }
   if (recovery) {
     log('warn', `the previous daemon died with tasks at its workers; ${recovery.suspects.size} task(s) under suspicion run alone`);
     for (const taskId of recovery.culprits) {

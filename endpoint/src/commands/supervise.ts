@@ -17,6 +17,16 @@ export const FAST_FAILURE_MS = 10_000;
 /** After this many fast failures in a row the supervisor gives up. */
 export const MAX_FAST_FAILURES = 5;
 
+/**
+ * What follows a daemon's death: a restart after `delayMs`, or none (giving up) when it has now failed fast
+ * MAX_FAST_FAILURES times in a row. A daemon that ran a while before dying starts the count afresh.
+ */
+export function afterDeath(fastFailures: number, livedMs: number): { fastFailures: number; delayMs?: number } {
+  const count = livedMs < FAST_FAILURE_MS ? fastFailures + 1 : 0;
+  if (count >= MAX_FAST_FAILURES) return { fastFailures: count };
+  return { fastFailures: count, delayMs: RESTART_DELAY_MS * 2 ** Math.max(0, count - 1) };
+}
+
 /** The message a daemon sends its parent once connected; a supervisor passes the first one on to `start`. */
 export interface ConnectedMessage {
   type: 'connected';
@@ -68,8 +78,9 @@ export async function supervise(name: string, env = process.env): Promise<number
           log('error', `the daemon cannot run (exit code ${exitCode}, see above); not restarting it`);
           return resolve(exitCode);
         }
-        fastFailures = Date.now() - startedAt < FAST_FAILURE_MS ? fastFailures + 1 : 0;
-        if (fastFailures >= MAX_FAST_FAILURES) {
+        const next = afterDeath(fastFailures, Date.now() - startedAt);
+        fastFailures = next.fastFailures;
+        if (next.delayMs === undefined) {
           log(
             'error',
             `the daemon died ${fastFailures} times in a row within ${FAST_FAILURE_MS / 1000} s of starting ` +
@@ -77,9 +88,8 @@ export async function supervise(name: string, env = process.env): Promise<number
           );
           return resolve(1);
         }
-        const delay = RESTART_DELAY_MS * 2 ** Math.max(0, fastFailures - 1);
-        log('warn', `the daemon died (${describeExit(exitCode, signal)}); restarting it in ${delay / 1000} s`);
-        restartTimer = setTimeout(launch, delay);
+        log('warn', `the daemon died (${describeExit(exitCode, signal)}); restarting it in ${next.delayMs / 1000} s`);
+        restartTimer = setTimeout(launch, next.delayMs);
       });
     };
     const stop = (): void => {
