@@ -29,9 +29,13 @@ function readStat(pid: number): ProcStat | undefined {
 
 let childrenFiles: boolean | undefined;
 
-function childrenOf(pid: number): number[] {
+/** Whether this kernel lists each thread's children in /proc (CONFIG_PROC_CHILDREN); else /proc is scanned. */
+function hasChildrenFiles(): boolean {
   childrenFiles ??= existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
-  if (!childrenFiles) return [];
+  return childrenFiles;
+}
+
+function childrenOf(pid: number): number[] {
   const children: number[] = [];
   let threads: string[];
   try {
@@ -46,7 +50,7 @@ function childrenOf(pid: number): number[] {
     } catch {
       continue;
     }
-    for (const child of listing.split(' ')) if (child) children.push(Number(child));
+    for (const child of listing.split(' ')) if (child.trim()) children.push(Number(child));
   }
   return children;
 }
@@ -69,12 +73,15 @@ function scanParents(): Map<number, number[]> {
 /** `root` and every process below it (Linux /proc; empty where there is none). */
 export function processTree(root: number): number[] {
   if (!existsSync(`/proc/${root}`)) return [];
-  childrenOf(root);
-  const parents = childrenFiles ? undefined : scanParents();
+  const parents = hasChildrenFiles() ? undefined : scanParents();
   const tree = [root];
+  const seen = new Set(tree);
   for (let i = 0; i < tree.length; i++) {
-    const children = parents ? (parents.get(tree[i]) ?? []) : childrenOf(tree[i]);
-    for (const child of children) tree.push(child);
+    for (const child of parents ? (parents.get(tree[i]) ?? []) : childrenOf(tree[i])) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      tree.push(child);
+    }
   }
   return tree;
 }

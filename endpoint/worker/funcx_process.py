@@ -131,22 +131,25 @@ def apply_limits(memory_mb, processes):
 
 
 class TaskDir:
-    """The directory each task starts in, fresh for every task. After a task it is checked with one lstat: if
-    anything was created, removed or changed in it, it is replaced by a new empty one (so a task never sees what
-    an earlier task left there); an untouched one is kept, which costs nothing on the path of quick tasks."""
+    """The directory each task starts in, fresh for every task. After a task it is checked through an open
+    descriptor (one fstat): if anything was created, removed or changed in it, or it was moved, it is replaced by
+    a new empty one, so a task never sees what an earlier task left there; an untouched one is kept, which costs
+    nothing on the path of quick tasks. The next task starts in it (one fchdir) even if the last one moved away."""
 
     def __init__(self, scratch):
         self.scratch = scratch
         self.path = os.path.join(scratch, "task")
         self.trash = 0
+        self.fd = None
         self.stamp = None
         self.renew()
 
-    def _stat(self):
-        st = os.lstat(self.path)
-        return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_mode)
-
     def renew(self):
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
         if os.path.lexists(self.path):
             self.trash += 1
             aside = os.path.join(self.scratch, ".old-task-%d" % self.trash)
@@ -155,13 +158,15 @@ class TaskDir:
 
             shutil.rmtree(aside, ignore_errors=True)
         os.mkdir(self.path, 0o700)
-        self.stamp = self._stat()
-        os.chdir(self.path)
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
+        os.set_inheritable(self.fd, False)
+        self.stamp = os.fstat(self.fd).st_ctime_ns
+        os.fchdir(self.fd)
 
-    def after_task(self):
+    def after_task(self, fstat=os.fstat, fchdir=os.fchdir):
         try:
-            if self._stat() == self.stamp:
-                os.chdir(self.path)
+            if fstat(self.fd).st_ctime_ns == self.stamp:
+                fchdir(self.fd)
                 return
         except OSError:
             pass

@@ -261,20 +261,17 @@ class Worker:
                 self.task_dir.after_task()
         self.functions[message["f"]] = function
 
-    def begin(self, task_id, ts0):
-        """Under the channel lock: the tick thread reads these three together."""
-        with self.channel.lock:
-            self.current = task_id
-            self.started_at = ts0
-            self.start_sent = False
-
     def run(self, message):
         task_id = message["i"]
         ts0 = _now()
         channel = self.channel
         if channel.pending and ts0 - channel.oldest >= FLUSH_AGE_S:
             channel.flush()
-        self.begin(task_id, ts0)
+        # Under the channel lock: the tick thread reads these three together.
+        with channel.lock:
+            self.current = task_id
+            self.started_at = ts0
+            self.start_sent = False
         function = self.functions.get(message["f"])
         if function is None or function.error is not None:
             error = function.error if function is not None else _error(

@@ -1,4 +1,4 @@
-"""Runs the worker's tick at every line of Worker.run (and what it calls to start a task) in another thread,
+"""Runs the worker's tick at every line of Worker.run in another thread,
 as the background tick may at any moment, and prints the "started" replies it sent, with the task's ts0.
 Usage: tick_during_run.py WORKER_DIR"""
 
@@ -32,7 +32,7 @@ def tick_on_request():
 
 
 threading.Thread(target=tick_on_request, daemon=True).start()
-WATCHED = {"run", "begin"}
+WATCHED = {"run"}
 
 
 def at_each_line(frame, event, _arg):
