@@ -18,7 +18,11 @@ export interface EndpointOptions {
   nodeArgs?: string[];
   /** `configure --public`: every user of the hub may run tasks here. */
   public?: boolean;
-  /** Fields configure has no flag for (sandbox, limits, worker_env, ...), added to config.yaml. */
+  /**
+   * Fields configure has no flag for (sandbox, limits, worker_env, ...), added to config.yaml. `sandbox` is
+   * `none` unless given: tests and benchmarks share files with their tasks through the temp dir, which a
+   * sandbox hides; give `sandbox: 'auto'` or `'bwrap'` to test under one.
+   */
   config?: Record<string, unknown>;
   /** Run the daemon under `funcx-endpoint supervise`, which restarts it after an unexpected death. */
   supervised?: boolean;
@@ -56,7 +60,7 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
   await runProcess(process.execPath, args, { name: `funcx-endpoint configure ${options.name}`, env: hub.env(), timeoutMs });
   const dir = join(hub.funcxHome, 'endpoints', options.name);
   // JSON is YAML: each field goes in as one line of flow style.
-  for (const [key, value] of Object.entries(options.config ?? {})) {
+  for (const [key, value] of Object.entries({ sandbox: 'none', ...options.config })) {
     appendFileSync(join(dir, 'config.yaml'), `${key}: ${JSON.stringify(value)}\n`);
   }
 
