@@ -1,9 +1,11 @@
 import { appendFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EndpointView } from '@funcx/protocol';
 import type { HubProcess } from './hub.js';
 import { bin } from './paths.js';
 import { runProcess, spawnProcess, type ManagedProcess } from './processes.js';
+import { removeLater } from './tempdir.js';
 import { waitFor } from './wait.js';
 
 export interface EndpointOptions {
@@ -72,6 +74,8 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
     return (await response.json()) as EndpointView;
   };
   const registered = await view();
+  // The daemon's worker scratch root (endpoint/src/daemon-workers.ts); a daemon killed in a test leaves it.
+  removeLater(join(tmpdir(), `funcx-${registered.endpoint_id}`));
 
   const endpoint: EndpointProcess = {
     name: options.name,
