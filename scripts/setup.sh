@@ -8,7 +8,7 @@ started=$SECONDS
 # --- System packages (Debian) -----------------------------------------------------------------------
 # Add packages here as the project needs them (the Slurm and container issues add:
 # slurm-wlm munge podman runc debootstrap).
-APT_PACKAGES=(redis-server chromium curl)
+APT_PACKAGES=(redis-server chromium curl bubblewrap)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

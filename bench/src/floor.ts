@@ -1,4 +1,8 @@
-import { WorkerProcess, workerEnv, type WorkerReply } from '@funcx/endpoint';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkerProcess, workerLaunch } from '@funcx/endpoint';
+import { encodeDefine, encodeRun, type WorkerReply } from '@funcx/protocol';
 
 /**
  * One warm Python worker driven straight through its pipes with the endpoint's own WorkerProcess (requests on
@@ -6,14 +10,16 @@ import { WorkerProcess, workerEnv, type WorkerReply } from '@funcx/endpoint';
  */
 export class DirectWorker {
   private readonly worker: WorkerProcess;
+  private readonly scratch = mkdtempSync(join(tmpdir(), 'funcx-bench-worker-'));
   private onReply: (reply: WorkerReply) => void = () => {};
   private onExit: (error: Error) => void = () => {};
 
   private constructor(python: string) {
     this.worker = new WorkerProcess(
-      { python, env: workerEnv() },
+      workerLaunch({ python, scratch: this.scratch }),
       {
         reply: (_worker, reply) => this.onReply(reply),
+        protocolError: (_worker, reason) => this.onExit(new Error(`the worker broke its protocol: ${reason}`)),
         stdio: () => {},
         exit: (worker, code, signal) => this.onExit(new Error(`the worker exited (${signal ?? code}): ${worker.stderrTail}`)),
       },
@@ -23,7 +29,7 @@ export class DirectWorker {
   static async start(python: string, source: string, entrypoint: string): Promise<DirectWorker> {
     const direct = new DirectWorker(python);
     await direct.until((reply) => reply.t === 'ready');
-    direct.worker.send(JSON.stringify({ t: 'f', f: 'noop', s: source, e: entrypoint }));
+    direct.worker.send(encodeDefine({ function_id: 'noop', source, entrypoint }));
     return direct;
   }
 
@@ -31,7 +37,9 @@ export class DirectWorker {
   runBatch(count: number, prefix: string): Promise<void> {
     let left = count;
     const done = this.until((reply) => (reply.t === 'ok' || reply.t === 'err') && --left === 0);
-    for (let i = 0; i < count; i++) this.worker.send(`{"t":"r","i":"${prefix}${i}","f":"noop","a":[],"k":{}}`);
+    for (let i = 0; i < count; i++) {
+      this.worker.send(encodeRun({ task_id: `${prefix}${i}`, function_id: 'noop', args: [], kwargs: {} }));
+    }
     return done;
   }
 
@@ -48,6 +56,7 @@ export class DirectWorker {
 
   stop(): void {
     this.worker.kill();
+    rmSync(this.scratch, { recursive: true, force: true });
   }
 
   private until(match: (reply: WorkerReply) => boolean): Promise<void> {

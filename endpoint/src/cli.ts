@@ -5,6 +5,7 @@ import { CliError } from './commands/cli-error.js';
 import { configure, type ConfigureFlags } from './commands/configure.js';
 import { list, status } from './commands/inspect.js';
 import { startDetached, startForeground, stop } from './commands/lifecycle.js';
+import { supervise } from './commands/supervise.js';
 import { ENDPOINT_VERSION } from './version.js';
 
 function fail(error: unknown): never {
@@ -54,6 +55,12 @@ program
       flags.foreground ? startForeground(name) : startDetached(name),
     ),
   );
+
+program
+  .command('supervise')
+  .description('run the daemon in the foreground under a supervisor that restarts it after an unexpected death (what start runs detached)')
+  .argument('<name>', 'endpoint name')
+  .action(action((name: string) => supervise(name)));
 
 program
   .command('stop')

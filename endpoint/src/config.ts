@@ -4,9 +4,10 @@ import { FuncxError, type GeoLocation } from '@funcx/protocol';
 import { parse, stringify } from 'yaml';
 import { endpointPaths } from './paths.js';
 import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
+import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig {
+export interface EndpointConfig extends WorkerConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
@@ -25,7 +26,18 @@ export const DEFAULT_PYTHON = 'python3';
 export const MAX_WORKERS = 1024;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const FIELDS = ['name', 'endpoint_id', 'hub_url', 'endpoint_token', 'workers', 'location', 'site', 'python', 'provider'];
+const FIELDS = [
+  'name',
+  'endpoint_id',
+  'hub_url',
+  'endpoint_token',
+  'workers',
+  'location',
+  'site',
+  'python',
+  'provider',
+  ...WORKER_CONFIG_FIELDS,
+];
 
 function bad(message: string): FuncxError {
   return new FuncxError('FUNCX_BAD_REQUEST', message);
@@ -127,7 +139,7 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
     if (typeof data.site !== 'string') throw fail('site must be text, e.g. site: "Argonne (laptop)"');
     config.site = data.site;
   }
-  return config;
+  return Object.assign(config, wrap(() => validateWorkerConfig(data)));
 }
 
 export function parseConfig(text: string, source: string): EndpointConfig {

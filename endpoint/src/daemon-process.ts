@@ -3,19 +3,27 @@ import { endpointPaths } from './paths.js';
 
 /** The pid of the endpoint's running daemon, or undefined (a stale pid file is removed). */
 export function runningPid(name: string, env?: NodeJS.ProcessEnv): number | undefined {
-  const path = endpointPaths(name, env).pid;
+  return livePid(endpointPaths(name, env).pid, name, '--foreground');
+}
+
+/** The pid of the supervisor that `start` runs for the endpoint, or undefined. */
+export function runningSupervisorPid(name: string, env?: NodeJS.ProcessEnv): number | undefined {
+  return livePid(endpointPaths(name, env).supervisorPid, name, 'supervise');
+}
+
+function livePid(path: string, name: string, marker: string): number | undefined {
   let pid: number;
   try {
     pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
   } catch {
     return undefined;
   }
-  if (Number.isInteger(pid) && pid > 0 && isDaemon(pid, name)) return pid;
+  if (Number.isInteger(pid) && pid > 0 && runs(pid, name, marker)) return pid;
   rmSync(path, { force: true });
   return undefined;
 }
 
-function isDaemon(pid: number, name: string): boolean {
+function runs(pid: number, name: string, marker: string): boolean {
   if (!isAlive(pid)) return false;
   // A reused pid belongs to some other program: check the command line where /proc exists.
   let cmdline: string;
@@ -25,7 +33,7 @@ function isDaemon(pid: number, name: string): boolean {
     return true;
   }
   const args = cmdline.split('\0');
-  return args.includes('--foreground') && args.includes(name);
+  return args.includes(marker) && args.includes(name);
 }
 
 /** True while the process runs (an exited one waiting to be reaped by init counts as gone). */

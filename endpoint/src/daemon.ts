@@ -1,13 +1,18 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type FunctionCode } from '@funcx/protocol';
+import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type FunctionCode, type TaskCompletion } from '@funcx/protocol';
 import type { EndpointConfig } from './config.js';
 import { HubConnection } from './connection.js';
+import { CRASHES_TO_BLAME } from './crash-recovery.js';
+import { scratchRootOf, workerSettings } from './daemon-workers.js';
+import { EXIT_NO_RESTART } from './exit-codes.js';
+import { FileLedger } from './ledger.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
 import { createProvider } from './providers/index.js';
 import { ResultsBuffer } from './results-buffer.js';
 import { ResultsFile } from './results-file.js';
+import { nowMs } from './reporter.js';
 import { ENDPOINT_VERSION } from './version.js';
 
 export interface DaemonOptions {
@@ -40,10 +45,27 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   if (resultsFile.kept.length > 0) {
     log('info', `${resultsFile.kept.length} result(s) from before the restart wait for the hub's acknowledgement`);
   }
+  // Before the ledger is read: a config the daemon cannot run with leaves the previous daemon's ledger as it was.
+  const settings = workerSettings(config, options.env ?? process.env, log);
+  const { ledger, recovery } = FileLedger.open(paths.ledger, (error) =>
+    log('warn', `could not write ${paths.ledger} (${error.message}): a crash will not be told apart from a task`),
+  );
+  let uncharged = recovery?.uncharged ?? [];
+  if (uncharged.length > 0) {
+    log('info', `${uncharged.length} task(s) lost with the previous daemon through no fault of their own go back uncharged: ${uncharged.join(', ')}`);
+  }
+  if (recovery) {
+    log('warn', `the previous daemon died with tasks at its workers; ${recovery.suspects.size} task(s) under suspicion run alone`);
+    for (const taskId of recovery.culprits) {
+      log('error', `task ${taskId} was at a worker each of the last ${CRASHES_TO_BLAME} times the daemon died: it fails`);
+      results.add(endpointKilled(taskId));
+    }
+  }
   const outbox = new Outbox(results);
   const provider = createProvider(config.provider, {
     workers: config.workers,
     python: config.python,
+    manager: { ...settings, ledger },
     reporter: outbox,
     log,
   });
@@ -77,10 +99,12 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       held_task_ids: [...provider.held(), ...results.ids()],
       load: provider.load(),
       version: ENDPOINT_VERSION,
+      ...(uncharged.length > 0 ? { uncharged_task_ids: uncharged } : {}),
     }),
     onDispatch,
     onCancel: (taskIds) => provider.cancel(taskIds),
     onReady: () => {
+      uncharged = [];
       results.resendAll();
       outbox.flush();
       if (!connectedOnce) {
@@ -90,7 +114,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
     onRejected: (message) => {
       log('error', `${message}; re-run "funcx-endpoint configure ${config.name}" and start it again`);
-      void stop(1);
+      void stop(EXIT_NO_RESTART);
     },
   });
   outbox.sink = connection;
@@ -109,6 +133,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       outbox.stop();
       connection.close();
       resultsFile.file.close();
+      ledger.close();
+      rmSync(scratchRootOf(config), { recursive: true, force: true });
       rmSync(paths.pid, { force: true });
       log('info', `endpoint ${config.name} stopped`);
       resolveFinished(code);
@@ -117,4 +143,14 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   };
 
   return { stop: () => stop(0), finished };
+}
+
+function endpointKilled(taskId: string): TaskCompletion {
+  const evalue = `this task killed its endpoint's daemon twice; it is not run again`;
+  return {
+    task_id: taskId,
+    state: 'failed',
+    timestamps: { failed: nowMs() },
+    error: { ename: 'EndpointKilled', evalue, traceback: [`EndpointKilled: ${evalue}`] },
+  };
 }

@@ -1,5 +1,6 @@
-export { Manager, type ManagerOptions } from './manager.js';
+export { Manager, type ManagerOptions, type TaskLimits } from './manager.js';
 export { WorkerPool, describeExit, type WorkerPoolOptions, type WorkerPoolListener } from './worker-pool.js';
-export { WorkerProcess, WORKER_SCRIPT, workerEnv, type WorkerReply } from './worker-process.js';
+export { WorkerProcess, type WorkerProcessListener } from './worker-process.js';
+export { WORKER_SCRIPT, workerLaunch, type WorkerLaunchOptions } from './worker-launch.js';
+export { workerEnv, type WorkerEnvSettings } from './worker-env.js';
 export { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
-export { runWorkerFloor, type WorkerFloorOptions, type WorkerFloorResult } from './bench/worker-floor.js';

@@ -1,25 +1,48 @@
 import {
   MAX_RESULT_BYTES,
+  encodeDefine,
+  encodeRun,
   type DispatchedTask,
   type EndpointLoad,
   type FinalTaskState,
   type FunctionCode,
   type StreamName,
   type TaskCompletion,
+  type TaskOutput,
+  type WorkerCompletionReply,
+  type WorkerReply,
 } from '@funcx/protocol';
+import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
+import { resultTooLarge } from './result-size.js';
+import { GUARD_INTERVAL_MS, TaskGuard, type GuardLimits } from './task-guard.js';
+import { outputSize, outputLimitNote } from './output-limit.js';
 import { describeExit, WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
-import type { WorkerProcess, WorkerReply } from './worker-process.js';
+import type { WorkerProcess } from './worker-process.js';
+
+export interface TaskLimits extends GuardLimits {
+  /** Output (printed text and displays) forwarded per task; past it one note is added and the rest dropped. */
+  outputBytes?: number;
+}
 
 export interface ManagerOptions extends WorkerPoolOptions {
   /** Most tasks handed to one worker at once while its tasks are quick (1 = no prefetch). */
   maxPrefetch?: number;
   log?: (line: string) => void;
+  /** Ids of the functions this endpoint runs (config allowed_functions); undefined: any function. */
+  allowedFunctions?: ReadonlySet<string>;
+  /** Where allowed_functions is changed, for the error of a function it does not name. */
+  configPath?: string;
+  limits?: TaskLimits;
+  ledger?: TaskLedger;
 }
 
 interface Entry extends HeldTask {
   worker?: WorkerProcess;
   timer?: NodeJS.Timeout;
+  /** Its presence at a worker coincided with a daemon's death: it runs alone. */
+  suspect?: boolean;
+  outputBytes?: number;
 }
 
 /** A task that ran at most this long lets its worker take twice as many tasks at once; a slower one resets it to 1. */
@@ -31,7 +54,12 @@ const QUICK_TASK_MS = 2;
 const PREFETCH_WORK_MS = 4;
 const DEFAULT_MAX_PREFETCH = 256;
 
-/** One node's queue: tasks wait here for a worker, run one at a time per worker, and are reported as they move. */
+/**
+ * One node's queue: tasks wait here for a worker, run one at a time per worker, and are reported as they move.
+ * A worker serves one user: once it has run a user's code it takes only that user's tasks, and when only other
+ * users' idle workers are free one of them is replaced by a fresh worker. A suspect (see crash-recovery.ts)
+ * runs alone: nothing else starts on this manager until it ends.
+ */
 export class Manager implements WorkerPoolListener {
   readonly pool: WorkerPool;
   private readonly tasks = new Map<string, Entry>();
@@ -39,25 +67,39 @@ export class Manager implements WorkerPoolListener {
   private queue: Entry[] = [];
   private queueHead = 0;
   private queued = 0;
+  private suspects: Entry[] = [];
+  /** The suspect running alone, if one is. */
+  private quarantined?: Entry;
   private stopping = false;
   private readonly maxPrefetch: number;
   private readonly log: (line: string) => void;
+  private readonly ledger: TaskLedger;
+  private readonly guard: TaskGuard;
+  private guardTimer?: NodeJS.Timeout;
 
   constructor(
-    options: ManagerOptions,
+    private readonly options: ManagerOptions,
     private readonly reporter: TaskReporter,
   ) {
     this.maxPrefetch = Math.max(1, options.maxPrefetch ?? DEFAULT_MAX_PREFETCH);
     this.log = options.log ?? (() => {});
+    this.ledger = options.ledger ?? NO_LEDGER;
     this.pool = new WorkerPool(options, this);
+    this.pool.beforeWrite = () => this.ledger.flush();
+    this.guard = new TaskGuard(options.limits ?? {}, (worker, ename, evalue) => this.stopRunning(worker, ename, evalue));
   }
 
-  start(): Promise<void> {
-    return this.pool.start();
+  async start(): Promise<void> {
+    await this.pool.start();
+    if (this.guard.needed) {
+      this.guardTimer = setInterval(() => this.guard.check(this.pool.workers), GUARD_INTERVAL_MS);
+      this.guardTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.guardTimer);
     for (const entry of this.tasks.values()) clearTimeout(entry.timer);
     await this.pool.stop();
   }
@@ -67,24 +109,47 @@ export class Manager implements WorkerPoolListener {
     for (const code of functions) this.functions.set(code.function_id, code);
     const now = nowMs();
     const since = performance.now();
+    const allowed = this.options.allowedFunctions;
     for (const task of tasks) {
       if (this.tasks.has(task.task_id)) continue;
       const entry: Entry = { task, state: 'waiting-for-nodes', timestamps: {}, since, done: false };
       this.tasks.set(task.task_id, entry);
+      if (allowed && !allowed.has(task.function_id)) {
+        this.fail(entry, 'FunctionNotPermitted', this.notPermitted(task.function_id));
+        continue;
+      }
       if (!this.functions.has(task.function_id)) {
         this.fail(entry, 'FunctionNotFound', `the code of function ${task.function_id} did not reach the endpoint`);
         continue;
       }
-      const worker = this.queued === 0 ? this.pickWorker() : undefined;
-      if (worker) {
-        this.assign(entry, worker, now);
-      } else {
-        entry.timestamps['waiting-for-nodes'] = now;
-        this.queue.push(entry);
-        this.queued++;
-        this.reporter.stateChanged(entry);
+      this.ledger.queued(task.task_id);
+      if (this.ledger.crashes(task.task_id) > 0) {
+        entry.suspect = true;
+        this.wait(entry, now, this.suspects);
+        continue;
       }
+      const worker = this.queued === 0 && this.quarantined === undefined && this.suspects.length === 0
+        ? this.pickWorker(task.owner)
+        : undefined;
+      if (worker) this.assign(entry, worker, now);
+      else this.wait(entry, now, this.queue);
     }
+    if (this.queued > 0 || this.suspects.length > 0) this.schedule();
+  }
+
+  private notPermitted(functionId: string): string {
+    const where = this.options.configPath ?? 'config.yaml';
+    return (
+      `function ${functionId} is not permitted on this endpoint: its owner allows only the functions listed in ` +
+      `allowed_functions; add ${functionId} there (${where}) and restart the endpoint to allow it`
+    );
+  }
+
+  private wait(entry: Entry, now: number, queue: Entry[]): void {
+    entry.timestamps['waiting-for-nodes'] = now;
+    queue.push(entry);
+    if (queue === this.queue) this.queued++;
+    this.reporter.stateChanged(entry);
   }
 
   /** Queued tasks are dropped, running ones stopped (their worker is replaced); each is reported cancelled. */
@@ -94,12 +159,13 @@ export class Manager implements WorkerPoolListener {
       const entry = this.tasks.get(id);
       if (!entry || entry.done) continue;
       const worker = entry.worker;
-      if (!worker) this.queued--;
+      if (!worker && !entry.suspect) this.queued--;
       this.settle(entry, 'cancelled');
       cancelled.push(id);
-      // A prefetched task still runs, and its reply is ignored; the running one is stopped now.
+      // A prefetched task still runs, and its reply is ignored; the running one is stopped now, with its tree.
       if (worker && worker.assigned[0] === id) worker.kill();
     }
+    if (cancelled.length > 0) this.schedule();
     return cancelled;
   }
 
@@ -118,7 +184,7 @@ export class Manager implements WorkerPoolListener {
     return {
       workers_total: this.pool.readyCount,
       workers_busy: busy,
-      queued: this.queued + atWorkers - busy,
+      queued: this.queued + this.suspects.length + atWorkers - busy,
       running: busy,
       warm_images: [],
     };
@@ -126,37 +192,70 @@ export class Manager implements WorkerPoolListener {
 
   // ---- scheduling ----
 
-  private pickWorker(): WorkerProcess | undefined {
+  /** The least busy worker that may run this user's code (its own, or a fresh one when equally busy). */
+  private pickWorker(owner: string): WorkerProcess | undefined {
     let best: WorkerProcess | undefined;
     for (const worker of this.pool.workers) {
-      if (!worker.ready || worker.assigned.length >= worker.limit) continue;
-      if (!best || worker.assigned.length < best.assigned.length) best = worker;
+      if (!worker.ready || worker.retiring || worker.assigned.length >= worker.limit) continue;
+      if (worker.owner !== undefined && worker.owner !== owner) continue;
+      if (
+        !best ||
+        worker.assigned.length < best.assigned.length ||
+        (worker.assigned.length === best.assigned.length && worker.owner === owner && best.owner === undefined)
+      ) {
+        best = worker;
+      }
     }
     return best;
   }
 
+  /** No worker may run this user's task: replace one of another user's idle workers, unless a fresh one is coming. */
+  private makeRoomFor(owner: string): void {
+    if (this.pool.starting > 0) return;
+    const idle = this.pool.workers.find(
+      (worker) => worker.ready && worker.assigned.length === 0 && worker.owner !== undefined && worker.owner !== owner,
+    );
+    if (idle) this.pool.recycle(idle);
+  }
+
   private schedule(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.quarantined) return;
+    if (this.suspects.length > 0) return this.scheduleSuspect();
     while (this.queued > 0) {
-      const worker = this.pickWorker();
-      if (!worker) return;
-      const entry = this.dequeue();
+      const entry = this.peek();
       if (!entry) return;
+      const worker = this.pickWorker(entry.task.owner);
+      if (!worker) return this.makeRoomFor(entry.task.owner);
+      this.queueHead++;
+      this.queued--;
       this.assign(entry, worker, nowMs());
     }
   }
 
-  private dequeue(): Entry | undefined {
+  /** A suspect waits until no worker holds a task, then runs alone. */
+  private scheduleSuspect(): void {
+    while (this.suspects.length > 0 && this.suspects[0].done) this.suspects.shift();
+    const entry = this.suspects[0];
+    if (!entry) return this.schedule();
+    if (this.pool.workers.some((worker) => worker.assigned.length > 0)) return;
+    const worker = this.pickWorker(entry.task.owner);
+    if (!worker) return this.makeRoomFor(entry.task.owner);
+    this.suspects.shift();
+    this.quarantined = entry;
+    this.log(`task ${entry.task.task_id} was at a worker when an earlier daemon died: it runs alone`);
+    this.assign(entry, worker, nowMs());
+  }
+
+  /** The first queued task that is not done yet, left in the queue. */
+  private peek(): Entry | undefined {
     while (this.queueHead < this.queue.length) {
-      const entry = this.queue[this.queueHead++];
       if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;
       }
-      if (!entry.done) {
-        this.queued--;
-        return entry;
-      }
+      const entry = this.queue[this.queueHead];
+      if (!entry.done) return entry;
+      this.queueHead++;
     }
     return undefined;
   }
@@ -167,12 +266,13 @@ export class Manager implements WorkerPoolListener {
     entry.timestamps['waiting-for-launch'] = now;
     entry.since = performance.now();
     entry.worker = worker;
+    worker.owner ??= task.owner;
+    this.ledger.atWorker(task.task_id);
     if (!worker.functions.has(task.function_id)) {
-      const code = this.functions.get(task.function_id)!;
-      worker.send(JSON.stringify({ t: 'f', f: code.function_id, s: code.source, e: code.entrypoint ?? null }));
+      worker.send(encodeDefine(this.functions.get(task.function_id)!));
       worker.functions.add(task.function_id);
     }
-    worker.send(JSON.stringify({ t: 'r', i: task.task_id, f: task.function_id, a: task.args, k: task.kwargs }));
+    worker.send(encodeRun(task));
     worker.assigned.push(task.task_id);
     if (worker.assigned.length === 1) this.armTimeout(entry);
     this.reporter.stateChanged(entry);
@@ -189,10 +289,23 @@ export class Manager implements WorkerPoolListener {
     }, seconds * 1000);
   }
 
+  /** Fails the worker's running task and kills the worker with everything it started. */
+  private stopRunning(worker: WorkerProcess, ename: string, evalue: string): void {
+    const entry = this.tasks.get(worker.assigned[0]);
+    if (entry && !entry.done) this.fail(entry, ename, evalue);
+    worker.kill();
+  }
+
   // ---- what workers report ----
 
-  workerReady(): void {
+  workerReady(worker: WorkerProcess): void {
+    this.guard.workerReady(worker);
     this.schedule();
+  }
+
+  protocolError(worker: WorkerProcess, reason: string): void {
+    this.log(`worker ${worker.pid} sent a malformed reply (${reason}); replacing it`);
+    this.stopRunning(worker, 'WorkerProtocolError', `the worker running this task broke its protocol (${reason}); it was replaced`);
   }
 
   reply(worker: WorkerProcess, reply: Exclude<WorkerReply, { t: 'ready' }>, lineLength: number): void {
@@ -203,7 +316,7 @@ export class Manager implements WorkerPoolListener {
         return;
       case 's': {
         const entry = this.tasks.get(reply.i);
-        if (entry && !entry.done && entry.state !== 'running') {
+        if (entry && !entry.done && entry.state !== 'running' && entry.worker === worker) {
           entry.state = 'running';
           entry.timestamps.running = reply.ts;
           entry.since = performance.now();
@@ -224,27 +337,36 @@ export class Manager implements WorkerPoolListener {
     this.output(worker, null, { output_type: 'stream', name, text });
   }
 
-  private output(worker: WorkerProcess, taskId: string | null, output: Parameters<TaskReporter['output']>[1]): void {
-    const id = taskId ?? worker.assigned[0];
-    const entry = id === undefined ? undefined : this.tasks.get(id);
-    if (entry && !entry.done) {
-      this.reporter.output(entry.task.task_id, output);
-    } else if (output.output_type === 'stream') {
-      this.log(`worker ${worker.pid} ${output.name} (no task running): ${output.text.trimEnd()}`);
+  /** Output goes to the task it names if this worker holds that task, else to the worker's running task. */
+  private output(worker: WorkerProcess, taskId: string | null, output: TaskOutput): void {
+    const named = taskId === null ? undefined : this.tasks.get(taskId);
+    const entry = named && named.worker === worker ? named : this.tasks.get(worker.assigned[0]);
+    if (!entry || entry.done) {
+      if (output.output_type === 'stream') this.log(`worker ${worker.pid} ${output.name} (no task running): ${output.text.trimEnd()}`);
+      return;
     }
+    const limit = this.options.limits?.outputBytes;
+    if (limit !== undefined) {
+      const before = entry.outputBytes ?? 0;
+      if (before > limit) return;
+      entry.outputBytes = before + outputSize(output);
+      if (entry.outputBytes > limit) {
+        this.reporter.output(entry.task.task_id, outputLimitNote(limit));
+        return;
+      }
+    }
+    this.reporter.output(entry.task.task_id, output);
   }
 
-  private complete(
-    worker: WorkerProcess,
-    reply: Extract<WorkerReply, { t: 'ok' | 'err' }>,
-    lineLength: number,
-  ): void {
+  private complete(worker: WorkerProcess, reply: WorkerCompletionReply, lineLength: number): void {
     const id = reply.i;
-    if (worker.assigned[0] === id) worker.assigned.shift();
-    else {
-      const index = worker.assigned.indexOf(id);
-      if (index !== -1) worker.assigned.splice(index, 1);
+    const index = worker.assigned[0] === id ? 0 : worker.assigned.indexOf(id);
+    if (index === -1) {
+      if (!worker.exited) worker.fail(`it reported the end of task ${id}, which it does not hold`);
+      return;
     }
+    if (index === 0) worker.assigned.shift();
+    else worker.assigned.splice(index, 1);
     const ran = reply.ts1 - reply.ts0;
     worker.limit = ran <= QUICK_TASK_MS ? Math.max(1, Math.min(this.maxPrefetch, worker.limit * 2, Math.floor(PREFETCH_WORK_MS / ran))) : 1;
     const entry = this.tasks.get(id);
@@ -252,12 +374,9 @@ export class Manager implements WorkerPoolListener {
       clearTimeout(entry.timer);
       const timestamps = entry.timestamps;
       timestamps.running ??= reply.ts0;
-      if (lineLength > MAX_RESULT_BYTES) {
-        this.fail(
-          entry,
-          'ResultTooLarge',
-          `the result is ${(lineLength / 1e6).toFixed(1)} MB; the limit is ${MAX_RESULT_BYTES / 1e6} MB`,
-        );
+      const tooLarge = lineLength > MAX_RESULT_BYTES ? resultTooLarge(reply) : undefined;
+      if (tooLarge) {
+        this.fail(entry, 'ResultTooLarge', tooLarge);
       } else if (reply.t === 'ok') {
         timestamps.success = reply.ts1;
         this.finish(entry, { task_id: id, state: 'success', timestamps, result: reply.r });
@@ -287,6 +406,7 @@ export class Manager implements WorkerPoolListener {
       entry.state = 'waiting-for-nodes';
       entry.timestamps['waiting-for-nodes'] ??= now;
       entry.since = performance.now();
+      this.ledger.queued(entry.task.task_id);
       if (this.queueHead > 0) this.queue[--this.queueHead] = entry;
       else this.queue.unshift(entry);
       this.queued++;
@@ -321,6 +441,8 @@ export class Manager implements WorkerPoolListener {
     entry.done = true;
     entry.state = completion.state;
     this.tasks.delete(entry.task.task_id);
+    this.ledger.ended(entry.task.task_id);
+    if (this.quarantined === entry) this.quarantined = undefined;
     this.reporter.done(completion);
   }
 }

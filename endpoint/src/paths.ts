@@ -11,15 +11,22 @@ export function endpointsDir(env?: NodeJS.ProcessEnv): string {
   return join(funcxHome(env), 'endpoints');
 }
 
-/** The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,daemon.log,results.jsonl}`. */
+/**
+ * The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,supervisor.pid,daemon.log,
+ * results.jsonl,ledger}`.
+ */
 export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
   const dir = join(endpointsDir(env), name);
   return {
     dir,
     config: join(dir, 'config.yaml'),
     pid: join(dir, 'daemon.pid'),
+    /** The supervisor that `start` runs: it restarts the daemon after an unexpected death. */
+    supervisorPid: join(dir, 'supervisor.pid'),
     log: join(dir, 'daemon.log'),
     /** Completions the hub has not acknowledged yet (see results-file.ts). */
     results: join(dir, 'results.jsonl'),
+    /** Which tasks the daemon holds and which are at workers, to tell a crash apart from a task (ledger.ts). */
+    ledger: join(dir, 'ledger'),
   };
 }

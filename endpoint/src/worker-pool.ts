@@ -1,19 +1,34 @@
-import type { StreamName } from '@funcx/protocol';
-import { WorkerProcess, workerEnv, type WorkerProcessListener, type WorkerReply } from './worker-process.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StreamName, WorkerReply } from '@funcx/protocol';
+import type { Runtime } from './runtimes/index.js';
+import type { WorkerEnvSettings } from './worker-env.js';
+import { workerLaunch, type WorkerRlimits } from './worker-launch.js';
+import { WorkerProcess, type WorkerProcessListener } from './worker-process.js';
 
 export interface WorkerPoolOptions {
   /** Workers kept warm. */
   size: number;
   /** Python interpreter for the workers. */
   python: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
+  /** How workers are isolated (default: plain processes). */
+  runtime?: Runtime;
+  /** What workers find in their environment besides the basics (config worker_env, env_passthrough). */
+  env?: WorkerEnvSettings;
+  /** The daemon's environment (default process.env); only PATH, LANG, LC_ALL and TZ are handed on. */
+  daemonEnv?: NodeJS.ProcessEnv;
+  /** Where each worker gets a scratch directory of its own; default a fresh one under the OS temp dir. */
+  scratchRoot?: string;
+  rlimits?: WorkerRlimits;
 }
 
 /** What the pool tells its owner (the manager). */
 export interface WorkerPoolListener {
   workerReady(worker: WorkerProcess): void;
   reply(worker: WorkerProcess, reply: Exclude<WorkerReply, { t: 'ready' }>, lineLength: number): void;
+  /** A worker wrote a malformed reply; it is being killed (its exit follows). */
+  protocolError(worker: WorkerProcess, reason: string): void;
   stdio(worker: WorkerProcess, name: StreamName, text: string): void;
   /** A worker exited (died, was killed, or the pool stops); its tasks are the owner's to settle. */
   workerExited(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void;
@@ -28,15 +43,24 @@ const STOP_GRACE_MS = 2_000;
 /** Spawns `size` Python workers, keeps them warm, and replaces any that exits. */
 export class WorkerPool implements WorkerProcessListener {
   readonly workers: WorkerProcess[] = [];
+  /** Called right before requests are written to any worker. */
+  beforeWrite?: () => void;
   private stopping = false;
   private startFailures = 0;
   private readonly restartTimers = new Set<NodeJS.Timeout>();
+  private readonly scratchOf = new Map<WorkerProcess, string>();
+  private readonly scratchRoot: string;
+  private readonly ownsScratchRoot: boolean;
   private firstReady?: { resolve: () => void; reject: (error: Error) => void };
 
   constructor(
     private readonly options: WorkerPoolOptions,
     private readonly listener: WorkerPoolListener,
-  ) {}
+  ) {
+    this.ownsScratchRoot = options.scratchRoot === undefined;
+    this.scratchRoot = options.scratchRoot ?? mkdtempSync(join(tmpdir(), 'funcx-workers-'));
+    mkdirSync(this.scratchRoot, { recursive: true, mode: 0o700 });
+  }
 
   /**
    * Spawns the workers; resolves when every worker that could start is ready (so the endpoint's first status shows
@@ -52,17 +76,36 @@ export class WorkerPool implements WorkerProcessListener {
 
   get readyCount(): number {
     let count = 0;
-    for (const worker of this.workers) if (worker.ready) count++;
+    for (const worker of this.workers) if (worker.ready && !worker.retiring) count++;
+    return count;
+  }
+
+  /** Workers on their way: spawned and not ready yet, being recycled, or waiting to be restarted. */
+  get starting(): number {
+    let count = this.restartTimers.size;
+    for (const worker of this.workers) if (!worker.ready || worker.retiring) count++;
     return count;
   }
 
   private spawn(): void {
-    const env = this.options.env ?? workerEnv();
-    this.workers.push(new WorkerProcess({ python: this.options.python, env, cwd: this.options.cwd }, this));
+    const scratch = mkdtempSync(join(this.scratchRoot, 'worker-'));
+    const launch = workerLaunch({
+      python: this.options.python,
+      scratch,
+      runtime: this.options.runtime,
+      env: this.options.env,
+      daemonEnv: this.options.daemonEnv,
+      rlimits: this.options.rlimits,
+    });
+    const worker = new WorkerProcess(launch, this);
+    worker.beforeWrite = this.beforeWrite;
+    this.scratchOf.set(worker, scratch);
+    this.workers.push(worker);
   }
 
   reply(worker: WorkerProcess, reply: WorkerReply, lineLength: number): void {
     if (reply.t === 'ready') {
+      if (worker.ready) return;
       worker.ready = true;
       worker.python = reply.python;
       this.startFailures = 0;
@@ -73,7 +116,12 @@ export class WorkerPool implements WorkerProcessListener {
       if (!this.stopping) this.listener.workerReady(worker);
       return;
     }
+    if (!worker.ready) return worker.fail(`it sent a "${reply.t}" reply before saying it was ready`);
     this.listener.reply(worker, reply, lineLength);
+  }
+
+  protocolError(worker: WorkerProcess, reason: string): void {
+    this.listener.protocolError(worker, reason);
   }
 
   stdio(worker: WorkerProcess, name: StreamName, text: string): void {
@@ -83,13 +131,17 @@ export class WorkerPool implements WorkerProcessListener {
   exit(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     const index = this.workers.indexOf(worker);
     if (index !== -1) this.workers.splice(index, 1);
-    const wasReady = worker.python !== '';
-    this.listener.workerExited(worker, code, signal);
-    if (this.stopping) return;
-    if (wasReady) {
-      this.spawn();
-      return;
+    rmSync(this.scratchOf.get(worker)!, { recursive: true, force: true });
+    this.scratchOf.delete(worker);
+    // The replacement is on its way before the owner hears of the exit, so it counts it as starting.
+    if (!this.stopping) {
+      if (worker.python !== '') this.spawn();
+      else this.restartLater(worker, code, signal);
     }
+    this.listener.workerExited(worker, code, signal);
+  }
+
+  private restartLater(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
     const reason = describeExit(code, signal);
     const message =
       `a worker could not start with "${this.options.python}" (${reason})` +
@@ -108,12 +160,13 @@ export class WorkerPool implements WorkerProcessListener {
     this.restartTimers.add(timer);
   }
 
-  /** Kills one worker (its exit is reported as usual and a replacement started). */
-  kill(worker: WorkerProcess): void {
-    worker.kill('SIGKILL');
+  /** Replaces an idle worker by a fresh one (its exit is reported as usual and a replacement started). */
+  recycle(worker: WorkerProcess): void {
+    worker.retiring = true;
+    worker.kill();
   }
 
-  /** Stops every worker: SIGTERM, then SIGKILL after a grace period. */
+  /** Stops every worker: SIGTERM, then the whole tree killed after a grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const timer of this.restartTimers) clearTimeout(timer);
@@ -128,12 +181,13 @@ export class WorkerPool implements WorkerProcessListener {
           worker.child.once('error', () => resolve());
         }),
     );
-    for (const worker of this.workers) worker.kill('SIGTERM');
+    for (const worker of this.workers) worker.terminate();
     const grace = setTimeout(() => {
-      for (const worker of this.workers) worker.kill('SIGKILL');
+      for (const worker of this.workers) worker.kill();
     }, STOP_GRACE_MS);
     await Promise.all(exits);
     clearTimeout(grace);
+    if (this.ownsScratchRoot) rmSync(this.scratchRoot, { recursive: true, force: true });
   }
 }
 

@@ -1,36 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import type { JsonValue, MimeBundle, StreamName, TaskError, TaskResult } from '@funcx/protocol';
-
-/** The Python worker program (stdlib only). */
-export const WORKER_SCRIPT = fileURLToPath(new URL('../../worker/funcx_worker.py', import.meta.url));
-
-/** Replies of the worker on its fd 4, one JSON object a line (see funcx_worker.py). */
-export type WorkerReply =
-  | { t: 'ready'; pid: number; python: string }
-  | { t: 's'; i: string; ts: number }
-  | { t: 'o'; i: string | null; n: StreamName; x: string }
-  | { t: 'd'; i: string | null; data: MimeBundle; md: { [key: string]: JsonValue } }
-  | { t: 'ok'; i: string; ts0: number; ts1: number; r: TaskResult }
-  | { t: 'err'; i: string; ts0: number; ts1: number; e: TaskError };
+import { MAX_SOCKET_MESSAGE_BYTES, type StreamName, type WorkerReply } from '@funcx/protocol';
+import { killTree } from './process-tree.js';
+import type { WorkerLaunch } from './runtimes/index.js';
+import { decodeReply, ReplyProblem } from './worker-replies.js';
 
 export interface WorkerProcessListener {
   reply(worker: WorkerProcess, reply: WorkerReply, lineLength: number): void;
+  /** The worker wrote a reply the daemon cannot accept; it is being killed, and its exit follows. */
+  protocolError(worker: WorkerProcess, reason: string): void;
   /** Bytes the process wrote to its real stdout/stderr (C code, subprocesses). */
   stdio(worker: WorkerProcess, name: StreamName, text: string): void;
   exit(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-export interface WorkerProcessOptions {
-  python: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-}
-
-/** Environment every worker gets: Agg-based figures that plt.show() displays, unbuffered real stdout. */
-export function workerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, MPLBACKEND: 'module://funcx_mpl_backend', PYTHONUNBUFFERED: '1' };
-}
+/** A reply line longer than this is not waited for: a worker that writes one is broken or hostile. */
+const MAX_REPLY_LINE = MAX_SOCKET_MESSAGE_BYTES;
 
 let nextWorkerId = 1;
 
@@ -41,6 +25,10 @@ export class WorkerProcess {
   ready = false;
   exited = false;
   python = '';
+  /** The user whose code this worker has run: it never runs another user's task. */
+  owner?: string;
+  /** Killed to make room for another user's worker; it takes no more tasks. */
+  retiring = false;
   /** Ids of the tasks handed to this worker, in the order it runs them; the first is running. */
   readonly assigned: string[] = [];
   /** Functions already defined in this worker. */
@@ -49,18 +37,24 @@ export class WorkerProcess {
   limit = 1;
   /** The last lines of its stderr, to explain a worker that could not start. */
   stderrTail = '';
+  /** Called right before requests are written to the worker (the crash ledger flushes then). */
+  beforeWrite?: () => void;
   private outgoing: string[] = [];
   private flushQueued = false;
   private partial = '';
+  private broken = false;
 
   constructor(
-    options: WorkerProcessOptions,
+    launch: WorkerLaunch,
     private readonly listener: WorkerProcessListener,
   ) {
-    this.child = spawn(options.python, ['-B', WORKER_SCRIPT], {
+    // Its own session and process group: nothing aimed at the daemon's group reaches it, and its tree is killed
+    // as one (process-tree.ts).
+    this.child = spawn(launch.command, launch.args, {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      env: options.env ?? workerEnv(),
-      cwd: options.cwd,
+      env: launch.env,
+      cwd: launch.cwd,
+      detached: true,
     });
     let ended = false;
     const end = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -105,31 +99,58 @@ export class WorkerProcess {
   private flush(): void {
     this.flushQueued = false;
     if (this.exited || this.outgoing.length === 0) return;
+    this.beforeWrite?.();
     const data = this.outgoing.join('\n') + '\n';
     this.outgoing = [];
     (this.child.stdio[3] as NodeJS.WritableStream).write(data);
   }
 
-  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (!this.exited) this.child.kill(signal);
+  /** Kills the worker and every process it started. */
+  kill(): void {
+    if (this.exited || this.child.pid === undefined) return;
+    killTree(this.child.pid);
+  }
+
+  /** Asks the worker to exit (SIGTERM); `kill()` after a grace period. */
+  terminate(): void {
+    if (!this.exited) this.child.kill('SIGTERM');
+  }
+
+  /** A malformed line breaks the worker: the rest of what it wrote is ignored, and it is replaced. */
+  private line(line: string): void {
+    if (this.broken) return;
+    const reply = decodeReply(line);
+    if (reply instanceof ReplyProblem) return this.fail(reply.reason);
+    this.listener.reply(this, reply, line.length);
+  }
+
+  /** Stops listening to this worker, reports why, and kills it. */
+  fail(reason: string): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.partial = '';
+    if (!this.exited) this.listener.protocolError(this, reason);
+    this.kill();
   }
 
   private onReplies(chunk: string): void {
+    if (this.broken) return;
     let start = 0;
     let newline = chunk.indexOf('\n');
     if (newline === -1) {
       this.partial += chunk;
+      if (this.partial.length > MAX_REPLY_LINE) this.fail(`a reply line is longer than ${MAX_REPLY_LINE} characters`);
       return;
     }
     if (this.partial) {
       const line = this.partial + chunk.slice(0, newline);
       this.partial = '';
-      this.listener.reply(this, JSON.parse(line) as WorkerReply, line.length);
+      this.line(line);
       start = newline + 1;
       newline = chunk.indexOf('\n', start);
     }
     while (newline !== -1) {
-      this.listener.reply(this, JSON.parse(chunk.slice(start, newline)) as WorkerReply, newline - start);
+      this.line(chunk.slice(start, newline));
       start = newline + 1;
       newline = chunk.indexOf('\n', start);
     }

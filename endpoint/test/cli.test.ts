@@ -106,6 +106,8 @@ describe('funcx-endpoint against a real hub', () => {
     assert.equal(started.code, 0, started.stderr);
     const pid = Number(/endpoint lab started \(pid (\d+)\)/.exec(started.stdout)?.[1]);
     assert.ok(pid > 0, started.stdout);
+    const supervisor = Number(/its supervisor \(pid (\d+)\) starts it again if it dies/.exec(started.stdout)?.[1]);
+    assert.ok(supervisor > 0 && isAlive(supervisor), started.stdout);
 
     const view = await fetch(`${hub.url}/v1/endpoints/lab`, { headers: { authorization: `Bearer ${hub.token}` } });
     assert.equal(((await view.json()) as { status: { online: boolean } }).status.online, true);
@@ -135,6 +137,7 @@ describe('funcx-endpoint against a real hub', () => {
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(stopped.stdout, /endpoint lab stopped/);
     assert.equal(isAlive(pid), false, 'the daemon is gone');
+    assert.equal(isAlive(supervisor), false, 'and its supervisor');
     assert.match((await cli(['list'], env)).stdout, /^lab\s+[0-9a-f-]{36}\s+stopped$/m);
     await expectError(['stop', 'lab'], env, /endpoint lab is not running/);
   });

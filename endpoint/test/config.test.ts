@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseConfig, parseLocation, validateName } from '../src/config.js';
+import { resolveLimits } from '../src/config-workers.js';
 
 const VALID = `
 name: local
@@ -61,5 +62,55 @@ test('endpoint names are folder-safe', () => {
   assert.equal(validateName('cloud-vm_2.a'), 'cloud-vm_2.a');
   for (const name of ['', '../etc', 'has space', '-dash', 'x'.repeat(65)]) {
     assert.throws(() => validateName(name), /is not a valid endpoint name/, name);
+  }
+});
+
+test('the fields of how workers run are read as written', () => {
+  const text =
+    VALID +
+    [
+      'public: true',
+      'sandbox: bwrap',
+      'sandbox_network: false',
+      'worker_env: { OMP_NUM_THREADS: 1, SITE: lab }',
+      'env_passthrough: [CUDA_VISIBLE_DEVICES]',
+      'limits: { memory_mb: 2048, cpu_s: unlimited }',
+      'allowed_functions: [0f7d3c1e-4b1a-4c3e-9a8b-2d6f5e4c3b2a]',
+    ].join('\n');
+  const config = parseConfig(text, 'config.yaml');
+  assert.equal(config.public, true);
+  assert.equal(config.sandbox, 'bwrap');
+  assert.equal(config.sandbox_network, false);
+  assert.deepEqual(config.worker_env, { OMP_NUM_THREADS: '1', SITE: 'lab' });
+  assert.deepEqual(config.env_passthrough, ['CUDA_VISIBLE_DEVICES']);
+  assert.deepEqual(config.limits, { memory_mb: 2048, cpu_s: 'unlimited' });
+  assert.deepEqual(config.allowed_functions, ['0f7d3c1e-4b1a-4c3e-9a8b-2d6f5e4c3b2a']);
+});
+
+test('limits not written take their documented defaults; unlimited lifts one', () => {
+  assert.deepEqual(resolveLimits(), {
+    task: { cpuSeconds: undefined, processes: 256, outputBytes: 10 * 1024 * 1024 },
+    rlimits: { memoryMb: 4096, processes: 256 },
+  });
+  assert.deepEqual(resolveLimits({ memory_mb: 'unlimited', cpu_s: 60 }).rlimits.memoryMb, undefined);
+  assert.equal(resolveLimits({ cpu_s: 60 }).task.cpuSeconds, 60);
+});
+
+test('each bad field of how workers run is named with what to put there', () => {
+  const cases: [string, RegExp][] = [
+    ['sandbox: docker', /sandbox must be one of auto, none, bwrap \(got "docker"\)/],
+    ['sandbox_network: maybe', /sandbox_network must be true or false/],
+    ['public: yes please', /public must be true or false/],
+    ['worker_env: [A]', /worker_env must be a mapping of variable names to values/],
+    ['worker_env: { FUNCX_TOKEN: x }', /worker_env: FUNCX_TOKEN: variables named FUNCX_\* belong to the endpoint/],
+    ['worker_env: { "BAD NAME": x }', /"BAD NAME" is not a variable name/],
+    ['env_passthrough: [FUNCX_HOME]', /env_passthrough: FUNCX_HOME: variables named FUNCX_\*/],
+    ['env_passthrough: HOME', /env_passthrough must be a list of variable names/],
+    ['limits: { memory_mb: -1 }', /limits\.memory_mb must be a positive number or "unlimited" \(got -1\)/],
+    ['limits: { disk_mb: 10 }', /limits\.disk_mb is not a limit \(known: memory_mb, processes, cpu_s, output_bytes\)/],
+    ['allowed_functions: [f]', /allowed_functions must be a list of function ids \(UUIDs\)/],
+  ];
+  for (const [line, expected] of cases) {
+    assert.throws(() => parseConfig(withLine(line), 'config.yaml'), expected, line);
   }
 });

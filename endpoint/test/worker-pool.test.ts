@@ -1,44 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FunctionCode, JsonValue } from '@funcx/protocol';
-import { Manager } from '../src/manager.js';
-import { Recorder } from './support/recorder.js';
+import type { Manager } from '../src/manager.js';
+import { run, startManager } from './support/manager.js';
+import type { Recorder } from './support/recorder.js';
 
 const VENV_PYTHON = new URL('../../../.venv/bin/python', import.meta.url).pathname;
-
-async function startManager(python = 'python3', workers = 2): Promise<{ manager: Manager; recorder: Recorder }> {
-  const recorder = new Recorder();
-  const manager = new Manager({ size: workers, python }, recorder);
-  await manager.start();
-  while (manager.pool.readyCount < workers) await new Promise((resolve) => setTimeout(resolve, 20));
-  return { manager, recorder };
-}
-
-/** Submits source (a cell, or a function with an entrypoint) and returns the task id. */
-function run(
-  manager: Manager,
-  source: string,
-  options: { entrypoint?: string; args?: JsonValue[]; kwargs?: { [key: string]: JsonValue }; timeout_s?: number } = {},
-): string {
-  const code: FunctionCode = { function_id: randomUUID(), source, entrypoint: options.entrypoint };
-  const taskId = randomUUID();
-  manager.submit(
-    [
-      {
-        task_id: taskId,
-        function_id: code.function_id,
-        owner: 'alice',
-        args: options.args ?? [],
-        kwargs: options.kwargs ?? {},
-        timeout_s: options.timeout_s,
-      },
-    ],
-    [code],
-  );
-  return taskId;
-}
 
 describe('worker pool with real Python workers', () => {
   let manager: Manager;
@@ -192,7 +159,7 @@ describe('worker pool with real Python workers', () => {
 
 describe('matplotlib in a worker', { skip: !existsSync(VENV_PYTHON) && 'no .venv with matplotlib' }, () => {
   test('an open figure becomes an image/png display output', async () => {
-    const { manager, recorder } = await startManager(VENV_PYTHON, 1);
+    const { manager, recorder } = await startManager({ python: VENV_PYTHON, size: 1 });
     try {
       const source = 'import matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\nplt.title("rising")\n"drawn"';
       const id = run(manager, source);

@@ -20,7 +20,7 @@ _REPR_METHODS = (
 _BINARY_MIMES = ("image/png", "image/jpeg")
 
 
-def _text_repr(obj):
+def text_repr(obj):
     try:
         return repr(obj)
     except Exception as exc:  # noqa: BLE001 - a broken __repr__ must not fail the task
@@ -37,7 +37,7 @@ def _encode_value(mime, value):
 
 def mime_bundle(obj):
     """(data, metadata) for obj: always text/plain, plus every rich representation it offers."""
-    data = {"text/plain": _text_repr(obj)}
+    data = {"text/plain": text_repr(obj)}
     metadata = {}
     if isinstance(obj, type):
         return data, metadata
@@ -81,7 +81,7 @@ def figure_bundle(figure):
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     width, height = figure.get_size_inches() * figure.dpi
     return (
-        {"image/png": png, "text/plain": _text_repr(figure)},
+        {"image/png": png, "text/plain": text_repr(figure)},
         {"image/png": {"width": int(width), "height": int(height)}},
     )
 

@@ -4,30 +4,37 @@ The daemon talks to the worker over two dedicated pipes, JSON lines, so that not
 corrupt the protocol: requests arrive on fd 3, replies leave on fd 4. fd 1 and fd 2 stay the real
 stdout/stderr pipes: the daemon attributes what arrives there (C extensions, subprocesses) to the running task.
 
+The format is typed once, in protocol/src/worker-wire.ts; this is the same, as the worker sees it:
+
 Requests:   {"t":"f","f":FUNCTION_ID,"s":SOURCE,"e":ENTRYPOINT|null}  define (or redefine) a function
-            {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS}  run a task (tasks run in arrival order)
+            {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS[,"p":true]}
+                                                                     run a task (in arrival order); p: pickle it too
 Replies:    {"t":"ready","pid":N,"python":"3.11.7"}
             {"t":"s","i":TASK_ID,"ts":MS}                           a task that runs a while has started
             {"t":"o","i":TASK_ID,"n":"stdout"|"stderr","x":TEXT}     printed text
             {"t":"d","i":TASK_ID,"data":BUNDLE,"md":METADATA}        display_data
             {"t":"ok","i":TASK_ID,"ts0":MS,"ts1":MS,"r":RESULT}     RESULT = {value?, data, pickle?}
             {"t":"err","i":TASK_ID,"ts0":MS,"ts1":MS,"e":{"ename","evalue","traceback"}}
+
+Command line: funcx_worker.py [--scratch DIR] [--memory-mb N] [--processes N] [--reaper] [--value-depth N]
+[--display-depth N]. Every task starts in DIR/task, fresh for each task (see funcx_process.TaskDir).
 """
 
 import ast
-import base64
 import builtins
 import io
 import json
 import linecache
 import os
-import pickle
 import platform
+import re
 import sys
 import threading
 import time
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
+from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent
+from funcx_results import encode, encode_display, encode_success, result_of
 
 IN_FD = 3
 OUT_FD = 4
@@ -40,15 +47,16 @@ TICK_S = 0.02
 STARTED_AFTER_S = 0.01
 PARTIAL_LINE_AGE_S = 0.05
 STREAM_MIN_GAP_S = 0.005
+# Defaults of the limits the daemon passes (protocol/src/worker-wire.ts).
+VALUE_DEPTH = 62
+DISPLAY_DEPTH = 61
 
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 _quote = json.encoder.encode_basestring_ascii
 _now = time.time
 _NONE_RESULT = {"value": None, "data": {"text/plain": "None"}}
-_NONE_REPLY_END = ',"r":' + _encode(_NONE_RESULT) + "}"
-_PLAIN_TYPES = (int, float, str, bool, list, dict, tuple, bytes, type(None))
-# Values JSON gives back exactly: no pickle is needed beside them.
-_EXACT_JSON_TYPES = (int, float, str, bool)
+_NONE_REPLY_END = ',"r":' + encode(_NONE_RESULT) + "}"
+# The kind and id at the start of a request line, for answering one that does not decode.
+_REQUEST_HEAD = re.compile(rb'^\{"t":"([a-z]+)","([if])":"([^"\\]*)"')
 
 
 def _write_all(fd, data):
@@ -69,7 +77,7 @@ class Channel:
         self.last_write = 0.0
 
     def put(self, message):
-        self.put_line(_encode(message))
+        self.put_line(encode(message))
 
     def put_line(self, line):
         with self.lock:
@@ -175,21 +183,28 @@ class Function:
                 if tree.body and isinstance(tree.body[-1], ast.Expr):
                     self.last_expr = compile(ast.Expression(tree.body.pop().value), self.filename, "eval")
                 self.body = compile(tree, self.filename, "exec")
-        except SyntaxError as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             self.error = format_error(exc, frames=False)
 
     def remember_source(self):
         linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
 
 
+def _error(ename, evalue):
+    return {"ename": ename, "evalue": evalue, "traceback": ["%s: %s" % (ename, evalue)]}
+
+
 class Worker:
-    def __init__(self):
+    def __init__(self, options):
         self.channel = Channel(OUT_FD)
         self.functions = {}
         self.current = None
         self.started_at = 0.0
         self.start_sent = True
         self.shown_figures = set()
+        self.value_depth = options.get("value_depth", VALUE_DEPTH)
+        self.display_depth = options.get("display_depth", DISPLAY_DEPTH)
+        self.task_dir = TaskDir(options["scratch"]) if options.get("scratch") else None
         self.stdout = TaskStream(self, "stdout", 1)
         self.stderr = TaskStream(self, "stderr", 2)
 
@@ -209,7 +224,8 @@ class Worker:
         with channel.lock:
             self.stdout.emit_all()
             self.stderr.emit_all()
-            channel.put({"t": "d", "i": self.current, "data": data, "md": metadata})
+            message = {"t": "d", "i": self.current, "data": data, "md": metadata}
+            channel.put_line(encode_display(message, self.display_depth))
             channel.flush()
 
     def show_figures(self):
@@ -241,6 +257,8 @@ class Worker:
                     raise NameError("the function's source defines no callable named %r" % function.entrypoint)
             except BaseException as exc:  # noqa: B902 - reported on every task of this function
                 function.error = format_error(exc)
+            if self.task_dir is not None:
+                self.task_dir.after_task()
         self.functions[message["f"]] = function
 
     def run(self, message):
@@ -249,14 +267,15 @@ class Worker:
         channel = self.channel
         if channel.pending and ts0 - channel.oldest >= FLUSH_AGE_S:
             channel.flush()
-        self.current = task_id
-        self.started_at = ts0
-        self.start_sent = False
+        # Under the channel lock: the tick thread reads these three together.
+        with channel.lock:
+            self.current = task_id
+            self.started_at = ts0
+            self.start_sent = False
         function = self.functions.get(message["f"])
         if function is None or function.error is not None:
-            error = function.error if function is not None else {
-                "ename": "LookupError", "evalue": "function %s was not sent to this worker" % message["f"],
-                "traceback": ["LookupError: function %s was not sent to this worker" % message["f"]]}
+            error = function.error if function is not None else _error(
+                "LookupError", "function %s was not sent to this worker" % message["f"])
             self.finish({"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "e": error})
             return
         try:
@@ -275,26 +294,21 @@ class Worker:
             self.finish({"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000,
                          "e": format_error(exc)})
             return
-        self.finish(self.success(task_id, ts0, value))
+        self.finish(self.success(task_id, ts0, value, message.get("p") is True))
 
-    def success(self, task_id, ts0, value):
+    def success(self, task_id, ts0, value, want_pickle):
         if value is None:
             if type(task_id) is str:
                 # The commonest reply, written by hand: a third of the cost of encoding it as a dict.
                 return ('{"t":"ok","i":' + _quote(task_id) + ',"ts0":' + repr(ts0 * 1000) + ',"ts1":' +
                         repr(_now() * 1000) + _NONE_REPLY_END)
             return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": _NONE_RESULT}
-        if isinstance(value, _PLAIN_TYPES):
-            data = {"text/plain": _safe_repr(value)}
-        else:
-            data = mime_bundle(value)[0]
-        result = {"value": value, "data": data}
-        if type(value) not in _EXACT_JSON_TYPES:
-            try:
-                result["pickle"] = base64.b64encode(pickle.dumps(value, protocol=4)).decode("ascii")
-            except Exception:  # noqa: BLE001 - not every value pickles
-                pass
-        return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": result}
+        try:
+            result, full_repr = result_of(value, want_pickle, self.value_depth)
+            reply = {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": result}
+            return encode_success(reply, full_repr, self.value_depth)
+        except BaseException as exc:  # noqa: B902 - a value whose representation breaks is the task's error
+            return {"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "e": format_error(exc)}
 
     def finish(self, reply):
         channel = self.channel
@@ -303,34 +317,47 @@ class Worker:
                 self.stdout.emit_all()
                 self.stderr.emit_all()
             self.current = None
-            if type(reply) is str:
-                channel.put_line(reply)
-            else:
-                self._put_reply(reply)
+            channel.put_line(reply if type(reply) is str else encode(reply))
             if len(channel.pending) >= FLUSH_COUNT:
                 channel.flush()
+        if self.task_dir is not None:
+            self.task_dir.after_task()
 
-    def _put_reply(self, reply):
-        try:
-            self.channel.put(reply)
-        except (TypeError, ValueError, OverflowError, RecursionError):
-            del reply["r"]["value"]
-            self.channel.put(reply)
+    def refuse(self, line, exc):
+        """A request that does not decode (arguments nested too deeply for json): its task fails, the worker
+        serves on."""
+        head = _REQUEST_HEAD.match(line)
+        if head is None:
+            return
+        kind, item = head.group(1).decode(), head.group(3).decode()
+        if isinstance(exc, RecursionError):
+            error = _error("RecursionError", "the task's arguments nest too deeply for the worker to decode them")
+        else:
+            error = _error("WorkerProtocolError", "the worker could not decode a request: %s" % exc)
+        if kind == "r":
+            now = _now() * 1000
+            self.finish({"t": "err", "i": item, "ts0": now, "ts1": now, "e": error})
+        elif kind == "f":
+            function = Function(item, "", None)
+            function.error = error
+            self.functions[item] = function
+
+    def tick_once(self, now):
+        channel = self.channel
+        with channel.lock:
+            if self.current is not None and not self.start_sent and now - self.started_at >= STARTED_AFTER_S:
+                self.start_sent = True
+                channel.put({"t": "s", "i": self.current, "ts": self.started_at * 1000})
+            self.stdout.emit_if_stale(now)
+            self.stderr.emit_if_stale(now)
+            if channel.pending and now - channel.oldest >= FLUSH_AGE_S:
+                channel.flush()
 
     def tick(self):
         """Background thread: reports long tasks as started and sends output left waiting."""
-        channel = self.channel
         while True:
             time.sleep(TICK_S)
-            now = _now()
-            with channel.lock:
-                if self.current is not None and not self.start_sent and now - self.started_at >= STARTED_AFTER_S:
-                    self.start_sent = True
-                    channel.put({"t": "s", "i": self.current, "ts": self.started_at * 1000})
-                self.stdout.emit_if_stale(now)
-                self.stderr.emit_if_stale(now)
-                if channel.pending and now - channel.oldest >= FLUSH_AGE_S:
-                    channel.flush()
+            self.tick_once(_now())
 
     def serve(self):
         os.set_inheritable(IN_FD, False)
@@ -354,7 +381,11 @@ class Worker:
             for line in lines:
                 if not line:
                     continue
-                message = loads(line)
+                try:
+                    message = loads(line)
+                except (ValueError, RecursionError, MemoryError) as exc:
+                    self.refuse(line, exc)
+                    continue
                 kind = message["t"]
                 if kind == "r":
                     self.run(message)
@@ -363,13 +394,27 @@ class Worker:
             self.channel.flush()
 
 
-def _safe_repr(value):
-    try:
-        return repr(value)
-    except Exception as exc:  # noqa: BLE001
-        return "<%s object (repr failed: %s)>" % (type(value).__name__, exc)
+def parse_options(argv):
+    options = {}
+    flags = {"--scratch": ("scratch", str), "--memory-mb": ("memory_mb", int), "--processes": ("processes", int),
+             "--value-depth": ("value_depth", int), "--display-depth": ("display_depth", int)}
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--reaper":
+            options["reaper"] = True
+            i += 1
+            continue
+        name, kind = flags[argv[i]]
+        options[name] = kind(argv[i + 1])
+        i += 2
+    return options
 
 
 if __name__ == "__main__":
-    WORKER = Worker()
+    OPTIONS = parse_options(sys.argv[1:])
+    die_with_parent()
+    if OPTIONS.get("reaper"):
+        become_reaper()
+    apply_limits(OPTIONS.get("memory_mb"), OPTIONS.get("processes"))
+    WORKER = Worker(OPTIONS)
     WORKER.serve()

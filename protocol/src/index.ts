@@ -10,3 +10,4 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './names.js';
 export * from './credentials.js';
+export * from './worker-wire.js';

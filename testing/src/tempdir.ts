@@ -11,6 +11,11 @@ export function makeTempDir(prefix = 'funcx-test-'): string {
   return dir;
 }
 
+/** A directory some process creates (a daemon's worker scratch root), removed by `removeTempDirs()` too. */
+export function removeLater(dir: string): void {
+  created.add(dir);
+}
+
 export function removeTempDirs(): void {
   for (const dir of created) rmSync(dir, { recursive: true, force: true });
   created.clear();

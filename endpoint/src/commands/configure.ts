@@ -125,7 +125,9 @@ export async function configure(name: string, flags: ConfigureFlags, env = proce
   if (flags.public !== undefined) registration.public = flags.public;
   const created = await register(hubUrl, token, registration);
 
+  // Fields configure has no flag for (sandbox, limits, worker_env, ...) stay as they were written.
   const config: EndpointConfig = {
+    ...previous,
     name,
     endpoint_id: created.endpoint_id,
     hub_url: hubUrl,
@@ -136,6 +138,7 @@ export async function configure(name: string, flags: ConfigureFlags, env = proce
   };
   if (location) config.location = location;
   if (site !== undefined) config.site = site;
+  if (flags.public !== undefined) config.public = flags.public;
   const path = writeConfig(config, env);
   const lines = [`endpoint ${name} configured (id ${created.endpoint_id}) in ${path}`];
   if (runningPid(name, env) !== undefined) {

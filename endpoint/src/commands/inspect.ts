@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { readConfig, type EndpointConfig } from '../config.js';
-import { runningPid } from '../daemon-process.js';
+import { runningPid, runningSupervisorPid } from '../daemon-process.js';
 import { endpointPaths, endpointsDir } from '../paths.js';
 
 function table(rows: string[][]): string {
@@ -40,7 +40,9 @@ function describeConfig(config: EndpointConfig): string[][] {
     ['provider', config.provider],
     ['workers', String(config.workers)],
     ['python', config.python],
+    ['sandbox', config.sandbox ?? 'auto'],
   ];
+  if (config.public) rows.push(['public', 'yes: every user of the hub may run tasks here']);
   if (config.location) rows.push(['location', `${config.location.lat}, ${config.location.lon}`]);
   if (config.site !== undefined) rows.push(['site', config.site]);
   return rows;
@@ -51,11 +53,13 @@ export function status(name: string, env = process.env): string {
   const config = readConfig(name, env);
   const paths = endpointPaths(name, env);
   const pid = runningPid(name, env);
+  const supervisor = runningSupervisorPid(name, env);
+  const state = pid === undefined ? 'stopped' : `running (pid ${pid})`;
   const rows = [
     ...describeConfig(config),
     ['config', paths.config],
     ['log', paths.log],
-    ['state', pid === undefined ? 'stopped' : `running (pid ${pid})`],
+    ['state', supervisor === undefined ? state : `${state}, supervised (pid ${supervisor})`],
   ];
   const width = Math.max(...rows.map(([key]) => key.length)) + 1;
   return rows.map(([key, value]) => `${(key + ':').padEnd(width)} ${value}`).join('\n');

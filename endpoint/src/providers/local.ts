@@ -9,7 +9,7 @@ export class LocalProvider implements Provider {
 
   constructor(options: ProviderOptions) {
     this.manager = new Manager(
-      { size: options.workers, python: options.python, log: (line) => options.log('warn', line) },
+      { ...options.manager, size: options.workers, python: options.python, log: (line) => options.log('warn', line) },
       options.reporter,
     );
   }

@@ -1,5 +1,6 @@
 import type { DispatchedTask, EndpointLoad, FunctionCode } from '@funcx/protocol';
 import type { Log } from '../log.js';
+import type { ManagerOptions } from '../manager.js';
 import type { TaskReporter } from '../reporter.js';
 
 /** Providers an endpoint can run its workers with (Slurm, PBS and Kubernetes will add blocks of their own). */
@@ -10,6 +11,8 @@ export interface ProviderOptions {
   /** Workers per block (the local provider has one block: this machine). */
   workers: number;
   python: string;
+  /** How each block's manager runs its workers: runtime, environment, limits, allowed functions, ledger. */
+  manager: Omit<ManagerOptions, 'size' | 'python' | 'log'>;
   reporter: TaskReporter;
   log: Log;
 }

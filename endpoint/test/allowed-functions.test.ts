@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Manager } from '../src/manager.js';
+import { startManager } from './support/manager.js';
+import type { Recorder } from './support/recorder.js';
+
+describe('allowed_functions at the endpoint', () => {
+  const allowed = randomUUID();
+  let manager: Manager;
+  let recorder: Recorder;
+
+  before(async () => {
+    ({ manager, recorder } = await startManager({
+      size: 1,
+      allowedFunctions: new Set([allowed]),
+      configPath: '/site/.funcx/endpoints/lab/config.yaml',
+    }));
+  });
+  after(() => manager.stop());
+
+  const submit = (functionId: string) => {
+    const taskId = randomUUID();
+    manager.submit(
+      [{ task_id: taskId, function_id: functionId, owner: 'alice', args: [], kwargs: {} }],
+      [{ function_id: functionId, source: '"ran"' }],
+    );
+    return recorder.wait(taskId);
+  };
+
+  test('a listed function runs', async () => {
+    assert.equal((await submit(allowed)).result?.value, 'ran');
+  });
+
+  test('a task of another function fails with FunctionNotPermitted, naming it and how to allow it', async () => {
+    const other = randomUUID();
+    const done = await submit(other);
+    assert.equal(done.state, 'failed');
+    assert.equal(done.error?.ename, 'FunctionNotPermitted');
+    assert.match(done.error!.evalue, new RegExp(`^function ${other} is not permitted on this endpoint`));
+    assert.match(done.error!.evalue, /add .* there \(\/site\/\.funcx\/endpoints\/lab\/config\.yaml\) and restart the endpoint/);
+  });
+});

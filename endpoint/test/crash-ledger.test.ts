@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { makeTempDir, removeTempDirs } from '@funcx/testing';
+import { recoverFromCrash, type LedgerState } from '../src/crash-recovery.js';
+import { FileLedger } from '../src/ledger.js';
+
+after(removeTempDirs);
+
+const state = (queued: string[], atWorkers: string[], suspects: [string, number][] = []): LedgerState => ({
+  queued: new Set(queued),
+  atWorkers: new Set(atWorkers),
+  suspects: new Map(suspects),
+});
+
+test('tasks at workers when the daemon died become suspects; tasks only queued are retried uncharged', () => {
+  const recovery = recoverFromCrash(state(['a', 'b', 'q'], ['a', 'b']));
+  assert.deepEqual(recovery.culprits, []);
+  assert.deepEqual([...recovery.suspects], [['a', 1], ['b', 1]]);
+  assert.deepEqual(recovery.uncharged.sort(), ['a', 'b', 'q'], 'a and b ran beside each other: neither is charged');
+});
+
+test('a task that ran alone when the daemon died is charged for it', () => {
+  const recovery = recoverFromCrash(state(['a', 'q'], ['a']));
+  assert.deepEqual(recovery.uncharged, ['q']);
+  assert.deepEqual([...recovery.suspects], [['a', 1]]);
+});
+
+test('a suspect at a worker when the daemon dies again is the culprit', () => {
+  const recovery = recoverFromCrash(state(['a', 'b'], ['a'], [['a', 1], ['b', 1]]));
+  assert.deepEqual(recovery.culprits, ['a']);
+  assert.deepEqual([...recovery.suspects], [['b', 1]], 'b, queued meanwhile, stays a suspect');
+  assert.deepEqual(recovery.uncharged, ['b']);
+});
+
+test('the ledger file tells the next daemon what the last one held, and a clean stop leaves only suspects', () => {
+  const path = join(makeTempDir('funcx-ledger-'), 'ledger');
+  const first = FileLedger.open(path, (error) => assert.fail(error));
+  assert.equal(first.recovery, undefined, 'a fresh ledger is no crash');
+  for (const id of ['a', 'b', 'c', 'd']) first.ledger.queued(id);
+  first.ledger.atWorker('a');
+  first.ledger.atWorker('b');
+  first.ledger.ended('b');
+  first.ledger.flush();
+  // The daemon dies here: nothing more is written.
+  const second = FileLedger.open(path, (error) => assert.fail(error));
+  assert.deepEqual(second.recovery?.culprits, []);
+  assert.deepEqual(second.recovery?.uncharged.sort(), ['c', 'd']);
+  assert.equal(second.ledger.crashes('a'), 1);
+  second.ledger.queued('a');
+  second.ledger.atWorker('a');
+  second.ledger.flush();
+  const third = FileLedger.open(path, (error) => assert.fail(error));
+  assert.deepEqual(third.recovery?.culprits, ['a']);
+  third.ledger.queued('e');
+  third.ledger.close();
+  assert.equal(readFileSync(path, 'utf8'), '', 'nothing held, no suspects left');
+  assert.equal(FileLedger.open(path, () => {}).recovery, undefined);
+});
+
+test('what is noted reaches the file before the turn of the event loop ends', async () => {
+  const path = join(makeTempDir('funcx-ledger-'), 'ledger');
+  const { ledger } = FileLedger.open(path, (error) => assert.fail(error));
+  ledger.queued('x');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(readFileSync(path, 'utf8'), 'q x\n');
+  ledger.close();
+});
