@@ -38,7 +38,7 @@ describe('running functions on a real endpoint', { timeout: 180_000 }, () => {
     assert.match(stdout.map((o) => (o.output_type === 'stream' ? o.text : '')).join(''), /computing\n/);
   });
 
-  test('a value that is not JSON comes back as its repr, its rich representations and a pickle', async () => {
+  test('a value that is not JSON comes back as its repr, its rich representations and, when asked, a pickle', async () => {
     const source = [
       'class Table:',
       '    def __repr__(self):',
@@ -53,9 +53,11 @@ describe('running functions on a real endpoint', { timeout: 180_000 }, () => {
     assert.equal(table.result?.data['text/plain'], 'Table(2 rows)');
     assert.match(String(table.result?.data['text/html']), /^<table>/);
 
-    const set = await world.run({ source: '{3, 1, 2}' });
-    assert.equal(set.result?.value, undefined);
-    assert.equal(set.result?.data['text/plain'], '{1, 2, 3}');
+    const plain = await world.run({ source: '{3, 1, 2}' });
+    assert.equal(plain.result?.value, undefined);
+    assert.equal(plain.result?.data['text/plain'], '{1, 2, 3}');
+    assert.equal(plain.result?.pickle, undefined, 'no pickle unless the submitter asks for one');
+    const set = await world.run({ source: '{3, 1, 2}', return_pickle: true });
     const pickle = Buffer.from(set.result?.pickle ?? '', 'base64');
     assert.equal(pickle[0], 0x80, 'a pickle (protocol marker)');
   });

@@ -15,8 +15,6 @@ export interface EndpointOptions {
   python?: string;
   location?: { lat: number; lon: number };
   site?: string;
-  /** Registered public: every user of the hub may run tasks there. */
-  public?: boolean;
   timeoutMs?: number;
   /** Flags for node itself when running the daemon, such as --cpu-prof. */
   nodeArgs?: string[];
