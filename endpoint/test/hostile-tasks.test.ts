@@ -99,7 +99,7 @@ describe('hostile tasks are contained', { skip: bwrapProblem() }, () => {
     const tampered = await Promise.all([submit(alice, 'shared', tamper), submit(alice, 'shared', tamper)]);
     for (const id of tampered) assert.equal((await finished(alice, id)).state, 'success');
     const check = 'import os, sys\n[getattr(sys.modules["__main__"], "TAMPERED_BY", "nobody"), os.path.exists("/tmp/stolen")]';
-    const done = await run(bob, 'shared', check);
+    const done = await run(bob, sandboxed.endpointId, check);
     assert.equal(done.state, 'success', JSON.stringify(done.error));
     assert.deepEqual(done.result?.value, ['nobody', false]);
   });
