@@ -7,6 +7,8 @@ export interface FunctionRegistration {
   entrypoint?: string;
   language: FunctionLanguage;
   description?: string;
+  /** Container image its tasks run in at endpoints that run containers (a task may name another). */
+  container_image?: string;
   /** Anyone with a token of this hub may run it. */
   public?: boolean;
 }
@@ -16,6 +18,7 @@ export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'nam
   owner: string;
   entrypoint?: string;
   description?: string;
+  container_image?: string;
   public: boolean;
   /** Created for a task submitted with inline source; not listed. */
   ephemeral?: boolean;

@@ -34,6 +34,11 @@ export const NAME_RULES = {
     pattern: '^[^\\p{C}]{1,100}$',
     rule: 'use 1 to 100 characters, none of them control or formatting characters',
   },
+  image: {
+    label: 'container image',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}$',
+    rule: 'use an image reference such as localhost/funcx-python:bookworm or docker.io/library/python:3.11 (letters, digits, ".", "_", "/", ":", "@", "+", "-")',
+  },
   site: {
     label: 'site',
     pattern: '^[^\\p{C}]{0,200}$',

@@ -13,6 +13,8 @@ export interface TaskSubmission {
   args?: JsonValue[];
   kwargs?: { [key: string]: JsonValue };
   timeout_s?: number;
+  /** Container image to run in, instead of the function's. */
+  container_image?: string;
   /** Also return the value pickled (base64, `result.pickle`), for a Python client that can load it. */
   return_pickle?: boolean;
 }
@@ -27,6 +29,8 @@ export interface TaskRecord {
   kwargs: { [key: string]: JsonValue };
   timeout_s?: number;
   return_pickle?: boolean;
+  /** The image the task runs in: its own, else its function's (none: the endpoint's default). */
+  container_image?: string;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -46,6 +50,8 @@ export interface DispatchedTask {
   kwargs: { [key: string]: JsonValue };
   timeout_s?: number;
   return_pickle?: boolean;
+  /** Container image to run in (none: the endpoint's default image, or no container). */
+  container_image?: string;
 }
 
 /** A state change an endpoint reports for a task it holds (not final). */

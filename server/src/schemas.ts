@@ -28,6 +28,7 @@ export const functionRegistration = {
     entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
     language: { type: 'string', enum: ['python'] },
     description: { type: 'string', maxLength: 10_000, pattern: NAME_RULES.description.pattern },
+    container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     public: { type: 'boolean' },
   },
 } as const;
@@ -57,6 +58,7 @@ export const taskSubmission = {
     kwargs: { type: 'object' },
     timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TASK_TIMEOUT_S },
     return_pickle: { type: 'boolean' },
+    container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
   },
 } as const;
 

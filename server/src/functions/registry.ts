@@ -34,6 +34,7 @@ export class FunctionRegistry {
     };
     if (registration.entrypoint !== undefined) fn.entrypoint = registration.entrypoint;
     if (registration.description !== undefined) fn.description = registration.description;
+    if (registration.container_image !== undefined) fn.container_image = registration.container_image;
     await this.store.putFunction(fn);
     this.cache.set(fn.function_id, fn);
     return fn;

@@ -122,6 +122,7 @@ export class Dispatcher {
           };
           if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
           if (task.return_pickle) dispatched.return_pickle = true;
+          if (task.container_image !== undefined) dispatched.container_image = task.container_image;
           tasks[i] = dispatched;
         }
         connection.socket.emit('tasks:dispatch', { tasks, functions });

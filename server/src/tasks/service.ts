@@ -74,9 +74,10 @@ export class TaskService {
       for (let i = start; i < end; i++) {
         const submission = submissions[i];
         const endpointId = endpointsByRef.get(submission.endpoint)!.endpoint_id;
+        const fn = functionsByKey.get(functionKey(submission))!;
         const task: TaskRecord = {
           task_id: randomUUID(),
-          function_id: functionsByKey.get(functionKey(submission))!.function_id,
+          function_id: fn.function_id,
           endpoint_id: endpointId,
           owner: user,
           args: submission.args ?? [],
@@ -89,6 +90,8 @@ export class TaskService {
         if (batchId) task.batch_id = batchId;
         if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
         if (submission.return_pickle) task.return_pickle = true;
+        const image = submission.container_image ?? fn.container_image;
+        if (image !== undefined) task.container_image = image;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
