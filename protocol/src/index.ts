@@ -10,3 +10,6 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './names.js';
 export * from './credentials.js';
+export * from './sharing.js';
+export * from './accounts.js';
+export * from './audit.js';
