@@ -1,5 +1,3 @@
-import type { JsonValue } from './json.js';
-
 /** What an audit entry records. */
 export type AuditAction =
   | 'task.submit'
@@ -42,7 +40,7 @@ export interface AuditEntry {
   /** The user or group acted on. */
   target?: string;
   /** What changed (a sharing, members added and removed). */
-  detail?: { [key: string]: JsonValue };
+  detail?: { [key: string]: unknown };
 }
 
 /** Most entries one audit query returns. */

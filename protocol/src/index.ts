@@ -1,5 +1,6 @@
 export * from './json.js';
 export * from './format-bytes.js';
+export * from './table.js';
 export * from './task-states.js';
 export * from './outputs.js';
 export * from './functions.js';
