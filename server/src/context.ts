@@ -71,10 +71,10 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const tasks = new TaskService(store, functions, endpoints, dispatcher, fanout, metrics);
-  const sharing = new SharingService(store, functions, endpoints, access, fanout, (endpointId) => hub.announceEndpoint(endpointId));
+  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => hub.announceEndpoint(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
-    applyMembershipChange(change, store, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
+    applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
   const hub: HubContext = {

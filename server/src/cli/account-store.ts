@@ -5,7 +5,7 @@ import { localUserName } from '../hub.js';
 import { defaultDataDir } from '../options.js';
 import { AccountLedger } from '../store/account-ledger.js';
 import { openStore, storeSpecError } from '../store/open-store.js';
-import type { AccountStore } from '../store/store.js';
+import type { AccountStore, Store } from '../store/store.js';
 
 export interface StoreFlags {
   dataDir?: string;
@@ -26,21 +26,25 @@ export function cliActor(): Actor {
 
 /**
  * Runs `work` on the hub's accounts: the embedded store's files (beside a running hub, which notices within a
- * second) or the Redis store (every hub on it sees the change at once).
+ * second) or the Redis store (every hub on it sees the change at once). With Redis, `records` is the whole
+ * store (functions and endpoints too); the embedded store's records belong to its hub.
  */
-export async function withAccounts<T>(flags: StoreFlags, work: (store: AccountStore) => Promise<T>): Promise<T> {
-  let store: AccountStore;
+export async function withAccounts<T>(flags: StoreFlags, work: (store: AccountStore, records?: Store) => Promise<T>): Promise<T> {
   if (flags.store === 'memory') {
     const dataDir = flags.dataDir ?? defaultDataDir();
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    store = AccountLedger.openDataDir(dataDir);
-  } else {
-    const storeError = storeSpecError(flags.store);
-    if (storeError) throw new Error(storeError);
-    store = await openStore({ store: flags.store });
+    const ledger = AccountLedger.openDataDir(dataDir);
+    try {
+      return await work(ledger);
+    } finally {
+      await ledger.close();
+    }
   }
+  const storeError = storeSpecError(flags.store);
+  if (storeError) throw new Error(storeError);
+  const store = await openStore({ store: flags.store });
   try {
-    return await work(store);
+    return await work(store, store);
   } finally {
     await store.close();
   }

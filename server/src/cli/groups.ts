@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { table, type GroupRecord } from '@funcx/protocol';
 import { changeGroupMembers, createGroup, deleteGroup, listGroups } from '../accounts/groups.js';
+import { forgetGroups } from '../sharing/forget-groups.js';
 import { cliActor, storeFlags, withAccounts, type StoreFlags } from './account-store.js';
 
 function printGroup(group: GroupRecord): void {
@@ -45,7 +46,11 @@ export function groupsCommand(program: Command): void {
   storeFlags(groups.command('delete <name>'))
     .description('delete a group: what was shared with it is no longer shared with its members')
     .action(async (name: string, flags: StoreFlags) => {
-      await withAccounts(flags, (store) => deleteGroup(store, cliActor(), name));
+      await withAccounts(flags, async (store, records) => {
+        await deleteGroup(store, cliActor(), name);
+        // A running embedded hub does this itself when it notices the group is gone.
+        if (records) await forgetGroups(records, (group) => group === name);
+      });
       process.stdout.write(`deleted group ${name}\n`);
     });
 }

@@ -104,6 +104,11 @@ export class FunctionRegistry {
     ]);
   }
 
+  /** Drops every cached function (after a change to many of them). */
+  forgetCached(): void {
+    this.cache.clear();
+  }
+
   private remember(fn: FunctionRecord): void {
     const now = Date.now();
     if (this.cache.size >= CACHE_SWEEP_SIZE) {

@@ -20,6 +20,8 @@ export interface MembershipChange {
 export class GroupMembership {
   private groupsByUser = new Map<string, Set<string>>();
   private membersByGroup = new Map<string, string[]>();
+  /** Groups seen to exist: in the last snapshot, or checked since (a group created and deleted between two reloads). */
+  private readonly known = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
   private again = false;
@@ -40,6 +42,11 @@ export class GroupMembership {
     if (!mine) return false;
     for (const group of groups) if (mine.has(group)) return true;
     return false;
+  }
+
+  /** These groups were just seen in the store: if the next reload misses them, they were deleted. */
+  noteExisting(groups: readonly string[]): void {
+    for (const group of groups) this.known.add(group);
   }
 
   exists(group: string): boolean {
@@ -95,7 +102,7 @@ export class GroupMembership {
       }
     }
     const change: MembershipChange = {
-      deletedGroups: [...this.membersByGroup.keys()].filter((name) => !membersByGroup.has(name)),
+      deletedGroups: [...this.known].filter((name) => !membersByGroup.has(name)),
       left: new Map(),
     };
     for (const [user, before] of this.groupsByUser) {
@@ -105,6 +112,8 @@ export class GroupMembership {
     }
     this.groupsByUser = groupsByUser;
     this.membersByGroup = membersByGroup;
+    this.known.clear();
+    for (const name of membersByGroup.keys()) this.known.add(name);
     if (change.deletedGroups.length === 0 && change.left.size === 0) return;
     for (const listener of this.listeners) {
       try {

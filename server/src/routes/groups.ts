@@ -5,7 +5,6 @@ import { assertAdmin } from '../accounts/users.js';
 import { actorOf } from '../auth/hook.js';
 import type { HubContext } from '../context.js';
 import { errorBody, groupCreation, groupMembersChange, nameParams } from '../schemas.js';
-import { forgetGroups } from '../sharing/forget-groups.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody };
 
@@ -42,7 +41,7 @@ export function groupRoutes(app: FastifyInstance, hub: HubContext): void {
     await assertAdmin(hub.store, request.user, 'delete groups');
     const { name } = request.params;
     await deleteGroup(hub.store, actorOf(request), name);
-    await forgetGroups(hub.store, (group) => group === name);
+    await hub.sharing.forgetGroups((group) => group === name);
     await hub.groups.refresh();
     reply.code(204);
   });

@@ -30,6 +30,10 @@ export function userRoutes(app: FastifyInstance, hub: HubContext): void {
   });
 
   app.post<{ Params: { name: string }; Body: { revoke_others?: boolean } | undefined }>('/v1/users/:name/tokens', {
+    // No body at all asks for a further token, as `{}` does.
+    preValidation: async (request) => {
+      request.body ??= {};
+    },
     schema: {
       tags: ['users'],
       summary: 'Issue a token for a user; {"revoke_others": true} rotates: every other token of theirs stops working (admins, or the user)',

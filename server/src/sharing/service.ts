@@ -14,7 +14,9 @@ import { assertOwns, type Access } from '../auth/access.js';
 import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
+import type { GroupMembership } from '../groups/membership.js';
 import type { Store } from '../store/store.js';
+import { forgetGroups } from './forget-groups.js';
 import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
 
 function quoted(names: string[]): string {
@@ -37,6 +39,7 @@ export class SharingService {
     private readonly functions: FunctionRegistry,
     private readonly endpoints: EndpointDirectory,
     private readonly access: Access,
+    private readonly groups: GroupMembership,
     private readonly fanout: EventFanout,
     private readonly announce: (endpointId: string) => Promise<void>,
   ) {}
@@ -76,6 +79,11 @@ export class SharingService {
     return state;
   }
 
+  /** Takes groups that are gone out of every sharing list; functions read from the store again from now on. */
+  async forgetGroups(gone: (group: string) => boolean): Promise<void> {
+    if ((await forgetGroups(this.store, gone)) > 0) this.functions.forgetCached();
+  }
+
   /** The lists after an update, every user (admins too) and group named checked to exist (a 400 names the rest). */
   private async sharing(current: Sharing | undefined, update: SharingUpdate): Promise<Sharing> {
     const users = update.users ?? current?.users ?? [];
@@ -93,6 +101,7 @@ export class SharingService {
         `Nothing was changed: this hub has ${parts.join(' and ')}; check the spelling (GET /v1/groups lists your groups; an admin can list users)`,
       );
     }
+    this.groups.noteExisting(update.groups ?? []);
     return { users: [...new Set(users)], groups: [...new Set(groups)] };
   }
 }
