@@ -1,3 +1,6 @@
+import type { EndpointRecord } from './endpoints.js';
+import type { FunctionRecord } from './functions.js';
+
 /** Who besides its owner may use a function or an endpoint, by user name and by group name. */
 export interface Sharing {
   users: string[];
@@ -33,4 +36,14 @@ export const MAX_ALLOWED_FUNCTIONS = 10_000;
 
 export function emptySharing(): Sharing {
   return { users: [], groups: [] };
+}
+
+/** The sharing of a record (a function or an endpoint, a view or a summary), absent lists as empty ones. */
+export function sharingState(record: Pick<FunctionRecord, 'public' | 'shared_with'> | EndpointRecord): SharingState {
+  const state: SharingState = { public: record.public, shared_with: record.shared_with ?? emptySharing() };
+  if ('endpoint_id' in record) {
+    state.admins = record.admins ?? [];
+    if (record.allowed_functions) state.allowed_functions = record.allowed_functions;
+  }
+  return state;
 }

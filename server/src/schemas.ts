@@ -166,6 +166,8 @@ export const errorBody = {
     code: { type: 'string' },
     error: { type: 'string' },
     message: { type: 'string' },
+    retry_after_s: { type: 'integer' },
+    retry_after_ms: { type: 'integer' },
   },
 } as const;
 

@@ -1,6 +1,6 @@
 import {
   FuncxError,
-  emptySharing,
+  sharingState,
   type EndpointRecord,
   type FunctionRecord,
   type Sharing,
@@ -21,15 +21,6 @@ import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
 
 function quoted(names: string[]): string {
   return names.map((name) => `"${name}"`).join(', ');
-}
-
-export function sharingState(record: FunctionRecord | EndpointRecord): SharingState {
-  const state: SharingState = { public: record.public, shared_with: record.shared_with ?? emptySharing() };
-  if ('endpoint_id' in record) {
-    state.admins = record.admins ?? [];
-    if (record.allowed_functions) state.allowed_functions = record.allowed_functions;
-  }
-  return state;
 }
 
 /** Changes who may use functions and endpoints (and which functions an endpoint runs). */
