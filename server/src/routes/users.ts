@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { FuncxError, type IssuedToken } from '@funcx/protocol';
-import { addUser, assertAdmin, issueToken, listUsers, requireUser, revokeTokens } from '../accounts/users.js';
+import { addUser, assertAdmin, issueToken, listUsers, revokeTokens } from '../accounts/users.js';
 import { actorOf } from '../auth/hook.js';
 import type { HubContext } from '../context.js';
 import { errorBody, nameParams, tokenRequest, userCreation } from '../schemas.js';
@@ -60,7 +60,6 @@ export function userRoutes(app: FastifyInstance, hub: HubContext): void {
   }, async (request) => {
     const { name } = request.params;
     if (name !== request.user) await assertAdmin(hub.store, request.user, "revoke another user's tokens");
-    await requireUser(hub.store, name);
     const revoked = await revokeTokens(hub.store, actorOf(request), name);
     await hub.sessions.check();
     return { user: name, revoked };
