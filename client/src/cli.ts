@@ -5,6 +5,7 @@ import { CliError } from './cli-error.js';
 import { endpointsCommand, functionsCommand } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
+import { shareCommand, type ShareFlags } from './commands/share.js';
 import type { TaskFlags } from './commands/task-options.js';
 import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
 import { loadCredentials } from './credentials.js';
@@ -113,6 +114,34 @@ program
   .command('functions')
   .description('list the functions you can run')
   .action(action(() => functionsCommand(hub())));
+
+const repeat = (value: string, previous: string[]) => [...previous, value];
+
+function addShareOptions(command: Command, verb: 'add' | 'remove'): Command {
+  return command
+    .argument('<what>', '"function" or "endpoint"')
+    .argument('<ref>', 'the function id, or the endpoint name or id (owner/name for one shared with you)')
+    .option('--user <name>', `${verb} a user (repeat for more)`, repeat, [])
+    .option('--group <name>', `${verb} a group (repeat for more)`, repeat, [])
+    .option('--admin <name>', `endpoints: ${verb} an admin, who may change its sharing (owner only; repeat for more)`, repeat, [])
+    .option('--allow-function <id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, []);
+}
+
+addShareOptions(
+  program.command('share').description('share a function or an endpoint with users or groups, or with everyone, and print its sharing'),
+  'add',
+)
+  .option('--public', 'every user of the hub may use it')
+  .option('--private', 'only its owner and those it is shared with may use it')
+  .option('--any-function', 'endpoints: run any function (drop the list of allowed functions)')
+  .action(action((what: string, ref: string, flags: ShareFlags) => shareCommand(hub(), what, ref, flags, true)));
+
+addShareOptions(
+  program.command('unshare').description('stop sharing a function or an endpoint with users or groups, or with everyone, and print its sharing'),
+  'remove',
+)
+  .option('--public', 'it is no longer public')
+  .action(action((what: string, ref: string, flags: ShareFlags) => shareCommand(hub(), what, ref, flags, false)));
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,13 @@ import {
   type FunctionRecord,
   type FunctionRegistration,
   type FunctionSummary,
+  type AuditEntry,
+  type GroupMembersChange,
+  type GroupRecord,
+  type IssuedToken,
+  type SharingState,
+  type SharingUpdate,
+  type UserSummary,
   type ClientToServerEvents,
   type ServerToClientEvents,
   type TaskEvent,
@@ -19,6 +26,7 @@ import {
 } from '@funcx/protocol';
 import { errorFromSocket, unreachableError } from './hub-errors.js';
 import { checkBodySize, hubRequest, type RequestSettings } from './hub-request.js';
+import { DEFAULT_RATE_LIMIT_RETRIES, withRateLimitRetry } from './rate-limit-retry.js';
 import { socketTarget } from './socket-target.js';
 import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
 
@@ -33,6 +41,18 @@ export interface HubClientOptions {
   transports?: ('websocket' | 'polling')[];
   /** Largest request body sent; larger ones are refused here, before they travel (the hub's cap). */
   maxBodyBytes?: number;
+  /**
+   * Times a request the hub refuses for its rate limit (429, on REST or a socket ack) is sent again after the
+   * wait the hub asks for, before the hub's error is thrown (default 4; 0 never retries).
+   */
+  rateLimitRetries?: number;
+}
+
+/** Which audit entries to read: `user` (admins only, for another user), `since` (epoch ms), the newest `limit`. */
+export interface AuditQueryOptions {
+  user?: string;
+  since?: number;
+  limit?: number;
 }
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
@@ -63,6 +83,7 @@ export class HubClient {
       token: options.token,
       timeoutMs: options.requestTimeoutMs ?? 60_000,
       maxBodyBytes: options.maxBodyBytes ?? MAX_SUBMISSION_BYTES,
+      rateLimitRetries: options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES,
     };
     this.transports = options.transports ?? ['websocket', 'polling'];
   }
@@ -112,6 +133,50 @@ export class HubClient {
   /** The user this client's token belongs to. */
   whoami(): Promise<{ user: string }> {
     return this.request('GET', '/me');
+  }
+
+  // ---- sharing, users, groups, audit ----
+
+  /** Replaces the lists given (public, users, groups); only a function's owner may. */
+  shareFunction(id: string, update: SharingUpdate): Promise<SharingState> {
+    return this.request('PUT', `/functions/${encodeURIComponent(id)}/sharing`, update);
+  }
+  /** Replaces the fields given; an endpoint's owner or admins may (its admins: the owner only). */
+  shareEndpoint(idOrName: string, update: SharingUpdate): Promise<SharingState> {
+    return this.request('PUT', `/endpoints/${encodeURIComponent(idOrName)}/sharing`, update);
+  }
+  listUsers(): Promise<UserSummary[]> {
+    return this.request('GET', '/users');
+  }
+  addUser(name: string, admin = false): Promise<IssuedToken> {
+    return this.request('POST', '/users', { name, admin });
+  }
+  /** A further token for a user (yourself, or anyone as an admin); `revokeOthers` rotates. */
+  issueToken(user: string, revokeOthers = false): Promise<IssuedToken> {
+    return this.request('POST', `/users/${encodeURIComponent(user)}/tokens`, { revoke_others: revokeOthers });
+  }
+  revokeTokens(user: string): Promise<{ user: string; revoked: number }> {
+    return this.request('DELETE', `/users/${encodeURIComponent(user)}/tokens`);
+  }
+  listGroups(): Promise<GroupRecord[]> {
+    return this.request('GET', '/groups');
+  }
+  createGroup(name: string, members: string[] = []): Promise<GroupRecord> {
+    return this.request('POST', '/groups', { name, members });
+  }
+  changeGroupMembers(name: string, change: GroupMembersChange): Promise<GroupRecord> {
+    return this.request('PUT', `/groups/${encodeURIComponent(name)}/members`, change);
+  }
+  async deleteGroup(name: string): Promise<void> {
+    await this.request('DELETE', `/groups/${encodeURIComponent(name)}`);
+  }
+  audit(query: AuditQueryOptions = {}): Promise<AuditEntry[]> {
+    const params = new URLSearchParams();
+    if (query.user !== undefined) params.set('user', query.user);
+    if (query.since !== undefined) params.set('since', String(query.since));
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const search = params.toString();
+    return this.request('GET', `/audit${search ? `?${search}` : ''}`);
   }
 
   private request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -240,10 +305,15 @@ export class HubClient {
       this.setState('connected');
       if (this.epoch > 1) this.tracker.resync(this.epoch, (ids) => this.subscribe(ids));
     });
+    let revoked: FuncxError | undefined;
+    socket.on('session:revoked', (error) => {
+      revoked = errorFromSocket(error, 'FUNCX_UNAUTHORIZED');
+    });
     socket.on('disconnect', (reason) => {
-      // A hub that shuts down (a restart) closes our socket itself, and Socket.IO does not retry that.
-      if (reason === 'io server disconnect') this.rejoin(socket);
-      this.setState(socket.active || this.rejoinTimer ? 'connecting' : 'disconnected');
+      // A hub that shuts down (a restart) closes our socket itself, and Socket.IO does not retry that; a hub
+      // that revoked our token closes it too, and then trying again is pointless.
+      if (reason === 'io server disconnect' && !revoked) this.rejoin(socket);
+      this.setState(socket.active || this.rejoinTimer ? 'connecting' : 'disconnected', revoked);
     });
     socket.on('connect_error', (error) =>
       this.setState(socket.active ? 'connecting' : 'disconnected', this.connectError(socket, error)),
@@ -280,7 +350,12 @@ export class HubClient {
     return this.ack<{ tasks: TaskRecord[] }>('tasks:subscribe', { task_ids: taskIds }).then((r) => r.tasks);
   }
 
-  private async ack<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
+  /** An acknowledged request; one refused for the rate limit is sent again after the hub's retry time. */
+  private ack<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
+    return withRateLimitRetry(() => this.ackOnce<T>(event, request), this.settings.rateLimitRetries);
+  }
+
+  private async ackOnce<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
     const socket = this.socket;
     if (!socket || this.state !== 'connected') throw unreachableError(this.hubUrl, new Error('socket not connected'));
     let response: AckResponse<T>;

@@ -10,12 +10,16 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'FUNCX_HUB_UNREACHABLE',
 };
 
-/** The FuncxError for a non-2xx response, from its ErrorBody when it has one, else from its status. */
-export function errorFromResponse(status: number, statusText: string, body: unknown): FuncxError {
+/**
+ * The FuncxError for a non-2xx response, from its ErrorBody when it has one, else from its status (and its
+ * Retry-After header, for a 429 from something in front of the hub).
+ */
+export function errorFromResponse(status: number, statusText: string, body: unknown, retryAfter?: string | null): FuncxError {
   if (isErrorBody(body) && body.code in ERRORS) return FuncxError.fromBody(body);
   const code = CODE_BY_STATUS[status] ?? 'FUNCX_INTERNAL';
   const message = isErrorBody(body) ? body.message : `${ERRORS[code].message} (HTTP ${status} ${statusText})`.trim();
-  return new FuncxError(code, message);
+  const seconds = retryAfter ? Number(retryAfter) : NaN;
+  return new FuncxError(code, message, Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined);
 }
 
 /** The error for a hub that did not answer at all (refused, DNS, timeout). */

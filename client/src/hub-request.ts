@@ -1,18 +1,28 @@
 import { FuncxError } from '@funcx/protocol';
 import { errorFromResponse, unreachableError } from './hub-errors.js';
+import { withRateLimitRetry } from './rate-limit-retry.js';
 
 export interface RequestSettings {
   hubUrl: string;
   token: string;
   timeoutMs: number;
   maxBodyBytes: number;
+  /** Times a request refused with 429 is sent again, after the wait the hub asks for. */
+  rateLimitRetries: number;
 }
 
-/** One REST call under /v1 with the bearer token; non-2xx answers and network failures reject with FuncxError. */
+/**
+ * One REST call under /v1 with the bearer token; non-2xx answers and network failures reject with FuncxError.
+ * A 429 is retried after the hub's retry time, up to `rateLimitRetries` times.
+ */
 export async function hubRequest<T>(settings: RequestSettings, method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { authorization: `Bearer ${settings.token}` };
-  if (body !== undefined) headers['content-type'] = 'application/json';
   const json = body === undefined ? undefined : checkBodySize(JSON.stringify(body), settings.maxBodyBytes);
+  return withRateLimitRetry(() => requestOnce<T>(settings, method, path, json), settings.rateLimitRetries);
+}
+
+async function requestOnce<T>(settings: RequestSettings, method: string, path: string, json: string | undefined): Promise<T> {
+  const headers: Record<string, string> = { authorization: `Bearer ${settings.token}` };
+  if (json !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
     response = await fetch(`${settings.hubUrl}/v1${path}`, {
@@ -33,7 +43,7 @@ export async function hubRequest<T>(settings: RequestSettings, method: string, p
       parsed = text;
     }
   }
-  if (!response.ok) throw errorFromResponse(response.status, response.statusText, parsed);
+  if (!response.ok) throw errorFromResponse(response.status, response.statusText, parsed, response.headers.get('retry-after'));
   return parsed as T;
 }
 

@@ -100,6 +100,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       load: provider.load(),
       version: ENDPOINT_VERSION,
       ...(uncharged.length > 0 ? { uncharged_task_ids: uncharged } : {}),
+      // The hub refuses tasks of other functions before they travel; the endpoint checks again.
+      ...(config.allowed_functions ? { allowed_functions: config.allowed_functions } : {}),
     }),
     onDispatch,
     onCancel: (taskIds) => provider.cancel(taskIds),

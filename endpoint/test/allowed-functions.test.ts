@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { HubClient } from '@funcx/client';
+import type { FuncxError } from '@funcx/protocol';
+import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
 import type { Manager } from '../src/manager.js';
 import { startManager } from './support/manager.js';
 import type { Recorder } from './support/recorder.js';
@@ -39,5 +42,25 @@ describe('allowed_functions at the endpoint', () => {
     assert.equal(done.error?.ename, 'FunctionNotPermitted');
     assert.match(done.error!.evalue, new RegExp(`^function ${other} is not permitted on this endpoint`));
     assert.match(done.error!.evalue, /add .* there \(\/site\/\.funcx\/endpoints\/lab\/config\.yaml\) and restart the endpoint/);
+  });
+});
+
+describe('allowed_functions from the config reach the hub', () => {
+  test('the hub refuses a task of another function at submission, before it travels', async (t) => {
+    const hub = await startHub({ funcxHome: makeTempDir('funcx-allowed-') });
+    t.after(cleanup);
+    const client = new HubClient({ hubUrl: hub.url, token: hub.token });
+    t.after(() => client.close());
+    const { function_id: permitted } = await client.registerFunction({ name: 'ok', source: '"ran"', language: 'python' });
+    const { function_id: other } = await client.registerFunction({ name: 'other', source: '"ran"', language: 'python' });
+    await startEndpoint(hub, { name: 'locked', workers: 1, config: { allowed_functions: [permitted] } });
+
+    const ran = await client.waitForTask((await client.submit({ function_id: permitted, endpoint: 'locked' })).task_id);
+    assert.equal(ran.result?.value, 'ran');
+    await assert.rejects(client.submit({ function_id: other, endpoint: 'locked' }), (error: FuncxError) => {
+      assert.equal(error.code, 'FUNCX_FUNCTION_NOT_PERMITTED');
+      return true;
+    });
+    await assert.rejects(client.submit({ source: '"inline"', endpoint: 'locked' }), (error: FuncxError) => error.code === 'FUNCX_FUNCTION_NOT_PERMITTED');
   });
 });

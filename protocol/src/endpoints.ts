@@ -1,3 +1,5 @@
+import type { Sharing } from './sharing.js';
+
 export interface GeoLocation {
   lat: number;
   lon: number;
@@ -18,6 +20,12 @@ export interface EndpointRecord {
   site?: string;
   public: boolean;
   created_at: number;
+  /** Users and groups besides the owner who may use it (absent in records from before sharing: nobody). */
+  shared_with?: Sharing;
+  /** Users besides the owner who may change its sharing (not delete it, nor change its admins). */
+  admins?: string[];
+  /** The only functions it runs (ids); absent, any function. */
+  allowed_functions?: string[];
 }
 
 /** Workers an endpoint keeps warm for one container image ("" for workers without a container). */

@@ -11,6 +11,8 @@ export const ERRORS = {
   FUNCX_FUNCTION_NOT_FOUND: { statusCode: 404, message: 'No such function' },
   FUNCX_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'No such endpoint' },
   FUNCX_TASK_NOT_FOUND: { statusCode: 404, message: 'No such task' },
+  FUNCX_USER_NOT_FOUND: { statusCode: 404, message: 'No such user' },
+  FUNCX_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such group' },
   FUNCX_ROUTE_NOT_FOUND: { statusCode: 404, message: 'No such route' },
   FUNCX_NAME_TAKEN: { statusCode: 409, message: 'That name is already taken' },
   FUNCX_REQUEST_TIMEOUT: { statusCode: 408, message: 'The request did not arrive in time' },
@@ -35,6 +37,8 @@ export interface ErrorBody {
   message: string;
   /** With 429: seconds to wait before trying again (REST also sends it as Retry-After). */
   retry_after_s?: number;
+  /** With 429: the same wait in milliseconds, for clients that retry on their own. */
+  retry_after_ms?: number;
 }
 
 const STATUS_NAMES: Record<number, string> = {
@@ -57,13 +61,16 @@ export class FuncxError extends Error {
   readonly statusCode: number;
   /** With FUNCX_RATE_LIMITED: seconds until a retry can succeed. */
   readonly retryAfterS?: number;
+  /** The same wait in milliseconds, when known that precisely. */
+  readonly retryAfterMs?: number;
 
-  constructor(code: ErrorCode, detail?: string, retryAfterS?: number) {
+  constructor(code: ErrorCode, detail?: string, retryAfterS?: number, retryAfterMs?: number) {
     super(detail ?? ERRORS[code].message);
     this.name = 'FuncxError';
     this.code = code;
     this.statusCode = ERRORS[code].statusCode;
     if (retryAfterS !== undefined) this.retryAfterS = retryAfterS;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 
   toBody(): ErrorBody {
@@ -74,12 +81,14 @@ export class FuncxError extends Error {
       message: this.message,
     };
     if (this.retryAfterS !== undefined) body.retry_after_s = this.retryAfterS;
+    if (this.retryAfterMs !== undefined) body.retry_after_ms = this.retryAfterMs;
     return body;
   }
 
   static fromBody(body: ErrorBody): FuncxError {
     const retryAfter = typeof body.retry_after_s === 'number' ? body.retry_after_s : undefined;
-    return new FuncxError(body.code in ERRORS ? body.code : 'FUNCX_INTERNAL', body.message, retryAfter);
+    const retryAfterMs = typeof body.retry_after_ms === 'number' ? body.retry_after_ms : undefined;
+    return new FuncxError(body.code in ERRORS ? body.code : 'FUNCX_INTERNAL', body.message, retryAfter, retryAfterMs);
   }
 }
 

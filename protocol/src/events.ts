@@ -56,6 +56,8 @@ export interface ServerToClientEvents {
   'endpoint:status': (endpoints: EndpointView[]) => void;
   /** An endpoint was deleted. */
   'endpoint:removed': (endpointIds: string[]) => void;
+  /** The socket's token was revoked (or rotated away): the hub closes the socket right after this. */
+  'session:revoked': (error: ErrorBody) => void;
 }
 
 // ---- endpoint namespace ----
@@ -70,6 +72,11 @@ export interface EndpointHello {
    * they ran beside a task under suspicion): the hub requeues them without counting that attempt.
    */
   uncharged_task_ids?: string[];
+  /**
+   * The only functions the endpoint's config lets it run (ids): the hub keeps the list on the endpoint's record and
+   * refuses tasks for other functions. Absent, the hub's list (set through the sharing API, or none) stays.
+   */
+  allowed_functions?: string[];
 }
 
 export interface EndpointToServerEvents {

@@ -1,3 +1,5 @@
+import type { Sharing } from './sharing.js';
+
 export type FunctionLanguage = 'python';
 
 export interface FunctionRegistration {
@@ -20,6 +22,8 @@ export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'nam
   description?: string;
   container_image?: string;
   public: boolean;
+  /** Users and groups besides the owner who may run it (absent in records from before sharing: nobody). */
+  shared_with?: Sharing;
   /** Created for a task submitted with inline source; not listed. */
   ephemeral?: boolean;
   created_at: number;

@@ -1,5 +1,6 @@
 export * from './json.js';
 export * from './format-bytes.js';
+export * from './table.js';
 export * from './task-states.js';
 export * from './outputs.js';
 export * from './functions.js';
@@ -11,3 +12,6 @@ export * from './limits.js';
 export * from './names.js';
 export * from './credentials.js';
 export * from './worker-wire.js';
+export * from './sharing.js';
+export * from './accounts.js';
+export * from './audit.js';

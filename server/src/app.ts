@@ -9,12 +9,16 @@ import { registerAuth } from './auth/hook.js';
 import { createHubContext, type HubContext } from './context.js';
 import { MAX_PATH_PARAM_LENGTH, textDepthError, toFuncxError } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
+import { auditRoutes } from './routes/audit.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { functionRoutes } from './routes/functions.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { groupRoutes } from './routes/groups.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { sharingRoutes } from './routes/sharing.js';
 import { taskRoutes } from './routes/tasks.js';
+import { userRoutes } from './routes/users.js';
 import { describeValidationErrors } from './schemas.js';
 import { HUB_VERSION } from './version.js';
 
@@ -68,11 +72,11 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
       const funcxError = toFuncxError(error, hub.bodyLimit);
       void (reply as FastifyReply).code(funcxError.statusCode).send(funcxError.toBody());
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, allowUnionTypes: true } },
     schemaErrorFormatter: (errors, dataVar) => new Error(describeValidationErrors(errors, dataVar)),
   });
 
-  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'DELETE', 'OPTIONS'] });
+  await app.register(cors, { origin: '*', methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'] });
 
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -119,6 +123,11 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
+  app.addHook('onClose', async () => {
+    hub.groups.stop();
+    hub.sessions.stop();
+  });
+
   registerAuth(app, hub);
   healthRoutes(app, hub);
   meRoutes(app);
@@ -126,5 +135,9 @@ export async function buildApp(options: HubOptions = {}): Promise<HubApp> {
   functionRoutes(app, hub);
   endpointRoutes(app, hub);
   taskRoutes(app, hub);
+  sharingRoutes(app, hub);
+  userRoutes(app, hub);
+  groupRoutes(app, hub);
+  auditRoutes(app, hub);
   return { app, hub };
 }

@@ -1,14 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { MAX_SUBMISSION_BYTES, type EndpointRecord } from '@funcx/protocol';
+import type { Actor } from './audit/entries.js';
+import { Access } from './auth/access.js';
+import { SessionGuard } from './auth/session-guard.js';
 import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventFanout } from './events/fanout.js';
 import { FunctionRegistry } from './functions/registry.js';
+import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, type HubOptions } from './options.js';
 import { createRateLimits, type RateLimits } from './rate-limit.js';
-import { openStore } from './store/open-store.js';
+import { forgetGroups } from './sharing/forget-groups.js';
+import { applyMembershipChange } from './sharing/membership-effects.js';
+import { SharingService } from './sharing/service.js';
+import { isRedisSpec, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
 import { TaskService } from './tasks/service.js';
@@ -20,6 +27,12 @@ export interface HubContext {
   startedAt: number;
   log: FastifyBaseLogger;
   store: Store;
+  /** Who is in which group (a snapshot reloaded every few seconds). */
+  groups: GroupMembership;
+  access: Access;
+  sharing: SharingService;
+  /** Closes client sockets whose token was revoked. */
+  sessions: SessionGuard;
   metrics: HubMetrics;
   presence: EndpointPresence;
   fanout: EventFanout;
@@ -32,7 +45,7 @@ export interface HubContext {
   /** Sends an endpoint's current view to the clients that can see it. */
   announceEndpoint(endpointId: string): Promise<void>;
   /** Deletes an endpoint: fails its unfinished tasks, disconnects it and tells clients. */
-  removeEndpoint(user: string, ref: string): Promise<EndpointRecord>;
+  removeEndpoint(actor: Actor, ref: string): Promise<EndpointRecord>;
 }
 
 export async function createHubContext(options: HubOptions): Promise<HubContext> {
@@ -46,17 +59,34 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   });
   const metrics = new HubMetrics();
   const presence = new EndpointPresence();
-  const fanout = new EventFanout();
-  const functions = new FunctionRegistry(store);
-  const endpoints = new EndpointDirectory(store, presence);
+  const groups = new GroupMembership(store, (error) => log.warn({ err: error }, 'could not reload groups'));
+  await groups.refresh();
+  if (!isRedisSpec(options.store)) {
+    // Groups deleted with the CLI while this hub was stopped leave the sharing lists now.
+    await forgetGroups(store, (group) => !groups.exists(group));
+  }
+  const access = new Access(groups);
+  const fanout = new EventFanout(groups);
+  const functions = new FunctionRegistry(store, access);
+  const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const tasks = new TaskService(store, functions, endpoints, dispatcher, fanout, metrics);
+  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => hub.announceEndpoint(endpointId));
+  const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
+  groups.onChange((change) => {
+    applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
+  });
+  groups.start(options.groupRefreshMs);
   const hub: HubContext = {
     options,
     bodyLimit: options.bodyLimit ?? MAX_SUBMISSION_BYTES,
     startedAt: Date.now(),
     log,
     store,
+    groups,
+    access,
+    sharing,
+    sessions,
     metrics,
     presence,
     fanout,
@@ -70,8 +100,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
       if (record) fanout.endpoint(await endpoints.view(record));
       metrics.endpointsOnline.set(presence.onlineCount());
     },
-    async removeEndpoint(user, ref) {
-      const record = await endpoints.delete(user, ref);
+    async removeEndpoint(actor, ref) {
+      const record = await endpoints.delete(actor, ref);
       await tasks.failEndpointTasks(record);
       dispatcher.socketOf(record.endpoint_id)?.disconnect(true);
       fanout.endpointRemoved(record);

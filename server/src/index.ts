@@ -4,4 +4,3 @@ export type { HubOptions } from './options.js';
 export type { HubContext } from './context.js';
 export type { Store, TokenRecord, UserRecord } from './store/store.js';
 export { MemoryStore } from './store/memory.js';
-export { issueUserToken } from './auth/tokens.js';

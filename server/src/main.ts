@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HUB_PORT } from '@funcx/protocol';
 import { startHub } from './hub.js';
 import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, defaultDataDir, defaultFuncxHome } from './options.js';
-import { openStore, storeSpecError } from './store/open-store.js';
-import { addUser, addUserToStore } from './users.js';
+import { auditCommand } from './cli/audit.js';
+import { groupsCommand } from './cli/groups.js';
+import { usersCommand } from './cli/users.js';
+import { storeSpecError } from './store/open-store.js';
 import { HUB_VERSION } from './version.js';
 
 function hours(value: string): number {
@@ -58,27 +60,9 @@ const program = new Command('funcx-hub')
     process.on('SIGTERM', stop);
   });
 
-program
-  .command('users')
-  .description('manage users')
-  .command('add <name>')
-  .description("create a user (or a new token for one) and print the token; works while the hub runs")
-  .option('--data-dir <dir>', 'directory of the embedded store (default $FUNCX_HOME/hub)')
-  .option('--store <kind>', 'the store of the hub: memory (default) or redis://HOST:PORT/DB', 'memory')
-  .action(async (name: string, options: { dataDir?: string; store: string }) => {
-    if (options.store === 'memory') {
-      process.stdout.write(addUser(options.dataDir ?? defaultDataDir(), name) + '\n');
-      return;
-    }
-    const storeError = storeSpecError(options.store);
-    if (storeError) throw new Error(storeError);
-    const store = await openStore({ store: options.store });
-    try {
-      process.stdout.write((await addUserToStore(store, name)) + '\n');
-    } finally {
-      await store.close();
-    }
-  });
+usersCommand(program);
+groupsCommand(program);
+auditCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`funcx-hub: ${(error as Error).message}\n`);

@@ -30,6 +30,10 @@ export interface HubOptions {
   bodyLimit?: number;
   /** Heartbeat interval endpoints are held to (offline after MISSED_HEARTBEATS_OFFLINE of them); tests shorten it. */
   heartbeatIntervalMs?: number;
+  /** How often group membership is reloaded from the store (default GROUP_REFRESH_MS); tests shorten it. */
+  groupRefreshMs?: number;
+  /** How often the tokens of open client sockets are checked for revocation (default TOKEN_CHECK_MS). */
+  tokenCheckIntervalMs?: number;
 }
 
 export const DEFAULT_RATE_LIMIT = 200;

@@ -26,6 +26,7 @@ export class RateLimiter {
         'FUNCX_RATE_LIMITED',
         `Too many ${this.what}: this hub accepts ${this.ratePerSecond} per second per user; retry in ${waitMs} ms${this.advice}`,
         Math.max(1, Math.ceil(waitMs / 1000)),
+        waitMs,
       );
     }
     bucket.tokens -= 1;

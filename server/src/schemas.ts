@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_BATCH_TASKS, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
+import { MAX_ALLOWED_FUNCTIONS, MAX_AUDIT_LIMIT, MAX_BATCH_TASKS, MAX_SHARING_ENTRIES, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
 
 /** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
 
@@ -94,6 +94,72 @@ export const uuidParams = {
   properties: { id: uuidString },
 } as const;
 
+const userName = { type: 'string', pattern: NAME_RULES.user.pattern } as const;
+const groupName = { type: 'string', pattern: NAME_RULES.group.pattern } as const;
+const userNames = { type: 'array', maxItems: MAX_SHARING_ENTRIES, items: userName } as const;
+const groupNames = { type: 'array', maxItems: MAX_SHARING_ENTRIES, items: groupName } as const;
+
+export const userCreation = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: userName, admin: { type: 'boolean' } },
+} as const;
+
+export const tokenRequest = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { revoke_others: { type: 'boolean' } },
+} as const;
+
+export const groupCreation = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: groupName, members: userNames },
+} as const;
+
+export const groupMembersChange = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { add: userNames, remove: userNames },
+} as const;
+
+export const nameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', minLength: 1 } },
+} as const;
+
+export const functionSharing = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { public: { type: 'boolean' }, users: userNames, groups: groupNames },
+} as const;
+
+export const endpointSharing = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...functionSharing.properties,
+    admins: userNames,
+    allowed_functions: { type: ['array', 'null'], maxItems: MAX_ALLOWED_FUNCTIONS, items: uuidString },
+  },
+} as const;
+
+export const auditQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    user: userName,
+    since: { type: 'string', minLength: 1, maxLength: 64 },
+    limit: { type: 'string', pattern: '^[0-9]{1,6}$' },
+  },
+} as const;
+
+export const DEFAULT_AUDIT_LIMIT = 100;
+export { MAX_AUDIT_LIMIT };
+
 /** Response schema of any error (for the OpenAPI document). */
 export const errorBody = {
   type: 'object',
@@ -102,6 +168,8 @@ export const errorBody = {
     code: { type: 'string' },
     error: { type: 'string' },
     message: { type: 'string' },
+    retry_after_s: { type: 'integer' },
+    retry_after_ms: { type: 'integer' },
   },
 } as const;
 

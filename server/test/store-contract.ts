@@ -59,6 +59,67 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.equal((await s.getToken('h3'))?.subject, 'e2');
     });
 
+    it('lists users with their admin flag, looks tokens up in bulk and counts them per user', async () => {
+      const s = await fresh();
+      await s.putUser({ name: 'alice', created_at: 1, admin: true });
+      await s.putUser({ name: 'bob', created_at: 2 });
+      const users = (await s.listUsers()).sort((a, b) => a.name.localeCompare(b.name));
+      assert.deepEqual(users, [{ name: 'alice', created_at: 1, admin: true }, { name: 'bob', created_at: 2 }]);
+      await s.putToken({ hash: 'ua', kind: 'user', subject: 'alice', created_at: 1 });
+      await s.putToken({ hash: 'ub1', kind: 'user', subject: 'bob', created_at: 1 });
+      await s.putToken({ hash: 'ub2', kind: 'user', subject: 'bob', created_at: 2 });
+      assert.deepEqual((await s.getTokens(['ub2', 'nope', 'ua'])).map((t) => t?.subject), ['bob', undefined, 'alice']);
+      assert.deepEqual(await s.countTokens('user', ['alice', 'bob', 'carol']), [1, 2, 0]);
+      await s.deleteTokensOf('user', 'bob');
+      assert.deepEqual(await s.countTokens('user', ['alice', 'bob']), [1, 0]);
+      assert.deepEqual((await s.getTokens(['ub1', 'ua'])).map((t) => t?.subject), [undefined, 'alice']);
+    });
+
+    it('creates a group once, changes its members in one step and deletes it', async () => {
+      const s = await fresh();
+      const group = { name: 'lab', members: ['alice', 'bob'], created_at: 5, created_by: 'alice' };
+      assert.equal(await s.createGroup(group), true);
+      assert.equal(await s.createGroup({ ...group, members: [] }), false, 'a second group of that name is refused');
+      assert.deepEqual({ ...(await s.getGroup('lab'))!, members: (await s.getGroup('lab'))!.members.sort() }, group);
+      const changed = await s.changeGroupMembers('lab', ['carol', 'dave'], ['bob', 'dave']);
+      assert.deepEqual(changed?.members.sort(), ['alice', 'carol']);
+      assert.equal(await s.changeGroupMembers('nope', ['x'], []), undefined);
+      assert.equal(await s.createGroup({ name: 'empty', members: [], created_at: 6 }), true);
+      assert.deepEqual((await s.getGroup('empty'))?.members, []);
+      assert.deepEqual((await s.listGroups()).map((g) => g.name).sort(), ['empty', 'lab']);
+      assert.equal(await s.deleteGroup('lab'), true);
+      assert.equal(await s.deleteGroup('lab'), false);
+      assert.equal(await s.getGroup('lab'), undefined);
+      assert.equal(await s.createGroup({ name: 'lab', members: [], created_at: 7 }), true, 'a deleted name can be used again');
+      assert.deepEqual((await s.getGroup('lab'))?.members, [], 'without the old members');
+    });
+
+    it('appends audit entries in order and reads the newest, by user and since a time', async () => {
+      const s = await fresh();
+      const base = Date.now();
+      const entries = Array.from({ length: 30 }, (_, i) => ({
+        at: base + i,
+        user: i % 3 === 0 ? 'bob' : 'alice',
+        action: 'task.submit' as const,
+        via: 'rest' as const,
+        endpoint_ids: ['e1'],
+        function_ids: ['f1'],
+        task_count: i + 1,
+      }));
+      await s.appendAudit(entries.slice(0, 10));
+      await s.appendAudit(entries.slice(10));
+      const all = await s.readAudit({ limit: 100 });
+      assert.deepEqual(all.map((e) => e.task_count), entries.map((e) => e.task_count), 'oldest first, nothing lost');
+      assert.ok(all.every((e) => typeof e.id === 'string' && e.id.length > 0));
+      assert.equal(new Set(all.map((e) => e.id)).size, 30, 'ids are unique');
+      assert.deepEqual((await s.readAudit({ limit: 3 })).map((e) => e.task_count), [28, 29, 30], 'the newest N');
+      const bobs = await s.readAudit({ user: 'bob', limit: 4 });
+      assert.deepEqual(bobs.map((e) => e.task_count), [19, 22, 25, 28]);
+      const recent = await s.readAudit({ since: base + 25, limit: 100 });
+      assert.deepEqual(recent.map((e) => e.task_count), [26, 27, 28, 29, 30]);
+      assert.deepEqual(await s.readAudit({ user: 'nobody', limit: 10 }), []);
+    });
+
     it('registers, lists and deletes functions and endpoints', async () => {
       const s = await fresh();
       const fn = { function_id: 'f1', name: 'add', owner: 'alice', source: 'pass', language: 'python' as const, public: false, created_at: 1 };

@@ -1,4 +1,4 @@
-import { endpointRef, endpointStatus } from '@funcx/protocol';
+import { endpointRef, endpointStatus, sharingState, type FunctionSummary } from '@funcx/protocol';
 import { formatAgo, table } from '../format.js';
 import type { HubClient } from '../hub-client.js';
 
@@ -34,7 +34,7 @@ export async function functionsCommand(client: HubClient): Promise<number> {
     fn.name,
     fn.function_id,
     fn.entrypoint ?? '(cell)',
-    fn.public ? 'public' : 'private',
+    sharingSummary(fn),
     fn.owner,
     new Date(fn.created_at).toISOString(),
     fn.description ?? '',
@@ -42,4 +42,14 @@ export async function functionsCommand(client: HubClient): Promise<number> {
   const header = ['NAME', 'ID', 'ENTRYPOINT', 'SHARING', 'OWNER', 'CREATED', 'DESCRIPTION'];
   process.stdout.write(`${table(header, rows)}\n`);
   return 0;
+}
+
+/** `public`, `private`, or whom it is shared with: `users bob, carol; groups lab`. */
+function sharingSummary(fn: FunctionSummary): string {
+  const { public: isPublic, shared_with: { users, groups } } = sharingState(fn);
+  if (isPublic) return 'public';
+  const parts: string[] = [];
+  if (users.length > 0) parts.push(`users ${users.join(', ')}`);
+  if (groups.length > 0) parts.push(`groups ${groups.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'private';
 }

@@ -1,20 +1,43 @@
 import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { FuncxError } from '@funcx/protocol';
+import type { GroupMembership } from '../groups/membership.js';
 
-/** Whether a user may use (run on, run, read) this endpoint or function. */
-export function canUse(user: string, record: FunctionRecord | EndpointRecord): boolean {
-  return record.owner === user || record.public;
-}
+/**
+ * Who may use (run on, run, read) an endpoint or a function: its owner, everyone when it is public, the users it
+ * is shared with, members of the groups it is shared with and, for an endpoint, its admins. Group membership
+ * comes from the in-memory snapshot, so a check never waits for the store.
+ */
+export class Access {
+  constructor(private readonly groups: GroupMembership) {}
 
-export function assertCanUseFunction(user: string, fn: FunctionRecord): void {
-  if (!canUse(user, fn)) {
-    throw new FuncxError('FUNCX_FORBIDDEN', `Function ${fn.function_id} belongs to another user and is not shared`);
+  canUse(user: string, record: FunctionRecord | EndpointRecord): boolean {
+    if (record.owner === user || record.public) return true;
+    const shared = record.shared_with;
+    if (shared && (shared.users.includes(user) || (shared.groups.length > 0 && this.groups.inAny(user, shared.groups)))) return true;
+    return 'admins' in record && record.admins !== undefined && record.admins.includes(user);
   }
-}
 
-export function assertCanUseEndpoint(user: string, endpoint: EndpointRecord): void {
-  if (!canUse(user, endpoint)) {
-    throw new FuncxError('FUNCX_FORBIDDEN', `Endpoint "${endpoint.name}" belongs to another user and is not shared`);
+  /** The owner and the endpoint's admins may change its sharing and its allowed functions. */
+  canManage(user: string, endpoint: EndpointRecord): boolean {
+    return endpoint.owner === user || (endpoint.admins?.includes(user) ?? false);
+  }
+
+  assertCanUseFunction(user: string, fn: FunctionRecord): void {
+    if (!this.canUse(user, fn)) {
+      throw new FuncxError('FUNCX_FORBIDDEN', `Function ${fn.function_id} belongs to ${fn.owner} and is not shared with you: ask them to share it (funcx share function ${fn.function_id} --user ${user})`);
+    }
+  }
+
+  assertCanUseEndpoint(user: string, endpoint: EndpointRecord): void {
+    if (!this.canUse(user, endpoint)) {
+      throw new FuncxError('FUNCX_FORBIDDEN', `Endpoint "${endpoint.name}" belongs to ${endpoint.owner} and is not shared with you: ask them to share it`);
+    }
+  }
+
+  assertCanManage(user: string, endpoint: EndpointRecord): void {
+    if (!this.canManage(user, endpoint)) {
+      throw new FuncxError('FUNCX_FORBIDDEN', `Only the owner of endpoint "${endpoint.name}" (${endpoint.owner}) or one of its admins may change its sharing`);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../audit/entries.js';
 import type { HubContext } from '../context.js';
 import { authenticate, bearerToken } from './tokens.js';
 
@@ -29,4 +30,9 @@ export function registerAuth(app: FastifyInstance, hub: HubContext): void {
     request.token = token!;
     hub.limits.requests.take(request.user);
   });
+}
+
+/** The user of an authenticated request, as the audit log names who acted. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { user: request.user, via: 'rest' };
 }

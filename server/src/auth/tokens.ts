@@ -14,14 +14,6 @@ export function newToken(kind: TokenKind, subject: string): { token: string; rec
   return { token, record: { hash: hashToken(token), kind, subject, created_at: Date.now() } };
 }
 
-/** Issues a token for a user, creating the user when new. */
-export async function issueUserToken(store: Store, userName: string): Promise<string> {
-  if (!(await store.getUser(userName))) await store.putUser({ name: userName, created_at: Date.now() });
-  const { token, record } = newToken('user', userName);
-  await store.putToken(record);
-  return token;
-}
-
 /** The subject of a valid token of this kind, or a 401 FuncxError saying what is wrong. */
 export async function authenticate(store: Store, token: string | undefined, kind: TokenKind): Promise<string> {
   if (!token) throw new FuncxError('FUNCX_UNAUTHORIZED');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   FuncxError,
+  emptySharing,
   endpointRef,
   qualifiedEndpointName,
   type EndpointCreated,
@@ -8,38 +9,49 @@ import {
   type EndpointRegistration,
   type EndpointView,
 } from '@funcx/protocol';
-import { assertCanUseEndpoint, assertOwns, canUse } from '../auth/access.js';
+import { auditRecord, type Actor } from '../audit/entries.js';
+import { assertOwns, type Access } from '../auth/access.js';
 import { newToken } from '../auth/tokens.js';
 import type { Store } from '../store/store.js';
+import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
 import type { EndpointPresence } from './presence.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An endpoint as the API shows it: sharing and admins always present (records from before sharing have none). */
+export function withSharing<T extends EndpointRecord>(endpoint: T): T {
+  if (endpoint.shared_with && endpoint.admins) return endpoint;
+  return { ...endpoint, shared_with: endpoint.shared_with ?? emptySharing(), admins: endpoint.admins ?? [] };
+}
 
 /** Endpoints: registration, lookup by id or name among those a user may use, and their live views. */
 export class EndpointDirectory {
   constructor(
     private readonly store: Store,
     private readonly presence: EndpointPresence,
+    private readonly access: Access,
   ) {}
 
   /** Registers an endpoint; the same owner registering a name again gets the same id and a new token. */
-  async register(owner: string, registration: EndpointRegistration): Promise<EndpointCreated & { created: boolean }> {
+  async register(actor: Actor, registration: EndpointRegistration): Promise<EndpointCreated & { created: boolean }> {
+    const owner = actor.user;
     const all = await this.store.listEndpoints();
     const existing = all.find((endpoint) => endpoint.owner === owner && endpoint.name === registration.name);
     const record: EndpointRecord = existing
       ? { ...existing }
-      : { endpoint_id: randomUUID(), name: registration.name, owner, public: false, created_at: Date.now() };
+      : { endpoint_id: randomUUID(), name: registration.name, owner, public: false, shared_with: emptySharing(), admins: [], created_at: Date.now() };
     if (registration.location !== undefined) record.location = registration.location;
     if (registration.site !== undefined) record.site = registration.site;
     if (registration.public !== undefined) record.public = registration.public;
     const { token, record: tokenRecord } = newToken('endpoint', record.endpoint_id);
     if (existing) await this.store.deleteTokensOf('endpoint', record.endpoint_id);
-    await Promise.all([this.store.putEndpoint(record), this.store.putToken(tokenRecord)]);
+    const audit = auditRecord(actor, 'endpoint.register', { endpoint_ids: [record.endpoint_id], detail: { name: record.name, new: !existing } });
+    await Promise.all([this.store.putEndpoint(record), this.store.putToken(tokenRecord), this.store.appendAudit([audit])]);
     return { endpoint_id: record.endpoint_id, endpoint_token: token, created: !existing };
   }
 
   async list(user: string): Promise<EndpointView[]> {
-    const usable = (await this.store.listEndpoints()).filter((endpoint) => canUse(user, endpoint));
+    const usable = (await this.store.listEndpoints()).filter((endpoint) => this.access.canUse(user, endpoint));
     usable.sort((a, b) => Number(b.owner === user) - Number(a.owner === user) || a.name.localeCompare(b.name));
     return Promise.all(usable.map((endpoint) => this.view(endpoint)));
   }
@@ -53,7 +65,7 @@ export class EndpointDirectory {
     if (UUID.test(ref)) {
       const endpoint = await this.store.getEndpoint(ref.toLowerCase());
       if (endpoint) {
-        assertCanUseEndpoint(user, endpoint);
+        this.access.assertCanUseEndpoint(user, endpoint);
         return endpoint;
       }
     }
@@ -62,8 +74,8 @@ export class EndpointDirectory {
     const owner = slash === -1 ? user : ref.slice(0, slash);
     const name = slash === -1 ? ref : ref.slice(slash + 1);
     const match = all.find((endpoint) => endpoint.owner === owner && endpoint.name === name);
-    if (match && canUse(user, match)) return match;
-    const usable = all.filter((endpoint) => canUse(user, endpoint));
+    if (match && this.access.canUse(user, match)) return match;
+    const usable = all.filter((endpoint) => this.access.canUse(user, endpoint));
     const sameName = usable.filter((endpoint) => endpoint.name === name && endpoint.owner !== user);
     if (slash === -1 && sameName.length > 0) {
       const candidates = sameName.map((endpoint) => qualifiedEndpointName(endpoint.owner, endpoint.name)).sort();
@@ -90,24 +102,44 @@ export class EndpointDirectory {
       this.store.getPresence([endpoint.endpoint_id]),
     ]);
     const status = this.presence.status(endpoint.endpoint_id, queued);
-    if (status.online || !shared) return { ...endpoint, status };
+    if (status.online || !shared) return { ...withSharing(endpoint), status };
     const { load } = shared;
     return {
-      ...endpoint,
+      ...withSharing(endpoint),
       status: { ...load, online: true, queued: load.queued + queued, last_heartbeat: shared.last_heartbeat },
     };
   }
 
   /** Deletes an endpoint the user owns, revoking its token; returns the record it had. */
-  async delete(user: string, ref: string): Promise<EndpointRecord> {
-    const endpoint = await this.resolve(user, ref);
-    assertOwns(user, endpoint, `endpoint "${endpoint.name}"`);
+  async delete(actor: Actor, ref: string): Promise<EndpointRecord> {
+    const endpoint = await this.resolve(actor.user, ref);
+    assertOwns(actor.user, endpoint, `endpoint "${endpoint.name}"`);
     await Promise.all([
       this.store.deleteEndpoint(endpoint.endpoint_id),
       this.store.deleteTokensOf('endpoint', endpoint.endpoint_id),
+      this.store.appendAudit([auditRecord(actor, 'endpoint.delete', { endpoint_ids: [endpoint.endpoint_id], detail: { name: endpoint.name } })]),
     ]);
     this.presence.forget(endpoint.endpoint_id);
     return endpoint;
+  }
+
+  /**
+   * Keeps the allowed functions an endpoint's config names (sent in its hello) on its record, replacing the
+   * list set through the API; returns the record as it is now.
+   */
+  async setAllowedFunctions(endpointId: string, functionIds: string[]): Promise<EndpointRecord | undefined> {
+    const endpoint = await this.store.getEndpoint(endpointId);
+    if (!endpoint) return undefined;
+    const list = normalizeFunctionIds(functionIds);
+    const current = endpoint.allowed_functions;
+    if (current && current.length === list.length && current.every((id, i) => id === list[i])) return endpoint;
+    const next: EndpointRecord = { ...endpoint, allowed_functions: list };
+    const actor: Actor = { user: endpoint.owner, via: 'endpoint' };
+    await Promise.all([
+      this.store.putEndpoint(next),
+      this.store.appendAudit([auditRecord(actor, 'endpoint.allowed_functions', { endpoint_ids: [endpointId], detail: { allowed_functions: list.length } })]),
+    ]);
+    return next;
   }
 
   async get(endpointId: string): Promise<EndpointRecord | undefined> {

@@ -1,4 +1,5 @@
 import type { EndpointRecord, EndpointView, TaskEvent } from '@funcx/protocol';
+import type { GroupMembership } from '../groups/membership.js';
 import type { ClientNamespace } from '../sockets/types.js';
 
 export function userRoom(user: string): string {
@@ -16,6 +17,8 @@ export class EventFanout {
   private removed: EndpointRecord[] = [];
   private scheduled = false;
   private sentWaiters: (() => void)[] = [];
+
+  constructor(private readonly groups: GroupMembership) {}
 
   attach(namespace: ClientNamespace): void {
     this.namespace = namespace;
@@ -39,6 +42,29 @@ export class EventFanout {
     if (!this.namespace) return;
     this.removed.push(record);
     this.schedule();
+  }
+
+  /**
+   * After an endpoint's sharing changed: clients who could see it and now cannot are told it is gone for them
+   * (those who still can, or now can, get its status from the announcement that follows).
+   */
+  endpointAccessChanged(before: EndpointRecord, after: EndpointRecord): void {
+    const namespace = this.namespace;
+    if (!namespace || after.public) return;
+    const keeps = this.audience(after);
+    const ids = [before.endpoint_id];
+    if (before.public) {
+      namespace.except(keeps).emit('endpoint:removed', ids);
+      return;
+    }
+    const kept = new Set(keeps);
+    const lost = this.audience(before).filter((room) => !kept.has(room));
+    if (lost.length > 0) namespace.to(lost).emit('endpoint:removed', ids);
+  }
+
+  /** Tells a user's clients that these endpoints are no longer theirs to see (they left a group). */
+  endpointsHidden(user: string, endpointIds: string[]): void {
+    if (this.namespace && endpointIds.length > 0) this.namespace.to(userRoom(user)).emit('endpoint:removed', endpointIds);
   }
 
   /**
@@ -75,32 +101,47 @@ export class EventFanout {
     for (const [owner, events] of taskEvents) namespace.to(userRoom(owner)).emit('task:events', events);
 
     if (this.endpointViews.size > 0) {
-      const byAudience = groupByAudience([...this.endpointViews.values()]);
+      const byAudience = this.groupByAudience([...this.endpointViews.values()]);
       this.endpointViews.clear();
       if (byAudience.everyone.length > 0) namespace.emit('endpoint:status', byAudience.everyone);
-      for (const [owner, views] of byAudience.owners) namespace.to(userRoom(owner)).emit('endpoint:status', views);
+      for (const { rooms, records } of byAudience.rooms.values()) namespace.to(rooms).emit('endpoint:status', records);
     }
     if (this.removed.length > 0) {
-      const byAudience = groupByAudience(this.removed);
+      const byAudience = this.groupByAudience(this.removed);
       this.removed = [];
       const ids = (records: EndpointRecord[]) => records.map((record) => record.endpoint_id);
       if (byAudience.everyone.length > 0) namespace.emit('endpoint:removed', ids(byAudience.everyone));
-      for (const [owner, records] of byAudience.owners) namespace.to(userRoom(owner)).emit('endpoint:removed', ids(records));
+      for (const { rooms, records } of byAudience.rooms.values()) namespace.to(rooms).emit('endpoint:removed', ids(records));
     }
   }
-}
 
-/** Public endpoints go to every client; private ones to their owner's room. */
-function groupByAudience<T extends EndpointRecord>(records: T[]): { everyone: T[]; owners: Map<string, T[]> } {
-  const everyone: T[] = [];
-  const owners = new Map<string, T[]>();
-  for (const record of records) {
-    if (record.public) everyone.push(record);
-    else {
-      let list = owners.get(record.owner);
-      if (!list) owners.set(record.owner, (list = []));
-      list.push(record);
-    }
+  /**
+   * The user rooms of everyone who may see a private endpoint: its owner, its admins, the users it is shared
+   * with and the members of the groups it is shared with (as this hub knows them now).
+   */
+  private audience(record: EndpointRecord): string[] {
+    const users = new Set<string>([record.owner]);
+    for (const admin of record.admins ?? []) users.add(admin);
+    for (const user of record.shared_with?.users ?? []) users.add(user);
+    for (const group of record.shared_with?.groups ?? []) for (const member of this.groups.membersOf(group)) users.add(member);
+    return [...users].map(userRoom);
   }
-  return { everyone, owners };
+
+  /** Public endpoints go to every client; private ones to the rooms of their audience, one message per audience. */
+  private groupByAudience<T extends EndpointRecord>(records: T[]): { everyone: T[]; rooms: Map<string, { rooms: string[]; records: T[] }> } {
+    const everyone: T[] = [];
+    const byRooms = new Map<string, { rooms: string[]; records: T[] }>();
+    for (const record of records) {
+      if (record.public) {
+        everyone.push(record);
+        continue;
+      }
+      const rooms = this.audience(record).sort();
+      const key = rooms.join('\n');
+      let audience = byRooms.get(key);
+      if (!audience) byRooms.set(key, (audience = { rooms, records: [] }));
+      audience.records.push(record);
+    }
+    return { everyone, rooms: byRooms };
+  }
 }

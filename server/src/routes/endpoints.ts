@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EndpointRegistration } from '@funcx/protocol';
+import { actorOf } from '../auth/hook.js';
 import type { HubContext } from '../context.js';
 import { endpointRegistration, errorBody, idParams, ownerNameParams } from '../schemas.js';
 
@@ -19,7 +20,7 @@ export function endpointRoutes(app: FastifyInstance, hub: HubContext): void {
       response: { 200: created, 201: created, 400: errorBody, 401: errorBody },
     },
   }, async (request, reply) => {
-    const { created: isNew, ...result } = await hub.endpoints.register(request.user, request.body);
+    const { created: isNew, ...result } = await hub.endpoints.register(actorOf(request), request.body);
     await hub.announceEndpoint(result.endpoint_id);
     reply.code(isNew ? 201 : 200);
     return result;
@@ -31,7 +32,7 @@ export function endpointRoutes(app: FastifyInstance, hub: HubContext): void {
 
   const view = async (request: FastifyRequest, ref: string) => hub.endpoints.view(await hub.endpoints.resolve(request.user, ref));
   const remove = async (request: FastifyRequest, reply: FastifyReply, ref: string) => {
-    await hub.removeEndpoint(request.user, ref);
+    await hub.removeEndpoint(actorOf(request), ref);
     reply.code(204);
   };
 

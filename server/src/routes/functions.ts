@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { FunctionRegistration } from '@funcx/protocol';
+import { actorOf } from '../auth/hook.js';
 import type { HubContext } from '../context.js';
+import { withSharing } from '../functions/registry.js';
 import { errorBody, functionRegistration, uuidParams } from '../schemas.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
@@ -14,23 +16,23 @@ export function functionRoutes(app: FastifyInstance, hub: HubContext): void {
       response: { 201: { type: 'object', properties: { function_id: { type: 'string' } } }, ...errors },
     },
   }, async (request, reply) => {
-    const fn = await hub.functions.register(request.user, request.body);
+    const fn = await hub.functions.register(actorOf(request), request.body);
     reply.code(201);
     return { function_id: fn.function_id };
   });
 
   app.get('/v1/functions', {
-    schema: { tags: ['functions'], summary: 'Functions you own or that are shared with everyone (no source)' },
+    schema: { tags: ['functions'], summary: 'Functions you can run: yours, those shared with you or your groups, public ones (no source)' },
   }, async (request) => hub.functions.list(request.user));
 
   app.get<{ Params: { id: string } }>('/v1/functions/:id', {
     schema: { tags: ['functions'], summary: 'A function, with its source', params: uuidParams },
-  }, async (request) => hub.functions.get(request.user, request.params.id));
+  }, async (request) => withSharing(await hub.functions.get(request.user, request.params.id)));
 
   app.delete<{ Params: { id: string } }>('/v1/functions/:id', {
     schema: { tags: ['functions'], summary: 'Delete a function you own', params: uuidParams },
   }, async (request, reply) => {
-    await hub.functions.delete(request.user, request.params.id);
+    await hub.functions.delete(actorOf(request), request.params.id);
     reply.code(204);
   });
 }

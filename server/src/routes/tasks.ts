@@ -17,7 +17,7 @@ export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
       response: { 202: { type: 'object', properties: { task_id: { type: 'string' } } }, ...errors },
     },
   }, async (request, reply) => {
-    const { task_ids } = await hub.tasks.submit(request.user, [request.body], false);
+    const { task_ids } = await hub.tasks.submit(request.user, [request.body], false, 'rest');
     reply.code(202);
     return { task_id: task_ids[0] };
   });
@@ -37,7 +37,7 @@ export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
       },
     },
   }, async (request, reply) => {
-    const submitted = await hub.tasks.submit(request.user, request.body.tasks, true);
+    const submitted = await hub.tasks.submit(request.user, request.body.tasks, true, 'rest');
     reply.code(202);
     return submitted;
   });

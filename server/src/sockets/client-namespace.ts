@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import { CLIENT_NAMESPACE, FuncxError, type ErrorBody } from '@funcx/protocol';
 import { depthError, payloadTooLarge, toFuncxError } from '../errors.js';
-import { authenticate } from '../auth/tokens.js';
+import { authenticate, hashToken } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
 import { userRoom } from '../events/fanout.js';
 import { describeValidationErrors, validators } from '../schemas.js';
@@ -20,12 +20,14 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
   const namespace = io.of(CLIENT_NAMESPACE) as ClientNamespace;
   const internal = (error: unknown) => hub.log.error({ err: error }, 'client message failed');
   hub.fanout.attach(namespace);
+  hub.sessions.attach(namespace, hub.options.tokenCheckIntervalMs);
 
   namespace.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     authenticate(hub.store, typeof token === 'string' ? token : undefined, 'user')
       .then((user) => {
         socket.data.user = user;
+        socket.data.tokenHash = hashToken(token as string);
         next();
       })
       .catch((error: unknown) => next(connectError(error)));
@@ -39,7 +41,7 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
     socket.on('tasks:submit', (request, ack) => {
       answer(ack, async () => {
         validate(validators.taskBatch, request, 'tasks:submit');
-        return hub.tasks.submit(user, request.tasks, true);
+        return hub.tasks.submit(user, request.tasks, true, 'socket');
       }, internal);
     });
 

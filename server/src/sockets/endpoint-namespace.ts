@@ -77,7 +77,9 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
         await keepAlive(load);
         const drop = await hub.tasks.reconcile(endpointId, held, hello.uncharged_task_ids ?? []);
         if (!socket.connected) throw new FuncxError('FUNCX_BAD_REQUEST', 'disconnected during hello');
-        const record = await hub.endpoints.get(endpointId);
+        const record = hello.allowed_functions
+          ? await hub.endpoints.setAllowedFunctions(endpointId, hello.allowed_functions)
+          : await hub.endpoints.get(endpointId);
         if (!record) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', 'This endpoint was deleted');
         hub.presence.online(endpointId, load);
         hub.dispatcher.connect(endpointId, socket);

@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { FINAL_TASK_STATES, MAX_JSON_DEPTH, MAX_RESULT_BYTES, TASK_STATES, jsonDepth } from '@funcx/protocol';
+import { FINAL_TASK_STATES, MAX_ALLOWED_FUNCTIONS, MAX_JSON_DEPTH, MAX_RESULT_BYTES, TASK_STATES, jsonDepth } from '@funcx/protocol';
 import { describeValidationErrors, uuidString } from '../schemas.js';
 
 /**
@@ -102,7 +102,7 @@ export const reportValidators = {
 
 const taskIds = { type: 'array', maxItems: 1_000_000, items: { type: 'string', maxLength: 64 } } as const;
 
-/** `hello`: what the daemon holds and its load (the load is bounded by asLoad, not refused). */
+/** `hello`: what the daemon holds, its load (bounded by asLoad, not refused) and the functions its config allows. */
 export const hello = {
   type: 'object',
   required: ['held_task_ids', 'load', 'version'],
@@ -111,6 +111,7 @@ export const hello = {
     uncharged_task_ids: taskIds,
     load: { type: 'object' },
     version: { type: 'string', maxLength: 64 },
+    allowed_functions: { type: 'array', maxItems: MAX_ALLOWED_FUNCTIONS, items: uuidString },
   },
 } as const;
 

@@ -12,6 +12,8 @@ export interface EndpointSocketData {
 
 export interface ClientSocketData {
   user: string;
+  /** The sha256 of the socket's token, so that a revoked token closes its sockets. */
+  tokenHash: string;
 }
 
 export type EndpointNamespace = Namespace<EndpointToServerEvents, ServerToEndpointEvents, Record<string, never>, EndpointSocketData>;

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
@@ -47,6 +47,50 @@ export function forEachJsonLine<T>(file: string, onEntry: (entry: T) => void, on
       if (start < read) carried.push(Buffer.from(chunk.subarray(start, read)));
     }
     if (carried.length > 0) emit(Buffer.concat(carried));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const BACKWARD_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Calls `onEntry` with each parsed line of a JSON-lines file from the last line to the first, until it returns
+ * false: the newest entries of a large append-only file are read without reading the rest. A line that does not
+ * parse (one being appended right now, or torn by a crash) is skipped.
+ */
+export function forEachJsonLineBackwards<T>(file: string, onEntry: (entry: T) => boolean): void {
+  if (!existsSync(file)) return;
+  const fd = openSync(file, 'r');
+  try {
+    let position = fstatSync(fd).size;
+    let carried = Buffer.alloc(0);
+    const emit = (line: Buffer): boolean => {
+      if (line.length === 0) return true;
+      let entry: T;
+      try {
+        entry = JSON.parse(line.toString('utf8')) as T;
+      } catch {
+        return true;
+      }
+      return onEntry(entry);
+    };
+    while (position > 0) {
+      const length = Math.min(BACKWARD_CHUNK_BYTES, position);
+      position -= length;
+      const chunk = Buffer.allocUnsafe(length);
+      readSync(fd, chunk, 0, length, position);
+      const text = carried.length > 0 ? Buffer.concat([chunk, carried]) : chunk;
+      let end = text.length;
+      let newline = text.lastIndexOf(NEWLINE, end - 1);
+      while (newline !== -1) {
+        if (!emit(text.subarray(newline + 1, end))) return;
+        end = newline;
+        newline = end > 0 ? text.lastIndexOf(NEWLINE, end - 1) : -1;
+      }
+      carried = Buffer.from(text.subarray(0, end));
+    }
+    emit(carried);
   } finally {
     closeSync(fd);
   }

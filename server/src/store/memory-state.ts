@@ -1,4 +1,4 @@
-import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
 import { TaskQueue } from './queue.js';
 import type { TokenKind, TokenRecord, UserRecord } from './store.js';
@@ -10,6 +10,9 @@ export type JournalEntry =
   | { k: 'user'; v: UserRecord }
   | { k: 'token'; v: TokenRecord }
   | { k: 'untoken'; kind: TokenKind; subject: string }
+  | { k: 'group'; v: GroupRecord }
+  | { k: 'members'; name: string; add: string[]; remove: string[] }
+  | { k: 'group-'; name: string }
   | { k: 'fn'; v: FunctionRecord }
   | { k: 'fn-'; id: string }
   | { k: 'ep'; v: EndpointRecord }
@@ -32,6 +35,7 @@ export const FINISHED_TASKS_KEPT = 200_000;
 export class MemoryState {
   readonly users = new Map<string, UserRecord>();
   readonly tokens = new Map<string, TokenRecord>();
+  readonly groups = new Map<string, GroupRecord>();
   readonly functions = new Map<string, FunctionRecord>();
   readonly endpoints = new Map<string, EndpointRecord>();
   readonly tasks = new Map<string, TaskRecord>();
@@ -54,6 +58,16 @@ export class MemoryState {
     for (const [hash, token] of this.tokens) {
       if (token.kind === kind && token.subject === subject) this.tokens.delete(hash);
     }
+  }
+
+  /** Adds, then removes, members; the group becomes a new object (one handed out earlier stays as it was). */
+  changeMembers(name: string, add: string[], remove: string[]): void {
+    const group = this.groups.get(name);
+    if (!group) return;
+    const members = new Set(group.members);
+    for (const user of add) members.add(user);
+    for (const user of remove) members.delete(user);
+    this.groups.set(name, { ...group, members: [...members] });
   }
 
   take(endpointId: string, max: number): string[] {
@@ -121,6 +135,9 @@ export class MemoryState {
       case 'user': this.users.set(entry.v.name, entry.v); break;
       case 'token': this.tokens.set(entry.v.hash, entry.v); break;
       case 'untoken': this.deleteTokensOf(entry.kind, entry.subject); break;
+      case 'group': this.groups.set(entry.v.name, entry.v); break;
+      case 'members': this.changeMembers(entry.name, entry.add, entry.remove); break;
+      case 'group-': this.groups.delete(entry.name); break;
       case 'fn': this.functions.set(entry.v.function_id, entry.v); break;
       case 'fn-': this.functions.delete(entry.id); break;
       case 'ep': this.endpoints.set(entry.v.endpoint_id, entry.v); break;
@@ -187,7 +204,7 @@ export class MemoryState {
     return forgotten;
   }
 
-  /** The lines that recreate this state (users live in their own file and are left out). */
+  /** The lines that recreate this state (users, their tokens and groups live in their own file and are left out). */
   *snapshot(): Generator<JournalEntry> {
     for (const token of this.tokens.values()) if (token.kind === 'endpoint') yield { k: 'token', v: token };
     for (const fn of this.functions.values()) yield { k: 'fn', v: fn };

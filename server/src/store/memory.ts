@@ -1,16 +1,21 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { AuditEntry, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
+import { AccountLedger, AUDIT_FILE, USERS_FILE } from './account-ledger.js';
+import { AuditLog } from './audit-log.js';
 import { JournalWriter } from './journal.js';
 import { forEachJsonLine } from './json-lines.js';
 import { MemoryLeases } from './memory-leases.js';
 import { FINISHED_TASKS_KEPT, MemoryState, type JournalEntry } from './memory-state.js';
-import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import type { AuditQuery, AuditRecord, ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
 import { UsersFile } from './users-file.js';
 
 const SNAPSHOT_FILE = 'snapshot.jsonl';
 const JOURNAL_FILE = 'journal.jsonl';
+
+/** How often a running hub looks at users.jsonl for what the CLI appended (a stat when nothing was). */
+export const USERS_FILE_POLL_MS = 1_000;
 
 /** A running hub compacts its journal into a new snapshot once the journal passes this (or twice the snapshot). */
 export const COMPACT_AFTER_BYTES = 256 * 1024 * 1024;
@@ -25,15 +30,16 @@ export interface MemoryStoreOptions {
 
 /**
  * The embedded store: everything in memory, persisted in the data dir as a snapshot plus an append-only
- * journal written once per tick, compacted into a new snapshot on every start. Users and their tokens live in
- * `users.jsonl`, which `funcx-hub users add` appends to while the hub runs.
+ * journal written once per tick, compacted into a new snapshot on every start. Users, their tokens and groups
+ * live in `users.jsonl`, which `funcx-hub users …` and `groups …` append to while the hub runs; the audit log in
+ * `audit.jsonl`.
  * Records returned are the stored objects themselves: change them only to put them back.
  */
 export class MemoryStore implements Store {
   private readonly state = new MemoryState();
   private readonly leases = new MemoryLeases();
   private journal: JournalWriter | undefined;
-  private users: UsersFile | undefined;
+  private accounts: AccountLedger;
   private files: { snapshot: string; journal: string } | undefined;
   private generation = 0;
   private snapshotBytes = 0;
@@ -41,11 +47,16 @@ export class MemoryStore implements Store {
   /** Compactions done while running (for tests and metrics). */
   compactions = 0;
   private readonly trimTimer: NodeJS.Timeout;
+  private readonly usersTimer: NodeJS.Timeout;
 
   private constructor(private readonly options: MemoryStoreOptions) {
+    this.accounts = new AccountLedger(this.state, undefined, new AuditLog(undefined));
     // A long-running hub keeps only the newest finished tasks in memory, as a compaction would.
     this.trimTimer = setInterval(() => this.state.forgetOldFinished(FINISHED_TASKS_KEPT), 60_000);
     this.trimTimer.unref();
+    // Revocations and group changes made with the CLI take effect without waiting for a request to look.
+    this.usersTimer = setInterval(() => this.accounts.refresh(), USERS_FILE_POLL_MS);
+    this.usersTimer.unref();
   }
 
   static async open(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
@@ -81,8 +92,10 @@ export class MemoryStore implements Store {
       }
       this.state.apply(entry);
     }, (line) => warn(`skipped a torn line ${line} in ${journal}`));
-    this.users = new UsersFile(join(dataDir, 'users.jsonl'), (line) => warn(`skipped a bad line ${line} in users.jsonl`));
-    for (const entry of this.users.readNew()) this.state.apply(entry);
+    const users = new UsersFile(join(dataDir, USERS_FILE), (line) => warn(`skipped a bad line ${line} in ${USERS_FILE}`));
+    const audit = new AuditLog(join(dataDir, AUDIT_FILE), (error) => warn(`could not write ${AUDIT_FILE}: ${error.message}`));
+    this.accounts = new AccountLedger(this.state, users, audit);
+    this.accounts.refresh();
     this.state.normalize();
     this.generation = snapshotGeneration;
     this.writeSnapshot();
@@ -145,29 +158,68 @@ export class MemoryStore implements Store {
     return this.journal ? this.journal.append(entry) : Promise.resolve();
   }
 
-  async putUser(user: UserRecord): Promise<void> {
-    this.state.users.set(user.name, user);
-    this.users?.append([{ k: 'user', v: user }]);
+  putUser(user: UserRecord): Promise<void> {
+    return this.accounts.putUser(user);
   }
 
-  async getUser(name: string): Promise<UserRecord | undefined> {
-    return this.state.users.get(name) ?? (this.refreshUsers() ? this.state.users.get(name) : undefined);
+  getUser(name: string): Promise<UserRecord | undefined> {
+    return this.accounts.getUser(name);
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.accounts.listUsers();
   }
 
   async putToken(token: TokenRecord): Promise<void> {
+    if (token.kind === 'user') return this.accounts.putToken(token);
     this.state.tokens.set(token.hash, token);
-    if (token.kind === 'user') this.users?.append([{ k: 'token', v: token }]);
-    else await this.log({ k: 'token', v: token });
+    await this.log({ k: 'token', v: token });
   }
 
-  async getToken(hash: string): Promise<TokenRecord | undefined> {
-    return this.state.tokens.get(hash) ?? (this.refreshUsers() ? this.state.tokens.get(hash) : undefined);
+  getToken(hash: string): Promise<TokenRecord | undefined> {
+    return this.accounts.getToken(hash);
+  }
+
+  getTokens(hashes: string[]): Promise<(TokenRecord | undefined)[]> {
+    return this.accounts.getTokens(hashes);
   }
 
   async deleteTokensOf(kind: TokenKind, subject: string): Promise<void> {
+    if (kind === 'user') return this.accounts.deleteTokensOf(kind, subject);
     this.state.deleteTokensOf(kind, subject);
-    if (kind === 'user') this.users?.append([{ k: 'untoken', kind, subject }]);
-    else await this.log({ k: 'untoken', kind, subject });
+    await this.log({ k: 'untoken', kind, subject });
+  }
+
+  countTokens(kind: TokenKind, subjects: string[]): Promise<number[]> {
+    return this.accounts.countTokens(kind, subjects);
+  }
+
+  createGroup(group: GroupRecord): Promise<boolean> {
+    return this.accounts.createGroup(group);
+  }
+
+  getGroup(name: string): Promise<GroupRecord | undefined> {
+    return this.accounts.getGroup(name);
+  }
+
+  listGroups(): Promise<GroupRecord[]> {
+    return this.accounts.listGroups();
+  }
+
+  changeGroupMembers(name: string, add: string[], remove: string[]): Promise<GroupRecord | undefined> {
+    return this.accounts.changeGroupMembers(name, add, remove);
+  }
+
+  deleteGroup(name: string): Promise<boolean> {
+    return this.accounts.deleteGroup(name);
+  }
+
+  appendAudit(entries: AuditRecord[]): Promise<void> {
+    return this.accounts.appendAudit(entries);
+  }
+
+  readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.accounts.readAudit(query);
   }
 
   async putFunction(fn: FunctionRecord): Promise<void> {
@@ -309,13 +361,8 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.trimTimer);
+    clearInterval(this.usersTimer);
     await this.journal?.close();
-  }
-
-  /** Reads users and tokens another process added to users.jsonl; true when there were any. */
-  private refreshUsers(): boolean {
-    const entries = this.users?.readNew() ?? [];
-    for (const entry of entries) this.state.apply(entry);
-    return entries.length > 0;
+    await this.accounts.close();
   }
 }

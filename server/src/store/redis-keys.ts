@@ -6,6 +6,10 @@ export class RedisKeys {
   readonly tokens: string;
   readonly functions: string;
   readonly endpoints: string;
+  /** Hash of group name to its record without members (they are a set each, see groupMembers). */
+  readonly groups: string;
+  /** Stream of audit entries (never trimmed). */
+  readonly audit: string;
   /** Set of the ids of tasks not yet final. */
   readonly unfinished: string;
   /** Counters that give queue positions: appended ids count up, ids put back at the front count down. */
@@ -19,6 +23,8 @@ export class RedisKeys {
     this.tokens = `${prefix}tokens`;
     this.functions = `${prefix}functions`;
     this.endpoints = `${prefix}endpoints`;
+    this.groups = `${prefix}groups`;
+    this.audit = `${prefix}audit`;
     this.unfinished = `${prefix}unfinished`;
     this.backSeq = `${prefix}back-seq`;
     this.frontSeq = `${prefix}front-seq`;
@@ -27,6 +33,10 @@ export class RedisKeys {
 
   tokensOf(kind: TokenKind, subject: string): string {
     return `${this.prefix}tokens-of:${kind}:${subject}`;
+  }
+
+  groupMembers(name: string): string {
+    return `${this.prefix}group-members:${name}`;
   }
 
   task(taskId: string): string {

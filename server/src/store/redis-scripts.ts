@@ -133,3 +133,30 @@ for i = 1, #KEYS do
 end
 return #KEYS
 `);
+
+/** KEYS[1] = group hash, KEYS[2] = the group's member set. ARGV[1] = name, ARGV[2] = record JSON, ARGV[3..] = members. */
+export const CREATE_GROUP = script(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('DEL', KEYS[2])
+if #ARGV > 2 then redis.call('SADD', KEYS[2], unpack(ARGV, 3)) end
+return 1
+`);
+
+/**
+ * KEYS[1] = group hash, KEYS[2] = the group's member set. ARGV[1] = name, ARGV[2] = how many users to add, then
+ * those users, then the users to remove. Returns the members after the change, or false without such a group.
+ */
+export const CHANGE_GROUP = script(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return false end
+local adding = tonumber(ARGV[2])
+for i = 3, 2 + adding do redis.call('SADD', KEYS[2], ARGV[i]) end
+for i = 3 + adding, #ARGV do redis.call('SREM', KEYS[2], ARGV[i]) end
+return redis.call('SMEMBERS', KEYS[2])
+`);
+
+/** KEYS[1] = the audit stream. ARGV = entries as JSON, appended in order; returns their ids. */
+export const APPEND_AUDIT = script(`
+local ids = {}
+for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
+return ids
+`);

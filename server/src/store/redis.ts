@@ -1,8 +1,11 @@
 import type { RedisClientType } from 'redis';
-import { isFinalState, type EndpointRecord, type FunctionRecord, type TaskRecord } from '@funcx/protocol';
+import { isFinalState, type AuditEntry, type EndpointRecord, type FunctionRecord, type GroupRecord, type TaskRecord } from '@funcx/protocol';
 import { createRedisClient, ScriptRunner } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import {
+  APPEND_AUDIT,
+  CHANGE_GROUP,
+  CREATE_GROUP,
   DELETE_TOKENS,
   DROP_QUEUE,
   ENQUEUE,
@@ -13,7 +16,15 @@ import {
   TAKE,
   type LuaScript,
 } from './redis-scripts.js';
-import type { ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import type { AuditQuery, AuditRecord, ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+
+/** Audit entries read per round trip while a query filters. */
+const AUDIT_PAGE = 1_000;
+/**
+ * Stream ids are Redis's clock, entries carry the hub's: a query since a time reads this much further back by id
+ * and keeps what is at or after that time by the entry's own.
+ */
+const AUDIT_CLOCK_MARGIN_MS = 60_000;
 
 export interface RedisStoreOptions {
   /** redis://HOST:PORT/DB */
@@ -70,6 +81,10 @@ export class RedisStore implements Store {
     return parse<UserRecord>(await this.client.hGet(this.keys.users, name));
   }
 
+  async listUsers(): Promise<UserRecord[]> {
+    return Object.values(await this.client.hGetAll(this.keys.users)).map((json) => JSON.parse(json) as UserRecord);
+  }
+
   async putToken(token: TokenRecord): Promise<void> {
     await this.client
       .multi()
@@ -82,8 +97,85 @@ export class RedisStore implements Store {
     return parse<TokenRecord>(await this.client.hGet(this.keys.tokens, hash));
   }
 
+  async getTokens(hashes: string[]): Promise<(TokenRecord | undefined)[]> {
+    if (hashes.length === 0) return [];
+    return (await this.client.hmGet(this.keys.tokens, hashes)).map((json) => parse<TokenRecord>(json));
+  }
+
   async deleteTokensOf(kind: TokenKind, subject: string): Promise<void> {
     await this.run(DELETE_TOKENS, [this.keys.tokens, this.keys.tokensOf(kind, subject)], []);
+  }
+
+  async countTokens(kind: TokenKind, subjects: string[]): Promise<number[]> {
+    if (subjects.length === 0) return [];
+    const pipeline = this.client.multi();
+    for (const subject of subjects) pipeline.sCard(this.keys.tokensOf(kind, subject));
+    return (await pipeline.execAsPipeline()) as unknown as number[];
+  }
+
+  async createGroup(group: GroupRecord): Promise<boolean> {
+    const { members, ...record } = group;
+    const keys = [this.keys.groups, this.keys.groupMembers(group.name)];
+    return (await this.run(CREATE_GROUP, keys, [group.name, JSON.stringify(record), ...members])) === 1;
+  }
+
+  async getGroup(name: string): Promise<GroupRecord | undefined> {
+    const [json, members] = (await this.client
+      .multi()
+      .hGet(this.keys.groups, name)
+      .sMembers(this.keys.groupMembers(name))
+      .exec()) as unknown as [string | null, string[]];
+    return json ? { ...(JSON.parse(json) as GroupRecord), members } : undefined;
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    const records = Object.values(await this.client.hGetAll(this.keys.groups)).map((json) => JSON.parse(json) as GroupRecord);
+    if (records.length === 0) return [];
+    const pipeline = this.client.multi();
+    for (const record of records) pipeline.sMembers(this.keys.groupMembers(record.name));
+    const members = (await pipeline.execAsPipeline()) as unknown as string[][];
+    return records.map((record, i) => ({ ...record, members: members[i] }));
+  }
+
+  async changeGroupMembers(name: string, add: string[], remove: string[]): Promise<GroupRecord | undefined> {
+    const keys = [this.keys.groups, this.keys.groupMembers(name)];
+    const members = (await this.run(CHANGE_GROUP, keys, [name, String(add.length), ...add, ...remove])) as string[] | null;
+    if (!members) return undefined;
+    const json = await this.client.hGet(this.keys.groups, name);
+    return json ? { ...(JSON.parse(json) as GroupRecord), members } : undefined;
+  }
+
+  async deleteGroup(name: string): Promise<boolean> {
+    const [deleted] = (await this.client
+      .multi()
+      .hDel(this.keys.groups, name)
+      .del(this.keys.groupMembers(name))
+      .exec()) as unknown as [number, number];
+    return deleted > 0;
+  }
+
+  /** A script, so that called beside a submission's scripts it goes out in the same MULTI. */
+  async appendAudit(entries: AuditRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.run(APPEND_AUDIT, [this.keys.audit], entries.map((entry) => JSON.stringify(entry)));
+  }
+
+  async readAudit(query: AuditQuery): Promise<AuditEntry[]> {
+    const found: AuditEntry[] = [];
+    const { since, user } = query;
+    const start = since === undefined ? '-' : `${Math.max(0, Math.floor(since - AUDIT_CLOCK_MARGIN_MS))}-0`;
+    let end = '+';
+    for (;;) {
+      const count = user === undefined && since === undefined ? query.limit - found.length : AUDIT_PAGE;
+      const page = await this.client.xRevRange(this.keys.audit, end, start, { COUNT: count });
+      for (const { id, message } of page) {
+        const entry = { id, ...(JSON.parse(message.e) as AuditRecord) };
+        if ((user === undefined || entry.user === user) && (since === undefined || entry.at >= since)) found.push(entry);
+        if (found.length >= query.limit) return found.reverse();
+      }
+      if (page.length < count) return found.reverse();
+      end = `(${page[page.length - 1].id}`;
+    }
   }
 
   async putFunction(fn: FunctionRecord): Promise<void> {

@@ -1,8 +1,10 @@
-import type { EndpointLoad, EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { AuditEntry, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 
 export interface UserRecord {
   name: string;
   created_at: number;
+  /** May manage users, tokens and groups. */
+  admin?: boolean;
 }
 
 export type TokenKind = 'user' | 'endpoint';
@@ -28,6 +30,50 @@ export interface ExpiredLease {
   taskIds: string[];
 }
 
+/** An audit entry before the store gives it its id. */
+export type AuditRecord = Omit<AuditEntry, 'id'>;
+
+export interface AuditQuery {
+  /** Only this user's entries. */
+  user?: string;
+  /** Only entries at or after this epoch ms. */
+  since?: number;
+  /** The newest this many (returned oldest first). */
+  limit: number;
+}
+
+/**
+ * Users, their tokens, groups and the audit log: the part of the store that the hub's own CLI changes too, even
+ * while hubs run (through users.jsonl and audit.jsonl for the embedded store, directly for Redis).
+ */
+export interface AccountStore {
+  putUser(user: UserRecord): Promise<void>;
+  getUser(name: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  putToken(token: TokenRecord): Promise<void>;
+  /** Looks a token up by hash; a store shared with other processes also sees tokens they added or revoked. */
+  getToken(hash: string): Promise<TokenRecord | undefined>;
+  /** The records of these hashes, in order (undefined where revoked or unknown). */
+  getTokens(hashes: string[]): Promise<(TokenRecord | undefined)[]>;
+  deleteTokensOf(kind: TokenKind, subject: string): Promise<void>;
+  /** How many tokens each of these subjects has, in order. */
+  countTokens(kind: TokenKind, subjects: string[]): Promise<number[]>;
+
+  /** Creates a group; false (and nothing changed) when one of that name exists. */
+  createGroup(group: GroupRecord): Promise<boolean>;
+  getGroup(name: string): Promise<GroupRecord | undefined>;
+  listGroups(): Promise<GroupRecord[]>;
+  /** Adds, then removes, members in one step; undefined when there is no such group. */
+  changeGroupMembers(name: string, add: string[], remove: string[]): Promise<GroupRecord | undefined>;
+  deleteGroup(name: string): Promise<boolean>;
+
+  /** Appends to the audit log (never trimmed); the entries get ids in order. */
+  appendAudit(entries: AuditRecord[]): Promise<void>;
+  readAudit(query: AuditQuery): Promise<AuditEntry[]>;
+
+  close(): Promise<void>;
+}
+
 /**
  * Everything the hub keeps. Every method is async so that a networked store (Redis) fits the same shape;
  * callers batch: one call per batch of tasks, never one per task in a loop.
@@ -36,14 +82,7 @@ export interface ExpiredLease {
  * yet finished. `take` moves ids from the queue to the in-flight set atomically; `requeue` moves them back to
  * the front of the queue; `release` forgets them once they are final. A mutation has resolved once it is durable.
  */
-export interface Store {
-  putUser(user: UserRecord): Promise<void>;
-  getUser(name: string): Promise<UserRecord | undefined>;
-  putToken(token: TokenRecord): Promise<void>;
-  /** Looks a token up by hash; a store shared with other processes also sees tokens they added. */
-  getToken(hash: string): Promise<TokenRecord | undefined>;
-  deleteTokensOf(kind: TokenKind, subject: string): Promise<void>;
-
+export interface Store extends AccountStore {
   putFunction(fn: FunctionRecord): Promise<void>;
   getFunction(functionId: string): Promise<FunctionRecord | undefined>;
   listFunctions(): Promise<FunctionRecord[]>;
@@ -93,6 +132,4 @@ export interface Store {
   getPresence(endpointIds: string[]): Promise<(PresenceRecord | undefined)[]>;
   /** Puts the in-flight ids of every endpoint whose lease ran out back at the front of its queue; each once. */
   reapExpiredLeases(): Promise<ExpiredLease[]>;
-
-  close(): Promise<void>;
 }

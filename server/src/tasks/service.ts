@@ -11,13 +11,16 @@ import {
   type TaskRecord,
   type TaskStateUpdate,
   type TaskSubmission,
+  type AuditChannel,
 } from '@funcx/protocol';
+import { auditRecord } from '../audit/entries.js';
 import { assertOwnsTask } from '../auth/access.js';
 import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
-import type { Store } from '../store/store.js';
+import type { AuditRecord, Store } from '../store/store.js';
+import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
@@ -42,9 +45,10 @@ export class TaskService {
   /**
    * Creates tasks (all or none: one bad submission rejects the batch, naming its index). A large batch is taken
    * in SUBMIT_CHUNK tasks at a time, each chunk written and dispatched while the next is created; the
-   * acknowledgement waits for all of them.
+   * acknowledgement waits for all of them. One audit entry records the whole submission, written with its first
+   * chunk (on Redis in the same transaction).
    */
-  async submit(user: string, submissions: TaskSubmission[], asBatch: boolean): Promise<BatchSubmitted> {
+  async submit(user: string, submissions: TaskSubmission[], asBatch: boolean, via: AuditChannel): Promise<BatchSubmitted> {
     const received = now();
     const count = submissions.length;
     const endpointsByRef = new Map<string, EndpointRecord>();
@@ -52,11 +56,12 @@ export class TaskService {
     for (let i = 0; i < count; i++) {
       const submission = submissions[i];
       try {
-        if (!endpointsByRef.has(submission.endpoint)) {
-          endpointsByRef.set(submission.endpoint, await this.endpoints.resolve(user, submission.endpoint));
-        }
+        let endpoint = endpointsByRef.get(submission.endpoint);
+        if (!endpoint) endpointsByRef.set(submission.endpoint, (endpoint = await this.endpoints.resolve(user, submission.endpoint)));
         const key = functionKey(submission);
-        if (!functionsByKey.has(key)) functionsByKey.set(key, await this.resolveFunction(user, submission));
+        let fn = functionsByKey.get(key);
+        if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
+        if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
       } catch (error) {
         if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
@@ -99,6 +104,10 @@ export class TaskService {
         ids.push(task.task_id);
       }
       writes.push(this.store.putTasks(records));
+      if (start === 0) {
+        const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
+        writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, functionsByKey, count, submitted)]));
+      }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
       for (const task of records) {
@@ -334,6 +343,27 @@ export class TaskService {
       this.fanout.task(task.owner, event);
     }
   }
+}
+
+/** The audit record of one submission: who, on which endpoints, which functions, how many tasks. */
+function submissionRecord(
+  user: string,
+  via: AuditChannel,
+  endpoints: Map<string, EndpointRecord>,
+  functions: Map<string, FunctionRecord>,
+  count: number,
+  submitted: { batch_id: string } | { task_id: string },
+): AuditRecord {
+  const endpointIds = new Set<string>();
+  for (const endpoint of endpoints.values()) endpointIds.add(endpoint.endpoint_id);
+  const functionIds = new Set<string>();
+  for (const fn of functions.values()) functionIds.add(fn.function_id);
+  return auditRecord({ user, via }, 'task.submit', {
+    endpoint_ids: [...endpointIds],
+    function_ids: [...functionIds],
+    task_count: count,
+    ...submitted,
+  });
 }
 
 /** These tasks less those whose ids are listed (refused by the store: another final state came first). */

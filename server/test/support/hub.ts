@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
@@ -27,7 +30,7 @@ export interface TestHub {
   dir: string;
   dataDir: string;
   /** A REST call through app.inject(); `token: null` sends none. */
-  call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, token?: string | null): Promise<{ statusCode: number; body: any }>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, token?: string | null): Promise<{ statusCode: number; body: any }>;
   /** Stops the hub (the temp dir stays until `cleanup`). */
   stop(): Promise<void>;
   cleanup(): Promise<void>;
@@ -120,4 +123,28 @@ export function waitFor(predicate: () => boolean, ms = 5000, what = 'condition')
     };
     check();
   });
+}
+
+const hubBin = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+/** Runs `funcx-hub ARGS` (the compiled CLI) to its end; a non-zero exit is returned, not thrown. */
+export async function hubCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [hubBin, ...args], { timeout: 15_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+/** Resolves with the first value of `probe` that is not undefined, polling; rejects after `ms`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, ms = 8000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AuditEntry } from '@funcx/protocol';
+import { cleanup, startRedis, type RedisProcess } from '@funcx/testing';
+import { connectClient, eventually, hubCli, startTestHub, type TestHub, type UserClient } from './support/hub.js';
+
+describe('sharing across hubs on one Redis', () => {
+  let redis: RedisProcess;
+  let store: string;
+  let a: TestHub;
+  let b: TestHub;
+  let bob: string;
+  const sockets: UserClient[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    store = `${redis.url}/1`;
+    const options = { store, logLevel: process.env.FUNCX_TEST_LOG ?? 'error', localUser: 'alice' };
+    a = await startTestHub(options);
+    b = await startTestHub(options);
+    const added = await hubCli(['users', 'add', 'bob', '--store', store]);
+    assert.equal(added.code, 0, added.stderr);
+    bob = added.stdout.trim();
+  });
+  after(async () => {
+    for (const socket of sockets) socket.disconnect();
+    await a?.cleanup();
+    await b?.cleanup();
+    await cleanup();
+  });
+
+  const bobReads = async (hub: TestHub, functionId: string) => (await hub.call('GET', `/v1/functions/${functionId}`, undefined, bob)).statusCode;
+
+  it("a function shared or unshared on one hub is seen so by the other within a couple of seconds", async () => {
+    const functionId = (await a.call('POST', '/v1/functions', { name: 'f', source: 'pass' })).body.function_id as string;
+    assert.equal(await bobReads(b, functionId), 403, 'hub B has now read (and cached) the private function');
+    assert.equal((await a.call('PUT', `/v1/functions/${functionId}/sharing`, { users: ['bob'] })).statusCode, 200);
+    const shared = Date.now();
+    await eventually(async () => ((await bobReads(b, functionId)) === 200 ? true : undefined), 'hub B to let bob read it', 2500);
+    assert.ok(Date.now() - shared < 2500);
+    assert.equal((await a.call('PUT', `/v1/functions/${functionId}/sharing`, { users: [] })).statusCode, 200);
+    await eventually(async () => ((await bobReads(b, functionId)) === 403 ? true : undefined), 'hub B to refuse bob again', 2500);
+  });
+
+  it('a group made with funcx-hub on Redis shares with its members on every hub; its deletion takes that back', async () => {
+    const functionId = (await a.call('POST', '/v1/functions', { name: 'g', source: 'pass' })).body.function_id as string;
+    const created = await hubCli(['groups', 'create', 'team', '--member', 'bob', '--store', store]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal((await a.call('PUT', `/v1/functions/${functionId}/sharing`, { groups: ['team'] })).statusCode, 200);
+    await eventually(async () => ((await bobReads(b, functionId)) === 200 ? true : undefined), 'hub B to see bob in team', 5000);
+    const deleted = await hubCli(['groups', 'delete', 'team', '--store', store]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual((await b.call('GET', `/v1/functions/${functionId}`)).body.shared_with.groups, [], 'the CLI took it out of the sharing lists');
+    await eventually(async () => ((await bobReads(b, functionId)) === 403 ? true : undefined), 'hub B to refuse bob', 5000);
+  });
+
+  it('funcx-hub users revoke on Redis refuses the token on every hub at once and closes its sockets everywhere', async () => {
+    const token = (await hubCli(['users', 'add', 'carol', '--store', store])).stdout.trim();
+    const onA = await connectClient(a.url, token);
+    const onB = await connectClient(b.url, token);
+    sockets.push(onA, onB);
+    const closed = new Set<string>();
+    onA.on('disconnect', () => closed.add('a'));
+    onB.on('disconnect', () => closed.add('b'));
+    const revoked = await hubCli(['users', 'revoke', 'carol', '--store', store]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await a.call('GET', '/v1/functions', undefined, token)).statusCode, 401);
+    assert.equal((await b.call('GET', '/v1/functions', undefined, token)).statusCode, 401);
+    await eventually(async () => (closed.size === 2 ? true : undefined), 'both sockets to close', 5000);
+  });
+
+  it('a submission on one hub is in the audit log every hub and funcx-hub audit read, in the same Redis stream', async () => {
+    const functionId = (await a.call('POST', '/v1/functions', { name: 'h', source: 'pass' })).body.function_id as string;
+    await a.call('POST', '/v1/endpoints', { name: 'site' });
+    const batch = await a.call('POST', '/v1/tasks/batch', { tasks: [{ function_id: functionId, endpoint: 'site' }, { function_id: functionId, endpoint: 'site' }] });
+    assert.equal(batch.statusCode, 202);
+    const entries = (await b.call('GET', '/v1/audit?limit=50')).body as AuditEntry[];
+    const submitted = entries.filter((entry) => entry.action === 'task.submit');
+    assert.equal(submitted.length, 1);
+    assert.equal(submitted[0].batch_id, batch.body.batch_id);
+    assert.equal(submitted[0].task_count, 2);
+    assert.match(submitted[0].id, /^\d+-\d+$/);
+    const run = await hubCli(['audit', '--limit', '2', '--store', store]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`alice\\s+task\\.submit\\s+rest\\s+\\S+\\s+2 tasks; function ${functionId}; batch ${batch.body.batch_id}`));
+  });
+});
