@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
-import { MAX_SUBMISSION_BYTES, type EndpointRecord } from '@funcx/protocol';
-import type { Actor } from './audit/entries.js';
+import { MAX_SUBMISSION_BYTES } from '@funcx/protocol';
 import { Access } from './auth/access.js';
 import { SessionGuard } from './auth/session-guard.js';
 import { EndpointDirectory } from './endpoints/directory.js';
+import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventFanout } from './events/fanout.js';
 import { FunctionRegistry } from './functions/registry.js';
@@ -42,10 +42,12 @@ export interface HubContext {
   tasks: TaskService;
   /** Per user, on REST and sockets alike. */
   limits: RateLimits;
-  /** Sends an endpoint's current view to the clients that can see it. */
-  announceEndpoint(endpointId: string): Promise<void>;
-  /** Deletes an endpoint: fails its unfinished tasks, disconnects it and tells clients. */
-  removeEndpoint(actor: Actor, ref: string): Promise<EndpointRecord>;
+  /** Announcing status changes and deleting endpoints. */
+  endpointLifecycle: EndpointLifecycle;
+  /** Runs `work` when the hub closes, before its store closes (last added, first run). */
+  onClose(work: () => Promise<void> | void): void;
+  /** Stops the hub's timers, runs what was registered with onClose, then closes the store. */
+  close(): Promise<void>;
 }
 
 export async function createHubContext(options: HubOptions): Promise<HubContext> {
@@ -71,12 +73,14 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const tasks = new TaskService(store, functions, endpoints, dispatcher, fanout, metrics);
-  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => hub.announceEndpoint(endpointId));
+  const endpointLifecycle = new EndpointLifecycle(endpoints, presence, tasks, dispatcher, fanout, metrics);
+  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
+  const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,
     bodyLimit: options.bodyLimit ?? MAX_SUBMISSION_BYTES,
@@ -95,18 +99,15 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     dispatcher,
     tasks,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
-    async announceEndpoint(endpointId) {
-      const record = await endpoints.get(endpointId);
-      if (record) fanout.endpoint(await endpoints.view(record));
-      metrics.endpointsOnline.set(presence.onlineCount());
+    endpointLifecycle,
+    onClose(work) {
+      closers.push(work);
     },
-    async removeEndpoint(actor, ref) {
-      const record = await endpoints.delete(actor, ref);
-      await tasks.failEndpointTasks(record);
-      dispatcher.socketOf(record.endpoint_id)?.disconnect(true);
-      fanout.endpointRemoved(record);
-      metrics.endpointsOnline.set(presence.onlineCount());
-      return record;
+    async close() {
+      groups.stop();
+      sessions.stop();
+      for (const work of closers.splice(0).reverse()) await work();
+      await store.close();
     },
   };
   return hub;

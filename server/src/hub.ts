@@ -50,6 +50,14 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const stopLiveness = registerEndpointNamespace(io, hub);
   const leaveCluster = hub.store instanceof RedisStore ? await joinRedisCluster(io, hub, hub.store) : undefined;
   const stopReaper = startLeaseReaper(hub);
+  // Before the HTTP server stops: its WebSocket connections would otherwise keep it open.
+  app.addHook('preClose', async () => {
+    stopLiveness();
+    stopReaper();
+    for (const name of [CLIENT_NAMESPACE, ENDPOINT_NAMESPACE]) io.of(name).disconnectSockets(true);
+    io.engine.close();
+  });
+  if (leaveCluster) hub.onClose(leaveCluster);
 
   const host = options.host ?? DEFAULT_HOST;
   await app.listen({ host, port: options.port ?? DEFAULT_HUB_PORT });
@@ -61,15 +69,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     io,
     url,
     port,
-    async close() {
-      stopLiveness();
-      stopReaper();
-      for (const name of [CLIENT_NAMESPACE, ENDPOINT_NAMESPACE]) io.of(name).disconnectSockets(true);
-      io.engine.close();
-      await app.close();
-      await leaveCluster?.();
-      await hub.store.close();
-    },
+    close: () => app.close(),
   };
   if (options.funcxHome) {
     const { file, credentials } = await ensureCredentials(

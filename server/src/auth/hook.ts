@@ -1,6 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Actor } from '../audit/entries.js';
-import type { HubContext } from '../context.js';
 import { authenticate, bearerToken } from './tokens.js';
 
 declare module 'fastify' {
@@ -20,7 +20,8 @@ declare module 'fastify' {
  * Every route needs a user token unless its config says `public: true` (and the OpenAPI pages at /docs); each
  * authenticated request counts against its user's request rate.
  */
-export function registerAuth(app: FastifyInstance, hub: HubContext): void {
+export const auth: FastifyPluginAsync = fp(async (app) => {
+  const { hub } = app;
   app.decorateRequest('user', '');
   app.decorateRequest('token', '');
   app.addHook('onRequest', async (request) => {
@@ -30,7 +31,7 @@ export function registerAuth(app: FastifyInstance, hub: HubContext): void {
     request.token = token!;
     hub.limits.requests.take(request.user);
   });
-}
+}, { name: 'funcx-auth', dependencies: ['funcx-hub-context'] });
 
 /** The user of an authenticated request, as the audit log names who acted. */
 export function actorOf(request: FastifyRequest): Actor {

@@ -15,7 +15,7 @@ export function startLeaseReaper(hub: HubContext, intervalMs = REAP_INTERVAL_MS)
   const fail = (error: unknown) => hub.log.warn({ err: error }, 'lease check failed');
   const tick = async () => {
     for (const { endpointId, taskIds } of await hub.store.reapExpiredLeases()) {
-      if (hub.dispatcher.socketOf(endpointId)) {
+      if (hub.dispatcher.channelOf(endpointId)) {
         await hub.store.claim(endpointId, taskIds);
         continue;
       }
@@ -23,7 +23,7 @@ export function startLeaseReaper(hub: HubContext, intervalMs = REAP_INTERVAL_MS)
         hub.log.warn({ endpoint_id: endpointId, tasks: taskIds.length }, 'lease expired: tasks go back to the queue');
         await hub.tasks.requeueLost(endpointId, taskIds);
       }
-      await hub.announceEndpoint(endpointId);
+      await hub.endpointLifecycle.announce(endpointId);
     }
     for (const endpointId of hub.dispatcher.connectedEndpoints()) hub.dispatcher.schedule(endpointId);
   };

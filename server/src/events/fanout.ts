@@ -1,17 +1,13 @@
 import type { EndpointRecord, EndpointView, TaskEvent } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
-import type { ClientNamespace } from '../sockets/types.js';
-
-export function userRoom(user: string): string {
-  return `user:${user}`;
-}
+import type { ClientChannel } from './client-channel.js';
 
 /**
  * Sends task events and endpoint status to client sockets, batched: everything that happens in one tick goes
- * out as one `task:events` message per user room and one `endpoint:status` message per audience.
+ * out as one `task:events` message per user and one `endpoint:status` message per audience.
  */
 export class EventFanout {
-  private namespace: ClientNamespace | undefined;
+  private channel: ClientChannel | undefined;
   private taskEvents = new Map<string, TaskEvent[]>();
   private endpointViews = new Map<string, EndpointView>();
   private removed: EndpointRecord[] = [];
@@ -20,12 +16,12 @@ export class EventFanout {
 
   constructor(private readonly groups: GroupMembership) {}
 
-  attach(namespace: ClientNamespace): void {
-    this.namespace = namespace;
+  attach(channel: ClientChannel): void {
+    this.channel = channel;
   }
 
   task(owner: string, event: TaskEvent): void {
-    if (!this.namespace) return;
+    if (!this.channel) return;
     let events = this.taskEvents.get(owner);
     if (!events) this.taskEvents.set(owner, (events = []));
     events.push(event);
@@ -33,13 +29,13 @@ export class EventFanout {
   }
 
   endpoint(view: EndpointView): void {
-    if (!this.namespace) return;
+    if (!this.channel) return;
     this.endpointViews.set(view.endpoint_id, view);
     this.schedule();
   }
 
   endpointRemoved(record: EndpointRecord): void {
-    if (!this.namespace) return;
+    if (!this.channel) return;
     this.removed.push(record);
     this.schedule();
   }
@@ -49,22 +45,22 @@ export class EventFanout {
    * (those who still can, or now can, get its status from the announcement that follows).
    */
   endpointAccessChanged(before: EndpointRecord, after: EndpointRecord): void {
-    const namespace = this.namespace;
-    if (!namespace || after.public) return;
+    const channel = this.channel;
+    if (!channel || after.public) return;
     const keeps = this.audience(after);
     const ids = [before.endpoint_id];
     if (before.public) {
-      namespace.except(keeps).emit('endpoint:removed', ids);
+      channel.toAllBut(keeps, 'endpoint:removed', ids);
       return;
     }
     const kept = new Set(keeps);
-    const lost = this.audience(before).filter((room) => !kept.has(room));
-    if (lost.length > 0) namespace.to(lost).emit('endpoint:removed', ids);
+    const lost = this.audience(before).filter((user) => !kept.has(user));
+    if (lost.length > 0) channel.toUsers(lost, 'endpoint:removed', ids);
   }
 
   /** Tells a user's clients that these endpoints are no longer theirs to see (they left a group). */
   endpointsHidden(user: string, endpointIds: string[]): void {
-    if (this.namespace && endpointIds.length > 0) this.namespace.to(userRoom(user)).emit('endpoint:removed', endpointIds);
+    if (this.channel && endpointIds.length > 0) this.channel.toUsers([user], 'endpoint:removed', endpointIds);
   }
 
   /**
@@ -94,54 +90,54 @@ export class EventFanout {
   }
 
   private emitQueued(): void {
-    const namespace = this.namespace;
-    if (!namespace) return;
+    const channel = this.channel;
+    if (!channel) return;
     const taskEvents = this.taskEvents;
     this.taskEvents = new Map();
-    for (const [owner, events] of taskEvents) namespace.to(userRoom(owner)).emit('task:events', events);
+    for (const [owner, events] of taskEvents) channel.toUsers([owner], 'task:events', events);
 
     if (this.endpointViews.size > 0) {
       const byAudience = this.groupByAudience([...this.endpointViews.values()]);
       this.endpointViews.clear();
-      if (byAudience.everyone.length > 0) namespace.emit('endpoint:status', byAudience.everyone);
-      for (const { rooms, records } of byAudience.rooms.values()) namespace.to(rooms).emit('endpoint:status', records);
+      if (byAudience.everyone.length > 0) channel.toAll('endpoint:status', byAudience.everyone);
+      for (const { users, records } of byAudience.audiences.values()) channel.toUsers(users, 'endpoint:status', records);
     }
     if (this.removed.length > 0) {
       const byAudience = this.groupByAudience(this.removed);
       this.removed = [];
       const ids = (records: EndpointRecord[]) => records.map((record) => record.endpoint_id);
-      if (byAudience.everyone.length > 0) namespace.emit('endpoint:removed', ids(byAudience.everyone));
-      for (const { rooms, records } of byAudience.rooms.values()) namespace.to(rooms).emit('endpoint:removed', ids(records));
+      if (byAudience.everyone.length > 0) channel.toAll('endpoint:removed', ids(byAudience.everyone));
+      for (const { users, records } of byAudience.audiences.values()) channel.toUsers(users, 'endpoint:removed', ids(records));
     }
   }
 
   /**
-   * The user rooms of everyone who may see a private endpoint: its owner, its admins, the users it is shared
-   * with and the members of the groups it is shared with (as this hub knows them now).
+   * Everyone who may see a private endpoint: its owner, its admins, the users it is shared with and the members
+   * of the groups it is shared with (as this hub knows them now).
    */
   private audience(record: EndpointRecord): string[] {
     const users = new Set<string>([record.owner]);
     for (const admin of record.admins ?? []) users.add(admin);
     for (const user of record.shared_with?.users ?? []) users.add(user);
     for (const group of record.shared_with?.groups ?? []) for (const member of this.groups.membersOf(group)) users.add(member);
-    return [...users].map(userRoom);
+    return [...users];
   }
 
-  /** Public endpoints go to every client; private ones to the rooms of their audience, one message per audience. */
-  private groupByAudience<T extends EndpointRecord>(records: T[]): { everyone: T[]; rooms: Map<string, { rooms: string[]; records: T[] }> } {
+  /** Public endpoints go to every client; private ones to their audience, one message per audience. */
+  private groupByAudience<T extends EndpointRecord>(records: T[]): { everyone: T[]; audiences: Map<string, { users: string[]; records: T[] }> } {
     const everyone: T[] = [];
-    const byRooms = new Map<string, { rooms: string[]; records: T[] }>();
+    const audiences = new Map<string, { users: string[]; records: T[] }>();
     for (const record of records) {
       if (record.public) {
         everyone.push(record);
         continue;
       }
-      const rooms = this.audience(record).sort();
-      const key = rooms.join('\n');
-      let audience = byRooms.get(key);
-      if (!audience) byRooms.set(key, (audience = { rooms, records: [] }));
+      const users = this.audience(record).sort();
+      const key = users.join('\n');
+      let audience = audiences.get(key);
+      if (!audience) audiences.set(key, (audience = { users, records: [] }));
       audience.records.push(record);
     }
-    return { everyone, rooms: byRooms };
+    return { everyone, audiences };
   }
 }

@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { FuncxError } from '@funcx/protocol';
 import { parseTime } from '../audit/entries.js';
-import type { HubContext } from '../context.js';
 import { DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, auditQuery, errorBody } from '../schemas.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
 interface AuditQueryString {
   user?: string;
@@ -18,8 +17,9 @@ function sinceOf(value: string | undefined): number | undefined {
   return at;
 }
 
-export function auditRoutes(app: FastifyInstance, hub: HubContext): void {
-  app.get<{ Querystring: AuditQueryString }>('/v1/audit', {
+export const auditRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  app.get<{ Querystring: AuditQueryString }>('/audit', {
     schema: {
       tags: ['audit'],
       summary: 'Who did what where, newest last: ?user=&since=&limit= (admins see everyone, others themselves)',
@@ -36,4 +36,4 @@ export function auditRoutes(app: FastifyInstance, hub: HubContext): void {
     if (count < 1 || count > MAX_AUDIT_LIMIT) throw new FuncxError('FUNCX_BAD_REQUEST', `limit must be from 1 to ${MAX_AUDIT_LIMIT}`);
     return hub.store.readAudit({ user: admin ? user : request.user, since: sinceOf(since), limit: count });
   });
-}
+};

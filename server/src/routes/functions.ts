@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { HubPlugin } from '../http/hub-context.js';
 import type { FunctionRegistration } from '@funcx/protocol';
 import { actorOf } from '../auth/hook.js';
-import type { HubContext } from '../context.js';
 import { withSharing } from '../functions/registry.js';
 import { errorBody, functionRegistration, uuidParams } from '../schemas.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
-export function functionRoutes(app: FastifyInstance, hub: HubContext): void {
-  app.post<{ Body: FunctionRegistration }>('/v1/functions', {
+export const functionRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  app.post<{ Body: FunctionRegistration }>('/functions', {
     schema: {
       tags: ['functions'],
       summary: 'Register a function',
@@ -21,18 +21,18 @@ export function functionRoutes(app: FastifyInstance, hub: HubContext): void {
     return { function_id: fn.function_id };
   });
 
-  app.get('/v1/functions', {
+  app.get('/functions', {
     schema: { tags: ['functions'], summary: 'Functions you can run: yours, those shared with you or your groups, public ones (no source)' },
   }, async (request) => hub.functions.list(request.user));
 
-  app.get<{ Params: { id: string } }>('/v1/functions/:id', {
+  app.get<{ Params: { id: string } }>('/functions/:id', {
     schema: { tags: ['functions'], summary: 'A function, with its source', params: uuidParams },
   }, async (request) => withSharing(await hub.functions.get(request.user, request.params.id)));
 
-  app.delete<{ Params: { id: string } }>('/v1/functions/:id', {
+  app.delete<{ Params: { id: string } }>('/functions/:id', {
     schema: { tags: ['functions'], summary: 'Delete a function you own', params: uuidParams },
   }, async (request, reply) => {
     await hub.functions.delete(actorOf(request), request.params.id);
     reply.code(204);
   });
-}
+};

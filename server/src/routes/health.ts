@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import type { HubContext } from '../context.js';
 import { describeStore } from '../store/open-store.js';
 import { HUB_VERSION } from '../version.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
-export function healthRoutes(app: FastifyInstance, hub: HubContext): void {
-  app.get('/v1/health', {
+export const healthRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  app.get('/health', {
     config: { public: true },
     schema: { tags: ['hub'], summary: 'Whether the hub is up (no token needed)' },
   }, async () => ({
@@ -14,4 +14,4 @@ export function healthRoutes(app: FastifyInstance, hub: HubContext): void {
     uptime_s: Math.round((Date.now() - hub.startedAt) / 1000),
     endpoints_online: hub.presence.onlineCount(),
   }));
-}
+};

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import type { HubContext } from '../context.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
-export function metricsRoutes(app: FastifyInstance, hub: HubContext): void {
+export const metricsRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
   app.get('/metrics', {
     config: { public: true },
     schema: { tags: ['hub'], summary: 'Prometheus metrics (no token needed)' },
@@ -9,4 +9,4 @@ export function metricsRoutes(app: FastifyInstance, hub: HubContext): void {
     reply.type(hub.metrics.registry.contentType);
     return hub.metrics.text();
   });
-}
+};

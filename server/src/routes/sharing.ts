@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { SharingUpdate } from '@funcx/protocol';
 import { actorOf } from '../auth/hook.js';
-import type { HubContext } from '../context.js';
 import { endpointSharing, errorBody, functionSharing, idParams, ownerNameParams, uuidParams } from '../schemas.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 const sharingState = {
@@ -18,8 +18,9 @@ const sharingState = {
   },
 };
 
-export function sharingRoutes(app: FastifyInstance, hub: HubContext): void {
-  app.put<{ Params: { id: string }; Body: SharingUpdate }>('/v1/functions/:id/sharing', {
+export const sharingRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  app.put<{ Params: { id: string }; Body: SharingUpdate }>('/functions/:id/sharing', {
     schema: {
       tags: ['sharing'],
       summary: 'Who may run a function of yours: {public?, users?, groups?}, each list given replaces the old one',
@@ -40,11 +41,11 @@ export function sharingRoutes(app: FastifyInstance, hub: HubContext): void {
     response: { 200: sharingState, ...errors },
   };
 
-  app.put<{ Params: { id: string }; Body: SharingUpdate }>('/v1/endpoints/:id/sharing', {
+  app.put<{ Params: { id: string }; Body: SharingUpdate }>('/endpoints/:id/sharing', {
     schema: { ...endpointSchema, params: idParams },
   }, async (request) => shareEndpoint(request, request.params.id));
 
-  app.put<{ Params: { owner: string; name: string }; Body: SharingUpdate }>('/v1/endpoints/:owner/:name/sharing', {
+  app.put<{ Params: { owner: string; name: string }; Body: SharingUpdate }>('/endpoints/:owner/:name/sharing', {
     schema: { ...endpointSchema, params: ownerNameParams },
   }, async (request) => shareEndpoint(request, `${request.params.owner}/${request.params.name}`));
-}
+};

@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { TaskSubmission } from '@funcx/protocol';
-import type { HubContext } from '../context.js';
 import { errorBody, taskBatch, taskSubmission, uuidParams } from '../schemas.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 429: errorBody };
 
-export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
+export const taskRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
   const limitRate = async (request: FastifyRequest) => hub.limits.submissions.take(request.user);
 
-  app.post<{ Body: TaskSubmission }>('/v1/tasks', {
+  app.post<{ Body: TaskSubmission }>('/tasks', {
     preHandler: limitRate,
     schema: {
       tags: ['tasks'],
@@ -22,7 +23,7 @@ export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
     return { task_id: task_ids[0] };
   });
 
-  app.post<{ Body: { tasks: TaskSubmission[] } }>('/v1/tasks/batch', {
+  app.post<{ Body: { tasks: TaskSubmission[] } }>('/tasks/batch', {
     preHandler: limitRate,
     schema: {
       tags: ['tasks'],
@@ -42,14 +43,14 @@ export function taskRoutes(app: FastifyInstance, hub: HubContext): void {
     return submitted;
   });
 
-  app.get<{ Params: { id: string } }>('/v1/tasks/:id', {
+  app.get<{ Params: { id: string } }>('/tasks/:id', {
     schema: { tags: ['tasks'], summary: 'A task: state, per-state timestamps, outputs, result or error', params: uuidParams },
   }, async (request) => hub.tasks.get(request.user, request.params.id));
 
-  app.post<{ Params: { id: string } }>('/v1/tasks/:id/cancel', {
+  app.post<{ Params: { id: string } }>('/tasks/:id/cancel', {
     schema: { tags: ['tasks'], summary: 'Cancel a task that has not finished (409 once it has)', params: uuidParams },
   }, async (request) => {
     await hub.tasks.cancel(request.user, [request.params.id], true);
     return { task_id: request.params.id, state: 'cancelled' };
   });
-}
+};

@@ -1,22 +1,22 @@
-import type { FastifyInstance } from 'fastify';
 import { FuncxError, type IssuedToken } from '@funcx/protocol';
 import { addUser, assertAdmin, issueToken, listUsers, revokeTokens } from '../accounts/users.js';
 import { actorOf } from '../auth/hook.js';
-import type { HubContext } from '../context.js';
 import { errorBody, nameParams, tokenRequest, userCreation } from '../schemas.js';
+import type { HubPlugin } from '../http/hub-context.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody };
 const issued = { type: 'object', properties: { user: { type: 'string' }, token: { type: 'string' }, revoked_others: { type: 'boolean' } } };
 
-export function userRoutes(app: FastifyInstance, hub: HubContext): void {
-  app.get('/v1/users', {
+export const userRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  app.get('/users', {
     schema: { tags: ['users'], summary: 'Every user: admin or not, how many tokens work, groups (admins only)', response: errors },
   }, async (request) => {
     await assertAdmin(hub.store, request.user, 'list users');
     return listUsers(hub.store);
   });
 
-  app.post<{ Body: { name: string; admin?: boolean } }>('/v1/users', {
+  app.post<{ Body: { name: string; admin?: boolean } }>('/users', {
     schema: { tags: ['users'], summary: 'Create a user and issue their first token (admins only)', body: userCreation, response: { 201: issued, ...errors } },
   }, async (request, reply): Promise<IssuedToken> => {
     await assertAdmin(hub.store, request.user, 'add users');
@@ -29,7 +29,7 @@ export function userRoutes(app: FastifyInstance, hub: HubContext): void {
     return token;
   });
 
-  app.post<{ Params: { name: string }; Body: { revoke_others?: boolean } | undefined }>('/v1/users/:name/tokens', {
+  app.post<{ Params: { name: string }; Body: { revoke_others?: boolean } | undefined }>('/users/:name/tokens', {
     // No body at all asks for a further token, as `{}` does.
     preValidation: async (request) => {
       request.body ??= {};
@@ -50,7 +50,7 @@ export function userRoutes(app: FastifyInstance, hub: HubContext): void {
     return token;
   });
 
-  app.delete<{ Params: { name: string } }>('/v1/users/:name/tokens', {
+  app.delete<{ Params: { name: string } }>('/users/:name/tokens', {
     schema: {
       tags: ['users'],
       summary: "Revoke every token of a user: REST calls fail at once, the user's sockets are closed (admins, or the user)",
@@ -64,4 +64,4 @@ export function userRoutes(app: FastifyInstance, hub: HubContext): void {
     await hub.sessions.check();
     return { user: name, revoked };
   });
-}
+};

@@ -3,8 +3,8 @@ import { CLIENT_NAMESPACE, FuncxError, type ErrorBody } from '@funcx/protocol';
 import { depthError, payloadTooLarge, toFuncxError } from '../errors.js';
 import { authenticate, hashToken } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
-import { userRoom } from '../events/fanout.js';
 import { describeValidationErrors, validators } from '../schemas.js';
+import { clientChannel, userRoom } from './channels.js';
 import { answer, connectError } from './errors.js';
 import type { ClientNamespace, ClientSocket } from './types.js';
 
@@ -19,7 +19,7 @@ function validate(validator: (typeof validators)[keyof typeof validators], messa
 export function registerClientNamespace(io: Server, hub: HubContext): void {
   const namespace = io.of(CLIENT_NAMESPACE) as ClientNamespace;
   const internal = (error: unknown) => hub.log.error({ err: error }, 'client message failed');
-  hub.fanout.attach(namespace);
+  hub.fanout.attach(clientChannel(namespace));
   hub.sessions.attach(namespace, hub.options.tokenCheckIntervalMs);
 
   namespace.use((socket, next) => {

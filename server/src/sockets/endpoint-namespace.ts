@@ -17,6 +17,7 @@ import { helloProblem, reportValidators } from './endpoint-schemas.js';
 import { hubError } from '../tasks/records.js';
 import { OrderedReports } from '../cluster/ordered-reports.js';
 import { isRedisSpec } from '../store/open-store.js';
+import { endpointChannel } from './channels.js';
 import { answer, connectError } from './errors.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
 
@@ -46,6 +47,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
   namespace.on('connection', (socket: EndpointSocket) => {
     const endpointId = socket.data.endpointId;
+    const channel = endpointChannel(socket);
     const seen = () => hub.presence.seen(endpointId);
     // Every hub sees the endpoint while its heartbeats come; its in-flight tasks stay its own for leaseMs more.
     const keepAlive = (load: EndpointLoad) =>
@@ -67,10 +69,10 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       answer(ack, async () => {
         const problem = helloProblem(hello);
         if (problem) throw new FuncxError('FUNCX_BAD_REQUEST', problem);
-        const previous = hub.dispatcher.socketOf(endpointId);
-        if (previous && previous !== socket) {
+        const previous = hub.dispatcher.channelOf(endpointId);
+        if (previous && previous !== channel) {
           hub.dispatcher.disconnect(endpointId, previous);
-          previous.disconnect(true);
+          previous.close();
         }
         const held = hello.held_task_ids;
         const load = asLoad(hello.load);
@@ -82,9 +84,9 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
           : await hub.endpoints.get(endpointId);
         if (!record) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', 'This endpoint was deleted');
         hub.presence.online(endpointId, load);
-        hub.dispatcher.connect(endpointId, socket);
+        hub.dispatcher.connect(endpointId, channel);
         hub.dispatcher.cancel(endpointId, drop);
-        await hub.announceEndpoint(endpointId);
+        await hub.endpointLifecycle.announce(endpointId);
         hub.log.info({ endpoint: record.name, held: held.length }, 'endpoint online');
         return { endpoint_id: endpointId, name: record.name };
       }, internal);
@@ -92,8 +94,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
     socket.on('heartbeat', (raw) => {
       const load = asLoad(raw);
-      if (hub.dispatcher.socketOf(endpointId) === socket) keepAlive(load).catch(internal);
-      if (hub.presence.heartbeat(endpointId, load)) hub.announceEndpoint(endpointId).catch(internal);
+      if (hub.dispatcher.channelOf(endpointId) === channel) keepAlive(load).catch(internal);
+      if (hub.presence.heartbeat(endpointId, load)) hub.endpointLifecycle.announce(endpointId).catch(internal);
     });
 
     const logRejected = (rejected: RejectedReport[], event: string) => {
@@ -142,21 +144,21 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     });
 
     socket.on('disconnect', (reason) => {
-      if (!hub.dispatcher.disconnect(endpointId, socket)) return;
+      if (!hub.dispatcher.disconnect(endpointId, channel)) return;
       hub.store.endPresence(endpointId).catch(internal);
       if (hub.presence.offline(endpointId)) {
         hub.log.info({ endpoint_id: endpointId, reason }, 'endpoint offline');
-        hub.announceEndpoint(endpointId).catch(internal);
+        hub.endpointLifecycle.announce(endpointId).catch(internal);
       }
     });
   });
 
   const liveness = setInterval(() => {
     for (const endpointId of hub.presence.silentSince(Date.now() - silenceMs)) {
-      const socket = hub.dispatcher.socketOf(endpointId);
+      const channel = hub.dispatcher.channelOf(endpointId);
       hub.log.warn({ endpoint_id: endpointId }, `no heartbeat for ${silenceMs} ms: endpoint offline`);
-      if (socket) socket.disconnect(true);
-      else if (hub.presence.offline(endpointId)) hub.announceEndpoint(endpointId).catch(internal);
+      if (channel) channel.close();
+      else if (hub.presence.offline(endpointId)) hub.endpointLifecycle.announce(endpointId).catch(internal);
     }
   }, intervalMs);
   liveness.unref();

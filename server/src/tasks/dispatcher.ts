@@ -1,7 +1,7 @@
 import { isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
 import type { FunctionRegistry } from '../functions/registry.js';
-import type { EndpointSocket } from '../sockets/types.js';
 import type { Store } from '../store/store.js';
+import type { EndpointChannel } from './endpoint-channel.js';
 
 /** Most tasks in one `tasks:dispatch` message. */
 export const DISPATCH_BATCH = 2_000;
@@ -14,14 +14,14 @@ export interface Relay {
 }
 
 interface Connection {
-  socket: EndpointSocket;
-  /** Functions whose code this socket has been sent. */
+  channel: EndpointChannel;
+  /** Functions whose code this channel has been sent. */
   sentFunctions: Set<string>;
 }
 
 /**
  * Sends queued tasks to connected endpoints: whenever tasks arrive for an online endpoint or an endpoint says
- * hello, its queue is drained on the next tick in batches, each with the code of functions new to that socket.
+ * hello, its queue is drained on the next tick in batches, each with the code of functions new to that channel.
  */
 export class Dispatcher {
   private readonly connections = new Map<string, Connection>();
@@ -36,17 +36,17 @@ export class Dispatcher {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Makes this socket the endpoint's connection; returns the one it replaces, if any. */
-  connect(endpointId: string, socket: EndpointSocket): EndpointSocket | undefined {
+  /** Makes this channel the endpoint's connection; returns the one it replaces, if any. */
+  connect(endpointId: string, channel: EndpointChannel): EndpointChannel | undefined {
     const previous = this.connections.get(endpointId);
-    this.connections.set(endpointId, { socket, sentFunctions: new Set() });
+    this.connections.set(endpointId, { channel, sentFunctions: new Set() });
     this.schedule(endpointId);
-    return previous && previous.socket !== socket ? previous.socket : undefined;
+    return previous && previous.channel !== channel ? previous.channel : undefined;
   }
 
-  /** Forgets the socket if it is the endpoint's connection; true when it was. */
-  disconnect(endpointId: string, socket: EndpointSocket): boolean {
-    if (this.connections.get(endpointId)?.socket !== socket) return false;
+  /** Forgets the channel if it is the endpoint's connection; true when it was. */
+  disconnect(endpointId: string, channel: EndpointChannel): boolean {
+    if (this.connections.get(endpointId)?.channel !== channel) return false;
     this.connections.delete(endpointId);
     return true;
   }
@@ -55,15 +55,15 @@ export class Dispatcher {
     return [...this.connections.keys()];
   }
 
-  socketOf(endpointId: string): EndpointSocket | undefined {
-    return this.connections.get(endpointId)?.socket;
+  channelOf(endpointId: string): EndpointChannel | undefined {
+    return this.connections.get(endpointId)?.channel;
   }
 
   /** `relayed`: the request came from another hub, so it is not passed on again. */
   cancel(endpointId: string, taskIds: string[], relayed = false): void {
     if (taskIds.length === 0) return;
     const connection = this.connections.get(endpointId);
-    if (connection) connection.socket.emit('tasks:cancel', { task_ids: taskIds });
+    if (connection) connection.channel.cancel(taskIds);
     else if (!relayed) this.relay?.cancel(endpointId, taskIds);
   }
 
@@ -125,7 +125,7 @@ export class Dispatcher {
           if (task.container_image !== undefined) dispatched.container_image = task.container_image;
           tasks[i] = dispatched;
         }
-        connection.socket.emit('tasks:dispatch', { tasks, functions });
+        connection.channel.dispatch({ tasks, functions });
       }
     } finally {
       this.draining.delete(endpointId);

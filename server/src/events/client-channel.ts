@@ -1,0 +1,12 @@
+import type { ServerToClientEvents } from '@funcx/protocol';
+
+type Args<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
+
+/** Where events for users' clients go, whatever carries them (today the /client Socket.IO namespace). */
+export interface ClientChannel {
+  toAll<E extends keyof ServerToClientEvents>(event: E, ...args: Args<E>): void;
+  /** To every client of these users. */
+  toUsers<E extends keyof ServerToClientEvents>(users: string[], event: E, ...args: Args<E>): void;
+  /** To every client except those of these users. */
+  toAllBut<E extends keyof ServerToClientEvents>(users: string[], event: E, ...args: Args<E>): void;
+}
