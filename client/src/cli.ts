@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { FuncxError } from '@funcx/protocol';
-import { CliError } from './cli-error.js';
+import { CliError } from '@funcx/node-common';
 import { endpointsCommand, functionsCommand } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CREDENTIALS_FILE, FUNCX_HOME_ENV, type Credentials } from '@funcx/protocol';
-import { CliError } from './cli-error.js';
+import { CREDENTIALS_FILE, type Credentials } from '@funcx/protocol';
+import { CliError, funcxHome } from '@funcx/node-common';
 
 export interface HubCredentials {
   hubUrl: string;
   token: string;
-}
-
-export function funcxHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
 }
 
 /** Hub URL and token: FUNCX_HUB_URL / FUNCX_TOKEN first, then `$FUNCX_HOME/credentials.json`. */

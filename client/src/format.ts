@@ -1,5 +1,7 @@
 import {
   TASK_STATES,
+  formatBytes,
+  formatDuration,
   type DisplayOutput,
   type EndpointView,
   type StateTimestamps,
@@ -7,29 +9,7 @@ import {
   type TaskResult,
 } from '@funcx/protocol';
 
-export { printable, table } from '@funcx/protocol';
-
-export function formatDuration(ms: number): string {
-  if (ms < 1) return `${ms.toFixed(2)} ms`;
-  if (ms < 1_000) return `${ms.toFixed(1)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(2)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1_000)} s`;
-}
-
-export function formatAgo(epochMs: number | undefined, now = Date.now()): string {
-  if (epochMs === undefined) return 'never';
-  const seconds = Math.max(0, Math.round((now - epochMs) / 1_000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3_600) return `${Math.round(seconds / 60)} min ago`;
-  return new Date(epochMs).toISOString();
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1_024) return `${bytes} B`;
-  if (bytes < 1_024 * 1_024) return `${Math.round(bytes / 1_024)} KB`;
-  return `${(bytes / 1_024 / 1_024).toFixed(1)} MB`;
-}
+export { formatAgo, formatBytes, formatDuration, printable, table } from '@funcx/protocol';
 
 /** A display output as one line: its text when it is only text, else `[image/png 12 KB]`. */
 export function displayNote(output: DisplayOutput): string {

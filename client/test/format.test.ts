@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CliError } from '../src/cli-error.js';
+import { CliError } from '@funcx/node-common';
 import { buildSubmission } from '../src/commands/task-options.js';
 import { displayNote, errorText, resultText, stateTimeline, table } from '../src/format.js';
 
 test('a display output with an image is one line with its type and size', () => {
   const png = Buffer.alloc(12 * 1024).toString('base64');
-  assert.equal(displayNote({ output_type: 'display_data', data: { 'image/png': png, 'text/plain': '<Figure>' }, metadata: {} }), '[image/png 12 KB]');
+  assert.equal(displayNote({ output_type: 'display_data', data: { 'image/png': png, 'text/plain': '<Figure>' }, metadata: {} }), '[image/png 12 KiB]');
   assert.equal(displayNote({ output_type: 'display_data', data: { 'text/plain': 'just text' }, metadata: {} }), 'just text');
 });
 

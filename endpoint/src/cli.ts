@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { FuncxError } from '@funcx/protocol';
-import { CliError } from './commands/cli-error.js';
+import { CliError } from '@funcx/node-common';
 import { configure, type ConfigureFlags } from './commands/configure.js';
 import { list, status } from './commands/inspect.js';
 import { startDetached, startForeground, stop } from './commands/lifecycle.js';

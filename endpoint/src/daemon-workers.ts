@@ -5,7 +5,8 @@ import type { EndpointConfig } from './config.js';
 import { resolveLimits } from './config-workers.js';
 import type { Log } from './log.js';
 import type { ManagerOptions } from './manager.js';
-import { endpointPaths, funcxHome } from './paths.js';
+import { funcxHome } from '@funcx/node-common';
+import { endpointPaths } from './paths.js';
 import { chooseRuntime } from './runtimes/index.js';
 
 /** Where this endpoint's workers keep their scratch directories: outside FUNCX_HOME, one folder per endpoint. */

@@ -1,11 +1,5 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { FUNCX_HOME_ENV } from '@funcx/protocol';
-
-/** `$FUNCX_HOME`, default `~/.funcx`. */
-export function funcxHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
-}
+import { funcxHome } from '@funcx/node-common';
 
 export function endpointsDir(env?: NodeJS.ProcessEnv): string {
   return join(funcxHome(env), 'endpoints');

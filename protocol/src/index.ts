@@ -1,5 +1,5 @@
 export * from './json.js';
-export * from './format-bytes.js';
+export * from './format.js';
 export * from './table.js';
 export * from './task-states.js';
 export * from './outputs.js';

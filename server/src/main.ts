@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_HUB_PORT } from '@funcx/protocol';
 import { startHub } from './hub.js';
-import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, defaultDataDir, defaultFuncxHome } from './options.js';
+import { funcxHome } from '@funcx/node-common';
+import { DEFAULT_HOST, DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, defaultDataDir } from './options.js';
 import { auditCommand } from './cli/audit.js';
 import { groupsCommand } from './cli/groups.js';
 import { usersCommand } from './cli/users.js';
@@ -44,7 +45,7 @@ const program = new Command('funcx-hub')
       store: options.store,
       resultRetentionMs: options.resultRetention * 3600 * 1000,
       dataDir: options.dataDir ?? defaultDataDir(),
-      funcxHome: defaultFuncxHome(),
+      funcxHome: funcxHome(),
       logLevel: options.logLevel,
       rateLimit: options.rateLimit,
       requestRateLimit: options.requestRateLimit,

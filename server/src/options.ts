@@ -1,6 +1,6 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_HUB_PORT, FUNCX_HOME_ENV } from '@funcx/protocol';
+import { DEFAULT_HUB_PORT } from '@funcx/protocol';
+import { funcxHome } from '@funcx/node-common';
 
 export interface HubOptions {
   host?: string;
@@ -39,12 +39,8 @@ export interface HubOptions {
 export const DEFAULT_RATE_LIMIT = 200;
 export const DEFAULT_REQUEST_RATE_LIMIT = 2_000;
 
-export function defaultFuncxHome(): string {
-  return process.env[FUNCX_HOME_ENV] || join(homedir(), '.funcx');
-}
-
 export function defaultDataDir(): string {
-  return join(defaultFuncxHome(), 'hub');
+  return join(funcxHome(), 'hub');
 }
 
 export const DEFAULT_HOST = '127.0.0.1';

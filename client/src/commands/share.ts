@@ -1,5 +1,5 @@
 import { sharingState, type SharingState, type SharingUpdate } from '@funcx/protocol';
-import { CliError } from '../cli-error.js';
+import { CliError } from '@funcx/node-common';
 import type { HubClient } from '../hub-client.js';
 
 export interface ShareFlags {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { JsonValue, TaskSubmission } from '@funcx/protocol';
-import { CliError } from '../cli-error.js';
+import { CliError } from '@funcx/node-common';
 
 export interface TaskFlags {
   function?: string;

@@ -1,5 +1,5 @@
 import { isFinalState } from '@funcx/protocol';
-import { CliError } from '../cli-error.js';
+import { CliError } from '@funcx/node-common';
 import { formatDuration, stateTimeline, table } from '../format.js';
 import type { HubClient } from '../hub-client.js';
 import { printFinal, printOutput } from './task-printer.js';

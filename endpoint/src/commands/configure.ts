@@ -20,8 +20,9 @@ import {
   type EndpointConfig,
 } from '../config.js';
 import { runningPid } from '../daemon-process.js';
-import { endpointPaths, funcxHome } from '../paths.js';
-import { CliError } from './cli-error.js';
+import { funcxHome } from '@funcx/node-common';
+import { endpointPaths } from '../paths.js';
+import { CliError } from '@funcx/node-common';
 
 export interface ConfigureFlags {
   hub?: string;

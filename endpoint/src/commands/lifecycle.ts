@@ -7,7 +7,7 @@ import { isAlive, runningPid, runningSupervisorPid } from '../daemon-process.js'
 import { EXIT_NO_RESTART } from '../exit-codes.js';
 import { createLog } from '../log.js';
 import { endpointPaths } from '../paths.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '@funcx/node-common';
 import type { ConnectedMessage } from './supervise.js';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));

@@ -7,7 +7,7 @@ import { EXIT_NO_RESTART } from '../exit-codes.js';
 import { createLog } from '../log.js';
 import { endpointPaths } from '../paths.js';
 import { describeExit } from '../worker-pool.js';
-import { CliError } from './cli-error.js';
+import { CliError } from '@funcx/node-common';
 
 const CLI_SCRIPT = fileURLToPath(new URL('../cli.js', import.meta.url));
 /** The first restart waits this long; each further death soon after a start doubles it. */

@@ -1,4 +1,4 @@
-/** An error the CLI reports as one line, with its exit code (1: failed, 2: usage or configuration). */
+/** An error a command line prints as one line (`PROGRAM: MESSAGE`) before exiting with `exitCode` (1: failed, 2: usage or configuration). */
 export class CliError extends Error {
   constructor(
     message: string,

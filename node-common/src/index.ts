@@ -1,0 +1,2 @@
+export * from './cli-error.js';
+export * from './funcx-home.js';
