@@ -57,7 +57,6 @@ export interface AuditQueryOptions {
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected';
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-type AckResponse<T> = T | { error: ErrorBody };
 
 /** The typed client of a hub: REST under /v1 and the /client socket. Uses only fetch and socket.io-client. */
 export class HubClient {
@@ -235,7 +234,7 @@ export class HubClient {
     await this.connect();
     const epoch = this.epoch;
     checkBodySize(JSON.stringify(tasks), this.settings.maxBodyBytes);
-    const submitted = await this.ack<BatchSubmitted>('tasks:submit', { tasks });
+    const submitted = await this.ack('tasks:submit', { tasks });
     if (epoch === this.liveEpoch()) this.tracker.expect(submitted.task_ids, epoch);
     return submitted;
   }
@@ -347,29 +346,26 @@ export class HubClient {
   }
 
   private subscribe(taskIds: string[]): Promise<TaskRecord[]> {
-    return this.ack<{ tasks: TaskRecord[] }>('tasks:subscribe', { task_ids: taskIds }).then((r) => r.tasks);
+    return this.ack('tasks:subscribe', { task_ids: taskIds }).then((r) => r.tasks);
   }
 
   /** An acknowledged request; one refused for the rate limit is sent again after the hub's retry time. */
-  private ack<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
-    return withRateLimitRetry(() => this.ackOnce<T>(event, request), this.settings.rateLimitRetries);
+  private ack<E extends AckedEvent>(event: E, request: AckRequest<E>): Promise<AckAnswer<E>> {
+    return withRateLimitRetry(() => this.ackOnce(event, request), this.settings.rateLimitRetries);
   }
 
-  private async ackOnce<T>(event: 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel', request: object): Promise<T> {
+  private async ackOnce<E extends AckedEvent>(event: E, request: AckRequest<E>): Promise<AckAnswer<E>> {
     const socket = this.socket;
     if (!socket || this.state !== 'connected') throw unreachableError(this.hubUrl, new Error('socket not connected'));
-    let response: AckResponse<T>;
+    let response: AckAnswer<E> | { error: ErrorBody };
     try {
-      // The event maps type each request; the union of them is checked by the callers above.
-      response = (await (socket.timeout(this.settings.timeoutMs) as unknown as AckEmitter).emitWithAck(
-        event,
-        request,
-      )) as AckResponse<T>;
+      const emitter = socket.timeout(this.settings.timeoutMs) as unknown as TypedAckEmitter;
+      response = await emitter.emitWithAck(event, request);
     } catch (error) {
       throw unreachableError(this.hubUrl, error);
     }
     if (response && typeof response === 'object' && 'error' in response) throw errorFromSocket(response.error);
-    return response as T;
+    return response;
   }
 
   private liveEpoch(): number {
@@ -383,6 +379,15 @@ export class HubClient {
   }
 }
 
-interface AckEmitter {
-  emitWithAck(event: string, request: object): Promise<unknown>;
+/** Client events the hub answers through an ack, with the request each takes and the answer it gives. */
+type AckedEvent = 'tasks:submit' | 'tasks:subscribe' | 'tasks:cancel';
+type AckRequest<E extends AckedEvent> = Parameters<ClientToServerEvents[E]>[0];
+type AckAnswer<E extends AckedEvent> = Exclude<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { error: ErrorBody }>;
+
+/**
+ * socket.io's timeout() emitter, seen through the event map one event at a time: its own typing of emitWithAck
+ * over a generic event name does not resolve, so the map's types are restated here rather than cast away.
+ */
+interface TypedAckEmitter {
+  emitWithAck<E extends AckedEvent>(event: E, request: AckRequest<E>): Promise<AckAnswer<E> | { error: ErrorBody }>;
 }
