@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { FuncxError } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
-import { endpointsCommand, functionsCommand } from './commands/lists.js';
+import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
 import { shareCommand, type ShareFlags } from './commands/share.js';
@@ -85,6 +85,16 @@ addTaskOptions(
     .description('submit a task and print its id without waiting')
     .argument('[file]', 'a Python file to run (instead of --function)'),
 ).action(action((file: string | undefined, flags: TaskFlags) => submitCommand(hub(), file, flags)));
+
+program
+  .command('tasks')
+  .description('list your tasks, newest first (a page at a time)')
+  .option('--state <state>', 'only tasks in this state (received, running, success, failed, cancelled, …)')
+  .option('-e, --endpoint <name>', 'only tasks of this endpoint (name or id)')
+  .option('-f, --function <id>', 'only tasks of this function')
+  .option('--limit <n>', 'tasks per page (default 50, at most 500)')
+  .option('--cursor <cursor>', 'the next page, as the previous one printed it')
+  .action(action((flags: TasksFlags) => tasksCommand(hub(), flags)));
 
 program
   .command('status')

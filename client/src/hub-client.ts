@@ -21,7 +21,9 @@ import {
   type ClientToServerEvents,
   type ServerToClientEvents,
   type TaskEvent,
+  type TaskPage,
   type TaskRecord,
+  type TaskState,
   type TaskSubmission,
 } from '@funcx/protocol';
 import { errorFromSocket, unreachableError } from './hub-errors.js';
@@ -122,6 +124,13 @@ export class HubClient {
     const submitted = await this.request<{ task_id: string }>('POST', '/tasks', task);
     if (epoch === this.liveEpoch() && epoch > 0) this.tracker.expect([submitted.task_id], epoch);
     return submitted;
+  }
+  /** Your tasks, newest first, one page at a time (pass `cursor: page.next_cursor` for the next). */
+  listTasks(query: { state?: TaskState; endpoint?: string; function?: string; limit?: number; cursor?: string } = {}): Promise<TaskPage> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.size > 0 ? `?${params}` : '';
+    return this.request('GET', `/tasks${search}`);
   }
   getTask(id: string): Promise<TaskRecord> {
     return this.request('GET', `/tasks/${encodeURIComponent(id)}`);

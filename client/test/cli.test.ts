@@ -154,6 +154,24 @@ describe('the funcx CLI against a real hub and endpoint', { timeout: 180_000 }, 
     assert.match(listed.stdout, new RegExp(`local\\s+${world.endpoint.endpointId}\\s+(online|busy)\\s+\\d/2`));
   });
 
+  test('tasks lists the tasks run so far, newest first, with their state and endpoint, a page at a time', async () => {
+    const listed = await funcx(world, ['tasks', '--limit', '3']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trim().split('\n');
+    assert.match(lines[0], /^TASK\s+STATE\s+ENDPOINT\s+FUNCTION\s+RECEIVED\s+TOOK/);
+    assert.equal(lines.filter((line) => /^[0-9a-f-]{36}\s/.test(line)).length, 3);
+    assert.match(lines[1], /\s(success|failed|cancelled|running)\s+local\s/);
+    const more = /^more: funcx tasks --cursor (\S+)$/m.exec(listed.stdout);
+    assert.ok(more, 'says how to get the next page');
+    const next = await funcx(world, ['tasks', '--limit', '3', '--cursor', more[1]]);
+    assert.equal(next.code, 0, next.stderr);
+    const firstIds = lines.slice(1, 4).map((line) => line.split(/\s+/)[0]);
+    assert.ok(!firstIds.some((id) => next.stdout.includes(id)), 'the next page holds other tasks');
+    const cancelled = await funcx(world, ['tasks', '--state', 'cancelled']);
+    assert.match(cancelled.stdout, /\scancelled\s/);
+    assert.doesNotMatch(cancelled.stdout, /\ssuccess\s/);
+  });
+
   test('bad --args JSON is refused with a message naming the flag', async () => {
     const run = await funcx(world, ['run', '--function', 'x', '--endpoint', 'local', '--args', '[1,']);
     assert.equal(run.code, 2);

@@ -11,6 +11,8 @@ export interface HubSettings {
 
 export const DEFAULT_HUB_URL = 'http://127.0.0.1:8470';
 const RETRY_MIN_MS = 1000;
+/** How many of the user's latest tasks the sidebar shows when the page opens. */
+const RECENT_TASKS = 20;
 const RETRY_MAX_MS = 10_000;
 
 /** Owns the HubClient built from the settings and feeds the endpoints and tasks models from its socket. */
@@ -118,6 +120,7 @@ export class FuncxService implements IFuncxService {
           this.retryDelayMs = RETRY_MIN_MS;
           void this.refreshEndpoints(client);
           void this.refreshUser(client);
+          void this.refreshTasks(client);
         } else if (error) {
           this.reportError(error);
         }
@@ -142,6 +145,15 @@ export class FuncxService implements IFuncxService {
       if (client === this._client) this.endpoints.reset(endpoints);
     } catch (error) {
       this.reportError(error as Error);
+    }
+  }
+
+  private async refreshTasks(client: HubClient): Promise<void> {
+    try {
+      const { tasks } = await client.listTasks({ limit: RECENT_TASKS });
+      if (client === this._client) this.tasks.seed(tasks);
+    } catch {
+      // an older hub without GET /v1/tasks: the list starts with this page's own tasks
     }
   }
 

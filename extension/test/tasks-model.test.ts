@@ -102,3 +102,21 @@ describe('the latest tasks', () => {
     assert.equal(TasksModel.duration(task), 2);
   });
 });
+
+describe('the recent tasks the hub lists when the page opens', () => {
+  it('appear below the tasks this page runs, and their past is not announced as activity', () => {
+    const model = new TasksModel(5);
+    const seen = watch(model);
+    model.handleEvents(fastTask('live', ENDPOINT));
+    const before = seen.length;
+    model.seed([
+      { task_id: 'older', function_id: 'f', endpoint_id: ENDPOINT, owner: 'alice', state: 'success', timestamps: { received: 1, running: 2, success: 3 }, attempts: 1 },
+      { task_id: 'oldest', function_id: 'f', endpoint_id: ENDPOINT, owner: 'alice', state: 'failed', timestamps: { received: 0, failed: 1 }, attempts: 1 },
+      { task_id: 'live', function_id: 'f', endpoint_id: ENDPOINT, owner: 'alice', state: 'success', timestamps: { received: 4 }, attempts: 1 },
+    ]);
+    assert.deepEqual(model.tasks.map((task) => task.task_id), ['live', 'older', 'oldest']);
+    assert.equal(seen.length, before, 'no activity for history');
+    model.handleEvents([{ type: 'final', task_id: 'older', endpoint_id: ENDPOINT, state: 'success', timestamps: {} }]);
+    assert.equal(seen.length, before, 'nor for a late event of a task already finished');
+  });
+});

@@ -84,3 +84,12 @@ export interface BatchSubmitted {
   batch_id: string;
   task_ids: string[];
 }
+
+/** A task as listed: everything but its arguments, outputs and result (GET /v1/tasks/ID has them). */
+export type TaskSummary = Omit<TaskRecord, 'args' | 'kwargs' | 'outputs' | 'result'>;
+
+/** One page of `GET /v1/tasks`, newest first; `next_cursor` fetches the next page. */
+export interface TaskPage {
+  tasks: TaskSummary[];
+  next_cursor?: string;
+}

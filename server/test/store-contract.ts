@@ -149,6 +149,34 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.ok(unfinished.includes(a.task_id) && unfinished.includes(b.task_id));
     });
 
+    it("lists a user's tasks newest first, filtered, a page at a time, and never another user's", async () => {
+      const s = await fresh();
+      const owner = `lister-${randomUUID().slice(0, 8)}`;
+      const at = (i: number) => ({ received: 1_700_000_000_000 + i * 1000 });
+      const mine = Array.from({ length: 7 }, (_, i) =>
+        task(i % 2 === 0 ? 'success' : 'running', { owner, endpoint_id: i < 4 ? 'e1' : 'e2', timestamps: at(i) }),
+      );
+      const tied = task('running', { owner, timestamps: at(3) });
+      await s.putTasks([...mine, tied, task('running', { owner: `${owner}-other`, timestamps: at(9) })]);
+      await s.putTasks([{ ...mine[0], state: 'success' }]);
+      const newest = await s.listTasks(owner, { limit: 100 });
+      assert.equal(newest.length, 8, 'each task once, another user\'s never');
+      const order = newest.map((t) => t.timestamps.received);
+      assert.deepEqual(order, [...order].sort((a, b) => b! - a!));
+      const pages: string[] = [];
+      let after: { received: number; taskId: string } | undefined;
+      for (;;) {
+        const page = await s.listTasks(owner, { limit: 3, after });
+        pages.push(...page.map((t) => t.task_id));
+        if (page.length < 3) break;
+        const last = page[page.length - 1];
+        after = { received: last.timestamps.received!, taskId: last.task_id };
+      }
+      assert.deepEqual(pages, newest.map((t) => t.task_id), 'the pages, put together, are the whole list (ties included)');
+      const running = await s.listTasks(owner, { limit: 100, state: 'running', endpointId: 'e2' });
+      assert.deepEqual(running.map((t) => t.task_id), [mine[5].task_id]);
+    });
+
     it('keeps the first final state of a task, whatever is put after it', async () => {
       const first = task('success', { result: { value: 1, data: { 'text/plain': '1' } } });
       await store.putTasks([first]);

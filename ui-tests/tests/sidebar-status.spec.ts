@@ -43,3 +43,16 @@ test('an endpoint deleted through the hub leaves the sidebar without a reload', 
   await expect(sidebar.endpoint('local')).toHaveCount(1);
   expect(loads.count).toBe(0);
 });
+
+test("the sidebar's task list shows the latest tasks again after a reload", async ({ notebook, sidebar, page }) => {
+  await notebook.create('sidebar-recent', ['%%funcx local\nprint("before the reload")']);
+  await notebook.run(0);
+  await expect(notebook.outputs(0).first()).toContainText('before the reload', { timeout: 30_000 });
+  await sidebar.open();
+  await expect(sidebar.tasks.first()).toBeVisible();
+  const shown = await sidebar.tasks.count();
+  await page.reload();
+  await sidebar.open();
+  await expect(sidebar.tasks).toHaveCount(Math.max(1, Math.min(shown, 20)), { timeout: 15_000 });
+  await expect(sidebar.tasks.first()).toHaveAttribute('data-task-state', 'success');
+});

@@ -1,5 +1,6 @@
-import { endpointRef, endpointStatus, sharingState, type FunctionSummary } from '@funcx/protocol';
-import { formatAgo, table } from '../format.js';
+import { endpointRef, endpointStatus, sharingState, type FunctionSummary, type TaskState } from '@funcx/protocol';
+import { CliError } from '@funcx/node-common';
+import { formatAgo, formatDuration, table } from '../format.js';
 import type { HubClient } from '../hub-client.js';
 
 export async function endpointsCommand(client: HubClient): Promise<number> {
@@ -52,4 +53,38 @@ function sharingSummary(fn: FunctionSummary): string {
   if (users.length > 0) parts.push(`users ${users.join(', ')}`);
   if (groups.length > 0) parts.push(`groups ${groups.join(', ')}`);
   return parts.length > 0 ? parts.join('; ') : 'private';
+}
+
+export interface TasksFlags {
+  state?: TaskState;
+  endpoint?: string;
+  function?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+/** `funcx tasks`: your tasks, newest first, one page at a time. */
+export async function tasksCommand(client: HubClient, flags: TasksFlags): Promise<number> {
+  const limit = flags.limit === undefined ? undefined : Number(flags.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError(`--limit must be a whole number, 1 or more (got "${flags.limit}")`, 2);
+  const page = await client.listTasks({ state: flags.state, endpoint: flags.endpoint, function: flags.function, limit, cursor: flags.cursor });
+  if (page.tasks.length === 0) {
+    process.stdout.write(flags.cursor ? 'no more tasks\n' : 'no tasks yet: run one with `funcx run FILE.py --endpoint NAME`\n');
+    return 0;
+  }
+  const endpoints = new Map((await client.listEndpoints()).map((endpoint) => [endpoint.endpoint_id, endpoint.name]));
+  const rows = page.tasks.map((task) => {
+    const times = Object.values(task.timestamps).filter((time): time is number => time !== undefined);
+    return [
+      task.task_id,
+      task.state,
+      endpoints.get(task.endpoint_id) ?? task.endpoint_id,
+      task.function_id,
+      task.timestamps.received === undefined ? '' : new Date(task.timestamps.received).toISOString(),
+      times.length > 1 ? formatDuration(Math.max(...times) - Math.min(...times)) : '',
+    ];
+  });
+  process.stdout.write(`${table(['TASK', 'STATE', 'ENDPOINT', 'FUNCTION', 'RECEIVED', 'TOOK'], rows)}\n`);
+  if (page.next_cursor) process.stdout.write(`more: funcx tasks --cursor ${page.next_cursor}\n`);
+  return 0;
 }

@@ -4,7 +4,8 @@ import {
   type StateTimestamps,
   type TaskEvent,
   type TaskRecord,
-  type TaskState
+  type TaskState,
+  type TaskSummary
 } from '@funcx/protocol';
 import { Signal, type ISignal } from '@lumino/signaling';
 
@@ -84,6 +85,33 @@ export class TasksModel {
     this._changed.emit();
   }
 
+  /**
+   * Adds the user's recent tasks as the hub lists them (newest first), older than what this page already
+   * shows: the task list is not empty after a reload. Their past is not announced as activity.
+   */
+  seed(recent: readonly TaskSummary[]): void {
+    const history: TaskEntry[] = [];
+    for (const summary of [...recent].reverse()) {
+      if (this.byId.has(summary.task_id)) continue;
+      history.push({
+        task_id: summary.task_id,
+        state: summary.state,
+        timestamps: summary.timestamps,
+        endpoint_id: summary.endpoint_id,
+        function_id: summary.function_id
+      });
+      if (summary.timestamps.running !== undefined) {
+        this.announced.set(summary.task_id, isFinalState(summary.state) ? 'finished' : 'started');
+      }
+    }
+    if (history.length === 0) return;
+    const current = [...this.byId.values()];
+    this.byId.clear();
+    for (const entry of [...history, ...current]) this.byId.set(entry.task_id, entry);
+    this.trim();
+    this._changed.emit();
+  }
+
   handleEvents(events: TaskEvent[]): void {
     let changed = false;
     for (const event of events) {
@@ -126,6 +154,11 @@ export class TasksModel {
 
   private insert(task: TaskEntry): void {
     this.byId.set(task.task_id, task);
+    this.trim();
+  }
+
+  /** Forgets the oldest finished tasks beyond the number kept. */
+  private trim(): void {
     for (const [id, entry] of this.byId) {
       if (this.byId.size <= this.keep) break;
       if (isFinalState(entry.state)) {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TaskSubmission } from '@funcx/protocol';
-import { errorBody, taskBatch, taskSubmission, uuidParams } from '../schemas.js';
+import { errorBody, taskBatch, taskSubmission, uuidParams, uuidString } from '../schemas.js';
+import { listTasks, pageSize, type TaskListParams } from '../tasks/listing.js';
 import type { HubPlugin } from '../http/hub-context.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 429: errorBody };
@@ -41,6 +42,27 @@ export const taskRoutes: HubPlugin = async (app) => {
     const submitted = await hub.tasks.submit(request.user, request.body.tasks, true, 'rest');
     reply.code(202);
     return submitted;
+  });
+
+  app.get<{ Querystring: Omit<TaskListParams, 'limit'> & { limit?: string } }>('/tasks', {
+    schema: {
+      tags: ['tasks'],
+      summary: 'Your tasks, newest first, a page at a time (filter by state, endpoint, function; follow next_cursor)',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          state: { type: 'string' },
+          endpoint: { type: 'string', minLength: 1, maxLength: 200 },
+          function: uuidString,
+          limit: { type: 'string', pattern: '^[0-9]{1,6}$' },
+          cursor: { type: 'string', maxLength: 200 },
+        },
+      },
+    },
+  }, async (request) => {
+    const { limit, ...filters } = request.query;
+    return listTasks(hub.store, hub.endpoints, request.user, { ...filters, limit: limit === undefined ? undefined : pageSize(limit) });
   });
 
   app.get<{ Params: { id: string } }>('/tasks/:id', {

@@ -39,6 +39,11 @@ export class MemoryState {
   readonly functions = new Map<string, FunctionRecord>();
   readonly endpoints = new Map<string, EndpointRecord>();
   readonly tasks = new Map<string, TaskRecord>();
+  /**
+   * Each user's task ids, oldest first by (received, id) once `ownerTasks` has sorted them (ids of forgotten
+   * tasks are dropped then too). New ids are appended and the list marked for sorting.
+   */
+  private readonly tasksByOwner = new Map<string, { ids: string[]; sorted: boolean }>();
   private readonly queues = new Map<string, TaskQueue>();
   private readonly inflightSets = new Map<string, Set<string>>();
 
@@ -109,6 +114,33 @@ export class MemoryState {
     }
   }
 
+  addTask(task: TaskRecord): void {
+    if (!this.tasks.has(task.task_id)) {
+      let index = this.tasksByOwner.get(task.owner);
+      if (!index) this.tasksByOwner.set(task.owner, (index = { ids: [], sorted: true }));
+      index.ids.push(task.task_id);
+      index.sorted = false;
+    }
+    this.tasks.set(task.task_id, task);
+  }
+
+  /** A user's tasks, oldest first by received time, then id. */
+  ownerTasks(owner: string): TaskRecord[] {
+    const index = this.tasksByOwner.get(owner);
+    if (!index) return [];
+    const tasks: TaskRecord[] = [];
+    for (const id of index.ids) {
+      const task = this.tasks.get(id);
+      if (task) tasks.push(task);
+    }
+    if (!index.sorted || tasks.length !== index.ids.length) {
+      tasks.sort((a, b) => (a.timestamps.received ?? 0) - (b.timestamps.received ?? 0) || (a.task_id < b.task_id ? -1 : a.task_id > b.task_id ? 1 : 0));
+      index.ids = tasks.map((task) => task.task_id);
+      index.sorted = true;
+    }
+    return tasks;
+  }
+
   /** Endpoints with ids in flight. */
   endpointsInFlight(): string[] {
     return [...this.inflightSets].filter(([, ids]) => ids.size > 0).map(([endpointId]) => endpointId);
@@ -142,7 +174,7 @@ export class MemoryState {
       case 'fn-': this.functions.delete(entry.id); break;
       case 'ep': this.endpoints.set(entry.v.endpoint_id, entry.v); break;
       case 'ep-': this.endpoints.delete(entry.id); break;
-      case 'task': this.tasks.set(entry.v.task_id, entry.v); break;
+      case 'task': this.addTask(entry.v); break;
       case 'task~': {
         const task = this.tasks.get(entry.id);
         if (task) applyTaskChange(task, entry);

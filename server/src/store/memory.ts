@@ -8,7 +8,7 @@ import { JournalWriter } from './journal.js';
 import { forEachJsonLine } from './json-lines.js';
 import { MemoryLeases } from './memory-leases.js';
 import { FINISHED_TASKS_KEPT, MemoryState, type JournalEntry } from './memory-state.js';
-import type { AuditQuery, AuditRecord, ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import { isAfter, matchesQuery, type AuditQuery, type AuditRecord, type ExpiredLease, type PresenceRecord, type Store, type TaskQuery, type TokenKind, type TokenRecord, type UserRecord } from './store.js';
 import { UsersFile } from './users-file.js';
 
 const SNAPSHOT_FILE = 'snapshot.jsonl';
@@ -272,7 +272,7 @@ export class MemoryStore implements Store {
         // another object for a task already final here: the first final state wins
         refused.push(task.task_id);
       } else {
-        map.set(task.task_id, task);
+        this.state.addTask(task);
         journal?.markTask(task, true);
       }
     }
@@ -282,6 +282,15 @@ export class MemoryStore implements Store {
   async getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
     const map = this.state.tasks;
     return taskIds.map((id) => map.get(id));
+  }
+
+  async listTasks(owner: string, query: TaskQuery): Promise<TaskRecord[]> {
+    const tasks = this.state.ownerTasks(owner);
+    const found: TaskRecord[] = [];
+    for (let i = tasks.length - 1; i >= 0 && found.length < query.limit; i--) {
+      if (isAfter(tasks[i], query.after) && matchesQuery(tasks[i], query)) found.push(tasks[i]);
+    }
+    return found;
   }
 
   async listUnfinishedTasks(): Promise<TaskRecord[]> {

@@ -39,6 +39,11 @@ export class RedisKeys {
     return `${this.prefix}group-members:${name}`;
   }
 
+  /** Sorted set of a user's task ids by received time (PUT_TASKS builds the same name). */
+  tasksOf(owner: string): string {
+    return `${this.prefix}tasks-of:${owner}`;
+  }
+
   task(taskId: string): string {
     return `${this.prefix}task:${taskId}`;
   }

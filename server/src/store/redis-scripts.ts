@@ -16,19 +16,23 @@ function script(source: string): LuaScript {
 
 /**
  * KEYS[1] = set of unfinished task ids, KEYS[2..] = task hashes. ARGV[1] = retention of final tasks (ms, 0 keeps
- * them), then per task: id, "1" when final else "0", attempts, record JSON.
- * A task whose stored hash is already final is left as it is (the first final state wins); returns the
- * 1-based positions of the tasks refused.
+ * them), ARGV[2] = key prefix, then per task: id, "1" when final else "0", attempts, record JSON, owner, received.
+ * A task whose stored hash is already final is left as it is (the first final state wins); a new one joins its
+ * owner's index (a sorted set by received time). Returns the 1-based positions of the tasks refused.
  */
 export const PUT_TASKS = script(`
 local retention = tonumber(ARGV[1])
+local prefix = ARGV[2]
 local refused = {}
 for i = 2, #KEYS do
   local key = KEYS[i]
-  local at = (i - 2) * 4 + 2
+  local at = (i - 2) * 6 + 3
   if redis.call('HGET', key, 'f') == '1' then
     refused[#refused + 1] = i - 1
   else
+    if redis.call('EXISTS', key) == 0 then
+      redis.call('ZADD', prefix .. 'tasks-of:' .. ARGV[at + 4], ARGV[at + 5], ARGV[at])
+    end
     local final = ARGV[at + 1]
     redis.call('HSET', key, 'r', ARGV[at + 3], 'f', final)
     redis.call('HSETNX', key, 'a', ARGV[at + 2])

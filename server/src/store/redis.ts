@@ -16,7 +16,7 @@ import {
   TAKE,
   type LuaScript,
 } from './redis-scripts.js';
-import type { AuditQuery, AuditRecord, ExpiredLease, PresenceRecord, Store, TokenKind, TokenRecord, UserRecord } from './store.js';
+import { isAfter, matchesQuery, type AuditQuery, type AuditRecord, type ExpiredLease, type PresenceRecord, type Store, type TaskQuery, type TokenKind, type TokenRecord, type UserRecord } from './store.js';
 
 /** Audit entries read per round trip while a query filters. */
 const AUDIT_PAGE = 1_000;
@@ -213,16 +213,20 @@ export class RedisStore implements Store {
   async putTasks(tasks: TaskRecord[]): Promise<string[]> {
     if (tasks.length === 0) return [];
     const keys = new Array<string>(tasks.length + 1);
-    const args = new Array<string>(tasks.length * 4 + 1);
+    const args = new Array<string>(tasks.length * 6 + 2);
     keys[0] = this.keys.unfinished;
     args[0] = String(this.retentionMs);
+    args[1] = this.keys.prefix;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i];
+      const at = i * 6 + 2;
       keys[i + 1] = this.keys.task(task.task_id);
-      args[i * 4 + 1] = task.task_id;
-      args[i * 4 + 2] = isFinalState(task.state) ? '1' : '0';
-      args[i * 4 + 3] = String(task.attempts);
-      args[i * 4 + 4] = JSON.stringify(task);
+      args[at] = task.task_id;
+      args[at + 1] = isFinalState(task.state) ? '1' : '0';
+      args[at + 2] = String(task.attempts);
+      args[at + 3] = JSON.stringify(task);
+      args[at + 4] = task.owner;
+      args[at + 5] = String(task.timestamps.received ?? 0);
     }
     const refused = (await this.run(PUT_TASKS, keys, args)) as number[];
     return refused.map((position) => tasks[position - 1].task_id);
@@ -245,6 +249,32 @@ export class RedisStore implements Store {
     const task = this.taken.get(taskId);
     if (task) this.taken.delete(taskId);
     return task;
+  }
+
+  async listTasks(owner: string, query: TaskQuery): Promise<TaskRecord[]> {
+    const index = this.keys.tasksOf(owner);
+    const found: TaskRecord[] = [];
+    const chunk = Math.max(100, query.limit * 2);
+    const max = query.after ? String(query.after.received) : '+inf';
+    let skip = 0;
+    for (;;) {
+      const ids = await this.client.zRange(index, max, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: skip, count: chunk } });
+      if (ids.length === 0) return found;
+      const records = await this.getTasks(ids);
+      const expired: string[] = [];
+      for (let i = 0; i < ids.length; i++) {
+        const task = records[i];
+        if (!task) expired.push(ids[i]);
+        else if (isAfter(task, query.after) && matchesQuery(task, query)) {
+          found.push(task);
+          if (found.length === query.limit) break;
+        }
+      }
+      // Finished tasks past their retention leave their ids in the index; they go when found.
+      if (expired.length > 0) await this.client.zRem(index, expired);
+      if (found.length === query.limit || ids.length < chunk) return found;
+      skip += ids.length - expired.length;
+    }
   }
 
   async listUnfinishedTasks(): Promise<TaskRecord[]> {

@@ -1,4 +1,4 @@
-import type { AuditEntry, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
+import type { AuditEntry, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
 
 export interface UserRecord {
   name: string;
@@ -22,6 +22,32 @@ export interface TokenRecord {
 export interface PresenceRecord {
   load: EndpointLoad;
   last_heartbeat: number;
+}
+
+/** Which of a user's tasks to list. */
+export interface TaskQuery {
+  state?: TaskState;
+  endpointId?: string;
+  functionId?: string;
+  /** Where the previous page ended: its last task's received time and id. */
+  after?: { received: number; taskId: string };
+  limit: number;
+}
+
+/** Whether a task matches a query's filters (not its page). */
+export function matchesQuery(task: TaskRecord, query: TaskQuery): boolean {
+  return (
+    (query.state === undefined || task.state === query.state) &&
+    (query.endpointId === undefined || task.endpoint_id === query.endpointId) &&
+    (query.functionId === undefined || task.function_id === query.functionId)
+  );
+}
+
+/** Whether a task comes after a page's last task, newest first. */
+export function isAfter(task: TaskRecord, after: TaskQuery['after']): boolean {
+  if (!after) return true;
+  const received = task.timestamps.received ?? 0;
+  return received < after.received || (received === after.received && task.task_id < after.taskId);
 }
 
 /** The in-flight ids of an endpoint whose lease ran out, now back at the front of its queue. */
@@ -102,6 +128,11 @@ export interface Store extends AccountStore {
   getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
   /** Every task not in a final state (used on start to rebuild what is pending). */
   listUnfinishedTasks(): Promise<TaskRecord[]>;
+  /**
+   * A user's tasks, newest first (by the time each was received, then by id), that match the query; at most
+   * `limit`, starting after `after` when given (the last task of the previous page).
+   */
+  listTasks(owner: string, query: TaskQuery): Promise<TaskRecord[]>;
 
   enqueue(endpointId: string, taskIds: string[]): Promise<void>;
   /**
