@@ -34,7 +34,11 @@ export class Outbox implements TaskReporter {
   private stateTimer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly results: ResultsBuffer) {}
+  constructor(
+    private readonly results: ResultsBuffer,
+    /** The clock `HeldTask.since` is read on (tests drive their own). */
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
 
   stateChanged(task: HeldTask): void {
     this.states.add(task);
@@ -90,7 +94,7 @@ export class Outbox implements TaskReporter {
       if (this.states.size > 0) this.stateTimer = setTimeout(() => this.flushStates(), STATE_REPORT_AFTER_MS);
       return;
     }
-    const now = performance.now();
+    const now = this.clock();
     const updates: TaskStateUpdate[] = [];
     for (const task of this.states) {
       if (task.done) {
