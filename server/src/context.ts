@@ -6,6 +6,7 @@ import { SessionGuard } from './auth/session-guard.js';
 import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
+import { EventStreams } from './events/event-streams.js';
 import { EventFanout } from './events/fanout.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { GroupMembership } from './groups/membership.js';
@@ -36,6 +37,8 @@ export interface HubContext {
   metrics: HubMetrics;
   presence: EndpointPresence;
   fanout: EventFanout;
+  /** The Server-Sent Event streams of GET /v1/events. */
+  eventStreams: EventStreams;
   functions: FunctionRegistry;
   endpoints: EndpointDirectory;
   dispatcher: Dispatcher;
@@ -69,6 +72,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   }
   const access = new Access(groups);
   const fanout = new EventFanout(groups);
+  const eventStreams = new EventStreams();
+  fanout.attach(eventStreams);
   const functions = new FunctionRegistry(store, access);
   const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
@@ -94,6 +99,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     metrics,
     presence,
     fanout,
+    eventStreams,
     functions,
     endpoints,
     dispatcher,

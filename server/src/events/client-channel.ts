@@ -10,3 +10,21 @@ export interface ClientChannel {
   /** To every client except those of these users. */
   toAllBut<E extends keyof ServerToClientEvents>(users: string[], event: E, ...args: Args<E>): void;
 }
+
+/** Both channels, in turn. */
+export function bothChannels(first: ClientChannel, second: ClientChannel): ClientChannel {
+  return {
+    toAll: (event, ...args) => {
+      first.toAll(event, ...args);
+      second.toAll(event, ...args);
+    },
+    toUsers: (users, event, ...args) => {
+      first.toUsers(users, event, ...args);
+      second.toUsers(users, event, ...args);
+    },
+    toAllBut: (users, event, ...args) => {
+      first.toAllBut(users, event, ...args);
+      second.toAllBut(users, event, ...args);
+    },
+  };
+}

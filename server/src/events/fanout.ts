@@ -1,6 +1,6 @@
 import type { EndpointRecord, EndpointView, TaskEvent } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
-import type { ClientChannel } from './client-channel.js';
+import { bothChannels, type ClientChannel } from './client-channel.js';
 
 /**
  * Sends task events and endpoint status to client sockets, batched: everything that happens in one tick goes
@@ -16,8 +16,9 @@ export class EventFanout {
 
   constructor(private readonly groups: GroupMembership) {}
 
+  /** Adds a channel events go out on (the Socket.IO namespace, the event streams). */
   attach(channel: ClientChannel): void {
-    this.channel = channel;
+    this.channel = this.channel ? bothChannels(this.channel, channel) : channel;
   }
 
   task(owner: string, event: TaskEvent): void {
