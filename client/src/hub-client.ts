@@ -126,7 +126,7 @@ export class HubClient {
     return submitted;
   }
   /** Your tasks, newest first, one page at a time (pass `cursor: page.next_cursor` for the next). */
-  listTasks(query: { state?: TaskState; endpoint?: string; function?: string; limit?: number; cursor?: string } = {}): Promise<TaskPage> {
+  listTasks(query: { state?: TaskState; endpoint?: string; function?: string; task_group?: string; limit?: number; cursor?: string } = {}): Promise<TaskPage> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     const search = params.size > 0 ? `?${params}` : '';

@@ -39,6 +39,11 @@ export const NAME_RULES = {
     pattern: '^[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}$',
     rule: 'use an image reference such as localhost/funcx-python:bookworm or docker.io/library/python:3.11 (letters, digits, ".", "_", "/", ":", "@", "+", "-")',
   },
+  taskGroup: {
+    label: 'task group',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+    rule: 'use 1 to 128 letters, digits, ".", "_", ":" or "-" (a UUID is a good one)',
+  },
   site: {
     label: 'site',
     pattern: '^[^\\p{C}]{0,200}$',

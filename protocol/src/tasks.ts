@@ -17,6 +17,11 @@ export interface TaskSubmission {
   container_image?: string;
   /** Also return the value pickled (base64, `result.pickle`), for a Python client that can load it. */
   return_pickle?: boolean;
+  /**
+   * A name the client gives the tasks it submits together over time (an Executor's), to find them again later
+   * (`GET /v1/tasks?task_group=`), e.g. after the kernel restarted.
+   */
+  task_group?: string;
 }
 
 export interface TaskRecord {
@@ -31,6 +36,7 @@ export interface TaskRecord {
   return_pickle?: boolean;
   /** The image the task runs in: its own, else its function's (none: the endpoint's default). */
   container_image?: string;
+  task_group?: string;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */

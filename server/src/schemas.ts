@@ -59,6 +59,7 @@ export const taskSubmission = {
     timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TASK_TIMEOUT_S },
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
+    task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
   },
 } as const;
 

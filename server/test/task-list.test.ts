@@ -58,3 +58,15 @@ it('a bad state, limit or cursor is a 400 that says what to give', async () => {
   assert.equal(cursor.statusCode, 400);
   assert.match(cursor.body.message, /cursor is not one this hub gave/);
 });
+
+it('finds the tasks submitted under one task group, as an Executor reattaching after a restart does', async () => {
+  const group = 'executor-1b7c';
+  const grouped = [
+    (await hub.call('POST', '/v1/tasks', { source: 'a', endpoint: 'one', task_group: group })).body.task_id,
+    (await hub.call('POST', '/v1/tasks/batch', { tasks: [{ source: 'b', endpoint: 'two', task_group: group }] })).body.task_ids[0],
+  ];
+  const found = (await hub.call('GET', `/v1/tasks?task_group=${group}`)).body as TaskPage;
+  assert.deepEqual(found.tasks.map((task) => task.task_id).sort(), [...grouped].sort());
+  assert.equal(found.tasks[0].task_group, group);
+  assert.equal((await hub.call('POST', '/v1/tasks', { source: 'c', endpoint: 'one', task_group: 'bad group!' })).statusCode, 400);
+});

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { TaskSubmission } from '@funcx/protocol';
+import { NAME_RULES, type TaskSubmission } from '@funcx/protocol';
 import { errorBody, taskBatch, taskSubmission, uuidParams, uuidString } from '../schemas.js';
 import { listTasks, pageSize, type TaskListParams } from '../tasks/listing.js';
 import type { HubPlugin } from '../http/hub-context.js';
@@ -55,6 +55,7 @@ export const taskRoutes: HubPlugin = async (app) => {
           state: { type: 'string' },
           endpoint: { type: 'string', minLength: 1, maxLength: 200 },
           function: uuidString,
+          task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
           limit: { type: 'string', pattern: '^[0-9]{1,6}$' },
           cursor: { type: 'string', maxLength: 200 },
         },

@@ -29,6 +29,7 @@ export interface TaskQuery {
   state?: TaskState;
   endpointId?: string;
   functionId?: string;
+  taskGroup?: string;
   /** Where the previous page ended: its last task's received time and id. */
   after?: { received: number; taskId: string };
   limit: number;
@@ -39,7 +40,8 @@ export function matchesQuery(task: TaskRecord, query: TaskQuery): boolean {
   return (
     (query.state === undefined || task.state === query.state) &&
     (query.endpointId === undefined || task.endpoint_id === query.endpointId) &&
-    (query.functionId === undefined || task.function_id === query.functionId)
+    (query.functionId === undefined || task.function_id === query.functionId) &&
+    (query.taskGroup === undefined || task.task_group === query.taskGroup)
   );
 }
 

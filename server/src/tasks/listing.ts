@@ -10,6 +10,7 @@ export interface TaskListParams {
   state?: string;
   endpoint?: string;
   function?: string;
+  task_group?: string;
   limit?: number;
   cursor?: string;
 }
@@ -54,6 +55,7 @@ export async function listTasks(store: Store, endpoints: EndpointDirectory, user
   }
   if (params.endpoint !== undefined) query.endpointId = (await endpoints.resolve(user, params.endpoint)).endpoint_id;
   if (params.function !== undefined) query.functionId = params.function;
+  if (params.task_group !== undefined) query.taskGroup = params.task_group;
   if (params.cursor !== undefined) query.after = decodeCursor(params.cursor);
   const tasks = await store.listTasks(user, query);
   const page: TaskPage = { tasks: tasks.map(summary) };

@@ -97,6 +97,7 @@ export class TaskService {
         if (submission.return_pickle) task.return_pickle = true;
         const image = submission.container_image ?? fn.container_image;
         if (image !== undefined) task.container_image = image;
+        if (submission.task_group !== undefined) task.task_group = submission.task_group;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
