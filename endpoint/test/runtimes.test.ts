@@ -27,6 +27,16 @@ test('the bwrap runtime builds a read-only root, hides the given directories and
   assert.deepEqual(launch.env, worker.env);
 });
 
+test('under bwrap, a worker program and Python environment that live in /tmp stay visible, read-only', () => {
+  const inTmp = { command: '/tmp/clone/.venv/bin/python', args: ['-B', '/tmp/clone/endpoint/worker/funcx_worker.py'], env: {}, cwd: '/x' };
+  const launch = new BwrapRuntime({ hide: ['/tmp/clone/home'], network: true }).wrap(inTmp, '/tmp/funcx-e/worker-1');
+  const args = launch.args.join(' ');
+  assert.match(args, /--tmpfs \/tmp .*--ro-bind \/tmp\/clone\/\.venv \/tmp\/clone\/\.venv --ro-bind \/tmp\/clone\/endpoint\/worker \/tmp\/clone\/endpoint\/worker --bind \/tmp\/funcx-e\/worker-1/);
+  assert.doesNotMatch(args, /--ro-bind \/tmp\/clone\/\.venv\/bin /, 'a directory inside one bound already is not bound again');
+  const hidden = new BwrapRuntime({ hide: ['/tmp/clone'], network: true }).wrap(inTmp, '/tmp/s');
+  assert.doesNotMatch(hidden.args.join(' '), /--ro-bind \/tmp\/clone/, 'nothing inside a hidden directory is shown again');
+});
+
 test('the bwrap runtime without network unshares the network namespace', () => {
   const launch = new BwrapRuntime({ hide: [], network: false }).wrap(worker, '/tmp/s');
   assert.ok(launch.args.includes('--unshare-net'));

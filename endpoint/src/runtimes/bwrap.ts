@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { basename, dirname, isAbsolute } from 'node:path';
 import type { Runtime, WorkerLaunch } from './runtime.js';
 
 export interface BwrapOptions {
@@ -26,12 +27,30 @@ export class BwrapRuntime implements Runtime {
   wrap(worker: WorkerLaunch, scratch: string): WorkerLaunch {
     const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
     for (const dir of this.options.hide) args.push('--tmpfs', dir);
+    // The worker program and its Python environment stay visible (read-only) where a fresh /tmp would cover them.
+    for (const dir of programDirs(worker)) {
+      if (isUnder(dir, '/tmp') && !this.options.hide.some((hidden) => isUnder(dir, hidden))) args.push('--ro-bind', dir, dir);
+    }
     args.push('--bind', scratch, scratch, '--chdir', scratch);
     args.push('--unshare-pid', '--unshare-ipc', '--die-with-parent', '--new-session');
     if (!this.options.network) args.push('--unshare-net');
     args.push('--', worker.command, ...worker.args);
     return { command: this.executable, args, env: worker.env, cwd: scratch };
   }
+}
+
+function isUnder(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+/** The directories of the worker's interpreter and script (and the environment around a bin/ interpreter). */
+function programDirs(worker: WorkerLaunch): string[] {
+  const dirs = new Set<string>();
+  for (const path of [worker.command, ...worker.args]) if (isAbsolute(path)) dirs.add(dirname(path));
+  const bin = dirname(worker.command);
+  if (isAbsolute(worker.command) && basename(bin) === 'bin') dirs.add(dirname(bin));
+  // Outer directories first, so an inner one is not covered again by its parent's bind.
+  return [...dirs].sort((a, b) => a.length - b.length).filter((dir, i, all) => !all.slice(0, i).some((outer) => isUnder(dir, outer)));
 }
 
 /** Why bubblewrap cannot run sandboxes here, or undefined when it can (one tiny sandbox is tried). */
