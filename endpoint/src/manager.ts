@@ -258,20 +258,26 @@ export class Manager implements WorkerPoolListener {
   private schedule(): void {
     if (this.stopping || this.quarantined) return;
     if (this.suspects.length > 0) return this.scheduleSuspect();
-    for (const [image, queue] of this.queues) {
-      let entry: Entry | undefined;
-      while ((entry = queue.peek())) {
+    // Round robin over the images: each queue's head in turn, so one image's burst does not take every slot
+    // that frees while another image waits.
+    let progress = true;
+    while (progress && this.queued > 0) {
+      progress = false;
+      for (const [image, queue] of this.queues) {
+        const entry = queue.peek();
+        if (!entry) {
+          this.queues.delete(image);
+          continue;
+        }
         // Out of the queue while it is dispatched, so failing its image's other tasks does not count it twice.
         queue.shift();
         this.queued--;
-        if (!this.dispatch(entry, nowMs())) {
+        if (this.dispatch(entry, nowMs())) progress = true;
+        else {
           queue.unshift(entry);
           this.queued++;
-          break;
         }
       }
-      if (!entry) this.queues.delete(image);
-      if (this.queued === 0) return;
     }
   }
 

@@ -9,6 +9,8 @@ export interface DispatchWorker {
   readonly ready: boolean;
   /** On its way out (being repurposed, replaced or stopped): it takes nothing and its slot frees soon. */
   readonly retiring: boolean;
+  /** The image started in its slot once it has gone, when it was repurposed. */
+  readonly replacement?: string;
   readonly exited: boolean;
   readonly assigned: readonly unknown[];
   /** How many tasks it may hold at once. */
@@ -46,26 +48,28 @@ function mayServe(worker: DispatchWorker, owner: string): boolean {
  * for its image and user; else to a container of its image that is starting and holds no task yet; else a new
  * worker if a slot is free and (for an image) the container limit allows; else, in soft mode, the least
  * recently used idle worker of another image is repurposed (when the container limit is what binds, that
- * worker must be a container). In hard mode only a worker of the task's own image (another user's) is ever
- * replaced: the task waits for its image, and idle containers of others leave only when they time out.
+ * worker must be a container). In hard mode no warm container is stopped for another image's task: only a
+ * worker of the task's own image (another user's) or a bare worker (cheap to start again) gives its slot up;
+ * the task waits for its image, and idle containers of others leave only when they time out.
  * One pass over the workers; pure, so it is tested apart from any process.
  */
 export function placeTask<W extends DispatchWorker>(image: string, owner: string, workers: readonly W[], limits: DispatchLimits): Placement<W> {
   let best: W | undefined;
   let startingFree: W | undefined;
   let startingBare = false;
-  let retiring = false;
+  let incoming = false;
   let alive = limits.restartsPending;
   let containers = 0;
   let lruAny: W | undefined;
   let lruContainer: W | undefined;
   let lruSameImage: W | undefined;
+  let lruBare: W | undefined;
   for (const worker of workers) {
     if (worker.exited) continue;
     alive++;
     if (worker.image !== '') containers++;
     if (worker.retiring) {
-      retiring = true;
+      if (worker.replacement === image) incoming = true;
       continue;
     }
     const busy = worker.assigned.length;
@@ -90,14 +94,14 @@ export function placeTask<W extends DispatchWorker>(image: string, owner: string
     if (!lruAny || worker.lastUsed < lruAny.lastUsed) lruAny = worker;
     if (worker.image !== '' && (!lruContainer || worker.lastUsed < lruContainer.lastUsed)) lruContainer = worker;
     if (worker.image === image && (!lruSameImage || worker.lastUsed < lruSameImage.lastUsed)) lruSameImage = worker;
+    if (worker.image === '' && (!lruBare || worker.lastUsed < lruBare.lastUsed)) lruBare = worker;
   }
   if (best) return { action: 'run', worker: best };
   if (startingFree) return { action: 'run', worker: startingFree };
-  if (startingBare || (image === '' && limits.restartsPending > 0)) return { action: 'wait' };
+  // A worker for this image is on its way (starting, restarting, or about to replace one being stopped).
+  if (startingBare || incoming || (image === '' && limits.restartsPending > 0)) return { action: 'wait' };
   const containerRoom = image === '' || containers < limits.maxContainers;
   if (alive < limits.slots && containerRoom) return { action: 'start' };
-  // A slot being freed now is awaited rather than a second one freed.
-  if (retiring) return { action: 'wait' };
-  const victim = limits.mode === 'hard' ? lruSameImage : containerRoom ? lruAny : lruContainer;
+  const victim = limits.mode === 'hard' ? (lruSameImage ?? (containerRoom ? lruBare : undefined)) : containerRoom ? lruAny : lruContainer;
   return victim ? { action: 'repurpose', worker: victim } : { action: 'wait' };
 }

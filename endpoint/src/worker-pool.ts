@@ -81,8 +81,6 @@ export class WorkerPool implements WorkerProcessListener {
   private startFailures = 0;
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private readonly scratchOf = new Map<WorkerProcess, string>();
-  /** What a repurposed worker is replaced by once it has gone. */
-  private readonly replacementOf = new Map<WorkerProcess, string>();
   private readonly scratchRoot: string;
   private readonly ownsScratchRoot: boolean;
   private firstReady?: { resolve: () => void; reject: (error: Error) => void };
@@ -248,8 +246,7 @@ export class WorkerPool implements WorkerProcessListener {
     rmSync(scratch, { recursive: true, force: true });
     if (worker.container) rmSync(`${scratch}.pid`, { force: true });
     this.scratchOf.delete(worker);
-    const replacement = this.replacementOf.get(worker);
-    this.replacementOf.delete(worker);
+    const replacement = worker.replacement;
     let startFailure: string | undefined;
     // The replacement is on its way before the owner hears of the exit, so it counts it as starting.
     if (!this.stopping) {
@@ -317,7 +314,7 @@ export class WorkerPool implements WorkerProcessListener {
    */
   recycle(worker: WorkerProcess, image = worker.image): void {
     worker.retiring = true;
-    this.replacementOf.set(worker, image);
+    worker.replacement = image;
     worker.kill();
   }
 

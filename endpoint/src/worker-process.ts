@@ -14,6 +14,9 @@ export interface WorkerProcessListener {
   exit(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void;
 }
 
+/** How long a container's client may take to notice its container was killed before it is killed too. */
+const CLIENT_GRACE_MS = 5_000;
+
 /** A reply line longer than this is not waited for: a worker that writes one is broken or hostile. */
 const MAX_REPLY_LINE = MAX_SOCKET_MESSAGE_BYTES;
 
@@ -43,8 +46,10 @@ export class WorkerProcess {
   lastUsed = 0;
   /** The user whose code this worker has run: it never runs another user's task. */
   owner?: string;
-  /** Killed to make room for another user's worker; it takes no more tasks. */
+  /** Being stopped (to make room, or idle too long); it takes no more tasks. */
   retiring = false;
+  /** The image of the worker that takes its slot once it has gone (it was repurposed). */
+  replacement?: string;
   /** Ids of the tasks handed to this worker, in the order it runs them; the first is running. */
   readonly assigned: string[] = [];
   /** Functions already defined in this worker. */
@@ -59,6 +64,7 @@ export class WorkerProcess {
   private flushQueued = false;
   private partial = '';
   private broken = false;
+  private clientTimer?: NodeJS.Timeout;
 
   private readonly requests: NodeJS.WritableStream;
 
@@ -81,6 +87,7 @@ export class WorkerProcess {
     const end = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (ended) return;
       ended = true;
+      clearTimeout(this.clientTimer);
       this.exited = true;
       this.ready = false;
       listener.exit(this, code, signal);
@@ -171,8 +178,15 @@ export class WorkerProcess {
     this.killed = true;
     const container = this.container;
     if (container?.detached) {
-      if (this.hostPid !== undefined) killTree(this.hostPid);
-      else if (container.removeCommand) {
+      if (this.hostPid !== undefined) {
+        // The client sees its container die, removes it and exits: its exit is the container's end. One that
+        // does not is killed after a while.
+        killTree(this.hostPid);
+        this.clientTimer ??= setTimeout(() => killTree(this.child.pid!), CLIENT_GRACE_MS);
+        this.clientTimer.unref();
+        return;
+      }
+      if (container.removeCommand) {
         const [command, ...args] = container.removeCommand;
         const remove = spawn(command, args, { stdio: 'ignore', env: container.env, detached: true });
         remove.on('error', () => {});

@@ -16,7 +16,7 @@ export interface ApptainerOptions extends ContainerOptions {
 export class ApptainerRuntime implements ContainerRuntime {
   readonly kind: 'apptainer' | 'singularity' = 'apptainer';
   readonly binary: string = 'apptainer';
-  readonly install: string = 'apptainer (https://apptainer.org/docs/admin/main/installation.html)';
+  readonly install: string = 'install apptainer (https://apptainer.org/docs/admin/main/installation.html)';
   readonly keepsProcessTree = false;
   /** The prefix of variables the runtime sets inside the container. */
   protected readonly envPrefix: string = 'APPTAINERENV_';

@@ -31,7 +31,7 @@ function isFile(path: string): boolean {
 export class BwrapImageRuntime implements ContainerRuntime {
   readonly kind = 'bwrap';
   readonly binary = 'bwrap';
-  readonly install = 'apt-get install bubblewrap';
+  readonly install = 'install it with apt-get install bubblewrap';
   readonly keepsProcessTree = true;
   private readonly layouts = new Map<string, string[]>();
 

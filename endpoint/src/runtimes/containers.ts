@@ -54,7 +54,7 @@ export function createContainerRuntime(settings: ContainerRuntimeSettings): Cont
 /** Why the runtime cannot start containers on this machine (which program is missing, what to install), if so. */
 export function containerRuntimeProblem(runtime: ContainerRuntime, path = process.env.PATH ?? ''): string | undefined {
   if (findProgram(runtime.binary, path) === undefined) {
-    return `${runtime.binary} is not installed (not found on PATH): install ${runtime.install}`;
+    return `${runtime.binary} is not installed (not found on PATH): ${runtime.install}`;
   }
   if (runtime.kind === 'podman' && findProgram('runc', path) === undefined) {
     return 'podman is installed but runc, the OCI runtime the endpoint runs it with, is not: apt-get install runc';

@@ -95,7 +95,7 @@ function mountValue(mount: ContainerMount): string {
 export class CustomRuntime implements ContainerRuntime {
   readonly kind = 'custom';
   readonly binary: string;
-  readonly install = 'the program container_command names';
+  readonly install = 'install the program container_command names, or give its full path';
   readonly keepsProcessTree = false;
   private readonly entries: Entry[];
   /** The template names {pidfile}: the container's processes are found by the pid written there. */

@@ -9,7 +9,7 @@ import type { ContainerRuntime, ContainerSpec, WorkerLaunch } from './runtime.js
 export class DockerRuntime implements ContainerRuntime {
   readonly kind = 'docker';
   readonly binary = 'docker';
-  readonly install = 'docker (https://docs.docker.com/engine/install/), with its daemon running on this machine';
+  readonly install = 'install docker (https://docs.docker.com/engine/install/) and run its daemon on this machine';
   readonly keepsProcessTree = false;
 
   constructor(private readonly options: ContainerOptions) {}

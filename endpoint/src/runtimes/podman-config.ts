@@ -78,6 +78,10 @@ export function writePodmanConfig(endpointDir: string, imageStores: string[] = [
       `runroot = ${toml(join(config.runDir, 'run'))}`,
       '[storage.options]',
       `additionalimagestores = [${imageStores.map(toml).join(', ')}]`,
+      // No private bind mount of the storage directory over itself: it would outlive podman and keep the
+      // endpoint's folder from being removed.
+      '[storage.options.overlay]',
+      'skip_mount_home = "true"',
       '',
     ].join('\n'),
   );

@@ -7,5 +7,5 @@ import { PodmanRuntime } from './podman.js';
 export class PodmanHpcRuntime extends PodmanRuntime {
   override readonly kind = 'podman-hpc';
   override readonly binary = 'podman-hpc';
-  override readonly install = 'podman-hpc (https://github.com/NERSC/podman-hpc), as the site installs it';
+  override readonly install = 'podman-hpc is installed by the site (https://github.com/NERSC/podman-hpc): ask its administrators';
 }

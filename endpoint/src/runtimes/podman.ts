@@ -10,7 +10,7 @@ import type { ContainerRuntime, ContainerSpec, WorkerLaunch } from './runtime.js
 export class PodmanRuntime implements ContainerRuntime {
   readonly kind: 'podman' | 'podman-hpc' = 'podman';
   readonly binary: string = 'podman';
-  readonly install: string = 'apt-get install podman runc (or your distribution\'s podman package)';
+  readonly install: string = 'install it with apt-get install podman runc (or your distribution\'s podman package)';
   readonly keepsProcessTree = false;
 
   constructor(

@@ -95,7 +95,7 @@ export interface ContainerRuntime {
   readonly kind: ContainerRuntimeKind;
   /** The program it runs, to say which one is missing. */
   readonly binary: string;
-  /** What to install where `binary` is missing. */
+  /** What to do where `binary` is missing ("install it with …"), said after "X is not installed:". */
   readonly install: string;
   /** See Runtime.keepsProcessTree. */
   readonly keepsProcessTree: boolean;

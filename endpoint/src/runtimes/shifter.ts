@@ -9,13 +9,13 @@ import type { ContainerRuntime, ContainerSpec, WorkerLaunch } from './runtime.js
 export class ShifterRuntime implements ContainerRuntime {
   readonly kind = 'shifter';
   readonly binary = 'shifter';
-  readonly install = 'shifter (installed by the site: https://github.com/NERSC/shifter)';
+  readonly install = 'shifter is installed by the site (https://github.com/NERSC/shifter): ask its administrators';
   readonly keepsProcessTree = false;
 
   constructor(private readonly options: ContainerOptions) {}
 
   launch(spec: ContainerSpec, env: NodeJS.ProcessEnv): WorkerLaunch {
-    const image = spec.image.includes(':') && /^(docker|custom|local):/.test(spec.image) ? spec.image : `docker:${spec.image}`;
+    const image = /^(docker|custom|local):/.test(spec.image) ? spec.image : `docker:${spec.image}`;
     const args = [`--image=${image}`, `--workdir=${spec.workdir}`];
     for (const mount of spec.mounts) {
       args.push(`--volume=${checkVolumePath(mount.source, this.kind)}:${checkVolumePath(mount.target, this.kind)}`);

@@ -4,6 +4,6 @@ import { ApptainerRuntime } from './apptainer.js';
 export class SingularityRuntime extends ApptainerRuntime {
   override readonly kind = 'singularity';
   override readonly binary = 'singularity';
-  override readonly install = 'singularity (SingularityCE 3.6 or newer: https://docs.sylabs.io/guides/latest/admin-guide/)';
+  override readonly install = 'install SingularityCE 3.6 or newer (https://docs.sylabs.io/guides/latest/admin-guide/)';
   protected override readonly envPrefix = 'SINGULARITYENV_';
 }
