@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -85,6 +86,8 @@ export class WorkerPool implements WorkerProcessListener {
   private readonly ownsScratchRoot: boolean;
   private firstReady?: { resolve: () => void; reject: (error: Error) => void };
   private idleTimer?: NodeJS.Timeout;
+  /** Removals of containers whose workers ended: the pool has stopped once they are done. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(
     private readonly options: WorkerPoolOptions,
@@ -245,6 +248,7 @@ export class WorkerPool implements WorkerProcessListener {
     const scratch = this.scratchOf.get(worker)!;
     rmSync(scratch, { recursive: true, force: true });
     if (worker.container) rmSync(`${scratch}.pid`, { force: true });
+    this.removeContainer(worker);
     this.scratchOf.delete(worker);
     const replacement = worker.replacement;
     let startFailure: string | undefined;
@@ -262,6 +266,23 @@ export class WorkerPool implements WorkerProcessListener {
     }
     this.settleFirstReady();
     this.listener.workerExited(worker, code, signal, startFailure);
+  }
+
+  /**
+   * A killed container may still be being cleaned up by the runtime's monitor after its client exited: the
+   * runtime's own remove command waits for that (or does it), so once it returns the container and its mounts
+   * are gone. Runs in the background; stop() waits for every one.
+   */
+  private removeContainer(worker: WorkerProcess): void {
+    const command = worker.container?.detached ? worker.container.removeCommand : undefined;
+    if (!command) return;
+    const removal = new Promise<void>((resolve) => {
+      const remove = spawn(command[0], command.slice(1), { stdio: 'ignore', env: worker.container!.env });
+      remove.on('error', () => resolve());
+      remove.on('exit', () => resolve());
+    });
+    this.removals.add(removal);
+    void removal.then(() => this.removals.delete(removal));
   }
 
   private hasRoomFor(image: string): boolean {
@@ -352,6 +373,7 @@ export class WorkerPool implements WorkerProcessListener {
     }, STOP_GRACE_MS);
     await Promise.all(exits);
     clearTimeout(grace);
+    await Promise.all(this.removals);
     if (this.ownsScratchRoot) rmSync(this.scratchRoot, { recursive: true, force: true });
   }
 }
