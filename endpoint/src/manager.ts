@@ -21,7 +21,8 @@ import { outputSize, outputLimitNote } from './output-limit.js';
 import { TaskQueue } from './task-queue.js';
 import { placeTask } from './warm-dispatch.js';
 import { warmImages } from './warm-images.js';
-import { describeContainerExit, describeExit, WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
+import { describeContainerExit, describeExit } from './worker-exit.js';
+import { WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
 import type { WorkerProcess } from './worker-process.js';
 
 export interface TaskLimits extends GuardLimits {

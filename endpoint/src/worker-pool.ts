@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamName, WorkerReply } from '@funcx/protocol';
@@ -9,7 +8,10 @@ import type { WarmMode } from './config-containers.js';
 import type { ContainerRuntime, Runtime } from './runtimes/index.js';
 import type { WorkerEnvSettings } from './worker-env.js';
 import { containerLaunch, workerLaunch, type WorkerRlimits } from './worker-launch.js';
+import { describeExit } from './worker-exit.js';
 import { WorkerProcess, type WorkerProcessListener } from './worker-process.js';
+
+export { describeContainerExit, describeExit } from './worker-exit.js';
 
 /** How workers run in containers (config container_*; see docs/containers.md). */
 export interface ContainerPoolOptions {
@@ -144,13 +146,6 @@ export class WorkerPool implements WorkerProcessListener {
   get readyCount(): number {
     let count = 0;
     for (const worker of this.workers) if (worker.ready && !worker.retiring) count++;
-    return count;
-  }
-
-  /** Workers on their way: spawned and not ready yet, being recycled, or waiting to be restarted. */
-  get starting(): number {
-    let count = this.restartTimers.size;
-    for (const worker of this.workers) if (!worker.ready || worker.retiring) count++;
     return count;
   }
 
@@ -376,23 +371,4 @@ export class WorkerPool implements WorkerProcessListener {
     await Promise.all(this.removals);
     if (this.ownsScratchRoot) rmSync(this.scratchRoot, { recursive: true, force: true });
   }
-}
-
-/** "exit code 3" or "signal SIGKILL". */
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `signal ${signal}`;
-  if (code !== null) return `exit code ${code}`;
-  return 'it could not be run';
-}
-
-/**
- * How a container's worker ended, as a bare worker's would read: a container client reports a signal that
- * killed the container's process as 128 + N.
- */
-export function describeContainerExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal === null && code !== null && code > 128 && code < 160) {
-    const name = Object.entries(constants.signals).find(([, number]) => number === code - 128)?.[0];
-    if (name) return `signal ${name}`;
-  }
-  return describeExit(code, signal);
 }
