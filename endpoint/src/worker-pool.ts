@@ -254,6 +254,8 @@ export class WorkerPool implements WorkerProcessListener {
       else if (neverReady) {
         startFailure = this.startFailureOf(worker, code, signal);
         this.listener.startFailed?.(startFailure);
+        // The slot it took goes back to the default image's warm workers (unless that image is what failed).
+        if (worker.image !== this.defaultImage && this.hasRoomFor(this.defaultImage)) this.respawn(this.defaultImage);
       } else if (replacement !== undefined) this.respawn(replacement);
       else if (worker.python !== '' && !worker.idleStopped && worker.image === this.defaultImage && this.hasRoomFor(worker.image)) {
         this.respawn(worker.image);

@@ -102,6 +102,24 @@ describe('an endpoint whose workers run in podman containers, against a real hub
     assert.equal((await finished({ endpoint: 'bare', source: '"bare"' })).result?.value, 'bare');
   });
 
+  test('a daemon killed mid-task leaves no container of its own once it is started again', async () => {
+    const podman = podmanConfigPaths(site.dir);
+    const names = () =>
+      execFileSync('podman', ['ps', '--all', '--format', '{{.Names}}'], { env: { ...process.env, ...podman.env }, encoding: 'utf8' })
+        .split('\n')
+        .filter(Boolean);
+    const { task_id } = await client.submit({ endpoint: 'site', source: 'import time\nprint("started", flush=True)\ntime.sleep(120)' });
+    await waitFor(async () => (await client.getTask(task_id)).state === 'running', { what: 'the task running', timeoutMs: 20_000, intervalMs: 50 });
+    const before = names();
+    assert.ok(before.length >= 1, `containers before the kill: ${before}`);
+    await site.kill9();
+    await site.start();
+    assert.match(site.process!.output, /removed [12] container\(s\) left from an earlier run/);
+    const after = names();
+    assert.deepEqual(after.filter((name) => before.includes(name)), [], 'none of the old containers is left');
+    await client.cancelTask(task_id);
+  });
+
   test('stopping the endpoint leaves no container, mount or podman run directory behind', async () => {
     await site.stop();
     const podman = podmanConfigPaths(site.dir);

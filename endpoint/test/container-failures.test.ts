@@ -83,6 +83,8 @@ for (const variant of variants) {
       assert.deepEqual(failed.map((done) => done.error?.ename), [CONTAINER_ERROR, CONTAINER_ERROR, CONTAINER_ERROR]);
       const served = await Promise.all(good.map((id) => recorder.wait(id)));
       assert.deepEqual(served.map((done) => done.result?.value), [10, 20, 30]);
+      const warm = () => manager.load().warm_images.find((image) => image.image === images.python)?.workers;
+      await waitFor(() => warm() === 2, { what: 'both slots warm for the default image again', timeoutMs: 10_000 });
     });
 
     test('an image name that could pass for an option fails before any runtime sees it', async () => {

@@ -94,8 +94,8 @@ describe('the warm pool (bubblewrap containers)', { skip }, () => {
     const { manager, recorder } = await start(2, { idleMs: 300, maxWarm: 1 });
     await touch(manager, recorder, 'lab/a');
     assert.ok(warmImage(manager, 'lab/a'));
-    await waitFor(() => warmImage(manager, 'lab/a') === undefined, { what: 'lab/a stopped', timeoutMs: 5_000 });
-    assert.equal(manager.pool.workers.filter((worker) => worker.image !== '').length, 0);
+    await waitFor(() => warmImage(manager, 'lab/a') === undefined, { what: 'lab/a stopping', timeoutMs: 5_000 });
+    await waitFor(() => manager.pool.workers.every((worker) => worker.image === ''), { what: 'lab/a gone', timeoutMs: 5_000 });
     assert.equal(warmImage(manager, '')?.workers, 1, 'no bare worker took its place');
     assert.equal((await touch(manager, recorder, 'lab/a')).result?.value, 1, 'the next one starts cold');
   });
