@@ -19,7 +19,7 @@ import { resultTooLarge } from './result-size.js';
 import { GUARD_INTERVAL_MS, TaskGuard, type GuardLimits } from './task-guard.js';
 import { outputSize, outputLimitNote } from './output-limit.js';
 import { TaskQueue } from './task-queue.js';
-import { placeTask } from './warm-dispatch.js';
+import { placeTask, type DispatchLimits } from './warm-dispatch.js';
 import { warmImages } from './warm-images.js';
 import { describeContainerExit, describeExit } from './worker-exit.js';
 import { WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
@@ -90,6 +90,8 @@ export class Manager implements WorkerPoolListener {
   private readonly ledger: TaskLedger;
   private readonly guard: TaskGuard;
   private guardTimer?: NodeJS.Timeout;
+  /** What dispatch may use (warm-dispatch.ts); restartsPending is refreshed before each placement. */
+  private readonly limits: DispatchLimits;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -99,6 +101,12 @@ export class Manager implements WorkerPoolListener {
     this.log = options.log ?? (() => {});
     this.ledger = options.ledger ?? NO_LEDGER;
     this.pool = new WorkerPool(options, this);
+    this.limits = {
+      slots: this.pool.size,
+      maxContainers: this.pool.maxContainers,
+      mode: options.containers?.mode ?? 'soft',
+      restartsPending: 0,
+    };
     this.pool.beforeWrite = () => this.ledger.flush();
     this.guard = new TaskGuard(options.limits ?? {}, (worker, ename, evalue) => this.stopRunning(worker, ename, evalue));
   }
@@ -225,12 +233,8 @@ export class Manager implements WorkerPoolListener {
    */
   private dispatch(entry: Entry, now: number): boolean {
     const { image } = entry;
-    const placement = placeTask(image, entry.task.owner, this.pool.workers, {
-      slots: this.pool.size,
-      maxContainers: this.pool.maxContainers,
-      mode: this.options.containers?.mode ?? 'soft',
-      restartsPending: this.pool.restartsPending,
-    });
+    this.limits.restartsPending = this.pool.restartsPending;
+    const placement = placeTask(image, entry.task.owner, this.pool.workers, this.limits);
     switch (placement.action) {
       case 'run':
         this.assign(entry, placement.worker, now);

@@ -53,6 +53,9 @@ function mayServe(worker: DispatchWorker, owner: string): boolean {
  * the task waits for its image, and idle containers of others leave only when they time out.
  * One pass over the workers; pure, so it is tested apart from any process.
  */
+const START = { action: 'start' } as const;
+const WAIT = { action: 'wait' } as const;
+
 export function placeTask<W extends DispatchWorker>(image: string, owner: string, workers: readonly W[], limits: DispatchLimits): Placement<W> {
   let best: W | undefined;
   let startingFree: W | undefined;
@@ -99,9 +102,9 @@ export function placeTask<W extends DispatchWorker>(image: string, owner: string
   if (best) return { action: 'run', worker: best };
   if (startingFree) return { action: 'run', worker: startingFree };
   // A worker for this image is on its way (starting, restarting, or about to replace one being stopped).
-  if (startingBare || incoming || (image === '' && limits.restartsPending > 0)) return { action: 'wait' };
+  if (startingBare || incoming || (image === '' && limits.restartsPending > 0)) return WAIT;
   const containerRoom = image === '' || containers < limits.maxContainers;
-  if (alive < limits.slots && containerRoom) return { action: 'start' };
+  if (alive < limits.slots && containerRoom) return START;
   const victim = limits.mode === 'hard' ? (lruSameImage ?? (containerRoom ? lruBare : undefined)) : containerRoom ? lruAny : lruContainer;
-  return victim ? { action: 'repurpose', worker: victim } : { action: 'wait' };
+  return victim ? { action: 'repurpose', worker: victim } : WAIT;
 }
