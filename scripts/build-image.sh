@@ -94,6 +94,7 @@ if command -v podman >/dev/null; then
   }
   import "$PYTHON_IMAGE" "$ROOTFS" "$KEY"
   import "$NOPYTHON_IMAGE" "$NOPYTHON_ROOTFS" "nopython-$RECIPE"
+  rm -rf "$run_dir"
   echo "FUNCX_IMAGE_STORE=$STORE"
 fi
 echo "FUNCX_IMAGE_DIR=$IMAGE_DIR"

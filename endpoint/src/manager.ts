@@ -1,8 +1,8 @@
 import {
   MAX_RESULT_BYTES,
   encodeDefine,
-  nameProblem,
   encodeRun,
+  nameProblem,
   type DispatchedTask,
   type EndpointLoad,
   type FinalTaskState,
