@@ -66,6 +66,8 @@ export interface WorkerPoolListener {
 const RESTART_DELAY_MS = 250;
 const MAX_RESTART_DELAY_MS = 30_000;
 const STOP_GRACE_MS = 2_000;
+/** How long stop() waits for the runtime to remove the containers of workers that ended. */
+const REMOVAL_WAIT_MS = 15_000;
 /** The longest stretch of a runtime's error kept for a task's error and the log. */
 const MAX_START_MESSAGE = 1_500;
 
@@ -370,7 +372,10 @@ export class WorkerPool implements WorkerProcessListener {
     }, STOP_GRACE_MS);
     await Promise.all(exits);
     clearTimeout(grace);
-    await Promise.all(this.removals);
+    // A runtime that hangs (a lock held by a stuck process of its own) does not hold the endpoint's stop up.
+    let removalTimer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(this.removals), new Promise((resolve) => (removalTimer = setTimeout(resolve, REMOVAL_WAIT_MS)))]);
+    clearTimeout(removalTimer);
     if (this.ownsScratchRoot) rmSync(this.scratchRoot, { recursive: true, force: true });
   }
 }
