@@ -53,7 +53,7 @@ flock 9
 if [[ ! -f $ROOTFS/.complete ]]; then
   [[ $EUID -eq 0 ]] || die "building $PYTHON_IMAGE needs root (debootstrap); run: sudo $0"
   command -v debootstrap >/dev/null || die "debootstrap is not installed: apt-get install debootstrap"
-  say "building $PYTHON_IMAGE: debootstrap --variant=minbase --include=$PACKAGES $SUITE from $MIRROR (about 40 s)"
+  say "building $PYTHON_IMAGE: debootstrap --variant=minbase --include=$PACKAGES $SUITE from $MIRROR (about 50 s)"
   rm -rf "$ROOTFS.tmp"
   started=$SECONDS
   if ! debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$ROOTFS.tmp" "$MIRROR" >"$CACHE/debootstrap.log" 2>&1; then

@@ -20,7 +20,7 @@ function installed(program: string): boolean {
 }
 
 /**
- * Builds the test images, or finds them cached (scripts/build-image.sh: about 40 s the first time on a machine,
+ * Builds the test images, or finds them cached (scripts/build-image.sh: about 50 s the first time on a machine,
  * then a tenth of a second). Returns why they cannot be built here (no root, no debootstrap), a reason for a test
  * to skip; any other failure of the script throws.
  */
