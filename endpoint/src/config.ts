@@ -5,9 +5,10 @@ import { parse, stringify } from 'yaml';
 import { endpointPaths } from './paths.js';
 import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
+import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
@@ -37,6 +38,7 @@ const FIELDS = [
   'python',
   'provider',
   ...WORKER_CONFIG_FIELDS,
+  ...CONTAINER_CONFIG_FIELDS,
 ];
 
 function bad(message: string): FuncxError {
@@ -139,7 +141,8 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
     if (typeof data.site !== 'string') throw fail('site must be text, e.g. site: "Argonne (laptop)"');
     config.site = data.site;
   }
-  return Object.assign(config, wrap(() => validateWorkerConfig(data)));
+  Object.assign(config, wrap(() => validateWorkerConfig(data)));
+  return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));
 }
 
 export function parseConfig(text: string, source: string): EndpointConfig {
