@@ -24,6 +24,7 @@ import { warmImages } from './warm-images.js';
 import { describeContainerExit, describeExit } from './worker-exit.js';
 import { WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
 import type { WorkerProcess } from './worker-process.js';
+import { DEFAULT_MAX_PREFETCH, nextPrefetch } from './prefetch.js';
 
 export interface TaskLimits extends GuardLimits {
   /** Output (printed text and displays) forwarded per task; past it one note is added and the rest dropped. */
@@ -57,14 +58,6 @@ interface Entry extends HeldTask {
   outputBytes?: number;
 }
 
-/** A task that ran at most this long lets its worker take twice as many tasks at once; a slower one resets it to 1. */
-const QUICK_TASK_MS = 2;
-/**
- * Work handed to a worker ahead of time is bounded by this many milliseconds of tasks as long as the last one,
- * so tiny tasks go out (and come back) in large batches while a task queued behind a slow one waits little.
- */
-const PREFETCH_WORK_MS = 4;
-const DEFAULT_MAX_PREFETCH = 256;
 
 /**
  * One node's queue: tasks wait here for a worker, run one at a time per worker, and are reported as they move.
@@ -417,7 +410,7 @@ export class Manager implements WorkerPoolListener {
     else worker.assigned.splice(index, 1);
     if (worker.assigned.length === 0) worker.lastUsed = performance.now();
     const ran = reply.ts1 - reply.ts0;
-    worker.limit = ran <= QUICK_TASK_MS ? Math.max(1, Math.min(this.maxPrefetch, worker.limit * 2, Math.floor(PREFETCH_WORK_MS / ran))) : 1;
+    worker.limit = nextPrefetch(worker.limit, ran, this.maxPrefetch);
     const entry = this.tasks.get(id);
     if (entry && !entry.done) {
       clearTimeout(entry.timer);
