@@ -15,7 +15,9 @@ function plural(count: number, word: string): string {
 export const warmingAware: RoutingPolicy = (task, candidates) => {
   const pool = reachable(candidates);
   if (pool.length === 0) return undefined;
-  const label = task.image || 'no container';
+  const { image } = task;
+  // A task without an image runs on a bare worker: nothing to start cold, and "warm" means idle.
+  const warmText = image ? `warm for image ${image}` : 'warm (no container image)';
   const decide = (candidate: RoutingCandidate, reason: string) => ({ endpoint_id: candidate.endpoint_id, policy: 'warming-aware' as const, reason });
 
   let idlest: { candidate: RoutingCandidate; idle: number } | undefined;
@@ -27,14 +29,14 @@ export const warmingAware: RoutingPolicy = (task, candidates) => {
     const perWarm = candidate.queued / warm.workers;
     if (!shortest || perWarm < shortest.perWarm) shortest = { candidate, perWarm, warm: warm.workers };
   }
-  if (idlest) return decide(idlest.candidate, `warm for image ${label}, ${plural(idlest.idle, 'idle worker')}`);
+  if (idlest) return decide(idlest.candidate, `${warmText}, ${plural(idlest.idle, 'idle worker')}`);
   if (shortest && shortest.perWarm < 1) {
-    return decide(shortest.candidate, `warm for image ${label} (${plural(shortest.warm, 'warm worker')}, all busy, ${shortest.candidate.queued} queued)`);
+    return decide(shortest.candidate, `${warmText} (${plural(shortest.warm, 'warm worker')}, all busy, ${shortest.candidate.queued} queued)`);
   }
   const free = leastLoaded(pool.filter((candidate) => candidate.workers_busy < candidate.workers_total));
-  if (free) return decide(free, `cold start: no idle worker warm for image ${label}; ${describeLoad(free)}`);
+  if (free) return decide(free, image ? `cold start: no idle worker warm for image ${image}; ${describeLoad(free)}` : `a free worker: ${describeLoad(free)}`);
   if (shortest) {
-    return decide(shortest.candidate, `queued where image ${label} is warm (${plural(shortest.warm, 'warm worker')}, ${shortest.candidate.queued} queued)`);
+    return decide(shortest.candidate, `queued where ${image ? `image ${image} is` : 'workers are'} warm (${plural(shortest.warm, 'warm worker')}, ${shortest.candidate.queued} queued)`);
   }
   const chosen = leastLoaded(pool)!;
   return decide(chosen, `queued: every worker busy; least loaded: ${describeLoad(chosen)}`);

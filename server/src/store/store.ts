@@ -1,4 +1,4 @@
-import type { AuditEntry, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
+import type { AuditEntry, EndpointGroupRecord, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
 
 export interface UserRecord {
   name: string;
@@ -118,6 +118,14 @@ export interface Store extends AccountStore {
   getEndpoint(endpointId: string): Promise<EndpointRecord | undefined>;
   listEndpoints(): Promise<EndpointRecord[]>;
   deleteEndpoint(endpointId: string): Promise<boolean>;
+
+  /** Creates an endpoint group; false (and nothing changed) when its owner has one of that name already. */
+  createEndpointGroup(group: EndpointGroupRecord): Promise<boolean>;
+  /** Replaces an endpoint group that exists (its owner and name stay what they were). */
+  putEndpointGroup(group: EndpointGroupRecord): Promise<void>;
+  getEndpointGroup(groupId: string): Promise<EndpointGroupRecord | undefined>;
+  listEndpointGroups(): Promise<EndpointGroupRecord[]>;
+  deleteEndpointGroup(groupId: string): Promise<boolean>;
 
   /**
    * Creates or replaces these tasks (whole records), except that a task already final in the store is never

@@ -10,20 +10,21 @@ import {
   type TaskOutputUpdate,
   type TaskRecord,
   type TaskStateUpdate,
+  type TaskEvent,
+  type TaskRouting,
   type TaskSubmission,
   type AuditChannel,
 } from '@funcx/protocol';
 import { auditRecord } from '../audit/entries.js';
 import { assertOwnsTask } from '../auth/access.js';
-import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
 import type { AuditRecord, Store } from '../store/store.js';
-import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
+import { BatchTargets, type Placement, type TargetServices } from './targets.js';
 
 /** Tasks created, written and dispatched together while a large batch is taken in. */
 const SUBMIT_CHUNK = 2_000;
@@ -36,7 +37,7 @@ export class TaskService {
   constructor(
     private readonly store: Store,
     private readonly functions: FunctionRegistry,
-    private readonly endpoints: EndpointDirectory,
+    private readonly targets: TargetServices,
     private readonly dispatcher: Dispatcher,
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
@@ -51,17 +52,18 @@ export class TaskService {
   async submit(user: string, submissions: TaskSubmission[], asBatch: boolean, via: AuditChannel): Promise<BatchSubmitted> {
     const received = now();
     const count = submissions.length;
-    const endpointsByRef = new Map<string, EndpointRecord>();
+    const targets = new BatchTargets(user, this.targets);
+    const placements: Placement[] = new Array(count);
     const functionsByKey = new Map<string, FunctionRecord>();
+    const functionOf: FunctionRecord[] = new Array(count);
     for (let i = 0; i < count; i++) {
       const submission = submissions[i];
       try {
-        let endpoint = endpointsByRef.get(submission.endpoint);
-        if (!endpoint) endpointsByRef.set(submission.endpoint, (endpoint = await this.endpoints.resolve(user, submission.endpoint)));
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
-        if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+        functionOf[i] = fn;
+        placements[i] = targets.known(submission.endpoint, fn) ?? (await targets.place(submission.endpoint, fn));
       } catch (error) {
         if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
@@ -78,8 +80,13 @@ export class TaskService {
       const idsByEndpoint = new Map<string, string[]>();
       for (let i = start; i < end; i++) {
         const submission = submissions[i];
-        const endpointId = endpointsByRef.get(submission.endpoint)!.endpoint_id;
-        const fn = functionsByKey.get(functionKey(submission))!;
+        const fn = functionOf[i];
+        const image = submission.container_image ?? fn.container_image;
+        const placement = placements[i];
+        let endpointId: string;
+        let routing: TaskRouting | undefined;
+        if (placement.endpoint) endpointId = placement.endpoint.endpoint_id;
+        else ({ endpointId, routing } = this.targets.router.route(placement.route, image ?? '', submission.policy));
         const task: TaskRecord = {
           task_id: randomUUID(),
           function_id: fn.function_id,
@@ -93,9 +100,9 @@ export class TaskService {
           outputs: [],
         };
         if (batchId) task.batch_id = batchId;
+        if (routing) task.routing = routing;
         if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
         if (submission.return_pickle) task.return_pickle = true;
-        const image = submission.container_image ?? fn.container_image;
         if (image !== undefined) task.container_image = image;
         records[i - start] = task;
         taskIds[i] = task.task_id;
@@ -106,13 +113,11 @@ export class TaskService {
       writes.push(this.store.putTasks(records));
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
-        writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, functionsByKey, count, submitted)]));
+        writes.push(this.store.appendAudit([submissionRecord(user, via, targets, functionsByKey, count, submitted)]));
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
-      for (const task of records) {
-        this.fanout.task(user, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
-      }
+      for (const task of records) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count);
     await Promise.all(writes);
@@ -345,25 +350,35 @@ export class TaskService {
   }
 }
 
-/** The audit record of one submission: who, on which endpoints, which functions, how many tasks. */
+/** The first event of a new task; a routed one says why it went where it did. */
+function submittedEvent(task: TaskRecord): TaskEvent {
+  const event: TaskEvent = { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps };
+  if (task.routing) event.routing = task.routing;
+  return event;
+}
+
+/**
+ * The audit record of one submission: who, on which endpoints (for a routed one, every endpoint it could go
+ * to, and the groups it named), which functions, how many tasks.
+ */
 function submissionRecord(
   user: string,
   via: AuditChannel,
-  endpoints: Map<string, EndpointRecord>,
+  targets: BatchTargets,
   functions: Map<string, FunctionRecord>,
   count: number,
   submitted: { batch_id: string } | { task_id: string },
 ): AuditRecord {
-  const endpointIds = new Set<string>();
-  for (const endpoint of endpoints.values()) endpointIds.add(endpoint.endpoint_id);
   const functionIds = new Set<string>();
   for (const fn of functions.values()) functionIds.add(fn.function_id);
-  return auditRecord({ user, via }, 'task.submit', {
-    endpoint_ids: [...endpointIds],
+  const record = auditRecord({ user, via }, 'task.submit', {
+    endpoint_ids: [...targets.endpointIds],
     function_ids: [...functionIds],
     task_count: count,
     ...submitted,
   });
+  if (targets.groups.size > 0) record.detail = { endpoint_groups: [...targets.groups] };
+  return record;
 }
 
 /** These tasks less those whose ids are listed (refused by the store: another final state came first). */
