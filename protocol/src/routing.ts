@@ -4,6 +4,9 @@ import type { Sharing } from './sharing.js';
 export const POLICY_NAMES = ['random', 'round-robin', 'least-loaded', 'warming-aware'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
+/** The policy a task is routed with when neither its submission nor its endpoint group names one. */
+export const DEFAULT_POLICY: PolicyName = 'warming-aware';
+
 export function isPolicyName(value: unknown): value is PolicyName {
   return typeof value === 'string' && (POLICY_NAMES as readonly string[]).includes(value);
 }
