@@ -79,7 +79,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
   const router = new Router();
-  const tasks = new TaskService(store, functions, { endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics);
   const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, tasks, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));

@@ -152,8 +152,17 @@ describe('routing a batch across an endpoint group', () => {
     await group('pol-default', ['pol-a', 'pol-b']);
     const [task] = await records(await submit('group:pol-default', 1));
     assert.equal(task.routing!.policy, 'warming-aware');
-    assert.match(task.routing!.reason, /^a free worker: 0 of 1 workers busy, 0 queued$/);
-    assert.ok(sites.some((s) => s.id === task.endpoint_id));
+    assert.equal(task.routing!.reason, 'queued: every worker busy; least loaded: 1 of 1 workers busy, 0 queued', 'each holds one task of the batch before');
+    assert.equal(task.endpoint_id, sites[0].id);
+  });
+
+  it('tasks submitted one at a time count the ones the hub already handed out, not only the last heartbeat', async () => {
+    const sites = [await site('one-a', load(2)), await site('one-b', load(2))];
+    await group('one', ['one-a', 'one-b'], 'least-loaded');
+    const tasks: TaskRecord[] = [];
+    for (let i = 0; i < 5; i++) tasks.push(...(await records(await submit('group:one', 1))));
+    assert.deepEqual(tasks.map((task) => task.endpoint_id), [0, 1, 0, 1, 0].map((i) => sites[i].id), 'no heartbeat came in between');
+    assert.equal(tasks[4].routing!.reason, 'least loaded: 2 of 2 workers busy, 0 queued');
   });
 
   it('with every member offline, tasks wait at the least loaded of them', async () => {

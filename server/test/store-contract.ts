@@ -273,6 +273,18 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.deepEqual(await store.take(e, 10), [ids[0], ids[2]]);
     });
 
+    it('counts the ids each endpoint has in flight, for several endpoints in one call', async () => {
+      const [a, b, none] = [`n-${randomUUID()}`, `n-${randomUUID()}`, `n-${randomUUID()}`];
+      await store.enqueue(a, [randomUUID(), randomUUID(), randomUUID()]);
+      await store.enqueue(b, [randomUUID()]);
+      await store.take(a, 2);
+      await store.take(b, 5);
+      assert.deepEqual(await store.inFlightCounts([a, b, none]), [2, 1, 0]);
+      await store.release(a, await store.inFlight(a));
+      assert.deepEqual(await store.inFlightCounts([a]), [0]);
+      assert.deepEqual(await store.inFlightCounts([]), []);
+    });
+
     it('shows an endpoint present until its presence runs out, and reaps its lease once', async () => {
       const e = `l-${randomUUID()}`;
       const ids = [randomUUID(), randomUUID(), randomUUID()];

@@ -5,17 +5,24 @@ import { assign, type RoutingCandidate, type RoutingState } from './policy.js';
 /** Routing states kept between submissions (round-robin's turn); the least recently used go beyond this. */
 const MAX_KEPT_STATES = 10_000;
 
-/** An endpoint as a policy sees it, from its live view; `name` is how the submitter writes it (ties go by it). */
-export function candidateOf(view: EndpointView, name: string): RoutingCandidate {
+/**
+ * An endpoint as a policy sees it; `name` is how the submitter writes it (ties go by it). Its load is the larger of
+ * what its last heartbeat said (up to a couple of seconds old) and what the hub knows it has handed it and not seen
+ * finish (`atHub`: in flight and queued for it), so tasks submitted one after another count each other in too.
+ */
+export function candidateOf(view: EndpointView, name: string, atHub: number): RoutingCandidate {
   const { status } = view;
+  const outstanding = Math.max(status.workers_busy + status.queued, atHub);
+  const busy = Math.min(status.workers_total, outstanding);
+  const free = status.workers_total - busy;
   return {
     endpoint_id: view.endpoint_id,
     name,
     online: status.online,
     workers_total: status.workers_total,
-    workers_busy: status.workers_busy,
-    queued: status.queued,
-    warm: status.warm_images.map((warm) => ({ ...warm })),
+    workers_busy: busy,
+    queued: outstanding - busy,
+    warm: status.warm_images.map((warm) => ({ ...warm, idle: Math.min(warm.idle, free) })),
   };
 }
 

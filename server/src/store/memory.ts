@@ -353,6 +353,10 @@ export class MemoryStore implements Store {
     return [...this.state.inflight(endpointId)];
   }
 
+  async inFlightCounts(endpointIds: string[]): Promise<number[]> {
+    return endpointIds.map((endpointId) => this.state.inflight(endpointId).size);
+  }
+
   async queueLength(endpointId: string): Promise<number> {
     return this.state.queue(endpointId).length;
   }

@@ -357,6 +357,13 @@ export class RedisStore implements Store {
     return this.client.sMembers(this.keys.inflight(endpointId));
   }
 
+  async inFlightCounts(endpointIds: string[]): Promise<number[]> {
+    if (endpointIds.length === 0) return [];
+    const pipeline = this.client.multi();
+    for (const endpointId of endpointIds) pipeline.sCard(this.keys.inflight(endpointId));
+    return (await pipeline.execAsPipeline()) as unknown as number[];
+  }
+
   queueLength(endpointId: string): Promise<number> {
     return this.client.zCard(this.keys.queue(endpointId));
   }

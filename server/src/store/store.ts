@@ -153,6 +153,8 @@ export interface Store extends AccountStore {
   /** Forgets finished ids (in-flight or still queued). */
   release(endpointId: string, taskIds: string[]): Promise<void>;
   inFlight(endpointId: string): Promise<string[]>;
+  /** How many ids each of these endpoints has in flight, in order. */
+  inFlightCounts(endpointIds: string[]): Promise<number[]>;
   queueLength(endpointId: string): Promise<number>;
   /** Empties an endpoint's queue and in-flight set, returning every id that was in them. */
   dropQueue(endpointId: string): Promise<string[]>;

@@ -12,6 +12,7 @@ import type { EndpointGroupDirectory } from '../endpoint-groups/directory.js';
 import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { RoutingCandidate } from '../routing/policy.js';
 import { candidateOf, type Route, type Router } from '../routing/router.js';
+import type { Store } from '../store/store.js';
 import { assertFunctionAllowed, runsFunction } from './allowed-functions.js';
 
 /** Where the tasks of one submission target go, for one function: the endpoint it named, or a route among several. */
@@ -23,6 +24,7 @@ function keyOf(target: EndpointTarget): string {
 
 /** Services a batch's targets are resolved with. */
 export interface TargetServices {
+  store: Store;
   endpoints: EndpointDirectory;
   endpointGroups: EndpointGroupDirectory;
   access: Access;
@@ -136,16 +138,21 @@ export class BatchTargets {
   }
 
   private async route(records: EndpointRecord[], stateKey: string): Promise<Route> {
-    const candidates: RoutingCandidate[] = [];
-    for (const endpoint of records) {
-      let candidate = this.candidates.get(endpoint.endpoint_id);
-      if (!candidate) {
-        candidate = candidateOf(await this.services.endpoints.view(endpoint), endpointRef(this.user, endpoint));
-        this.candidates.set(endpoint.endpoint_id, candidate);
-      }
-      candidates.push(candidate);
-      this.endpointIds.add(endpoint.endpoint_id);
+    const { endpoints, store } = this.services;
+    const fresh = records.filter((endpoint) => !this.candidates.has(endpoint.endpoint_id));
+    if (fresh.length > 0) {
+      const ids = fresh.map((endpoint) => endpoint.endpoint_id);
+      const [views, inFlight, queued] = await Promise.all([
+        Promise.all(fresh.map((endpoint) => endpoints.view(endpoint))),
+        store.inFlightCounts(ids),
+        Promise.all(ids.map((id) => store.queueLength(id))),
+      ]);
+      fresh.forEach((endpoint, i) => {
+        this.candidates.set(endpoint.endpoint_id, candidateOf(views[i], endpointRef(this.user, endpoint), inFlight[i] + queued[i]));
+      });
     }
+    const candidates = records.map((endpoint) => this.candidates.get(endpoint.endpoint_id)!);
+    for (const endpoint of records) this.endpointIds.add(endpoint.endpoint_id);
     return {
       candidates,
       candidateIds: candidates.map((candidate) => candidate.endpoint_id),
