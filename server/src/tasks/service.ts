@@ -3,6 +3,7 @@ import {
   FuncxError,
   MAX_TASK_ATTEMPTS,
   isFinalState,
+  isGroupRef,
   type BatchSubmitted,
   type EndpointRecord,
   type FunctionRecord,
@@ -20,11 +21,13 @@ import { assertOwnsTask } from '../auth/access.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
+import type { Route } from '../routing/router.js';
 import type { AuditRecord, Store } from '../store/store.js';
+import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
-import { BatchTargets, type Placement, type TargetServices } from './targets.js';
+import { BatchRoutes, type TargetServices } from './targets.js';
 
 /** Tasks created, written and dispatched together while a large batch is taken in. */
 const SUBMIT_CHUNK = 2_000;
@@ -52,18 +55,26 @@ export class TaskService {
   async submit(user: string, submissions: TaskSubmission[], asBatch: boolean, via: AuditChannel): Promise<BatchSubmitted> {
     const received = now();
     const count = submissions.length;
-    const targets = new BatchTargets(user, this.targets);
-    const placements: Placement[] = new Array(count);
+    const endpointsByRef = new Map<string, EndpointRecord>();
     const functionsByKey = new Map<string, FunctionRecord>();
-    const functionOf: FunctionRecord[] = new Array(count);
+    // Only a batch with a group or an endpoint list routes: the rest goes the way a single endpoint always went.
+    let routed: BatchRoutes | undefined;
+    let routes: (Route | undefined)[] | undefined;
     for (let i = 0; i < count; i++) {
       const submission = submissions[i];
+      const target = submission.endpoint;
       try {
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
-        functionOf[i] = fn;
-        placements[i] = targets.known(submission.endpoint, fn) ?? (await targets.place(submission.endpoint, fn));
+        if (typeof target === 'string' && !isGroupRef(target)) {
+          let endpoint = endpointsByRef.get(target);
+          if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolve(user, target)));
+          if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+        } else {
+          routed ??= new BatchRoutes(user, this.targets, endpointsByRef);
+          (routes ??= new Array(count))[i] = await routed.route(target, fn);
+        }
       } catch (error) {
         if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
@@ -80,13 +91,13 @@ export class TaskService {
       const idsByEndpoint = new Map<string, string[]>();
       for (let i = start; i < end; i++) {
         const submission = submissions[i];
-        const fn = functionOf[i];
+        const fn = functionsByKey.get(functionKey(submission))!;
         const image = submission.container_image ?? fn.container_image;
-        const placement = placements[i];
+        const route = routes?.[i];
         let endpointId: string;
         let routing: TaskRouting | undefined;
-        if (placement.endpoint) endpointId = placement.endpoint.endpoint_id;
-        else ({ endpointId, routing } = this.targets.router.route(placement.route, image ?? '', submission.policy));
+        if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
+        else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
         const task: TaskRecord = {
           task_id: randomUUID(),
           function_id: fn.function_id,
@@ -113,7 +124,7 @@ export class TaskService {
       writes.push(this.store.putTasks(records));
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
-        writes.push(this.store.appendAudit([submissionRecord(user, via, targets, functionsByKey, count, submitted)]));
+        writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
@@ -364,20 +375,23 @@ function submittedEvent(task: TaskRecord): TaskEvent {
 function submissionRecord(
   user: string,
   via: AuditChannel,
-  targets: BatchTargets,
+  endpoints: Map<string, EndpointRecord>,
+  routed: BatchRoutes | undefined,
   functions: Map<string, FunctionRecord>,
   count: number,
   submitted: { batch_id: string } | { task_id: string },
 ): AuditRecord {
+  const endpointIds = new Set<string>(routed?.endpointIds);
+  for (const endpoint of endpoints.values()) endpointIds.add(endpoint.endpoint_id);
   const functionIds = new Set<string>();
   for (const fn of functions.values()) functionIds.add(fn.function_id);
   const record = auditRecord({ user, via }, 'task.submit', {
-    endpoint_ids: [...targets.endpointIds],
+    endpoint_ids: [...endpointIds],
     function_ids: [...functionIds],
     task_count: count,
     ...submitted,
   });
-  if (targets.groups.size > 0) record.detail = { endpoint_groups: [...targets.groups] };
+  if (routed && routed.groups.size > 0) record.detail = { endpoint_groups: [...routed.groups] };
   return record;
 }
 

@@ -15,14 +15,11 @@ import { candidateOf, type Route, type Router } from '../routing/router.js';
 import type { Store } from '../store/store.js';
 import { assertFunctionAllowed, runsFunction } from './allowed-functions.js';
 
-/** Where the tasks of one submission target go, for one function: the endpoint it named, or a route among several. */
-export type Placement = { endpoint: EndpointRecord; route?: undefined } | { endpoint?: undefined; route: Route };
-
-function keyOf(target: EndpointTarget): string {
+function keyOf(target: string | string[]): string {
   return typeof target === 'string' ? target : `\0${target.join('\0')}`;
 }
 
-/** Services a batch's targets are resolved with. */
+/** Services a batch's routed targets are resolved with. */
 export interface TargetServices {
   store: Store;
   endpoints: EndpointDirectory;
@@ -32,44 +29,32 @@ export interface TargetServices {
 }
 
 /**
- * The targets of one batch, each distinct one resolved once (and once per function it runs, for the functions an
- * endpoint allows). Every route of the batch shares one candidate per endpoint, built from its live status when
- * the batch first needs it.
+ * The routed targets of one batch (endpoint groups, and endpoints named together), each distinct one resolved
+ * once, and once per function it runs (for the functions an endpoint allows). Every route of the batch shares one
+ * candidate per endpoint, built from its live status when the batch first needs it. A target naming one endpoint
+ * is not routed and does not come here.
  */
-export class BatchTargets {
-  private readonly placements = new Map<string, Map<FunctionRecord, Placement>>();
-  private readonly endpointsByRef = new Map<string, EndpointRecord>();
+export class BatchRoutes {
+  private readonly routes = new Map<string, Map<FunctionRecord, Route>>();
   private readonly candidates = new Map<string, RoutingCandidate>();
-  /** Every endpoint a task of the batch may run on, and every group it named (for the audit log). */
+  /** Every endpoint a routed task of the batch may run on, and every group it named (for the audit log). */
   readonly endpointIds = new Set<string>();
   readonly groups = new Set<string>();
 
   constructor(
     private readonly user: string,
     private readonly services: TargetServices,
+    /** The batch's endpoints by the reference its submissions gave, shared with its unrouted targets. */
+    private readonly endpointsByRef: Map<string, EndpointRecord>,
   ) {}
 
-  /** The placement already resolved for this target and function: most tasks of a batch find it here, without a wait. */
-  known(target: EndpointTarget, fn: FunctionRecord): Placement | undefined {
-    return this.placements.get(keyOf(target))?.get(fn);
-  }
-
-  async place(target: EndpointTarget, fn: FunctionRecord): Promise<Placement> {
+  async route(target: EndpointTarget, fn: FunctionRecord): Promise<Route> {
     const key = keyOf(target);
-    let byFunction = this.placements.get(key);
-    if (!byFunction) this.placements.set(key, (byFunction = new Map()));
-    let placement = byFunction.get(fn);
-    if (!placement) byFunction.set(fn, (placement = await this.resolve(target, fn)));
-    return placement;
-  }
-
-  private async resolve(target: EndpointTarget, fn: FunctionRecord): Promise<Placement> {
-    if (typeof target !== 'string') return { route: await this.listRoute(target, fn) };
-    if (isGroupRef(target)) return { route: await this.groupRoute(target, fn) };
-    const endpoint = await this.endpoint(target);
-    if (endpoint.allowed_functions) assertFunctionAllowed(this.user, endpoint, fn);
-    this.endpointIds.add(endpoint.endpoint_id);
-    return { endpoint };
+    let byFunction = this.routes.get(key);
+    if (!byFunction) this.routes.set(key, (byFunction = new Map()));
+    let route = byFunction.get(fn);
+    if (!route) byFunction.set(fn, (route = typeof target === 'string' ? await this.groupRoute(target, fn) : await this.listRoute(target, fn)));
+    return route;
   }
 
   private async endpoint(ref: string): Promise<EndpointRecord> {
@@ -90,7 +75,7 @@ export class BatchTargets {
       if (!records.includes(endpoint)) records.push(endpoint);
     }
     const ids = records.map((endpoint) => endpoint.endpoint_id);
-    return this.route(this.runners(records, fn, `the endpoints ${refs.map((ref) => `"${ref}"`).join(', ')}`), `list\0${[...ids].sort().join(',')}`);
+    return this.routeAmong(this.runners(records, fn, `the endpoints ${refs.map((ref) => `"${ref}"`).join(', ')}`), `list\0${[...ids].sort().join(',')}`);
   }
 
   /** A group's members that the user may use (and that still exist), in the group's order. */
@@ -118,7 +103,7 @@ export class BatchTargets {
           `endpoints; ask their owners to share them with you`,
       );
     }
-    const route = await this.route(this.runners(records, fn, `the endpoints of group "${written}" that you may use`), `group\0${group.group_id}`);
+    const route = await this.routeAmong(this.runners(records, fn, `the endpoints of group "${written}" that you may use`), `group\0${group.group_id}`);
     if (group.policy !== undefined) route.policy = group.policy;
     route.group = written;
     return route;
@@ -137,7 +122,7 @@ export class BatchTargets {
     );
   }
 
-  private async route(records: EndpointRecord[], stateKey: string): Promise<Route> {
+  private async routeAmong(records: EndpointRecord[], stateKey: string): Promise<Route> {
     const { endpoints, store } = this.services;
     const fresh = records.filter((endpoint) => !this.candidates.has(endpoint.endpoint_id));
     if (fresh.length > 0) {
