@@ -21,7 +21,10 @@ import { SharingService } from './sharing/service.js';
 import { isRedisSpec, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
+import { EndpointReports } from './tasks/endpoint-reports.js';
 import { TaskService } from './tasks/service.js';
+import { TaskEvents } from './tasks/task-events.js';
+import { TaskRecovery } from './tasks/task-recovery.js';
 
 /** Every service of one hub, wired together; routes and socket namespaces reach them through this. */
 export interface HubContext {
@@ -48,6 +51,10 @@ export interface HubContext {
   router: Router;
   dispatcher: Dispatcher;
   tasks: TaskService;
+  /** What endpoints report of their tasks. */
+  reports: EndpointReports;
+  /** Tasks endpoints lost. */
+  recovery: TaskRecovery;
   /** Per user, on REST and sockets alike. */
   limits: RateLimits;
   /** Announcing status changes and deleting endpoints. */
@@ -84,8 +91,11 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
   const router = new Router();
-  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics);
-  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, tasks, dispatcher, fanout, metrics);
+  const taskEvents = new TaskEvents(fanout, metrics);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents);
+  const reports = new EndpointReports(store, taskEvents);
+  const recovery = new TaskRecovery(store, taskEvents, metrics);
+  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
@@ -113,6 +123,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     router,
     dispatcher,
     tasks,
+    reports,
+    recovery,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
     endpointLifecycle,
     onClose(work) {
