@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_ALLOWED_FUNCTIONS, MAX_AUDIT_LIMIT, MAX_BATCH_TASKS, MAX_SHARING_ENTRIES, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
+import { MAX_ALLOWED_FUNCTIONS, MAX_AUDIT_LIMIT, MAX_BATCH_TASKS, MAX_MPI_RANKS, MAX_SHARING_ENTRIES, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
 
 /** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
 
@@ -60,6 +60,15 @@ export const taskSubmission = {
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
+    resource_specification: {
+      type: 'object',
+      required: ['num_nodes', 'ranks_per_node'],
+      additionalProperties: false,
+      properties: {
+        num_nodes: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+        ranks_per_node: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+      },
+    },
   },
 } as const;
 

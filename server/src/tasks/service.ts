@@ -98,6 +98,7 @@ export class TaskService {
         const image = submission.container_image ?? fn.container_image;
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
+        if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
