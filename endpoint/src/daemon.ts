@@ -75,8 +75,10 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   }
   const outbox = new Outbox(results);
   const firstManager = firstManagerWaiter();
+  const strategy = resolveStrategy(config, config.provider);
   const interchange = new Interchange({
     reporter: outbox,
+    nodesPerBlock: strategy.nodesPerBlock,
     log,
     ledger,
     maxRetries: config.max_retries_on_system_failure ?? DEFAULT_MAX_RETRIES_ON_SYSTEM_FAILURE,
@@ -102,7 +104,6 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   const address = await listener.listen();
   mkdirSync(paths.blocksDir, { recursive: true, mode: 0o700 });
   const provider = createProvider(config.provider, { config, dir: paths.blocksDir, env, log });
-  const strategy = resolveStrategy(config, config.provider);
   const blocks = new Blocks({
     provider,
     interchange,

@@ -19,6 +19,8 @@ export interface InterchangeOptions {
   ledger?: TaskLedger;
   /** Runs of a task whose manager was lost under it, beyond the first (config max_retries_on_system_failure). */
   maxRetries: number;
+  /** Nodes per block: an MPI task asking for more can never run here. */
+  nodesPerBlock?: number;
   onContainerProblem?: (image: string, message: string) => void;
   /** A manager joined, became ready, failed to start its workers, or was lost. */
   onManager?: (link: ManagerLink, event: 'joined' | 'ready' | 'failed' | 'lost', detail?: string) => void;
@@ -77,7 +79,14 @@ export class Interchange {
       if (this.ledger.crashes(task.task_id) > 0) {
         entry.suspect = true;
         this.suspects.push(entry);
-      } else if (task.resource_specification) this.mpiQueue.push(entry);
+      } else if (task.resource_specification) {
+        const nodes = this.options.nodesPerBlock ?? 1;
+        if (task.resource_specification.num_nodes > nodes) {
+          const evalue = `the task asks for ${task.resource_specification.num_nodes} nodes; this endpoint's blocks have ${nodes} (nodes_per_block)`;
+          entry.timestamps.failed = now;
+          this.finish(entry, { task_id: task.task_id, state: 'failed', timestamps: entry.timestamps, error: { ename: 'ResourceError', evalue, traceback: [`ResourceError: ${evalue}`] } });
+        } else this.mpiQueue.push(entry);
+      }
       else {
         this.queue.push(entry);
         this.queuedCount++;

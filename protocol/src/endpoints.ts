@@ -52,6 +52,11 @@ export interface BlockStatus {
   workers_busy: number;
 }
 
+/** "job 1234 running, 2/2 node(s), 128 worker(s) (17 busy)": how every client shows a block. */
+export function describeBlock(block: BlockStatus): string {
+  return `job ${block.job_id} ${block.state}, ${block.nodes_connected}/${block.nodes} node(s), ${block.workers} worker(s) (${block.workers_busy} busy)`;
+}
+
 /** Most blocks an endpoint reports (the hub keeps no more). */
 export const MAX_REPORTED_BLOCKS = 64;
 
