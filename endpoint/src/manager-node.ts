@@ -69,12 +69,14 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
   const stop = (code: number): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
-      mpi?.stop();
-      await manager?.stop();
-      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      // The daemon hears at once that this manager is going: what it held goes back to its queue now, not once
+      // the workers have stopped (a scancelled block may be killed before that).
       outbox.flush();
       await link.end();
       outbox.stop();
+      mpi?.stop();
+      await manager?.stop();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
       resolveExit(code);
     })();
     return stopping;

@@ -45,7 +45,7 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
       name: 'nap',
       language: 'python',
       entrypoint: 'nap',
-      source: 'def nap(i):\n    import time\n    time.sleep(0.4)\n    return i * i\n',
+      source: 'def nap(i):\n    import time\n    time.sleep(1.5)\n    return i * i\n',
     });
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) ids.push((await client.submit({ function_id, endpoint: 'cluster', args: [i] })).task_id);
@@ -61,6 +61,7 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
     const status = execFileSync(process.execPath, [bin.endpoint, 'status', 'cluster'], { env: hub.env(), encoding: 'utf8' });
     assert.match(status, new RegExp(`block:\\s+job ${running[0].job_id} running`), status);
     slurm.scancel(running[0].job_id);
+    await waitFor(() => /was lost \(.*\): \d+ task\(s\) go back to the queue/.test(endpoint.process!.output), { what: 'the scancelled block\'s tasks back in the queue' });
     const done = (await waitFor(
       async () => {
         const tasks = await Promise.all(ids.map((id) => client.getTask(id)));
@@ -71,6 +72,7 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
     assert.deepEqual(done.filter((task) => task.state !== 'success').map((task) => task.error), []);
     assert.deepEqual(done.map((task) => task.result?.value), ids.map((_, i) => i * i));
     assert.match(endpoint.process!.output, /was lost \(.*\): \d+ task\(s\) go back to the queue/);
+    assert.match(endpoint.process!.output, new RegExp(`block \\d+ \\(slurm job ${running[0].job_id}\\) ended while running`));
     await waitFor(() => slurm.jobs().length === 0, { what: 'squeue empty after the idle time', timeoutMs: 30_000, intervalMs: 250 });
     await waitFor(async () => ((await endpoint.view()).status.blocks ?? []).length === 0, { what: 'no blocks in the status' });
   });
