@@ -5,9 +5,12 @@
  */
 import { launchFromEnv, runManager } from './manager-node.js';
 
+let code: number;
 try {
-  process.exitCode = await runManager(launchFromEnv(process.env));
+  code = await runManager(launchFromEnv(process.env));
 } catch (error) {
   process.stderr.write(`funcx manager: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  code = 1;
 }
+// Whatever is left (a timer, a worker's pipe) does not keep a manager whose work is over.
+process.exit(code);

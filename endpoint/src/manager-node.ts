@@ -150,8 +150,13 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
   };
 
   const link = new DaemonLink(parseDaemonAddress(launch.daemon), onFrame, (reason) => {
-    log('warn', `${reason}; stopping`);
-    void stop(0);
+    if (stopping) return;
+    // The daemon died (or its connection did): its workers die with this manager at once, as they would with
+    // it; the next daemon removes what containers they leave, as it removes any a dead daemon left.
+    process.stderr.write(`funcx manager: ${reason}; stopping its workers\n`);
+    mpi?.stop();
+    for (const worker of manager?.pool.workers ?? []) worker.kill();
+    resolveExit(0);
   });
   link.capacity = capacity;
   outbox.sink = link;
