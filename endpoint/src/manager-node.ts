@@ -151,11 +151,11 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
 
   const link = new DaemonLink(parseDaemonAddress(launch.daemon), onFrame, (reason) => {
     if (stopping) return;
-    // The daemon died (or its connection did): its workers die with this manager at once, as they would with
-    // it; the next daemon removes what containers they leave, as it removes any a dead daemon left.
-    process.stderr.write(`funcx manager: ${reason}; stopping its workers\n`);
+    // The daemon died (or its connection did): this manager exits at once and its workers die with it (they
+    // die with their parent), as they did with the daemon before managers were their own program; the next
+    // daemon removes the containers they leave, as it removes any a dead daemon left.
+    process.stderr.write(`funcx manager: ${reason}; exiting\n`);
     mpi?.stop();
-    for (const worker of manager?.pool.workers ?? []) worker.kill();
     resolveExit(0);
   });
   link.capacity = capacity;
