@@ -6,8 +6,8 @@ cd "$ROOT"
 started=$SECONDS
 
 # --- System packages (Debian) -----------------------------------------------------------------------
-# Add packages here as the project needs them (the Slurm issue adds: slurm-wlm munge).
-APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap)
+# Add packages here as the project needs them.
+APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap slurm-wlm munge openmpi-bin)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -134,7 +134,8 @@ program
 program
   .command('endpoints')
   .description('list the endpoints you can use, with their live status')
-  .action(action(() => endpointsCommand(hub())));
+  .option('--blocks', "also list each endpoint's blocks (scheduler job, state, nodes, workers)")
+  .action(action((flags: { blocks?: boolean }) => endpointsCommand(hub(), flags)));
 
 program
   .command('functions')

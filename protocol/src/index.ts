@@ -12,6 +12,7 @@ export * from './limits.js';
 export * from './names.js';
 export * from './credentials.js';
 export * from './worker-wire.js';
+export * from './manager-wire.js';
 export * from './sharing.js';
 export * from './accounts.js';
 export * from './audit.js';

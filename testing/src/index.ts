@@ -15,4 +15,5 @@ export async function cleanup(): Promise<void> {
 }
 export * from './ports.js';
 export * from './redis.js';
+export * from './slurm.js';
 export * from './images.js';

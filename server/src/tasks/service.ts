@@ -113,6 +113,7 @@ export class TaskService {
         if (submission.return_pickle) task.return_pickle = true;
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
+        if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
