@@ -1,5 +1,6 @@
 """funcx.Client: the hub's REST API from Python, and one event stream for the tasks it follows."""
 
+import http.client
 import re
 import threading
 
@@ -218,7 +219,7 @@ class Client:
             for event, payload in iter_events(reply):
                 if event == "snapshot":
                     return payload, []
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
             raise self.transport.unreachable(error) from None
         finally:
             connection.close()

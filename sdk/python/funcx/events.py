@@ -1,6 +1,7 @@
 """The hub's event stream (GET /v1/events, Server-Sent Events), read by one background thread and opened again
 whenever it drops, asking each time for the records of the tasks still awaited."""
 
+import http.client
 import json
 import socket
 import threading
@@ -33,6 +34,10 @@ class StreamHandler:
 
     def on_task_events(self, events):
         pass
+
+    def wants_early_states(self):
+        """Whether state events before `running` matter (batches of nothing else are skipped otherwise)."""
+        return True
 
     def on_endpoint_status(self, views):
         pass
@@ -108,7 +113,7 @@ class EventStream:
             try:
                 self._read(reply, ids)
                 failures = 0
-            except (OSError, ValueError) as caught:
+            except (OSError, ValueError, http.client.HTTPException) as caught:
                 error = caught
             finally:
                 self.connected.clear()
@@ -123,13 +128,20 @@ class EventStream:
 
     def _read(self, reply, ids):
         handler = self._handler
-        for event, payload in iter_events(reply):
-            self._dispatch(handler, event, payload, ids)
+        loads = json.loads
+        for event, data in iter_events(reply, decode=False):
+            if event == "task:events":
+                # A batch of nothing but early state changes (received, waiting…) matters only to handlers that
+                # follow states; it is most of a large batch's events, and decoding it is most of their cost.
+                if not handler.wants_early_states() and b'"final"' not in data and b'"output"' not in data \
+                        and b'"running"' not in data:
+                    continue
+                handler.on_task_events(loads(data))
+            else:
+                self._dispatch(handler, event, loads(data), ids)
 
     def _dispatch(self, handler, event, payload, ids):
-        if event == "task:events":
-            handler.on_task_events(payload)
-        elif event == "snapshot":
+        if event == "snapshot":
             handler.on_snapshot(payload)
         elif event == "ready":
             self.epoch += 1
@@ -140,8 +152,9 @@ class EventStream:
             handler.on_endpoint_status(payload)
 
 
-def iter_events(reply):
-    """(event name, decoded data) of each Server-Sent Event of a streaming reply, until it ends."""
+def iter_events(reply, decode=True):
+    """(event name, data) of each Server-Sent Event of a streaming reply, until it ends: the data decoded from
+    JSON, or its bytes (decode=False)."""
     buffer = b""
     event = None
     data = []
@@ -162,7 +175,8 @@ def iter_events(reply):
                 line = line[:-1]
             if not line:
                 if event is not None and data:
-                    yield event, loads(b"\n".join(data) if len(data) > 1 else data[0])
+                    text = b"\n".join(data) if len(data) > 1 else data[0]
+                    yield event, loads(text) if decode else text
                 event = None
                 data = []
             elif line.startswith(b"data:"):

@@ -29,7 +29,28 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 STREAM_WAIT_S = 5.0
 # Seconds a shell task may run past its walltime before the endpoint stops it (the runner stops it first).
 SHELL_TIMEOUT_MARGIN_S = 15.0
-_encode = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
+# Calls map() prepares before it hands them to the sender, so the first request leaves while the rest are prepared.
+MAP_SLICE = 1000
+
+
+def _encoder():
+    """JSON text of a value (ASCII, no NaN): the C encoder made once, not once per call as json.dumps does."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    fallback = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode
+    if make is None:
+        return fallback
+    encode = make(None, fallback.__self__.default, json.encoder.encode_basestring_ascii, None, ":", ",", False,
+                  False, False)
+
+    def encode_fast(value):
+        if isinstance(value, (list, dict)):
+            return "".join(encode(value, 0))
+        return fallback(value)
+
+    return encode_fast
+
+
+_encode = _encoder()
 
 
 class _Function:
@@ -147,17 +168,24 @@ class Executor(concurrent.futures.Executor):
         calls = list(zip(*iterables))
         chunksize = max(1, int(chunksize))
         if chunksize == 1:
-            futures = self._enqueue(self._prepare_many(fn, calls))
+            prepare = self._prepare_many
         else:
-            chunks = [calls[i:i + chunksize] for i in range(0, len(calls), chunksize)]
-            futures = self._enqueue(self._prepare_chunks(fn, chunks))
+            calls = [calls[i:i + chunksize] for i in range(0, len(calls), chunksize)]
+            prepare = self._prepare_chunks
+        futures = []
+        for start in range(0, max(len(calls), 1), MAP_SLICE):
+            futures.extend(self._enqueue(prepare(fn, calls[start:start + MAP_SLICE])))
+
+        tracker = self.client.tracker
 
         def results():
             try:
                 futures.reverse()
                 while futures:
                     future = futures[-1]
-                    value = future.result() if end_time is None else future.result(end_time - time.monotonic())
+                    if not tracker.wait_done(future, end_time):
+                        raise concurrent.futures.TimeoutError()
+                    value = future.result(0)
                     futures.pop()
                     if chunksize == 1:
                         yield value

@@ -4,6 +4,8 @@ import concurrent.futures
 from concurrent.futures._base import CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED, PENDING
 
 from .tracker import OutputCursor, Watch, final_event
+
+_DONE = (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED)
 from .values import outcome
 
 
@@ -69,10 +71,13 @@ class TaskFuture(concurrent.futures.Future, Watch):
         elif kind == "output":
             self._output(event["output"])
         else:
-            state = event["state"]
-            self.state = state
+            state = self.state = event["state"]
             if state == "running" and self._state == PENDING:
                 self.set_running_or_notify_cancel()
+
+    def finished(self):
+        """done() without taking the future's lock (a plain read of its state)."""
+        return self._state in _DONE
 
     def _output(self, output):
         self.outputs.append(output)
@@ -97,15 +102,39 @@ class TaskFuture(concurrent.futures.Future, Watch):
         elif state:
             self.on_event({"type": "state", "task_id": record["task_id"], "state": state})
 
+    def _resolve(self, value):
+        """set_result without its cost when nobody waits (no waiter to wake, no callback to run)."""
+        condition = self._condition
+        with condition:
+            if self._state in (CANCELLED, CANCELLED_AND_NOTIFIED, FINISHED):
+                return
+            self._result = value
+            self._state = FINISHED
+            for waiter in self._waiters:
+                waiter.add_result(self)
+            if condition._waiters:
+                condition.notify_all()
+        if self._done_callbacks:
+            self._invoke_callbacks()
+
     def on_lost(self, error):
         if not self.done():
             self.state = "lost"
             self.set_exception(error)
 
     def _finish(self, final):
+        state = final["state"]
+        if state == "success" and self._convert is None and self._entry:
+            # The common case, kept cheap (it runs for every task of a map): a JSON value.
+            result = final.get("result")
+            if result is not None and "value" in result:
+                value = result["value"]
+                if type(value) is not dict:
+                    self.state = state
+                    self._resolve(value)
+                    return
         if self.done():
             return
-        state = final["state"]
         self.state = state
         if state == "cancelled":
             self._mark_cancelled()

@@ -95,6 +95,10 @@ class TaskTracker(StreamHandler):
         self._catchup_wake = threading.Condition(self._lock)
         self._threads = []
         self.endpoint_views = {}
+        # Notified once per delivery of events or records (not once per task): map() waits on it.
+        self.delivered = threading.Condition(threading.Lock())
+        # Watches that follow every state change (a cell run's "waiting for the endpoint" note); futures do not.
+        self.early_state_watchers = 0
 
     # ---- lifecycle ----
 
@@ -216,6 +220,27 @@ class TaskTracker(StreamHandler):
     def on_snapshot(self, records):
         for record in records:
             self.deliver_record(record)
+        self._notify_delivered()
+
+    def _notify_delivered(self):
+        with self.delivered:
+            self.delivered.notify_all()
+
+    def wait_done(self, future, deadline=None):
+        """Waits until a TaskFuture is done, woken once per delivery rather than once per task."""
+        if future.finished():
+            return True
+        delivered = self.delivered
+        with delivered:
+            while not future.finished():
+                if deadline is None:
+                    delivered.wait(0.2)
+                else:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return False
+                    delivered.wait(min(remaining, 0.2))
+        return True
 
     def on_task_events(self, events):
         with self._lock:
@@ -228,6 +253,10 @@ class TaskTracker(StreamHandler):
                         del watches[event["task_id"]]
                 elif self._submitting:
                     self._orphans.setdefault(event["task_id"], []).append(event)
+        self._notify_delivered()
+
+    def wants_early_states(self):
+        return self.early_state_watchers > 0
 
     def on_endpoint_status(self, views):
         for view in views:
@@ -271,6 +300,7 @@ class TaskTracker(StreamHandler):
                     continue
                 for record in records:
                     self.deliver_record(record)
+                self._notify_delivered()
                 if missing:
                     self.lose(missing, FuncxError("FUNCX_TASK_NOT_FOUND", "No task with id %s" % missing[0], 404))
 
