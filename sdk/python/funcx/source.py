@@ -163,11 +163,12 @@ class SourceSpec:
             else:
                 self.imports.append("import %s as %s" % (module, name))
             return
-        if isinstance(value, types.FunctionType) and importable_name(value) is None:
+        reference = importable_name(value)
+        installed = reference is not None and is_installed_module(reference[0])
+        if isinstance(value, types.FunctionType) and not installed:
             self._add_function(value)
             return
-        reference = importable_name(value)
-        if reference is not None and is_installed_module(reference[0]) and "." not in reference[1]:
+        if installed and "." not in reference[1]:
             line = "from %s import %s" % reference
             self.imports.append(line if reference[1] == name else line + " as " + name)
             return
