@@ -242,6 +242,8 @@ class Client:
 
         future = TaskFuture(allow_pickle=self.allow_pickle)
         future.task_id = task_id
+        # Connected first: what happens after attach() arrives live, what happened before comes from the record.
+        self.tracker.wait_connected(5.0)
         self.tracker.attach([(task_id, future)])
         return future.result(timeout)
 

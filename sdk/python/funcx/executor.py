@@ -87,6 +87,8 @@ def _call_payload(args, kwargs, serializer, name):
         if kwargs:
             text += (',' if text else '') + '"kwargs":' + _encode(kwargs)
         return text
+    if serializer == "cloudpickle":
+        sources.pickle_local_modules_by_value(list(args) + list((kwargs or {}).values()))
     envelope = runtime.pack([args, kwargs or {}], serializer, "the arguments of %s" % name)
     return '"kwargs":' + _encode({runtime.ARGS_KEY: envelope})
 
@@ -462,12 +464,13 @@ class Executor(concurrent.futures.Executor):
     # ---- lifecycle ----
 
     def reload_tasks(self, task_group=None):
-        """Futures for every task of this executor's task group (or `task_group`), oldest first: finished ones
-        resolve from their records, unfinished ones follow live. Use it after a kernel restart with the same
-        task_group."""
+        """Futures for every task of this executor's task group (or `task_group`), oldest first (the tasks of
+        one batch in no set order; each future has its `task_id`): finished ones resolve from their records,
+        unfinished ones follow live. Use it after a kernel restart with the same task_group."""
         group = task_group or self.task_group
         summaries = list(self.client.tasks(task_group=group))
         summaries.reverse()
+        summaries.sort(key=lambda summary: (summary.get("timestamps") or {}).get("received", 0))
         tracker = self.client.tracker
         tracker.wait_connected(STREAM_WAIT_S)
         futures = []

@@ -64,14 +64,53 @@ def importable_name(obj):
     return module_name, qualname
 
 
+_distributions = None
+
+
+def _installed_top_levels():
+    global _distributions
+    if _distributions is None:
+        try:
+            import importlib.metadata
+
+            _distributions = frozenset(importlib.metadata.packages_distributions())
+        except Exception:  # noqa: BLE001 - Python 3.9, or broken metadata: the paths alone decide
+            _distributions = frozenset()
+    return _distributions
+
+
 def is_installed_module(module_name):
     """Whether a module comes with Python or an installed package (so the endpoint has it too, one hopes),
     rather than from a file beside the notebook."""
-    module = sys.modules.get(module_name.split(".")[0])
+    top = module_name.split(".")[0]
+    module = sys.modules.get(top)
     path = getattr(module, "__file__", None)
     if module is None or path is None:
         return module is not None  # built into the interpreter
-    return os.path.realpath(path).startswith(_INSTALLED_ROOTS)
+    return os.path.realpath(path).startswith(_INSTALLED_ROOTS) or top in _installed_top_levels()
+
+
+def pickle_local_modules_by_value(objects):
+    """cloudpickle pickles what comes from an importable module by reference; a module from a file beside the
+    notebook is not on the endpoint, so its functions and classes must travel by value."""
+    try:
+        import cloudpickle
+    except ImportError:
+        return
+    for obj in objects:
+        module_name = getattr(obj, "__module__", None) or getattr(type(obj), "__module__", None)
+        if not module_name or module_name in ("__main__", "builtins") or is_installed_module(module_name):
+            continue
+        module = sys.modules.get(module_name)
+        if module is not None and module_name not in _by_value:
+            try:
+                cloudpickle.register_pickle_by_value(module)
+                _by_value.add(module_name)
+            except (ValueError, AttributeError):  # an old cloudpickle, or a module it will not take
+                pass
+
+
+_by_value = set()
 
 
 def _ipython_cell_source(function):
@@ -216,6 +255,8 @@ def describe_callable(function, serializer=None):
         raise runtime.SerializationError(
             "%s cannot be sent: %s, and neither cloudpickle nor dill is installed to pickle it (pip install "
             "cloudpickle)" % (name, reason or "it has no source of its own"))
+    if code_serializer == "cloudpickle":
+        pickle_local_modules_by_value([function])
     envelope = runtime.pack(function, code_serializer, "the function %s" % name)
     return {"kind": "pickle", "name": name, "envelope": envelope}
 

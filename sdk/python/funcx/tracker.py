@@ -157,6 +157,7 @@ class TaskTracker(StreamHandler):
     def attach(self, pairs, epoch=None):
         """Watches tasks: `pairs` of (task_id, Watch). `epoch` from begin_submit; None for tasks submitted long
         ago (they are caught up from their records)."""
+        self.start()
         now = time.monotonic()
         first_check = now + self.fallback_after_s
         with self._lock:

@@ -73,9 +73,11 @@ class Transport:
     def _pooled(self):
         pooled = getattr(self._local, "connection", None)
         if pooled is not None and time.monotonic() - pooled.last_used < MAX_IDLE_S:
+            self._local.reused = True
             return pooled, True
         if pooled is not None:
             pooled.http.close()
+        self._local.reused = False
         pooled = _Connection(self.new_connection(self.timeout))
         self._local.connection = pooled
         return pooled, False
@@ -129,15 +131,15 @@ class Transport:
     def _send(self, method, url, data):
         headers = self._json_headers if data is not None else self._headers
         for attempt in (0, 1):
-            pooled, reused = self._pooled()
             try:
+                pooled, reused = self._pooled()
                 pooled.http.request(method, url, body=data, headers=headers)
                 reply = pooled.http.getresponse()
                 payload = reply.read()
             except _RETRY_ON_REUSED as error:
                 self._drop()
                 # A kept-alive connection the hub closed meanwhile: the request never reached it.
-                if reused and attempt == 0:
+                if attempt == 0 and getattr(self._local, "reused", False):
                     continue
                 raise self.unreachable(error) from None
             except (OSError, http.client.HTTPException) as error:
