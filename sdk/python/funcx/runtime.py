@@ -14,7 +14,6 @@ import importlib
 import inspect
 import linecache
 import math
-import pickle
 import platform
 import re
 

@@ -9,7 +9,6 @@ cloudpickle or dill when one is installed.
 import ast
 import builtins
 import dis
-import importlib
 import inspect
 import os
 import sys

@@ -59,3 +59,15 @@ def wait_until(predicate, timeout=15.0, what="the condition"):
 
 def client(**options):
     return funcx.Client(HUB_URL, TOKEN, **options)
+
+
+class HubTestCase(unittest.TestCase):
+    """A TestCase with a Client of the test hub in `self.client`, shared by its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.client = client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()

@@ -4,18 +4,11 @@ import time
 import unittest
 
 import funcx
-from support import ENDPOINT, needs_hub, client
+from support import ENDPOINT, HubTestCase, needs_hub
 
 
 @needs_hub
-class ClientTasks(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.client = client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
+class ClientTasks(HubTestCase):
 
     def test_me_and_endpoints_name_the_user_and_the_endpoints_with_their_status(self):
         self.assertTrue(self.client.me())

@@ -5,22 +5,16 @@ import unittest
 import uuid
 
 import funcx
-from support import (ENDPOINT, HUB_URL, LIMITED_ENDPOINT, LIMITED_HUB_URL, LIMITED_TOKEN, OTHER_TOKEN, client,
-                     needs_hub)
 import os
+
+from support import (ENDPOINT, HUB_URL, LIMITED_ENDPOINT, LIMITED_HUB_URL, LIMITED_TOKEN, OTHER_TOKEN, HubTestCase,
+                     needs_hub)
 
 RESTRICTED_ENDPOINT = os.environ.get("FUNCX_TEST_RESTRICTED_ENDPOINT")
 
 
 @needs_hub
-class HubErrors(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.client = client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
+class HubErrors(HubTestCase):
 
     def assert_refused(self, code, status, call, *args, **kwargs):
         with self.assertRaises(funcx.FuncxError) as caught:

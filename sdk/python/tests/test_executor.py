@@ -11,8 +11,8 @@ import unittest
 import funcx
 from funcx import runtime, source as sources
 from helpers_remote import Point, fail, scale, sleep_then
-from support import (ENDPOINT, OFFLINE_ENDPOINT, PLAIN_ENDPOINT, can_control, client, control, needs_hub,
-                     wait_until)
+from support import (ENDPOINT, OFFLINE_ENDPOINT, PLAIN_ENDPOINT, HubTestCase, can_control, client, control,
+                     needs_hub, wait_until)
 
 LIMIT = 3
 
@@ -235,14 +235,7 @@ class Reattaching(unittest.TestCase):
 
 
 @needs_hub
-class Mismatches(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.client = client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
+class Mismatches(HubTestCase):
 
     @unittest.skipUnless(PLAIN_ENDPOINT, "needs an endpoint without cloudpickle")
     def test_an_endpoint_without_the_serializer_says_which_one_to_install(self):
