@@ -145,6 +145,10 @@ class Transport:
             except (OSError, http.client.HTTPException) as error:
                 self._drop()
                 raise self.unreachable(error) from None
+            except BaseException:
+                # Ctrl-C (KeyboardInterrupt) mid-request: the connection is in the middle of an exchange.
+                self._drop()
+                raise
             if reply.will_close:
                 self._drop()
             else:

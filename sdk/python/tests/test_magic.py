@@ -176,6 +176,13 @@ class LiveKernel(HubTestCase):
         self.kernel.stop_channels()
         self.manager.shutdown_kernel(now=True)
 
+    def reply_to(self, msg_id, timeout=30):
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = self.kernel.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply
+
     def run_cell(self, source, until=None, timeout=60):
         """Executes a cell; returns [(seconds since submit, iopub message)] until its reply (or `until`)."""
         msg_id = self.kernel.execute(source)
@@ -213,8 +220,8 @@ class LiveKernel(HubTestCase):
             if message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream":
                 break
         self.manager.interrupt_kernel()
-        reply = self.kernel.get_shell_msg(timeout=30)
-        self.assertEqual(reply["content"]["status"], "error")
+        reply = self.reply_to(msg_id)
+        self.assertEqual(reply["content"]["status"], "error", reply["content"])
         self.assertEqual(reply["content"]["ename"], "TaskCancelled")
         task_id = reply["content"]["evalue"].split()[1]
         self.assertEqual(self.client.get_task(task_id)["state"], "cancelled")
@@ -229,7 +236,8 @@ class LiveKernel(HubTestCase):
                                  "soon as it is back.\n" % OFFLINE_ENDPOINT)
                 break
         self.manager.interrupt_kernel()
-        self.assertEqual(self.kernel.get_shell_msg(timeout=30)["content"]["ename"], "TaskCancelled")
+        reply = self.reply_to(msg_id)
+        self.assertEqual(reply["content"].get("ename"), "TaskCancelled", reply["content"])
 
 
 if __name__ == "__main__":
