@@ -160,7 +160,7 @@ def iter_events(reply, decode=True):
     data = []
     loads = json.loads
     while True:
-        chunk = reply.read1(1 << 16)
+        chunk = reply.read1(1 << 20)
         if not chunk:
             return
         buffer = buffer + chunk if buffer else chunk

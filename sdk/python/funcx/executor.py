@@ -20,6 +20,7 @@ from . import source as sources
 from .client import Client
 from .errors import FuncxError
 from .futures import TaskFuture
+from .map_run import MapRun, MapSlot
 from .shell import ENTRYPOINT as SHELL_ENTRYPOINT
 from .shell import ShellFunction, ShellResult, runner_source
 
@@ -126,6 +127,7 @@ class Executor(concurrent.futures.Executor):
         self._thread = None
         self._stream_checked = False
         self._futures = []
+        self._runs = []
         self._pruned_at = 1024
         self._by_callable = weakref.WeakKeyDictionary()
         self._by_source = {}
@@ -164,39 +166,54 @@ class Executor(concurrent.futures.Executor):
         return self._enqueue([self._item(function, payload)])[0]
 
     def map(self, fn, *iterables, timeout=None, chunksize=1):
-        """Like concurrent.futures.Executor.map: every call submitted at once (in batches), results in order.
-        `chunksize` > 1 runs that many calls per task."""
+        """Like concurrent.futures.Executor.map: every call submitted at once (in batches), results in order,
+        the first remote exception raised where its result would be. `chunksize` > 1 runs that many calls per
+        task. Leaving the iteration early cancels the tasks that have not finished."""
+        if isinstance(fn, ShellFunction):
+            raise TypeError("map() of a ShellFunction: submit it once per call with keyword arguments")
         end_time = None if timeout is None else timeout + time.monotonic()
         calls = list(zip(*iterables))
         chunksize = max(1, int(chunksize))
-        if chunksize == 1:
-            prepare = self._prepare_many
-        else:
+        if chunksize > 1:
             calls = [calls[i:i + chunksize] for i in range(0, len(calls), chunksize)]
-            prepare = self._prepare_chunks
-        futures = []
-        for start in range(0, max(len(calls), 1), MAP_SLICE):
-            futures.extend(self._enqueue(prepare(fn, calls[start:start + MAP_SLICE])))
+        function = self._function_for(fn)
+        run = MapRun(len(calls), self.client.allow_pickle, self._echo if self.stream_output else None)
+        with self._wake:
+            self._runs.append(run)
+        payload = self._chunk_payload if chunksize > 1 else self._map_payload
+        name = getattr(fn, "__name__", "fn")
+        endpoint = self._require_endpoint()
+        for start in range(0, len(calls), MAP_SLICE):
+            slots = run.slots[start:start + MAP_SLICE]
+            self._enqueue([_Item(slot, function, endpoint, payload(call, name))
+                           for slot, call in zip(slots, calls[start:start + MAP_SLICE])], track=False)
+        return self._map_results(run, chunksize > 1, end_time)
 
+    def _map_results(self, run, chunked, end_time):
         tracker = self.client.tracker
+        try:
+            for index, slot in enumerate(run.slots):
+                if not tracker.wait_done(slot, end_time):
+                    raise concurrent.futures.TimeoutError()
+                error = run.errors.get(index)
+                if error is not None:
+                    raise error
+                value, run.values[index] = run.values[index], None
+                if chunked:
+                    yield from value
+                else:
+                    yield value
+        finally:
+            self._cancel_many([slot for slot in run.slots if not slot.done()])
 
-        def results():
-            try:
-                futures.reverse()
-                while futures:
-                    future = futures[-1]
-                    if not tracker.wait_done(future, end_time):
-                        raise concurrent.futures.TimeoutError()
-                    value = future.result(0)
-                    futures.pop()
-                    if chunksize == 1:
-                        yield value
-                    else:
-                        yield from value
-            finally:
-                self._cancel_many([future for future in futures if not future.done()])
+    def _map_payload(self, call, name):
+        return _call_payload(call, None, self.serializer, name)
 
-        return results()
+    def _chunk_payload(self, chunk, name):
+        calls = [list(call) for call in chunk]
+        wire = calls if runtime.is_exact(calls) else {
+            runtime.ENVELOPE_KEY: runtime.pack(calls, self.serializer, "the arguments of %s" % name)}
+        return '"kwargs":' + _encode({runtime.MAP_KEY: wire})
 
     def register_function(self, fn):
         """The id of fn as this executor registers it (once per client)."""
@@ -219,32 +236,16 @@ class Executor(concurrent.futures.Executor):
         function = self._function_for(fn)
         return self._item(function, _call_payload(args, kwargs, self.serializer, getattr(fn, "__name__", "fn")))
 
-    def _prepare_many(self, fn, calls):
-        if isinstance(fn, ShellFunction):
-            raise TypeError("map() of a ShellFunction: submit it once per call with keyword arguments")
-        function = self._function_for(fn)
-        name = getattr(fn, "__name__", "fn")
-        serializer = self.serializer
-        item = self._item
-        return [item(function, _call_payload(call, None, serializer, name)) for call in calls]
-
-    def _prepare_chunks(self, fn, chunks):
-        function = self._function_for(fn)
-        name = getattr(fn, "__name__", "fn")
-        items = []
-        for chunk in chunks:
-            calls = [list(call) for call in chunk]
-            wire = calls if runtime.is_exact(calls) else {
-                runtime.ENVELOPE_KEY: runtime.pack(calls, self.serializer, "the arguments of %s" % name)}
-            items.append(self._item(function, '"kwargs":' + _encode({runtime.MAP_KEY: wire})))
-        return items
-
-    def _item(self, function, payload):
+    def _require_endpoint(self):
         if self._endpoint is None:
             raise ValueError("this Executor has no endpoint: Executor(endpoint=NAME) or executor.endpoint = NAME")
+        return self._endpoint
+
+    def _item(self, function, payload):
+        endpoint = self._require_endpoint()
         future = TaskFuture(self, self.client.allow_pickle, function.entry,
                             self._echo if self.stream_output else None, function.convert)
-        return _Item(future, function, self._endpoint, payload)
+        return _Item(future, function, endpoint, payload)
 
     def _function_for(self, fn):
         """The _Function of a callable: cached per callable while the globals it uses stay the same objects."""
@@ -310,13 +311,14 @@ class Executor(concurrent.futures.Executor):
 
     # ---- the background sender ----
 
-    def _enqueue(self, items):
+    def _enqueue(self, items, track=True):
         futures = [item.future for item in items]
         with self._wake:
             if self._shutdown:
                 raise RuntimeError("cannot schedule new futures after shutdown")
             self._queue.extend(items)
-            self._futures.extend(futures)
+            if track:
+                self._futures.extend(futures)
             if len(self._futures) > self._pruned_at:
                 self._futures = [future for future in self._futures if not future.done()]
                 self._pruned_at = max(1024, 2 * len(self._futures))
@@ -446,6 +448,15 @@ class Executor(concurrent.futures.Executor):
                 self.client.tracker.unwatch(future.task_id)
         else:
             def cancel(future):
+                if isinstance(future, MapSlot):
+                    if future.task_id is not None:
+                        try:
+                            self.client.cancel(future.task_id)
+                        except FuncxError:
+                            pass
+                        self.client.tracker.unwatch(future.task_id)
+                    future.mark_cancelled()
+                    return
                 try:
                     future.cancel()
                 except FuncxError:
@@ -492,22 +503,25 @@ class Executor(concurrent.futures.Executor):
             queued = [item.future for item in self._queue]
             self._wake.notify_all()
             futures = list(self._futures)
+            slots = [slot for run in self._runs for slot in run.slots if not slot.done()]
         if cancel_futures:
-            for future in queued:
-                future.cancel()
-            self._cancel_many([f for f in futures if f.task_id is not None and not f.done() and not f.running()])
+            self._cancel_many([f for f in queued if f.task_id is None])
+            self._cancel_many([f for f in futures + slots if f.task_id is not None and not f.done() and not f.running()])
         if wait:
-            self._finish(futures)
+            self._finish()
         else:
-            threading.Thread(target=self._finish, args=(futures,), name="funcx-shutdown", daemon=True).start()
+            threading.Thread(target=self._finish, name="funcx-shutdown", daemon=True).start()
 
-    def _finish(self, futures):
+    def _finish(self):
         thread = self._thread
         if thread is not None:
             thread.join()
         with self._wake:
             futures = list(self._futures)
+            runs = list(self._runs)
         concurrent.futures.wait(futures)
+        for run in runs:
+            self.client.tracker.wait_until(run.done)
         if self._owns_client:
             self.client.close()
 

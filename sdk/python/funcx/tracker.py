@@ -18,6 +18,7 @@ WATCHDOG_TICK_S = 2.0
 class Watch:
     """One task's listener. Its methods run on the tracker's threads, under the tracker's lock: keep them short."""
 
+    __slots__ = ()
     next_check = 0.0
     check_interval = FALLBACK_AFTER_S
 
@@ -228,12 +229,16 @@ class TaskTracker(StreamHandler):
             self.delivered.notify_all()
 
     def wait_done(self, future, deadline=None):
-        """Waits until a TaskFuture is done, woken once per delivery rather than once per task."""
-        if future.finished():
+        """Waits until a TaskFuture (or a map's slot) is done, woken once per delivery rather than once per
+        task; False if `deadline` (time.monotonic) passed first."""
+        return self.wait_until(future.finished, deadline)
+
+    def wait_until(self, predicate, deadline=None):
+        if predicate():
             return True
         delivered = self.delivered
         with delivered:
-            while not future.finished():
+            while not predicate():
                 if deadline is None:
                     delivered.wait(0.2)
                 else:
