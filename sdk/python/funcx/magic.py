@@ -215,10 +215,13 @@ class FuncxMagics(Magics):
                 writer.flush()
                 writer.clear()
 
-        note_waiting()
         cancel_deadline = None
+        noted = False
         while True:
             try:
+                if not noted:
+                    noted = True
+                    note_waiting()
                 timeout = 0.1 if cancel_deadline is None else max(0.0, cancel_deadline - time.monotonic())
                 try:
                     event = watch.events.get(timeout=timeout)
