@@ -179,6 +179,7 @@ class Executor(concurrent.futures.Executor):
         function = self._function_for(fn)
         run = MapRun(len(calls), self.client.allow_pickle, self._echo if self.stream_output else None)
         with self._wake:
+            self._runs = [earlier for earlier in self._runs if not earlier.done()]
             self._runs.append(run)
         payload = self._chunk_payload if chunksize > 1 else self._map_payload
         name = getattr(fn, "__name__", "fn")

@@ -114,12 +114,19 @@ class TaskTracker(StreamHandler):
             return self._stream
 
     def wait_connected(self, timeout):
+        """Waits (up to `timeout` s) for the event stream to be open; False at once when its last attempt failed
+        (the hub is away: the request that follows says so). A refused token raises."""
         stream = self.start()
         if stream is None:
             return False
-        if not stream.wait_connected(timeout) and stream.error is not None and stream.error.code == "FUNCX_UNAUTHORIZED":
-            raise stream.error
-        return stream.connected.is_set()
+        deadline = time.monotonic() + timeout
+        while not stream.wait_connected(0.02):
+            error = stream.error
+            if error is not None and error.code == "FUNCX_UNAUTHORIZED":
+                raise error
+            if error is not None or time.monotonic() >= deadline:
+                return False
+        return True
 
     def close(self):
         with self._lock:
