@@ -3,6 +3,7 @@ import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type FunctionCode, type Tas
 import type { EndpointConfig } from './config.js';
 import { HubConnection } from './connection.js';
 import { CRASHES_TO_BLAME } from './crash-recovery.js';
+import { daemonContainers } from './daemon-containers.js';
 import { scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
@@ -47,6 +48,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   }
   // Before the ledger is read: a config the daemon cannot run with leaves the previous daemon's ledger as it was.
   const settings = workerSettings(config, options.env ?? process.env, log);
+  const containers = daemonContainers(config, options.env ?? process.env, log);
   const { ledger, recovery } = FileLedger.open(paths.ledger, (error) =>
     log('warn', `could not write ${paths.ledger} (${error.message}): a crash will not be told apart from a task`),
   );
@@ -65,7 +67,12 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   const provider = createProvider(config.provider, {
     workers: config.workers,
     python: config.python,
-    manager: { ...settings, ledger },
+    manager: {
+      ...settings,
+      ledger,
+      containers: containers.pool,
+      onContainerProblem: (image, message) => containers.failed(image, message),
+    },
     reporter: outbox,
     log,
   });
@@ -128,6 +135,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
       await provider.stop();
+      containers.stop();
       outbox.flush();
       if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {
         log('warn', `${results.size} completion(s) were not acknowledged by the hub before stopping`);

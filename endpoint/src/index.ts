@@ -4,3 +4,13 @@ export { WorkerProcess, type WorkerProcessListener } from './worker-process.js';
 export { WORKER_SCRIPT, workerLaunch, type WorkerLaunchOptions } from './worker-launch.js';
 export { workerEnv, type WorkerEnvSettings } from './worker-env.js';
 export { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
+export { containerLaunch, type ContainerLaunchOptions } from './worker-launch.js';
+export {
+  BwrapImageRuntime,
+  BwrapRuntime,
+  PodmanRuntime,
+  writePodmanConfig,
+  type ContainerRuntime,
+  type PodmanConfig,
+  type WorkerLaunch,
+} from './runtimes/index.js';

@@ -8,6 +8,10 @@ export type AuditAction =
   | 'endpoint.delete'
   | 'endpoint.share'
   | 'endpoint.allowed_functions'
+  | 'endpoint_group.create'
+  | 'endpoint_group.change'
+  | 'endpoint_group.share'
+  | 'endpoint_group.delete'
   | 'user.add'
   | 'token.issue'
   | 'token.rotate'
@@ -37,7 +41,7 @@ export interface AuditEntry {
   task_count?: number;
   batch_id?: string;
   task_id?: string;
-  /** The user or group acted on. */
+  /** The user, group or endpoint group (`owner/name`) acted on. */
   target?: string;
   /** What changed (a sharing, members added and removed). */
   detail?: { [key: string]: unknown };

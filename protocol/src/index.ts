@@ -15,3 +15,4 @@ export * from './worker-wire.js';
 export * from './sharing.js';
 export * from './accounts.js';
 export * from './audit.js';
+export * from './routing.js';

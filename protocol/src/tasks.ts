@@ -1,4 +1,5 @@
 import type { JsonValue } from './json.js';
+import type { EndpointTarget, PolicyName, TaskRouting } from './routing.js';
 import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
 import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
 
@@ -8,8 +9,13 @@ export interface TaskSubmission {
   /** Inline Python source, run like a notebook cell (or `entrypoint` called) without registering first. */
   source?: string;
   entrypoint?: string;
-  /** Endpoint id or name. */
-  endpoint: string;
+  /**
+   * Where to run: an endpoint (id, name of yours, `owner/name`), an endpoint group (`group:NAME`,
+   * `group:OWNER/NAME`), or several endpoints (`["a", "bob/b"]`), among which the hub routes each task.
+   */
+  endpoint: EndpointTarget;
+  /** The routing policy when the hub chooses among several endpoints (default: the group's, else the hub's). */
+  policy?: PolicyName;
   args?: JsonValue[];
   kwargs?: { [key: string]: JsonValue };
   timeout_s?: number;
@@ -30,6 +36,8 @@ export interface TaskRecord {
   endpoint_id: string;
   owner: string;
   batch_id?: string;
+  /** Why it went to its endpoint, when the hub chose it among several (a group, or endpoints named together). */
+  routing?: TaskRouting;
   args: JsonValue[];
   kwargs: { [key: string]: JsonValue };
   timeout_s?: number;

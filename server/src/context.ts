@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { MAX_SUBMISSION_BYTES } from '@funcx/protocol';
 import { Access } from './auth/access.js';
 import { SessionGuard } from './auth/session-guard.js';
+import { EndpointGroupDirectory } from './endpoint-groups/directory.js';
 import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
@@ -13,6 +14,7 @@ import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, type HubOptions } from './options.js';
 import { createRateLimits, type RateLimits } from './rate-limit.js';
+import { Router } from './routing/router.js';
 import { forgetGroups } from './sharing/forget-groups.js';
 import { applyMembershipChange } from './sharing/membership-effects.js';
 import { SharingService } from './sharing/service.js';
@@ -41,6 +43,9 @@ export interface HubContext {
   eventStreams: EventStreams;
   functions: FunctionRegistry;
   endpoints: EndpointDirectory;
+  endpointGroups: EndpointGroupDirectory;
+  /** Routes tasks submitted to several endpoints or a group. */
+  router: Router;
   dispatcher: Dispatcher;
   tasks: TaskService;
   /** Per user, on REST and sockets alike. */
@@ -77,9 +82,11 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const functions = new FunctionRegistry(store, access);
   const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
-  const tasks = new TaskService(store, functions, endpoints, dispatcher, fanout, metrics);
-  const endpointLifecycle = new EndpointLifecycle(endpoints, presence, tasks, dispatcher, fanout, metrics);
-  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
+  const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
+  const router = new Router();
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics);
+  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, tasks, dispatcher, fanout, metrics);
+  const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
@@ -102,6 +109,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     eventStreams,
     functions,
     endpoints,
+    endpointGroups,
+    router,
     dispatcher,
     tasks,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),

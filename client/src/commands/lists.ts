@@ -46,8 +46,8 @@ export async function functionsCommand(client: HubClient): Promise<number> {
 }
 
 /** `public`, `private`, or whom it is shared with: `users bob, carol; groups lab`. */
-function sharingSummary(fn: FunctionSummary): string {
-  const { public: isPublic, shared_with: { users, groups } } = sharingState(fn);
+export function sharingSummary(record: Pick<FunctionSummary, 'public' | 'shared_with'>): string {
+  const { public: isPublic, shared_with: { users, groups } } = sharingState(record);
   if (isPublic) return 'public';
   const parts: string[] = [];
   if (users.length > 0) parts.push(`users ${users.join(', ')}`);

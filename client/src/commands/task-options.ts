@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import type { JsonValue, TaskSubmission } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
 import { SHELL_ENTRYPOINT, SHELL_RESULT_LINES, SHELL_TIMEOUT_MARGIN_S, shellRunnerSource } from '../shell-task.js';
+import { policyFlag } from './endpoint-groups.js';
 
 export interface TaskFlags {
   function?: string;
-  endpoint: string;
+  /** Each --endpoint given: one endpoint or group, or several endpoints for the hub to route among. */
+  endpoint: string[];
+  policy?: string;
   args?: string;
   kwargs?: string;
   timeout?: string;
@@ -24,7 +27,7 @@ export function buildSubmission(file: string | undefined, flags: TaskFlags): Tas
   if (flags.function && flags.entrypoint) {
     throw new CliError('--entrypoint applies to FILE.py only; a registered function keeps its own', 2);
   }
-  const task: TaskSubmission = { endpoint: flags.endpoint };
+  const task = target(flags);
   if (flags.function) task.function_id = flags.function;
   else {
     task.source = readSource(file!);
@@ -63,12 +66,20 @@ function buildShellSubmission(file: string | undefined, flags: TaskFlags): TaskS
     }
     kwargs.kwargs = Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]));
   }
-  const task: TaskSubmission = { endpoint: flags.endpoint, source: shellRunnerSource(), entrypoint: SHELL_ENTRYPOINT, kwargs };
+  const task: TaskSubmission = { ...target(flags), source: shellRunnerSource(), entrypoint: SHELL_ENTRYPOINT, kwargs };
   if (flags.walltime !== undefined) {
     kwargs.walltime = seconds('--walltime', flags.walltime);
     task.timeout_s = kwargs.walltime + SHELL_TIMEOUT_MARGIN_S;
   }
   if (flags.timeout !== undefined) task.timeout_s = seconds('--timeout', flags.timeout);
+  return task;
+}
+
+/** Where the task goes: one endpoint or group, or several endpoints for the hub to route among (with --policy). */
+function target(flags: TaskFlags): TaskSubmission {
+  const task: TaskSubmission = { endpoint: flags.endpoint.length === 1 ? flags.endpoint[0] : flags.endpoint };
+  const policy = policyFlag(flags.policy);
+  if (policy) task.policy = policy;
   return task;
 }
 

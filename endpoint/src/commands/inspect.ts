@@ -1,5 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readConfig, type EndpointConfig } from '../config.js';
+import { DEFAULT_CONTAINER_IDLE_S, DEFAULT_WARM_MODE } from '../config-containers.js';
+import type { ContainerStatus } from '../daemon-containers.js';
 import { runningPid, runningSupervisorPid } from '../daemon-process.js';
 import { endpointPaths, endpointsDir } from '../paths.js';
 
@@ -42,9 +44,31 @@ function describeConfig(config: EndpointConfig): string[][] {
     ['python', config.python],
     ['sandbox', config.sandbox ?? 'auto'],
   ];
+  if (config.container_runtime && config.container_runtime !== 'none') {
+    const warm = config.max_warm_containers ?? config.workers;
+    const idle = config.container_idle_s ?? DEFAULT_CONTAINER_IDLE_S;
+    rows.push(['containers', `${config.container_runtime}, at most ${warm} warm, stopped after ${idle} s idle, ${config.warm_mode ?? DEFAULT_WARM_MODE} mode`]);
+    if (config.container_image) rows.push(['default image', config.container_image]);
+  }
   if (config.public) rows.push(['public', 'yes: every user of the hub may run tasks here']);
   if (config.location) rows.push(['location', `${config.location.lat}, ${config.location.lon}`]);
   if (config.site !== undefined) rows.push(['site', config.site]);
+  return rows;
+}
+
+/** What the running daemon says of its containers: a runtime it cannot run, the last failure per image. */
+function containerRows(path: string): string[][] {
+  let status: ContainerStatus;
+  try {
+    status = JSON.parse(readFileSync(path, 'utf8')) as ContainerStatus;
+  } catch {
+    return [];
+  }
+  const rows: string[][] = [];
+  if (status.problem && status.runtime !== 'none') rows.push(['container problem', status.problem]);
+  for (const [image, failure] of Object.entries(status.failures ?? {})) {
+    rows.push([`container failure`, `${image} at ${new Date(failure.at).toISOString()}: ${failure.message}`]);
+  }
   return rows;
 }
 
@@ -61,6 +85,7 @@ export function status(name: string, env = process.env): string {
     ['log', paths.log],
     ['state', supervisor === undefined ? state : `${state}, supervised (pid ${supervisor})`],
   ];
+  if (pid !== undefined) rows.push(...containerRows(paths.containers));
   const width = Math.max(...rows.map(([key]) => key.length)) + 1;
   return rows.map(([key, value]) => `${(key + ':').padEnd(width)} ${value}`).join('\n');
 }

@@ -3,6 +3,7 @@ import {
   FuncxError,
   MAX_TASK_ATTEMPTS,
   isFinalState,
+  isGroupRef,
   type BatchSubmitted,
   type EndpointRecord,
   type FunctionRecord,
@@ -10,20 +11,23 @@ import {
   type TaskOutputUpdate,
   type TaskRecord,
   type TaskStateUpdate,
+  type TaskEvent,
+  type TaskRouting,
   type TaskSubmission,
   type AuditChannel,
 } from '@funcx/protocol';
 import { auditRecord } from '../audit/entries.js';
 import { assertOwnsTask } from '../auth/access.js';
-import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
+import type { Route } from '../routing/router.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
+import { BatchRoutes, type TargetServices } from './targets.js';
 
 /** Tasks created, written and dispatched together while a large batch is taken in. */
 const SUBMIT_CHUNK = 2_000;
@@ -36,7 +40,7 @@ export class TaskService {
   constructor(
     private readonly store: Store,
     private readonly functions: FunctionRegistry,
-    private readonly endpoints: EndpointDirectory,
+    private readonly targets: TargetServices,
     private readonly dispatcher: Dispatcher,
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
@@ -53,15 +57,24 @@ export class TaskService {
     const count = submissions.length;
     const endpointsByRef = new Map<string, EndpointRecord>();
     const functionsByKey = new Map<string, FunctionRecord>();
+    // Only a batch with a group or an endpoint list routes: the rest goes the way a single endpoint always went.
+    let routed: BatchRoutes | undefined;
+    let routes: (Route | undefined)[] | undefined;
     for (let i = 0; i < count; i++) {
       const submission = submissions[i];
+      const target = submission.endpoint;
       try {
-        let endpoint = endpointsByRef.get(submission.endpoint);
-        if (!endpoint) endpointsByRef.set(submission.endpoint, (endpoint = await this.endpoints.resolve(user, submission.endpoint)));
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
-        if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+        if (typeof target === 'string' && !isGroupRef(target)) {
+          let endpoint = endpointsByRef.get(target);
+          if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolve(user, target)));
+          if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+        } else {
+          routed ??= new BatchRoutes(user, this.targets, endpointsByRef);
+          (routes ??= new Array(count))[i] = await routed.route(target, fn);
+        }
       } catch (error) {
         if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
@@ -78,8 +91,13 @@ export class TaskService {
       const idsByEndpoint = new Map<string, string[]>();
       for (let i = start; i < end; i++) {
         const submission = submissions[i];
-        const endpointId = endpointsByRef.get(submission.endpoint)!.endpoint_id;
         const fn = functionsByKey.get(functionKey(submission))!;
+        const image = submission.container_image ?? fn.container_image;
+        const route = routes?.[i];
+        let endpointId: string;
+        let routing: TaskRouting | undefined;
+        if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
+        else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
         const task: TaskRecord = {
           task_id: randomUUID(),
           function_id: fn.function_id,
@@ -93,9 +111,9 @@ export class TaskService {
           outputs: [],
         };
         if (batchId) task.batch_id = batchId;
+        if (routing) task.routing = routing;
         if (submission.timeout_s !== undefined) task.timeout_s = submission.timeout_s;
         if (submission.return_pickle) task.return_pickle = true;
-        const image = submission.container_image ?? fn.container_image;
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
         records[i - start] = task;
@@ -107,13 +125,11 @@ export class TaskService {
       writes.push(this.store.putTasks(records));
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
-        writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, functionsByKey, count, submitted)]));
+        writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
-      for (const task of records) {
-        this.fanout.task(user, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
-      }
+      for (const task of records) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count);
     await Promise.all(writes);
@@ -346,25 +362,38 @@ export class TaskService {
   }
 }
 
-/** The audit record of one submission: who, on which endpoints, which functions, how many tasks. */
+/** The first event of a new task; a routed one says why it went where it did. */
+function submittedEvent(task: TaskRecord): TaskEvent {
+  const event: TaskEvent = { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps };
+  if (task.routing) event.routing = task.routing;
+  return event;
+}
+
+/**
+ * The audit record of one submission: who, on which endpoints (for a routed one, every endpoint it could go
+ * to, and the groups it named), which functions, how many tasks.
+ */
 function submissionRecord(
   user: string,
   via: AuditChannel,
   endpoints: Map<string, EndpointRecord>,
+  routed: BatchRoutes | undefined,
   functions: Map<string, FunctionRecord>,
   count: number,
   submitted: { batch_id: string } | { task_id: string },
 ): AuditRecord {
-  const endpointIds = new Set<string>();
+  const endpointIds = new Set<string>(routed?.endpointIds);
   for (const endpoint of endpoints.values()) endpointIds.add(endpoint.endpoint_id);
   const functionIds = new Set<string>();
   for (const fn of functions.values()) functionIds.add(fn.function_id);
-  return auditRecord({ user, via }, 'task.submit', {
+  const record = auditRecord({ user, via }, 'task.submit', {
     endpoint_ids: [...endpointIds],
     function_ids: [...functionIds],
     task_count: count,
     ...submitted,
   });
+  if (routed && routed.groups.size > 0) record.detail = { endpoint_groups: [...routed.groups] };
+  return record;
 }
 
 /** These tasks less those whose ids are listed (refused by the store: another final state came first). */
