@@ -8,7 +8,10 @@ import { runCellsLikeJupyterLab, type CellOutput } from './support/frontend.js';
 import { sdkInterpreter } from './support/python-tests.js';
 import { startSdkWorld, stopSdkWorld, type SdkWorld } from './support/world.js';
 
-/** %%funcx cells whose outputs both paths must agree on: streams, a figure, HTML, values, errors, a timeout. */
+/**
+ * %%funcx cells whose outputs both paths must agree on: streams, a figure, HTML, values, errors, a timeout, an
+ * unknown endpoint, a cell routed to an endpoint group, and first lines both refuse.
+ */
 const CELLS = [
   '%%funcx local\nimport sys\nprint("hello")\nprint("to stderr", file=sys.stderr)\nprint("back on stdout")\n6 * 7',
   '%%funcx local\nimport matplotlib.pyplot as plt\nplt.figure(figsize=(2, 2))\nplt.plot([1, 4, 9])\nplt.show()',
@@ -18,6 +21,10 @@ const CELLS = [
   '%%funcx local\n{"python": 3, "items": [1, 2.5, None]}',
   '%%funcx local --timeout 1\nimport time\ntime.sleep(30)',
   '%%funcx nowhere\n1',
+  '%%funcx group:solo --policy least-loaded\nprint("routed")\n"by the hub"',
+  '%%funcx local --colour red\n1',
+  '%%funcx a,,b\n1',
+  '%%funcx local --policy fastest\n1',
 ];
 
 /** The outputs as compared: no execution counts (each path counts its own), text as one string. */
@@ -41,6 +48,13 @@ describe('a notebook of %%funcx cells gives the same outputs in JupyterLab and t
   let world: SdkWorld;
   before(async () => {
     world = await startSdkWorld();
+    // An endpoint group of one: a cell for it is routed by the hub in both paths.
+    const response = await fetch(`${world.hub.url}/v1/endpoint-groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${world.hub.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'solo', endpoints: ['local'] }),
+    });
+    assert.equal(response.status, 201, await response.text());
   });
   after(() => stopSdkWorld());
 
@@ -74,5 +88,7 @@ describe('a notebook of %%funcx cells gives the same outputs in JupyterLab and t
     assert.deepEqual(kernel[0].map((output) => output.output_type), ['stream', 'stream', 'stream', 'execute_result']);
     assert.equal(kernel[3][0].ename, 'ZeroDivisionError');
     assert.equal(kernel[7][0].ename, 'EndpointNotFound');
+    assert.equal(kernel[8].map((output) => output.output_type).join(), 'stream,execute_result');
+    assert.deepEqual(kernel.slice(9).map((outputs) => outputs[0].ename), ['FuncxMagicError', 'FuncxMagicError', 'FuncxMagicError']);
   });
 });

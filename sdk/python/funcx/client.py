@@ -12,6 +12,8 @@ from .tracker import FINAL_STATES, TaskTracker
 from .transport import Transport
 from .values import outcome
 
+# How a submission names an endpoint group (protocol/src/routing.ts).
+GROUP_PREFIX = "group:"
 # Most tasks in one batch request (the hub's MAX_BATCH_TASKS).
 MAX_BATCH_TASKS = 50_000
 _DEF = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.M)
@@ -85,6 +87,27 @@ class Client:
         """One endpoint by id, by the name of one of yours, or as owner/name."""
         return self.request("GET", "/v1/endpoints/" + _quote_ref(ref))
 
+    def endpoint_groups(self):
+        """The endpoint groups you can use, each with its `ref` (group:NAME) and members."""
+        return self.request("GET", "/v1/endpoint-groups")
+
+    def endpoint_group(self, ref):
+        """One endpoint group: group:NAME (or NAME), group:OWNER/NAME, or its id."""
+        name = ref[len(GROUP_PREFIX):] if ref.startswith(GROUP_PREFIX) else ref
+        return self.request("GET", "/v1/endpoint-groups/" + _quote_ref(name))
+
+    def check_target(self, target):
+        """Raises FUNCX_ENDPOINT_NOT_FOUND (or the group's error) unless you can use this endpoint, endpoint group
+        or each of these endpoints; returns the endpoint's view for a single endpoint."""
+        if isinstance(target, (list, tuple)):
+            for ref in target:
+                self.endpoint(ref)
+            return None
+        if target.startswith(GROUP_PREFIX):
+            self.endpoint_group(target)
+            return None
+        return self.endpoint(target)
+
     # ---- functions ----
 
     def functions(self):
@@ -131,10 +154,12 @@ class Client:
     # ---- tasks ----
 
     def run(self, function_id=None, *, endpoint, args=(), kwargs=None, source=None, entrypoint=None, timeout=None,
-            return_pickle=False, task_group=None, container_image=None):
-        """Submits one task (a registered function, or inline `source`) and returns its id at once."""
+            return_pickle=False, task_group=None, container_image=None, policy=None):
+        """Submits one task (a registered function, or inline `source`) and returns its id at once. `endpoint` is
+        an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub routes among (with `policy`)."""
         task = submission(function_id, endpoint, args, kwargs, source=source, entrypoint=entrypoint, timeout=timeout,
-                          return_pickle=return_pickle, task_group=task_group, container_image=container_image)
+                          return_pickle=return_pickle, task_group=task_group, container_image=container_image,
+                          policy=policy)
         return self.request("POST", "/v1/tasks", task)["task_id"]
 
     def run_batch(self, tasks):
@@ -249,11 +274,13 @@ class Client:
 
 
 def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entrypoint=None, timeout=None,
-               return_pickle=False, task_group=None, container_image=None):
+               return_pickle=False, task_group=None, container_image=None, policy=None):
     """A TaskSubmission dict (protocol/src/tasks.ts)."""
     if (function_id is None) == (source is None):
         raise ValueError("give either a registered function id or source, not both or neither")
-    task = {"endpoint": endpoint}
+    task = {"endpoint": list(endpoint) if isinstance(endpoint, (list, tuple)) else endpoint}
+    if policy is not None:
+        task["policy"] = policy
     if function_id is not None:
         task["function_id"] = function_id
     else:

@@ -31,19 +31,22 @@ CANCEL_CONCURRENCY = 8
 class Executor(concurrent.futures.Executor):
     """Runs Python callables on a funcX endpoint.
 
-    ``Executor(endpoint="local")`` (a name, an id, or owner/name); ``submit(fn, *args, **kwargs)`` returns a
+    ``Executor(endpoint="local")`` (a name, an id, owner/name, group:NAME, or a list of endpoints for the hub to
+    route among with `policy`); ``submit(fn, *args, **kwargs)`` returns a
     TaskFuture; ``map(fn, *iterables)`` submits every call in batches. `task_group` names the executor's tasks
     on the hub so that ``reload_tasks()`` finds them again (after a kernel restart, say); `timeout` (seconds)
     stops each task on its endpoint; `stream_output=True` prints what tasks print here as they print it.
     """
 
     def __init__(self, endpoint=None, *, client=None, hub_url=None, token=None, task_group=None, timeout=None,
-                 container_image=None, batch_size=10_000, serializer=None, stream_output=False, allow_pickle=True):
+                 container_image=None, batch_size=10_000, serializer=None, stream_output=False, allow_pickle=True,
+                 policy=None):
         self._owns_client = client is None
         self.client = client if client is not None else Client(hub_url, token, allow_pickle=allow_pickle)
         self.task_group = task_group or "executor-%s" % uuid.uuid4().hex[:12]
         self.timeout = timeout
         self.container_image = container_image
+        self.policy = policy
         if serializer not in (None, "cloudpickle", "dill", "pickle"):
             raise ValueError("serializer is one of cloudpickle, dill or pickle (default: the first installed)")
         if serializer is not None and runtime.serializer(serializer) is None:
@@ -68,10 +71,11 @@ class Executor(concurrent.futures.Executor):
         return self._endpoint
 
     @endpoint.setter
-    def endpoint(self, ref):
-        """Where new submissions go; checked with the hub (FUNCX_ENDPOINT_NOT_FOUND lists what you can use)."""
-        self.client.endpoint(ref)
-        self._endpoint = ref
+    def endpoint(self, target):
+        """Where new submissions go: an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub
+        routes among (with `policy`); checked with the hub (FUNCX_ENDPOINT_NOT_FOUND lists what you can use)."""
+        self.client.check_target(target)
+        self._endpoint = tuple(target) if isinstance(target, (list, tuple)) else target
 
     # ---- submitting ----
 

@@ -1,5 +1,6 @@
-"""The IPython extension: `%%funcx [ENDPOINT] [--timeout S] [--no-stream] [--shell]` runs the cell on an
-endpoint, and `%funcx` lists endpoints, sets the default one and shows a task.
+"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--no-stream]
+[--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints, sets the
+default one and shows a task.
 
 The cell's outputs are those JupyterLab's own %%funcx executor writes (funcx.cell_outputs): what it prints
 streams in live, displays are re-displayed, the last expression is the cell's value, a remote exception is an
@@ -13,86 +14,21 @@ import time
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from . import shell as shells
+from .cell_line import MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, target
 from .cell_outputs import OutputWriter, final_outcome, funcx_error
 from .client import Client
 from .errors import FuncxError, ShellCommandFailed, TaskCancelled
 from .tracker import OutputCursor, Watch, final_event
 
-USAGE = "%%funcx [ENDPOINT] [--timeout SECONDS] [--no-stream] [--shell]"
 LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
 %funcx use [ENDPOINT]   the endpoint of %%funcx cells that name none (without ENDPOINT: show it)
 %funcx task TASK_ID     a task's state, when it entered each state, and its outcome
 %funcx cancel TASK_ID   cancel a task
-%%funcx ENDPOINT [--timeout S] [--no-stream] [--shell]   run the cell there (--shell: as a shell script)"""
+%%funcx ENDPOINT [--timeout S] [--no-stream] [--shell]   run the cell there (--shell: as a shell script)
+         (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
 # After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
 CANCEL_WAIT_S = 5.0
 SHELL_TIMEOUT_MARGIN_S = 15.0
-
-
-class MagicError(Exception):
-    pass
-
-
-class CellOptions:
-    def __init__(self):
-        self.endpoint = None
-        self.timeout_s = None
-        self.stream = True
-        self.shell = False
-
-
-def parse_cell_line(line):
-    """The options of a `%%funcx` first line (without `%%funcx`); MagicError says what to change."""
-    options = CellOptions()
-    words = line.split()
-    i = 0
-    while i < len(words):
-        word = words[i]
-        if word == "--timeout" or word.startswith("--timeout="):
-            if "=" in word:
-                value = word[len("--timeout="):]
-            else:
-                i += 1
-                value = words[i] if i < len(words) else ""
-            try:
-                seconds = float(value)
-            except ValueError:
-                seconds = float("nan")
-            if not value or not seconds > 0 or seconds == float("inf"):
-                raise MagicError('--timeout needs a number of seconds above 0, e.g. "%%%%funcx local --timeout 60" '
-                                 '(got "%s")' % value)
-            options.timeout_s = int(seconds) if seconds == int(seconds) else seconds
-        elif word == "--no-stream":
-            options.stream = False
-        elif word == "--shell":
-            options.shell = True
-        elif word.startswith("-"):
-            raise MagicError('Unknown option %s: the first line reads "%s"' % (word, USAGE))
-        elif options.endpoint is None:
-            options.endpoint = word
-        else:
-            raise MagicError('One endpoint per cell: the first line reads "%s" (got "%s" after "%s")' % (
-                USAGE, word, options.endpoint))
-        i += 1
-    return options
-
-
-def endpoint_status(view):
-    status = view.get("status") or {}
-    if not status.get("online"):
-        return "offline"
-    total = status.get("workers_total", 0)
-    return "busy" if total > 0 and status.get("workers_busy", 0) >= total else "online"
-
-
-def describe_endpoints(views):
-    """"Endpoints you can use: local (online, Argonne), …", as the extension says it."""
-    if not views:
-        return ("You have no endpoints yet: create one with `funcx-endpoint configure NAME` then "
-                "`funcx-endpoint start NAME`.")
-    items = ["%s (%s%s)" % (view["name"], endpoint_status(view), ", " + view["site"] if view.get("site") else "")
-             for view in views]
-    return "Endpoints you can use: %s." % ", ".join(items)
 
 
 class CellWatch(Watch):
@@ -146,33 +82,39 @@ class FuncxMagics(Magics):
             raise funcx_error(error.code, error.message) from None
 
     def _run_cell(self, options, cell):
-        ref = options.endpoint or self.default_endpoint
-        if not ref:
+        written = options.endpoint or self.default_endpoint
+        if not written:
             raise funcx_error("NoEndpoint", 'This notebook has no default endpoint: name one ("%%%%funcx ENDPOINT") '
                               "or set one with %%funcx use ENDPOINT. %s" % describe_endpoints(self.client.endpoints()))
+        # A group or a list of endpoints is routed at the hub, which says what is wrong with it (as in JupyterLab).
+        view = None if is_routed(written) else self._endpoint_view(written)
+        task = self._submission(options, cell, target(written))
+        return self._follow(options, task, view)
+
+    def _endpoint_view(self, ref):
         try:
-            view = self.client.endpoint(ref)
+            return self.client.endpoint(ref)
         except FuncxError as error:
             if error.code != "FUNCX_ENDPOINT_NOT_FOUND":
                 raise
             raise funcx_error("EndpointNotFound", 'No endpoint named "%s". %s' % (
                 ref, describe_endpoints(self.client.endpoints()))) from None
-        task = self._submission(options, cell, ref)
-        return self._follow(options, task, view)
 
     @staticmethod
-    def _submission(options, cell, ref):
+    def _submission(options, cell, endpoint):
         if options.shell:
             kwargs = {"cmd": cell, "lines": 1000}
-            task = {"source": shells.runner_source(), "entrypoint": shells.ENTRYPOINT, "endpoint": ref,
+            task = {"source": shells.runner_source(), "entrypoint": shells.ENTRYPOINT, "endpoint": endpoint,
                     "kwargs": kwargs}
             if options.timeout_s is not None:
                 kwargs["walltime"] = options.timeout_s
                 task["timeout_s"] = options.timeout_s + SHELL_TIMEOUT_MARGIN_S
-            return task
-        task = {"source": cell, "endpoint": ref}
-        if options.timeout_s is not None:
-            task["timeout_s"] = options.timeout_s
+        else:
+            task = {"source": cell, "endpoint": endpoint}
+            if options.timeout_s is not None:
+                task["timeout_s"] = options.timeout_s
+        if options.policy is not None:
+            task["policy"] = options.policy
         return task
 
     def _follow(self, options, task, view):
@@ -202,6 +144,8 @@ class FuncxMagics(Magics):
         waiting_note = [False]
 
         def note_waiting():
+            if view is None:
+                return  # routed: which endpoint runs it is the hub's choice
             if not waiting_note[0] and not held and not (view.get("status") or {}).get("online"):
                 waiting_note[0] = True
                 writer.write({"output_type": "stream", "name": "stderr",
@@ -240,7 +184,7 @@ class FuncxMagics(Magics):
                 elif kind == "state":
                     if event["state"] == "running":
                         clear_waiting()
-                    elif event["state"] == "waiting-for-endpoint":
+                    elif event["state"] == "waiting-for-endpoint" and view is not None:
                         view = self._fresh_view(view)
                         note_waiting()
                 elif kind == "lost":
@@ -305,15 +249,13 @@ class FuncxMagics(Magics):
         if ref is None:
             print("default endpoint: %s" % (self.default_endpoint or "none (%funcx use ENDPOINT sets one)"))
             return None
-        try:
-            view = self.client.endpoint(ref)
-        except FuncxError as error:
-            if error.code != "FUNCX_ENDPOINT_NOT_FOUND":
-                raise
-            raise funcx_error("EndpointNotFound", 'No endpoint named "%s". %s' % (
-                ref, describe_endpoints(self.client.endpoints()))) from None
+        if is_routed(ref):
+            self.client.check_target(target(ref))
+            where = "where the hub routes them (%s)" % ref
+        else:
+            where = "%s (%s)" % (ref, endpoint_status(self._endpoint_view(ref)))
         self.default_endpoint = ref
-        print("%%%%funcx cells without an endpoint now run on %s (%s)" % (ref, endpoint_status(view)))
+        print("%%%%funcx cells without an endpoint now run on %s" % where)
         return None
 
     def _endpoint_table(self):

@@ -25,7 +25,7 @@ class Submission:
 
 
 class BatchSender:
-    """`options` gives task_group and container_image at send time; `cancel_late` cancels the tasks of futures
+    """`options` gives task_group, policy and container_image at send time; `cancel_late` cancels the tasks of futures
     cancelled while their request was on its way."""
 
     def __init__(self, client, options, batch_size, cancel_late):
@@ -134,8 +134,11 @@ class BatchSender:
 
     def _prefix(self, function, endpoint):
         """The task's JSON up to its arguments: the same for every task of a function and endpoint."""
+        target = list(endpoint) if isinstance(endpoint, tuple) else endpoint
         prefix = '{"function_id":%s,"endpoint":%s,"task_group":%s' % (
-            encode(function.function_id), encode(endpoint), encode(self.options.task_group))
+            encode(function.function_id), encode(target), encode(self.options.task_group))
+        if self.options.policy is not None:
+            prefix += ',"policy":%s' % encode(self.options.policy)
         if function.timeout is not None:
             prefix += ',"timeout_s":%s' % encode(function.timeout)
         if function.return_pickle:

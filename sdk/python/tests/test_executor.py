@@ -129,6 +129,19 @@ class Submitting(unittest.TestCase):
         self.assertEqual(self.executor.register_function(square), first)
         self.assertEqual(self.client.get_function(first)["entrypoint"], "square")
 
+    def test_an_endpoint_group_or_a_list_of_endpoints_is_routed_by_the_hub(self):
+        name = "pair-%d" % time.time_ns()
+        self.client.request("POST", "/v1/endpoint-groups", {"name": name, "endpoints": [ENDPOINT]})
+        with funcx.Executor("group:" + name, client=self.client, policy="round-robin") as executor:
+            futures = [executor.submit(square, i) for i in range(4)]
+            self.assertEqual([f.result(30) for f in futures], [0, 1, 4, 9])
+            routing = self.client.get_task(futures[0].task_id)["routing"]
+            self.assertEqual((routing["policy"], routing["group"]), ("round-robin", "group:" + name))
+        with funcx.Executor([ENDPOINT], client=self.client) as executor:
+            self.assertEqual(list(executor.map(square, [5, 6])), [25, 36])
+        with self.assertRaises(funcx.FuncxError):
+            funcx.Executor("group:no-such-group", client=self.client)
+
     def test_a_task_timeout_stops_a_slow_task_on_its_endpoint(self):
         with funcx.Executor(ENDPOINT, client=self.client, timeout=1) as executor:
             error = executor.submit(sleep_then, 30).exception(30)
