@@ -70,7 +70,9 @@ function addTaskOptions(command: Command): Command {
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
-    .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)');
+    .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
+    .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
+    .option('--walltime <seconds>', 'with --shell: stop the command after this many seconds (return code 124)');
 }
 
 const program = new Command('funcx')

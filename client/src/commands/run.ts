@@ -1,5 +1,5 @@
 import type { HubClient, TaskFinalEvent } from '../hub-client.js';
-import { printFinal, printOutput } from './task-printer.js';
+import { printFinal, printOutput, shellExitCode } from './task-printer.js';
 import { buildSubmission, type TaskFlags } from './task-options.js';
 
 const WAITING_NOTE_AFTER_MS = 1_000;
@@ -26,7 +26,8 @@ export async function runCommand(client: HubClient, file: string | undefined, fl
     process.stderr.write(`\ncancelled task ${taskId}\n`);
     return 130;
   }
-  return followTask(client, taskId, { cancelOnInterrupt: true });
+  const shell = flags.shell === undefined ? undefined : { walltime: flags.walltime === undefined ? undefined : Number(flags.walltime) };
+  return followTask(client, taskId, { cancelOnInterrupt: true, shell });
 }
 
 /** `funcx submit`: print the task id and return at once. */
@@ -40,7 +41,7 @@ export async function submitCommand(client: HubClient, file: string | undefined,
 export async function followTask(
   client: HubClient,
   taskId: string,
-  options: { cancelOnInterrupt: boolean },
+  options: { cancelOnInterrupt: boolean; shell?: { walltime?: number } },
 ): Promise<number> {
   let interrupted = false;
   const onInterrupt = () => {
@@ -87,7 +88,7 @@ export async function followTask(
       });
     });
     if (interrupted) return new Promise<number>(() => {});
-    return printFinal(final);
+    return options.shell ? shellExitCode(final, options.shell.walltime) : printFinal(final);
   } finally {
     clearTimeout(waitingNote);
     stopNotes();
