@@ -15,3 +15,5 @@ export * from './worker-wire.js';
 export * from './sharing.js';
 export * from './accounts.js';
 export * from './audit.js';
+export * from './flows.js';
+export * from './flow-runs.js';
