@@ -140,7 +140,6 @@ export interface FlowTriggerRecord {
   /** cron: the next time it fires (epoch ms). */
   next_fire_at?: number;
   last_fired_at?: number;
-  last_run_id?: string;
   /** webhook: sha256 of its secret (the secret itself is shown once, when the trigger is made). */
   secret_hash?: string;
 }
