@@ -69,6 +69,8 @@ export interface FlowRunEvent {
   state?: string;
   /** Inside a Map: the iteration (item index). */
   item?: number;
+  /** map_started: how many items the Map runs over. */
+  items?: number;
   input?: JsonValue;
   output?: JsonValue;
   error?: FlowError;

@@ -12,6 +12,9 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { auditRoutes } from './routes/audit.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { eventRoutes } from './routes/events.js';
+import { flowRunRoutes } from './routes/flow-runs.js';
+import { flowTriggerRoutes } from './routes/flow-triggers.js';
+import { flowRoutes } from './routes/flows.js';
 import { functionRoutes } from './routes/functions.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,7 +31,7 @@ export interface HubApp {
 }
 
 /** The REST API, every part under /v1. */
-const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes];
+const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes];
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {

@@ -36,7 +36,9 @@ const program = new Command('funcx-hub')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (logs go to stderr)', 'info')
   .option('--rate-limit <n>', 'task submissions (REST or socket; a batch counts once) per second per user (0: no limit)', integer('--rate-limit', 0, 1e9), DEFAULT_RATE_LIMIT)
   .option('--request-rate-limit <n>', 'requests of any kind per second per user (0: no limit)', integer('--request-rate-limit', 0, 1e9), DEFAULT_REQUEST_RATE_LIMIT)
-  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number }) => {
+  .option('--public-url <url>', "the hub's URL as action providers reach it, for their callbacks (default: the address it listens on)")
+  .option('--action-url-prefix <prefix...>', 'only call action providers whose URL starts with one of these (default: any http(s) URL)')
+  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number; publicUrl?: string; actionUrlPrefix?: string[] }) => {
     const storeError = storeSpecError(options.store);
     if (storeError) program.error(`error: ${storeError}`, { exitCode: 2 });
     const hub = await startHub({
@@ -49,6 +51,8 @@ const program = new Command('funcx-hub')
       logLevel: options.logLevel,
       rateLimit: options.rateLimit,
       requestRateLimit: options.requestRateLimit,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+      actionUrlPrefixes: options.actionUrlPrefix,
     });
     process.stdout.write(`funcx hub listening on ${hub.url}\n`);
     let stopping = false;

@@ -1,4 +1,4 @@
-import type { EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointRecord, FlowRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { FuncxError } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
 
@@ -10,7 +10,7 @@ import type { GroupMembership } from '../groups/membership.js';
 export class Access {
   constructor(private readonly groups: GroupMembership) {}
 
-  canUse(user: string, record: FunctionRecord | EndpointRecord): boolean {
+  canUse(user: string, record: FunctionRecord | EndpointRecord | FlowRecord): boolean {
     if (record.owner === user || record.public) return true;
     const shared = record.shared_with;
     if (shared && (shared.users.includes(user) || (shared.groups.length > 0 && this.groups.inAny(user, shared.groups)))) return true;

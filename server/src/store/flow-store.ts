@@ -18,8 +18,6 @@ export interface ThreadAction {
   started_at: number;
   /** When WaitTime runs out. */
   deadline_at: number;
-  /** The secret in the action's callback URL. */
-  callback_token: string;
 }
 
 /**

@@ -89,17 +89,22 @@ function checkScope(
   }
 }
 
-/** The states a state may go to, each with the field that names it. */
+/** The states a state may go to, each with the field that names it (read loosely: the state may be malformed). */
 export function targets(state: FlowState): [field: string, target: string][] {
   const found: [string, string][] = [];
-  if ('Next' in state && state.Next !== undefined) found.push(['Next', state.Next]);
-  if (state.Type === 'Choice') {
-    state.Choices.forEach((rule, i) => {
-      if (typeof rule.Next === 'string') found.push([`Choices[${i}].Next`, rule.Next]);
+  const loose = state as { Next?: unknown; Choices?: unknown; Default?: unknown; Catch?: unknown };
+  if (typeof loose.Next === 'string') found.push(['Next', loose.Next]);
+  if (Array.isArray(loose.Choices)) {
+    loose.Choices.forEach((rule: { Next?: unknown } | null, i) => {
+      if (typeof rule?.Next === 'string') found.push([`Choices[${i}].Next`, rule.Next]);
     });
-    if (state.Default !== undefined) found.push(['Default', state.Default]);
   }
-  if ('Catch' in state && state.Catch) state.Catch.forEach((rule, i) => found.push([`Catch[${i}].Next`, rule.Next]));
+  if (typeof loose.Default === 'string') found.push(['Default', loose.Default]);
+  if (Array.isArray(loose.Catch)) {
+    loose.Catch.forEach((rule: { Next?: unknown } | null, i) => {
+      if (typeof rule?.Next === 'string') found.push([`Catch[${i}].Next`, rule.Next]);
+    });
+  }
   return found;
 }
 
@@ -110,8 +115,7 @@ function unreachable(startAt: string, states: { [name: string]: FlowState }): st
     const name = queue.pop()!;
     if (seen.has(name) || !(name in states)) continue;
     seen.add(name);
-    const state = states[name];
-    if (checkState[state.Type]?.(state)) for (const [, target] of targets(state)) queue.push(target);
+    for (const [, target] of targets(states[name])) queue.push(target);
   }
   return Object.keys(states).filter((name) => !seen.has(name));
 }

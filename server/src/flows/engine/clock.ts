@@ -1,0 +1,19 @@
+/** Time as the flow engine reads it and waits on it: the system's, or a test's (node:test mock timers work with it). */
+export interface FlowClock {
+  now(): number;
+  setTimer(fire: () => void, ms: number): unknown;
+  clearTimer(timer: unknown): void;
+}
+
+/** setTimeout's longest delay; longer waits are taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export const systemClock: FlowClock = {
+  now: () => Date.now(),
+  setTimer: (fire, ms) => {
+    const timer = setTimeout(fire, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+    (timer as { unref?: () => void }).unref?.();
+    return timer;
+  },
+  clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
