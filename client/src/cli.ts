@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { FuncxError } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
+import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
@@ -152,6 +153,8 @@ addShareOptions(
 )
   .option('--public', 'it is no longer public')
   .action(action((what: string, ref: string, flags: ShareFlags) => shareCommand(hub(), what, ref, flags, false)));
+
+flowCommands(program, action, hub);
 
 try {
   await program.parseAsync(process.argv);

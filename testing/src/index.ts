@@ -15,3 +15,4 @@ export async function cleanup(): Promise<void> {
 }
 export * from './ports.js';
 export * from './redis.js';
+export * from './action-provider.js';
