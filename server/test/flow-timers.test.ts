@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { ActionStatus, FlowDefinition, FlowRecord, FlowRunRecord } from '@funcx/protocol';
 import type { ActionContext, ActionProvider } from '../src/flows/actions/provider.js';
 import { ActionProviders } from '../src/flows/actions/providers.js';
+import type { FlowClock } from '../src/flows/engine/clock.js';
 import { FlowEngine } from '../src/flows/engine/engine.js';
 import { callbackToken } from '../src/flows/engine/run-driver.js';
 import { MemoryFlowStore } from '../src/store/memory-flows.js';
@@ -47,8 +48,10 @@ describe('flow timing, on mock timers', () => {
   });
   afterEach(() => mock.timers.reset());
 
+  /** The engine's time as Date (which the mock moves) tells it. */
+  const clock: FlowClock = { now: () => Date.now(), setTimer: (fire, ms) => setTimeout(fire, ms), clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout) };
   function engineWith(provider: ActionProvider): FlowEngine {
-    return new FlowEngine({ store, providers: new ActionProviders(provider), settings: { pollMinMs: 250, pollMaxMs: 10_000 }, onError: (error) => assert.fail(String(error)) });
+    return new FlowEngine({ store, clock, providers: new ActionProviders(provider), settings: { pollMinMs: 250, pollMaxMs: 10_000 }, onError: (error) => assert.fail(String(error)) });
   }
   const idle = new ScriptedProvider({ run: () => ({ action_id: 'a', status: 'SUCCEEDED' }) });
   const statusOf = async (run: FlowRunRecord) => (await store.getRun(run.run_id))!.status;
