@@ -44,8 +44,11 @@ export class FuncxAction implements ActionProvider {
       throw new FlowFailure(FLOW_ERRORS.actionUnableToRun, `the funcx action's ${describeValidationErrors(checkSubmission.errors, 'Parameters')}`);
     }
     const group = taskGroupOf(context.requestId);
-    const [existing] = await this.store.listTasks(context.owner, { taskGroup: group, limit: 1 });
-    if (existing) return statusOf(existing);
+    // Only a resumed step looks: finding no task scans the owner's tasks.
+    if (context.mayExist) {
+      const [existing] = await this.store.listTasks(context.owner, { taskGroup: group, limit: 1 });
+      if (existing) return statusOf(existing);
+    }
     let taskId: string;
     try {
       [taskId] = (await this.tasks.submit(context.owner, [{ ...(body as unknown as TaskSubmission), task_group: group }], false, 'flow')).task_ids;

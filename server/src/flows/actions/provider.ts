@@ -12,6 +12,11 @@ export interface ActionContext {
   label: string;
   /** Where the provider may POST when the action's status changes. */
   callbackUrl?: string;
+  /**
+   * The action may have been started already under this request id (the run was resumed after a crash, or a
+   * step is tried again after an error): a provider that cannot deduplicate cheaply should look first.
+   */
+  mayExist?: boolean;
 }
 
 /**

@@ -63,6 +63,8 @@ export class RunDriver implements RunState {
   private readonly unwatch = new Map<string, () => void>();
   private readonly busy = new Set<string>();
   private readonly again = new Set<string>();
+  /** Threads whose current action may have been started before (read from the store, or a step that failed midway). */
+  private readonly mayHaveStarted = new Set<string>();
   private stopped = false;
   private readonly ended: Promise<void>;
   private markEnded!: () => void;
@@ -88,6 +90,7 @@ export class RunDriver implements RunState {
 
   /** Carries on with every thread (after a claim, first noting in the log which hub took the run over). */
   async start(resumedBy?: string): Promise<void> {
+    if (resumedBy) for (const id of this.threads.keys()) this.mayHaveStarted.add(id);
     if (resumedBy && !(await this.committer.commit({ events: [{ at: this.now(), type: 'run_resumed', hub: resumedBy }] }))) return this.stop();
     for (const thread of [...this.threads.values()]) this.resume(thread);
   }
@@ -120,6 +123,7 @@ export class RunDriver implements RunState {
     step()
       .catch((error: unknown) => {
         if (this.stopped) return;
+        this.mayHaveStarted.add(id);
         this.deps.onError(error, `run ${this.run.run_id}, thread ${id}`);
         this.at(id, this.now() + RETRY_STEP_MS, () => {
           const thread = this.threads.get(id);
@@ -168,6 +172,8 @@ export class RunDriver implements RunState {
     }
     for (const effect of batch.after) effect();
     for (const id of batch.next) {
+      // A thread moved on (a new state, attempt or iteration): its next action is new.
+      this.mayHaveStarted.delete(id);
       const thread = this.threads.get(id);
       if (thread) this.resume(thread);
     }
@@ -264,6 +270,7 @@ export class RunDriver implements RunState {
     }
     const requestId = requestIdOf(this.run, thread);
     const context = this.contextFor(thread, requestId);
+    if (this.mayHaveStarted.has(thread.thread_id)) context.mayExist = true;
     const provider = this.deps.providers.get(state.ActionUrl);
     const waitMs = (state.WaitTime ?? DEFAULT_ACTION_WAIT_S) * 1000;
     let status: ActionStatus;
@@ -283,6 +290,7 @@ export class RunDriver implements RunState {
       return false;
     }
     this.pollDelays.delete(thread.thread_id);
+    this.mayHaveStarted.delete(thread.thread_id);
     const started = this.transitions.put(batch, {
       ...thread,
       phase: 'action',
