@@ -91,8 +91,7 @@ export class FlowEngine {
       { at: now, type: 'state_entered', state: main.state, input: eventValue(request.input) },
     ];
     await this.options.store.createRun(this.hubId, this.leaseMs, run, [main], events);
-    const driver = this.driver(run, [main]);
-    void driver.start();
+    this.carryOn(this.driver(run, [main]));
     return run;
   }
 
@@ -125,6 +124,14 @@ export class FlowEngine {
     return driver;
   }
 
+  /** Starts a driver's threads (a store that fails now is reported; the lease lapses and a claim retries). */
+  private carryOn(driver: RunDriver, resumedBy?: string): void {
+    driver.start(resumedBy).catch((error: unknown) => {
+      this.options.onError(error, `starting flow run ${driver.run.run_id}`);
+      driver.stop();
+    });
+  }
+
   /** Claims runs no hub holds and carries on with them, as many rounds as there are runs to claim. */
   claim(): Promise<void> {
     if (this.claiming || this.closed) return this.claiming ?? Promise.resolve();
@@ -136,7 +143,7 @@ export class FlowEngine {
           const loaded = await Promise.all(ids.filter((id) => !this.drivers.has(id)).map((id) => Promise.all([store.getRun(id), store.getThreads(id)])));
           for (const [run, threads] of loaded) {
             if (!run || run.status !== 'ACTIVE' || this.closed) continue;
-            void this.driver(run, threads).start(this.hubId);
+            this.carryOn(this.driver(run, threads), this.hubId);
           }
           if (ids.length < CLAIM_BATCH || this.closed) break;
         }
@@ -156,7 +163,7 @@ export class FlowEngine {
       for (const runId of lost) this.drivers.get(runId)?.stop();
       for (const [runId, request] of requests) {
         const driver = this.drivers.get(runId);
-        if (request === 'cancel') void driver?.cancel();
+        if (request === 'cancel') driver?.cancel().catch((error: unknown) => this.options.onError(error, `cancelling flow run ${runId}`));
         else driver?.pokeByToken(undefined);
       }
     } catch (error) {
