@@ -6,9 +6,8 @@ cd "$ROOT"
 started=$SECONDS
 
 # --- System packages (Debian) -----------------------------------------------------------------------
-# Add packages here as the project needs them (the Slurm and container issues add:
-# slurm-wlm munge podman runc debootstrap).
-APT_PACKAGES=(redis-server chromium curl bubblewrap)
+# Add packages here as the project needs them.
+APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap slurm-wlm munge openmpi-bin)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -47,6 +46,14 @@ if [[ ! -x "$VENV/bin/jupyter-lab" ]] || ! compgen -G "$VENV/lib/python3*/site-p
     PIP_RETRIES=0 "$1/bin/pip" install --retries 0 --quiet --disable-pip-version-check jupyterlab==4.6.4 ipykernel matplotlib' \
     venv "$VENV" &
   venv_pid=$!
+fi
+
+# --- Container images for the tests (in the background; cached in ~/.cache/funcx-jupyter) -------------------
+images_pid=""
+if [[ ${FUNCX_SKIP_IMAGES:-} != 1 && $EUID -eq 0 ]] && command -v podman >/dev/null && command -v debootstrap >/dev/null; then
+  say "container images: scripts/build-image.sh (log in .run/build-image.log), in the background"
+  run_logged build-image "$ROOT/scripts/build-image.sh" &
+  images_pid=$!
 fi
 
 # --- Node packages ------------------------------------------------------------------------------------
@@ -90,6 +97,7 @@ fi
 wait "$tsc_pid" || die "TypeScript did not compile (the errors are above)"
 if [[ -n $ext_build_pid ]]; then wait "$ext_build_pid" || die "the extension did not build"; fi
 if [[ -n $venv_pid ]]; then wait "$venv_pid" || die "the Python environment could not be created"; fi
+if [[ -n $images_pid ]]; then wait "$images_pid" || die "the container images could not be built"; fi
 export PATH="$VENV/bin:$PATH"
 
 if (( ext_install )); then

@@ -60,7 +60,7 @@ async function benchFloor() {
     const throughput = (batch * 1_000) / (performance.now() - start);
     return { latency, throughput };
   } finally {
-    worker.stop();
+    await worker.stop();
   }
 }
 

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkerProcess, workerLaunch } from '@funcx/endpoint';
+import { WorkerProcess, workerLaunch, type WorkerLaunch } from '@funcx/endpoint';
 import { encodeDefine, encodeRun, type WorkerReply } from '@funcx/protocol';
 
 /**
  * One warm Python worker driven straight through its pipes with the endpoint's own WorkerProcess (requests on
- * fd 3, replies on fd 4), with no hub and no daemon queue: the floor for what the whole path can reach.
+ * fd 3, replies on fd 4), with no hub and no daemon queue: the floor for what the whole path can reach. A
+ * launch of its own runs the worker some other way (in a container, for bench/src/containers.ts).
  */
 export class DirectWorker {
   private readonly worker: WorkerProcess;
@@ -14,9 +15,9 @@ export class DirectWorker {
   private onReply: (reply: WorkerReply) => void = () => {};
   private onExit: (error: Error) => void = () => {};
 
-  private constructor(python: string) {
+  private constructor(python: string, launch?: (scratch: string) => WorkerLaunch) {
     this.worker = new WorkerProcess(
-      workerLaunch({ python, scratch: this.scratch }),
+      launch ? launch(this.scratch) : workerLaunch({ python, scratch: this.scratch }),
       {
         reply: (_worker, reply) => this.onReply(reply),
         protocolError: (_worker, reason) => this.onExit(new Error(`the worker broke its protocol: ${reason}`)),
@@ -26,8 +27,13 @@ export class DirectWorker {
     );
   }
 
-  static async start(python: string, source: string, entrypoint: string): Promise<DirectWorker> {
-    const direct = new DirectWorker(python);
+  static async start(
+    python: string,
+    source: string,
+    entrypoint: string,
+    launch?: (scratch: string) => WorkerLaunch,
+  ): Promise<DirectWorker> {
+    const direct = new DirectWorker(python, launch);
     await direct.until((reply) => reply.t === 'ready');
     direct.worker.send(encodeDefine({ function_id: 'noop', source, entrypoint }));
     return direct;
@@ -54,9 +60,18 @@ export class DirectWorker {
     return samples;
   }
 
-  stop(): void {
+  /** Stops the worker; resolves once it (and a container's client) has exited. */
+  stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.worker.exited) return resolve();
+      this.worker.child.once('exit', () => resolve());
+    });
+    this.onExit = () => {};
     this.worker.kill();
-    rmSync(this.scratch, { recursive: true, force: true });
+    return exited.then(() => {
+      rmSync(this.scratch, { recursive: true, force: true });
+      rmSync(`${this.scratch}.pid`, { force: true });
+    });
   }
 
   private until(match: (reply: WorkerReply) => boolean): Promise<void> {

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { FuncxError } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
+import { DEFAULT_POLICY, FuncxError, POLICY_NAMES } from '@funcx/protocol';
+import {
+  changeGroupCommand,
+  createGroupCommand,
+  deleteGroupCommand,
+  listGroupsCommand,
+  setGroupCommand,
+  showGroupCommand,
+  type GroupPolicyFlags,
+} from './commands/endpoint-groups.js';
 import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
@@ -48,10 +57,17 @@ function report(error: unknown): number {
   return 1;
 }
 
+const repeat = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
 function addTaskOptions(command: Command): Command {
   return command
     .option('-f, --function <id>', 'id of a registered function (instead of FILE.py)')
-    .requiredOption('-e, --endpoint <name>', 'endpoint name or id to run on')
+    .requiredOption(
+      '-e, --endpoint <name>',
+      'endpoint (name or id) or endpoint group (group:NAME) to run on; repeat it to let the hub choose among several endpoints',
+      repeat,
+    )
+    .option('--policy <name>', `how the hub chooses among several endpoints: ${POLICY_NAMES.join(', ')} (default: the group's, else ${DEFAULT_POLICY})`)
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
@@ -119,23 +135,22 @@ program
 program
   .command('endpoints')
   .description('list the endpoints you can use, with their live status')
-  .action(action(() => endpointsCommand(hub())));
+  .option('--blocks', "also list each endpoint's blocks (scheduler job, state, nodes, workers)")
+  .action(action((flags: { blocks?: boolean }) => endpointsCommand(hub(), flags)));
 
 program
   .command('functions')
   .description('list the functions you can run')
   .action(action(() => functionsCommand(hub())));
 
-const repeat = (value: string, previous: string[]) => [...previous, value];
-
 function addShareOptions(command: Command, verb: 'add' | 'remove'): Command {
   return command
-    .argument('<what>', '"function" or "endpoint"')
-    .argument('<ref>', 'the function id, or the endpoint name or id (owner/name for one shared with you)')
-    .option('--user <name>', `${verb} a user (repeat for more)`, repeat, [])
-    .option('--group <name>', `${verb} a group (repeat for more)`, repeat, [])
-    .option('--admin <name>', `endpoints: ${verb} an admin, who may change its sharing (owner only; repeat for more)`, repeat, [])
-    .option('--allow-function <id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, []);
+    .argument('<what>', '"function", "endpoint" or "endpoint-group"')
+    .argument('<ref>', 'the function id, or the endpoint or endpoint group name or id (owner/name for one shared with you)')
+    .option('--user <name>', `${verb} a user (repeat for more)`, repeat, [] as string[])
+    .option('--group <name>', `${verb} a group (repeat for more)`, repeat, [] as string[])
+    .option('--admin <name>', `endpoints: ${verb} an admin, who may change its sharing (owner only; repeat for more)`, repeat, [] as string[])
+    .option('--allow-function <id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, [] as string[]);
 }
 
 addShareOptions(
@@ -153,6 +168,59 @@ addShareOptions(
 )
   .option('--public', 'it is no longer public')
   .action(action((what: string, ref: string, flags: ShareFlags) => shareCommand(hub(), what, ref, flags, false)));
+
+const groups = program
+  .command('endpoint-groups')
+  .description('endpoint groups: named sets of endpoints that tasks sent to group:NAME are routed across');
+
+groups
+  .command('list', { isDefault: true })
+  .description('list the endpoint groups you can use, with their policy and endpoints')
+  .action(action(() => listGroupsCommand(hub())));
+
+groups
+  .command('show')
+  .description('show an endpoint group: its policy, its endpoints and their status, its sharing')
+  .argument('<group>', 'NAME, owner/NAME (with or without "group:") or its id')
+  .action(action((ref: string) => showGroupCommand(hub(), ref)));
+
+groups
+  .command('create')
+  .description('make an endpoint group of endpoints you can use')
+  .argument('<name>')
+  .argument('<endpoints...>', 'endpoints by name (owner/name for one shared with you) or id')
+  .option('--policy <name>', `how its tasks are routed: ${POLICY_NAMES.join(', ')} (default: ${DEFAULT_POLICY})`)
+  .option('--public', 'let every user of this hub route to it (each still runs only on the endpoints they may use)')
+  .action(action((name: string, endpoints: string[], flags: GroupPolicyFlags) => createGroupCommand(hub(), name, endpoints, flags)));
+
+groups
+  .command('set')
+  .description("replace a group's endpoints (when given) and its policy")
+  .argument('<group>')
+  .argument('[endpoints...]')
+  .option('--policy <name>', `route its tasks with this policy: ${POLICY_NAMES.join(', ')}`)
+  .option('--default-policy', "route its tasks with the hub's default policy")
+  .action(action((ref: string, endpoints: string[], flags: GroupPolicyFlags) => setGroupCommand(hub(), ref, endpoints, flags)));
+
+groups
+  .command('add')
+  .description('add endpoints to a group')
+  .argument('<group>')
+  .argument('<endpoints...>')
+  .action(action((ref: string, endpoints: string[]) => changeGroupCommand(hub(), ref, endpoints, true)));
+
+groups
+  .command('remove')
+  .description('take endpoints out of a group (the endpoints stay)')
+  .argument('<group>')
+  .argument('<endpoints...>')
+  .action(action((ref: string, endpoints: string[]) => changeGroupCommand(hub(), ref, endpoints, false)));
+
+groups
+  .command('delete')
+  .description('delete an endpoint group (its endpoints stay)')
+  .argument('<group>')
+  .action(action((ref: string) => deleteGroupCommand(hub(), ref)));
 
 flowCommands(program, action, hub);
 

@@ -2,9 +2,13 @@ import { io, type Socket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
   FuncxError,
+  GROUP_PREFIX,
   MAX_SUBMISSION_BYTES,
   type BatchSubmitted,
   type EndpointCreated,
+  type EndpointGroupCreation,
+  type EndpointGroupUpdate,
+  type EndpointGroupView,
   type EndpointRegistration,
   type EndpointView,
   type ErrorBody,
@@ -122,6 +126,30 @@ export class HubClient {
   async deleteEndpoint(id: string): Promise<void> {
     await this.request('DELETE', `/endpoints/${encodeURIComponent(id)}`);
   }
+
+  // ---- endpoint groups (a ref is an id, a name of yours or owner/name, with or without "group:") ----
+
+  createEndpointGroup(creation: EndpointGroupCreation): Promise<EndpointGroupView> {
+    return this.request('POST', '/endpoint-groups', creation);
+  }
+  listEndpointGroups(): Promise<EndpointGroupView[]> {
+    return this.request('GET', '/endpoint-groups');
+  }
+  getEndpointGroup(ref: string): Promise<EndpointGroupView> {
+    return this.request('GET', groupPath(ref));
+  }
+  /** Replaces the fields given; only the group's owner may. */
+  updateEndpointGroup(ref: string, update: EndpointGroupUpdate): Promise<EndpointGroupView> {
+    return this.request('PUT', groupPath(ref), update);
+  }
+  async deleteEndpointGroup(ref: string): Promise<void> {
+    await this.request('DELETE', groupPath(ref));
+  }
+  /** Replaces the lists given (public, users, groups); only the group's owner may. */
+  shareEndpointGroup(ref: string, update: SharingUpdate): Promise<SharingState> {
+    return this.request('PUT', `${groupPath(ref)}/sharing`, update);
+  }
+
   async submit(task: TaskSubmission): Promise<{ task_id: string }> {
     const epoch = this.liveEpoch();
     const submitted = await this.request<{ task_id: string }>('POST', '/tasks', task);
@@ -394,6 +422,10 @@ export class HubClient {
     this.state = state;
     for (const listener of this.connectionListeners) listener(state, error);
   }
+}
+
+function groupPath(ref: string): string {
+  return `/endpoint-groups/${encodeURIComponent(ref.startsWith(GROUP_PREFIX) ? ref.slice(GROUP_PREFIX.length) : ref)}`;
 }
 
 /** Client events the hub answers through an ack, with the request each takes and the answer it gives. */

@@ -39,18 +39,24 @@ test('the timeline lists states in order with the time spent in each', () => {
 test('task flags are checked, each error naming the flag to fix', () => {
   const refused = (fn: () => unknown, pattern: RegExp) =>
     assert.throws(fn, (error: unknown) => error instanceof CliError && error.exitCode === 2 && pattern.test(error.message));
-  refused(() => buildSubmission(undefined, { endpoint: 'e' }), /--function ID or a FILE\.py/);
-  refused(() => buildSubmission(undefined, { endpoint: 'e', function: 'f', args: 'nope' }), /^--args is not valid JSON/);
-  refused(() => buildSubmission(undefined, { endpoint: 'e', function: 'f', kwargs: '[1]' }), /--kwargs must be a JSON object/);
-  refused(() => buildSubmission(undefined, { endpoint: 'e', function: 'f', timeout: '-1' }), /--timeout must be a positive number/);
-  refused(() => buildSubmission('missing.py', { endpoint: 'e' }), /cannot read missing\.py: no such file/);
-  assert.deepEqual(buildSubmission(undefined, { endpoint: 'e', function: 'f', args: '[1]', kwargs: '{"k": 2}', timeout: '5' }), {
+  refused(() => buildSubmission(undefined, { endpoint: ['e'] }), /--function ID or a FILE\.py/);
+  refused(() => buildSubmission(undefined, { endpoint: ['e'], function: 'f', args: 'nope' }), /^--args is not valid JSON/);
+  refused(() => buildSubmission(undefined, { endpoint: ['e'], function: 'f', kwargs: '[1]' }), /--kwargs must be a JSON object/);
+  refused(() => buildSubmission(undefined, { endpoint: ['e'], function: 'f', timeout: '-1' }), /--timeout must be a positive number/);
+  refused(() => buildSubmission('missing.py', { endpoint: ['e'] }), /cannot read missing\.py: no such file/);
+  assert.deepEqual(buildSubmission(undefined, { endpoint: ['e'], function: 'f', args: '[1]', kwargs: '{"k": 2}', timeout: '5' }), {
     endpoint: 'e',
     function_id: 'f',
     args: [1],
     kwargs: { k: 2 },
     timeout_s: 5,
   });
+  refused(() => buildSubmission(undefined, { endpoint: ['e'], function: 'f', policy: 'fastest' }), /^--policy must be one of random, round-robin, least-loaded, warming-aware \(got "fastest"\)$/);
+  assert.deepEqual(buildSubmission(undefined, { endpoint: ['a', 'bob/b'], function: 'f', policy: 'least-loaded' }), {
+    endpoint: ['a', 'bob/b'],
+    policy: 'least-loaded',
+    function_id: 'f',
+  }, 'several --endpoint flags: the hub routes among them');
 });
 
 test('a table shows escape sequences, NUL and direction overrides as visible escapes', () => {

@@ -75,7 +75,7 @@ describe('funcx share and unshare', { timeout: 60_000 }, () => {
     assert.match(both.stderr, /give --public or --private, not both/);
     const wrong = await funcx({ hub }, ['share', 'notebook', 'x']);
     assert.equal(wrong.code, 2);
-    assert.match(wrong.stderr, /say what to share: "function ID" or "endpoint NAME"/);
+    assert.match(wrong.stderr, /say what to share: "function ID", "endpoint NAME" or "endpoint-group NAME"/);
     const admin = await funcx({ hub }, ['share', 'function', functionId, '--admin', 'bob']);
     assert.equal(admin.code, 2);
   });

@@ -43,6 +43,11 @@ program
   .option('--site <text>', 'a description of the site, e.g. "Argonne (laptop)"')
   .option('--python <path>', 'Python 3.9+ interpreter for the workers (default python3)')
   .option('--public', 'let every user of the hub run tasks here')
+  .option('--container-runtime <kind>', 'run workers in containers: none, podman, docker, apptainer, singularity, shifter, podman-hpc, bwrap, custom')
+  .option('--container-image <image>', 'the image of tasks that name none, e.g. localhost/funcx-python:bookworm')
+  .option('--max-warm-containers <n>', 'most workers in containers at once, busy or idle (default: workers)')
+  .option('--container-idle-s <seconds>', 'stop a container idle this long (default 300)')
+  .option('--warm-mode <mode>', 'soft: repurpose an idle worker of another image; hard: wait for one of the task\'s image')
   .action(action((name: string, flags: ConfigureFlags) => configure(name, flags)));
 
 program

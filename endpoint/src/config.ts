@@ -1,18 +1,20 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { FuncxError, type GeoLocation } from '@funcx/protocol';
+import { FuncxError, type GeoLocation, nameProblem } from '@funcx/protocol';
 import { parse, stringify } from 'yaml';
 import { endpointPaths } from './paths.js';
 import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
+import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
+import { BLOCK_CONFIG_FIELDS, validateBlockConfig, type BlockConfig } from './config-blocks.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
   endpoint_token: string;
-  /** Warm Python workers. */
+  /** Warm Python workers (per node; max_workers_per_node overrides it). */
   workers: number;
   location?: GeoLocation;
   site?: string;
@@ -24,7 +26,6 @@ export interface EndpointConfig extends WorkerConfig {
 export const DEFAULT_WORKERS = 2;
 export const DEFAULT_PYTHON = 'python3';
 export const MAX_WORKERS = 1024;
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FIELDS = [
   'name',
@@ -37,6 +38,8 @@ const FIELDS = [
   'python',
   'provider',
   ...WORKER_CONFIG_FIELDS,
+  ...CONTAINER_CONFIG_FIELDS,
+  ...BLOCK_CONFIG_FIELDS,
 ];
 
 function bad(message: string): FuncxError {
@@ -45,11 +48,8 @@ function bad(message: string): FuncxError {
 
 /** Throws unless `name` can name an endpoint (and its folder). */
 export function validateName(name: string): string {
-  if (!NAME_PATTERN.test(name)) {
-    throw bad(
-      `"${name}" is not a valid endpoint name: use 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit`,
-    );
-  }
+  const problem = nameProblem('endpoint', name);
+  if (problem) throw bad(problem);
   return name;
 }
 
@@ -139,7 +139,9 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
     if (typeof data.site !== 'string') throw fail('site must be text, e.g. site: "Argonne (laptop)"');
     config.site = data.site;
   }
-  return Object.assign(config, wrap(() => validateWorkerConfig(data)));
+  Object.assign(config, wrap(() => validateWorkerConfig(data)));
+  Object.assign(config, wrap(() => validateBlockConfig(data)));
+  return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));
 }
 
 export function parseConfig(text: string, source: string): EndpointConfig {

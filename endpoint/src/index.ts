@@ -4,3 +4,19 @@ export { WorkerProcess, type WorkerProcessListener } from './worker-process.js';
 export { WORKER_SCRIPT, workerLaunch, type WorkerLaunchOptions } from './worker-launch.js';
 export { workerEnv, type WorkerEnvSettings } from './worker-env.js';
 export { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
+export { containerLaunch, type ContainerLaunchOptions } from './worker-launch.js';
+export {
+  BwrapImageRuntime,
+  BwrapRuntime,
+  PodmanRuntime,
+  writePodmanConfig,
+  type ContainerRuntime,
+  type PodmanConfig,
+  type WorkerLaunch,
+} from './runtimes/index.js';
+export { Interchange, type InterchangeOptions } from './interchange.js';
+export { ManagerListener, managerSecret } from './manager-listener.js';
+export { parseDaemonAddress } from './daemon-link.js';
+export { Outbox, type OutboxSink } from './outbox.js';
+export { ResultsBuffer } from './results-buffer.js';
+export { FileLedger } from './ledger.js';

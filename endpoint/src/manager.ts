@@ -2,6 +2,7 @@ import {
   MAX_RESULT_BYTES,
   encodeDefine,
   encodeRun,
+  nameProblem,
   type DispatchedTask,
   type EndpointLoad,
   type FinalTaskState,
@@ -17,8 +18,13 @@ import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
 import { resultTooLarge } from './result-size.js';
 import { GUARD_INTERVAL_MS, TaskGuard, type GuardLimits } from './task-guard.js';
 import { outputSize, outputLimitNote } from './output-limit.js';
-import { describeExit, WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
+import { TaskQueue } from './task-queue.js';
+import { placeTask, type DispatchLimits } from './warm-dispatch.js';
+import { warmImages } from './warm-images.js';
+import { describeContainerExit, describeExit } from './worker-exit.js';
+import { WorkerPool, type WorkerPoolListener, type WorkerPoolOptions } from './worker-pool.js';
 import type { WorkerProcess } from './worker-process.js';
+import { DEFAULT_MAX_PREFETCH, nextPrefetch } from './prefetch.js';
 
 export interface TaskLimits extends GuardLimits {
   /** Output (printed text and displays) forwarded per task; past it one note is added and the rest dropped. */
@@ -35,9 +41,21 @@ export interface ManagerOptions extends WorkerPoolOptions {
   configPath?: string;
   limits?: TaskLimits;
   ledger?: TaskLedger;
+  /** A container could not start for `image` (the runtime's own message); tasks that needed it failed with it. */
+  onContainerProblem?: (image: string, message: string) => void;
+  /**
+   * The state of a task waiting here for a worker: waiting-for-nodes when this manager is the endpoint's queue,
+   * waiting-for-launch for a node's manager (the task has its node; it waits for a worker to launch it on).
+   */
+  queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
 }
 
+/** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
+export const CONTAINER_ERROR = 'ContainerError';
+
 interface Entry extends HeldTask {
+  /** The container image it runs in ("" for none). */
+  image: string;
   worker?: WorkerProcess;
   timer?: NodeJS.Timeout;
   /** Its presence at a worker coincided with a daemon's death: it runs alone. */
@@ -45,27 +63,21 @@ interface Entry extends HeldTask {
   outputBytes?: number;
 }
 
-/** A task that ran at most this long lets its worker take twice as many tasks at once; a slower one resets it to 1. */
-const QUICK_TASK_MS = 2;
-/**
- * Work handed to a worker ahead of time is bounded by this many milliseconds of tasks as long as the last one,
- * so tiny tasks go out (and come back) in large batches while a task queued behind a slow one waits little.
- */
-const PREFETCH_WORK_MS = 4;
-const DEFAULT_MAX_PREFETCH = 256;
 
 /**
  * One node's queue: tasks wait here for a worker, run one at a time per worker, and are reported as they move.
- * A worker serves one user: once it has run a user's code it takes only that user's tasks, and when only other
- * users' idle workers are free one of them is replaced by a fresh worker. A suspect (see crash-recovery.ts)
- * runs alone: nothing else starts on this manager until it ends.
+ * A worker serves one user and one image: once it has run a user's code it takes only that user's tasks, and it
+ * runs only tasks of the image its container was started from ("" for none). Where a task goes is funcX's
+ * warm-first policy (warm-dispatch.ts); tasks wait in one queue per image, so a task waiting for its image never
+ * holds up another image's. A suspect (see crash-recovery.ts) runs alone: nothing else starts on this manager
+ * until it ends.
  */
 export class Manager implements WorkerPoolListener {
   readonly pool: WorkerPool;
   private readonly tasks = new Map<string, Entry>();
   private readonly functions = new Map<string, FunctionCode>();
-  private queue: Entry[] = [];
-  private queueHead = 0;
+  /** Waiting tasks by image; a queue is dropped once empty. */
+  private readonly queues = new Map<string, TaskQueue<Entry>>();
   private queued = 0;
   private suspects: Entry[] = [];
   /** The suspect running alone, if one is. */
@@ -76,15 +88,25 @@ export class Manager implements WorkerPoolListener {
   private readonly ledger: TaskLedger;
   private readonly guard: TaskGuard;
   private guardTimer?: NodeJS.Timeout;
+  /** What dispatch may use (warm-dispatch.ts); restartsPending is refreshed before each placement. */
+  private readonly limits: DispatchLimits;
+  private readonly queuedState: 'waiting-for-nodes' | 'waiting-for-launch';
 
   constructor(
     private readonly options: ManagerOptions,
     private readonly reporter: TaskReporter,
   ) {
     this.maxPrefetch = Math.max(1, options.maxPrefetch ?? DEFAULT_MAX_PREFETCH);
+    this.queuedState = options.queuedState ?? 'waiting-for-nodes';
     this.log = options.log ?? (() => {});
     this.ledger = options.ledger ?? NO_LEDGER;
     this.pool = new WorkerPool(options, this);
+    this.limits = {
+      slots: this.pool.size,
+      maxContainers: this.pool.maxContainers,
+      mode: options.containers?.mode ?? 'soft',
+      restartsPending: 0,
+    };
     this.pool.beforeWrite = () => this.ledger.flush();
     this.guard = new TaskGuard(options.limits ?? {}, (worker, ename, evalue) => this.stopRunning(worker, ename, evalue));
   }
@@ -112,7 +134,8 @@ export class Manager implements WorkerPoolListener {
     const allowed = this.options.allowedFunctions;
     for (const task of tasks) {
       if (this.tasks.has(task.task_id)) continue;
-      const entry: Entry = { task, state: 'waiting-for-nodes', timestamps: {}, since, done: false };
+      const image = task.container_image || this.pool.defaultImage;
+      const entry: Entry = { task, image, state: this.queuedState, timestamps: {}, since, done: false };
       this.tasks.set(task.task_id, entry);
       if (allowed && !allowed.has(task.function_id)) {
         this.fail(entry, 'FunctionNotPermitted', this.notPermitted(task.function_id));
@@ -122,19 +145,30 @@ export class Manager implements WorkerPoolListener {
         this.fail(entry, 'FunctionNotFound', `the code of function ${task.function_id} did not reach the endpoint`);
         continue;
       }
+      if (image !== '') {
+        const problem = nameProblem('image', image) ?? this.pool.containerProblem(image);
+        if (problem) {
+          this.containerFailed(entry, image, problem);
+          continue;
+        }
+      }
       this.ledger.queued(task.task_id);
       if (this.ledger.crashes(task.task_id) > 0) {
         entry.suspect = true;
         this.wait(entry, now, this.suspects);
         continue;
       }
-      const worker = this.queued === 0 && this.quarantined === undefined && this.suspects.length === 0
-        ? this.pickWorker(task.owner)
-        : undefined;
-      if (worker) this.assign(entry, worker, now);
-      else this.wait(entry, now, this.queue);
+      if (this.queued > 0 || this.quarantined !== undefined || this.suspects.length > 0 || !this.dispatch(entry, now)) {
+        this.wait(entry, now, this.queueFor(image));
+      }
     }
     if (this.queued > 0 || this.suspects.length > 0) this.schedule();
+  }
+
+  private queueFor(image: string): TaskQueue<Entry> {
+    let queue = this.queues.get(image);
+    if (!queue) this.queues.set(image, (queue = new TaskQueue()));
+    return queue;
   }
 
   private notPermitted(functionId: string): string {
@@ -145,10 +179,10 @@ export class Manager implements WorkerPoolListener {
     );
   }
 
-  private wait(entry: Entry, now: number, queue: Entry[]): void {
-    entry.timestamps['waiting-for-nodes'] = now;
+  private wait(entry: Entry, now: number, queue: TaskQueue<Entry> | Entry[]): void {
+    entry.timestamps[this.queuedState] = now;
     queue.push(entry);
-    if (queue === this.queue) this.queued++;
+    if (queue !== this.suspects) this.queued++;
     this.reporter.stateChanged(entry);
   }
 
@@ -186,49 +220,69 @@ export class Manager implements WorkerPoolListener {
       workers_busy: busy,
       queued: this.queued + this.suspects.length + atWorkers - busy,
       running: busy,
-      warm_images: [],
+      warm_images: warmImages(this.pool.workers),
     };
   }
 
   // ---- scheduling ----
 
-  /** The least busy worker that may run this user's code (its own, or a fresh one when equally busy). */
-  private pickWorker(owner: string): WorkerProcess | undefined {
-    let best: WorkerProcess | undefined;
-    for (const worker of this.pool.workers) {
-      if (!worker.ready || worker.retiring || worker.assigned.length >= worker.limit) continue;
-      if (worker.owner !== undefined && worker.owner !== owner) continue;
-      if (
-        !best ||
-        worker.assigned.length < best.assigned.length ||
-        (worker.assigned.length === best.assigned.length && worker.owner === owner && best.owner === undefined)
-      ) {
-        best = worker;
+  /**
+   * Hands the task to a worker if one may take it now (warm-dispatch.ts): a warm one, or a container started for
+   * it; otherwise starts or frees a worker for it and returns false (it waits). A container that cannot even be
+   * launched fails the task, which counts as handled.
+   */
+  private dispatch(entry: Entry, now: number): boolean {
+    const { image } = entry;
+    this.limits.restartsPending = this.pool.restartsPending;
+    const placement = placeTask(image, entry.task.owner, this.pool.workers, this.limits);
+    switch (placement.action) {
+      case 'run':
+        this.assign(entry, placement.worker, now);
+        return true;
+      case 'start': {
+        let worker: WorkerProcess;
+        try {
+          worker = this.pool.spawnFor(image);
+        } catch (error) {
+          this.containerFailed(entry, image, (error as Error).message);
+          return true;
+        }
+        // A container starts with its first task: the start is that task's waiting-for-launch.
+        if (image === '') return false;
+        this.assign(entry, worker, now);
+        return true;
       }
+      case 'repurpose':
+        this.pool.recycle(placement.worker, image);
+        return false;
+      case 'wait':
+        return false;
     }
-    return best;
-  }
-
-  /** No worker may run this user's task: replace one of another user's idle workers, unless a fresh one is coming. */
-  private makeRoomFor(owner: string): void {
-    if (this.pool.starting > 0) return;
-    const idle = this.pool.workers.find(
-      (worker) => worker.ready && worker.assigned.length === 0 && worker.owner !== undefined && worker.owner !== owner,
-    );
-    if (idle) this.pool.recycle(idle);
   }
 
   private schedule(): void {
     if (this.stopping || this.quarantined) return;
     if (this.suspects.length > 0) return this.scheduleSuspect();
-    while (this.queued > 0) {
-      const entry = this.peek();
-      if (!entry) return;
-      const worker = this.pickWorker(entry.task.owner);
-      if (!worker) return this.makeRoomFor(entry.task.owner);
-      this.queueHead++;
-      this.queued--;
-      this.assign(entry, worker, nowMs());
+    // Round robin over the images: each queue's head in turn, so one image's burst does not take every slot
+    // that frees while another image waits.
+    let progress = true;
+    while (progress && this.queued > 0) {
+      progress = false;
+      for (const [image, queue] of this.queues) {
+        const entry = queue.peek();
+        if (!entry) {
+          this.queues.delete(image);
+          continue;
+        }
+        // Out of the queue while it is dispatched, so failing its image's other tasks does not count it twice.
+        queue.shift();
+        this.queued--;
+        if (this.dispatch(entry, nowMs())) progress = true;
+        else {
+          queue.unshift(entry);
+          this.queued++;
+        }
+      }
     }
   }
 
@@ -238,32 +292,20 @@ export class Manager implements WorkerPoolListener {
     const entry = this.suspects[0];
     if (!entry) return this.schedule();
     if (this.pool.workers.some((worker) => worker.assigned.length > 0)) return;
-    const worker = this.pickWorker(entry.task.owner);
-    if (!worker) return this.makeRoomFor(entry.task.owner);
+    if (!this.dispatch(entry, nowMs())) return;
     this.suspects.shift();
+    if (entry.done) return this.scheduleSuspect();
     this.quarantined = entry;
     this.log(`task ${entry.task.task_id} was at a worker when an earlier daemon died: it runs alone`);
-    this.assign(entry, worker, nowMs());
-  }
-
-  /** The first queued task that is not done yet, left in the queue. */
-  private peek(): Entry | undefined {
-    while (this.queueHead < this.queue.length) {
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
-      }
-      const entry = this.queue[this.queueHead];
-      if (!entry.done) return entry;
-      this.queueHead++;
-    }
-    return undefined;
   }
 
   private assign(entry: Entry, worker: WorkerProcess, now: number): void {
     const task = entry.task;
     entry.state = 'waiting-for-launch';
-    entry.timestamps['waiting-for-launch'] = now;
+    // Where waiting here is already waiting-for-launch, it began when the task reached this manager.
+    if (this.queuedState !== 'waiting-for-launch' || entry.timestamps['waiting-for-launch'] === undefined) {
+      entry.timestamps['waiting-for-launch'] = now;
+    }
     entry.since = performance.now();
     entry.worker = worker;
     worker.owner ??= task.owner;
@@ -274,7 +316,9 @@ export class Manager implements WorkerPoolListener {
     }
     worker.send(encodeRun(task));
     worker.assigned.push(task.task_id);
-    if (worker.assigned.length === 1) this.armTimeout(entry);
+    worker.lastUsed = entry.since;
+    // A task's timeout counts from when it reaches the front of a running worker, not from a container's start.
+    if (worker.assigned.length === 1 && worker.ready) this.armTimeout(entry);
     this.reporter.stateChanged(entry);
   }
 
@@ -300,6 +344,11 @@ export class Manager implements WorkerPoolListener {
 
   workerReady(worker: WorkerProcess): void {
     this.guard.workerReady(worker);
+    const first = worker.assigned[0];
+    if (first !== undefined) {
+      const entry = this.tasks.get(first);
+      if (entry) this.armTimeout(entry);
+    }
     this.schedule();
   }
 
@@ -334,6 +383,8 @@ export class Manager implements WorkerPoolListener {
   }
 
   stdio(worker: WorkerProcess, name: StreamName, text: string): void {
+    // What a container's runtime says while it starts is not the task's output (a failed start quotes it).
+    if (!worker.ready) return;
     this.output(worker, null, { output_type: 'stream', name, text });
   }
 
@@ -367,8 +418,9 @@ export class Manager implements WorkerPoolListener {
     }
     if (index === 0) worker.assigned.shift();
     else worker.assigned.splice(index, 1);
+    if (worker.assigned.length === 0) worker.lastUsed = performance.now();
     const ran = reply.ts1 - reply.ts0;
-    worker.limit = ran <= QUICK_TASK_MS ? Math.max(1, Math.min(this.maxPrefetch, worker.limit * 2, Math.floor(PREFETCH_WORK_MS / ran))) : 1;
+    worker.limit = nextPrefetch(worker.limit, ran, this.maxPrefetch);
     const entry = this.tasks.get(id);
     if (entry && !entry.done) {
       clearTimeout(entry.timer);
@@ -393,22 +445,34 @@ export class Manager implements WorkerPoolListener {
     this.schedule();
   }
 
-  workerExited(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  workerExited(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null, startFailure?: string): void {
     const [head, ...rest] = worker.assigned.splice(0);
     if (this.stopping) return;
+    if (startFailure !== undefined) {
+      // The container never ran: what it held, and what waits for its image, fails with the runtime's reason.
+      for (const id of [head, ...rest]) {
+        const entry = id === undefined ? undefined : this.tasks.get(id);
+        if (entry && !entry.done) this.fail(entry, CONTAINER_ERROR, startFailure);
+      }
+      this.failWaiting(worker.image, startFailure);
+      this.options.onContainerProblem?.(worker.image, startFailure);
+      return this.schedule();
+    }
     const running = head === undefined ? undefined : this.tasks.get(head);
-    if (running && !running.done) this.fail(running, 'WorkerDied', `worker died (${describeExit(code, signal)})`);
+    if (running && !running.done) {
+      const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
+      this.fail(running, 'WorkerDied', `worker died (${how})`);
+    }
     const now = nowMs();
     for (let i = rest.length - 1; i >= 0; i--) {
       const entry = this.tasks.get(rest[i]);
       if (!entry || entry.done) continue;
       entry.worker = undefined;
-      entry.state = 'waiting-for-nodes';
-      entry.timestamps['waiting-for-nodes'] ??= now;
+      entry.state = this.queuedState;
+      entry.timestamps[this.queuedState] ??= now;
       entry.since = performance.now();
       this.ledger.queued(entry.task.task_id);
-      if (this.queueHead > 0) this.queue[--this.queueHead] = entry;
-      else this.queue.unshift(entry);
+      this.queueFor(entry.image).unshift(entry);
       this.queued++;
       this.reporter.stateChanged(entry);
     }
@@ -420,6 +484,24 @@ export class Manager implements WorkerPoolListener {
   }
 
   // ---- endings ----
+
+  /** The task cannot get a container for `image`: it fails with why, and so does every task waiting for that image. */
+  private containerFailed(entry: Entry, image: string, message: string): void {
+    this.fail(entry, CONTAINER_ERROR, message);
+    this.failWaiting(image, message);
+    this.log(`task ${entry.task.task_id}: ${message}`);
+    this.options.onContainerProblem?.(image, message);
+  }
+
+  private failWaiting(image: string, message: string): void {
+    const queue = this.queues.get(image);
+    if (!queue) return;
+    for (const waiting of queue.drain()) {
+      this.queued--;
+      this.fail(waiting, CONTAINER_ERROR, message);
+    }
+    this.queues.delete(image);
+  }
 
   private fail(entry: Entry, ename: string, evalue: string): void {
     entry.timestamps.failed = nowMs();

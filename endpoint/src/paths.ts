@@ -7,7 +7,7 @@ export function endpointsDir(env?: NodeJS.ProcessEnv): string {
 
 /**
  * The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,supervisor.pid,daemon.log,
- * results.jsonl,ledger}`.
+ * results.jsonl,ledger,containers.json}`, and `podman/` when the endpoint runs podman.
  */
 export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
   const dir = join(endpointsDir(env), name);
@@ -22,5 +22,11 @@ export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
     results: join(dir, 'results.jsonl'),
     /** Which tasks the daemon holds and which are at workers, to tell a crash apart from a task (ledger.ts). */
     ledger: join(dir, 'ledger'),
+    /** What a running daemon's containers are and why any could not start (daemon-containers.ts). */
+    containers: join(dir, 'containers.json'),
+    /** The running daemon's blocks, as its last heartbeat reported them (blocks.ts). */
+    blocks: join(dir, 'blocks.json'),
+    /** Batch scripts and the output of the blocks the provider submits. */
+    blocksDir: join(dir, 'blocks'),
   };
 }

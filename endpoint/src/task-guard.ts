@@ -1,7 +1,10 @@
 import { treeUsage } from './process-tree.js';
 import type { WorkerProcess } from './worker-process.js';
 
-/** Limits the daemon enforces by watching each worker's process tree in /proc, out of reach of user code. */
+/**
+ * Limits the daemon enforces by watching each worker's process tree in /proc, out of reach of user code (for a
+ * worker in a podman container, the tree of the container's own processes).
+ */
 export interface GuardLimits {
   /** CPU seconds one task may use (its worker's tree, children included). */
   cpuSeconds?: number;
@@ -37,14 +40,16 @@ export class TaskGuard {
 
   /** A worker just became ready: what its tree holds now is its own (reaper, sandbox init), not a task's. */
   workerReady(worker: WorkerProcess): void {
-    if (this.limits.processes && worker.pid !== undefined) this.baseProcesses.set(worker, treeUsage(worker.pid).processes);
+    const root = worker.treePid;
+    if (this.limits.processes && root !== undefined) this.baseProcesses.set(worker, treeUsage(root).processes);
   }
 
   check(workers: readonly WorkerProcess[]): void {
     for (const worker of workers) {
       const taskId = worker.assigned[0];
-      if (taskId === undefined || worker.exited || worker.pid === undefined) continue;
-      const usage = treeUsage(worker.pid);
+      const root = worker.treePid;
+      if (taskId === undefined || !worker.ready || worker.exited || root === undefined) continue;
+      const usage = treeUsage(root);
       let watch = this.watches.get(worker);
       if (watch?.taskId !== taskId) {
         watch = { taskId, cpuAtStart: usage.cpuSeconds };

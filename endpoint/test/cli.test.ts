@@ -65,6 +65,10 @@ describe('funcx-endpoint without a hub', () => {
     await expectError(['configure', 'a', '--hub', 'http://127.0.0.1:9'], env, /no user token: pass --token, set FUNCX_TOKEN/);
     await expectError(['configure', 'a', ...hub], env, /could not reach the hub at http:\/\/127\.0\.0\.1:9 .*check that the hub runs/);
     await expectError(['launch', 'a'], env, /unknown command 'launch'/);
+    await expectError(['configure', 'a', ...hub, '--container-runtime', 'lxc'], env, /--container-runtime: container_runtime must be one of none, podman/);
+    await expectError(['configure', 'a', ...hub, '--container-image', 'localhost/x'], env, /container_image needs a container_runtime/);
+    await expectError(['configure', 'a', ...hub, '--container-runtime', 'podman', '--warm-mode', 'lukewarm'], env, /--warm-mode: warm_mode must be soft/);
+    await expectError(['configure', 'a', ...hub, '--container-runtime', 'podman', '--max-warm-containers', '0'], env, /--max-warm-containers: max_warm_containers must be a whole number/);
   });
 });
 
@@ -99,6 +103,26 @@ describe('funcx-endpoint against a real hub', () => {
     assert.notEqual(updated.endpoint_token, config.endpoint_token, 'and gets a new token');
     assert.equal(updated.workers, 1, 'flags not given keep their value');
     assert.equal(updated.site, 'Argonne (laptop)');
+  });
+
+  test('configure writes the container flags, and notes a runtime that is not installed', async () => {
+    const run = await cli(
+      ['configure', 'box', '--container-runtime', 'apptainer', '--container-image', 'docker://python:3.11',
+        '--max-warm-containers', '1', '--container-idle-s', '30', '--warm-mode', 'hard'],
+      env,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /note: container_runtime apptainer: apptainer is not installed \(not found on PATH\): install apptainer/);
+    const config = parse(readFileSync(join(hub.funcxHome, 'endpoints', 'box', 'config.yaml'), 'utf8'));
+    assert.equal(config.container_runtime, 'apptainer');
+    assert.equal(config.container_image, 'docker://python:3.11');
+    assert.equal(config.max_warm_containers, 1);
+    assert.equal(config.container_idle_s, 30);
+    assert.equal(config.warm_mode, 'hard');
+    assert.match((await cli(['status', 'box'], env)).stdout, /containers:\s+apptainer, at most 1 warm, stopped after 30 s idle, hard mode/);
+    const again = await cli(['configure', 'box', '--warm-mode', 'soft'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(parse(readFileSync(join(hub.funcxHome, 'endpoints', 'box', 'config.yaml'), 'utf8')).container_image, 'docker://python:3.11', 'kept');
   });
 
   test('start returns once connected, the endpoint runs a task, stop ends it', async () => {

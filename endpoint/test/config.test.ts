@@ -41,7 +41,7 @@ test('each bad field is named with what to put there', () => {
     [withLine('hub_url: ftp://hub', 'hub_url'), /hub_url must start with http:\/\/ or https:\/\//],
     [withLine('endpoint_id: 42', 'endpoint_id'), /endpoint_id is missing/],
     [withLine('endpoint_id: not-a-uuid', 'endpoint_id'), /endpoint_id must be the UUID the hub gave/],
-    [withLine('provider: slurm'), /provider "slurm" is not available; use one of: local/],
+    [withLine('provider: condor'), /provider "condor" is not available; use one of: local, slurm, pbs, kubernetes/],
     [withLine('colour: blue'), /unknown field colour \(known fields: name, endpoint_id/],
     [VALID.replace(/^endpoint_token:.*$/m, ''), /endpoint_token is missing; run "funcx-endpoint configure NAME"/],
     ['- just\n- a list\n', /must be a YAML mapping of fields/],
@@ -109,6 +109,56 @@ test('each bad field of how workers run is named with what to put there', () => 
     ['limits: { memory_mb: -1 }', /limits\.memory_mb must be a positive number or "unlimited" \(got -1\)/],
     ['limits: { disk_mb: 10 }', /limits\.disk_mb is not a limit \(known: memory_mb, processes, cpu_s, output_bytes\)/],
     ['allowed_functions: [f]', /allowed_functions must be a list of function ids \(UUIDs\)/],
+  ];
+  for (const [line, expected] of cases) {
+    assert.throws(() => parseConfig(withLine(line), 'config.yaml'), expected, line);
+  }
+});
+
+test('the container fields are read as written', () => {
+  const text =
+    VALID +
+    [
+      'container_runtime: podman',
+      'container_image: localhost/funcx-python:bookworm',
+      'container_options: ["--pull=never"]',
+      'container_network: none',
+      'container_image_stores: [/var/cache/funcx/podman-store]',
+      'max_warm_containers: 3',
+      'container_idle_s: 30',
+      'warm_mode: hard',
+    ].join('\n');
+  const config = parseConfig(text, 'config.yaml');
+  assert.equal(config.container_runtime, 'podman');
+  assert.equal(config.container_image, 'localhost/funcx-python:bookworm');
+  assert.deepEqual(config.container_options, ['--pull=never']);
+  assert.equal(config.container_network, 'none');
+  assert.deepEqual(config.container_image_stores, ['/var/cache/funcx/podman-store']);
+  assert.equal(config.max_warm_containers, 3);
+  assert.equal(config.container_idle_s, 30);
+  assert.equal(config.warm_mode, 'hard');
+  const custom = parseConfig(VALID + 'container_runtime: custom\ncontainer_command: "tool run {mounts} {image} {command}"\n', 'config.yaml');
+  assert.equal(custom.container_command, 'tool run {mounts} {image} {command}');
+});
+
+test('each bad container field is named with what to put there', () => {
+  const cases: [string, RegExp][] = [
+    ['container_runtime: lxc', /container_runtime must be one of none, podman, docker, apptainer, singularity, shifter, podman-hpc, bwrap, custom \(got "lxc"\)/],
+    ['container_image: localhost/x', /container_image needs a container_runtime/],
+    ['container_runtime: podman\ncontainer_image: "--privileged"', /container_image: "--privileged" is not a valid container image: use an image reference/],
+    ['container_runtime: podman\ncontainer_options: --pull=never', /container_options must be a list of strings/],
+    ['container_runtime: podman\ncontainer_command: "x {image} {command}"', /container_command is the template of container_runtime: custom/],
+    ['container_runtime: custom', /container_runtime: custom needs container_command/],
+    ['container_runtime: custom\ncontainer_command: "tool {image}"', /container_command must contain \{command\}/],
+    ['container_runtime: podman\ncontainer_network: "a b"', /container_network must be none, host or the name of a network/],
+    ['container_runtime: shifter\ncontainer_network: none', /shifter shares the host's network and cannot isolate it/],
+    ['container_runtime: bwrap', /container_runtime: bwrap needs container_image_dir/],
+    ['container_runtime: bwrap\ncontainer_image_dir: images', /container_image_dir must be an absolute path/],
+    ['container_runtime: podman\ncontainer_image_dir: /images', /container_image_dir is where bwrap, apptainer, singularity find their images; container_runtime is podman/],
+    ['container_runtime: docker\ncontainer_image_stores: [/s]', /container_image_stores are image stores of the endpoint's podman; container_runtime is docker/],
+    ['container_runtime: podman\nmax_warm_containers: 0', /max_warm_containers must be a whole number from 1 to 1024 \(got 0\)/],
+    ['container_runtime: podman\ncontainer_idle_s: -5', /container_idle_s must be a number of seconds above 0/],
+    ['container_runtime: podman\nwarm_mode: lukewarm', /warm_mode must be soft \(repurpose an idle worker of another image\) or hard/],
   ];
   for (const [line, expected] of cases) {
     assert.throws(() => parseConfig(withLine(line), 'config.yaml'), expected, line);

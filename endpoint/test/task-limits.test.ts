@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '@funcx/testing';
 import type { Manager } from '../src/manager.js';
-import { BwrapRuntime, bwrapProblem } from '../src/runtimes/index.js';
 import { run, runToEnd, startManager } from './support/manager.js';
 import type { Recorder } from './support/recorder.js';
+import { runtimeVariants } from './support/runtimes.js';
 import { fiveStrays, processesWith, uniqueMarker } from './support/stray-processes.js';
 
 const MiB = 1024 * 1024;
@@ -20,18 +20,22 @@ async function strandedChildrenDie(manager: Manager, recorder: Recorder, end: (t
   return done;
 }
 
-describe('per-task limits, with real workers', () => {
+for (const variant of runtimeVariants()) describe(`per-task limits, with real workers (${variant.name})`, { skip: variant.skip }, () => {
   let manager: Manager;
   let recorder: Recorder;
 
   before(async () => {
     ({ manager, recorder } = await startManager({
+      ...variant.options(),
       size: 2,
       rlimits: { memoryMb: 4096, processes: 256 },
       limits: { processes: 40, cpuSeconds: 1, outputBytes: 2000 },
     }));
   });
-  after(() => manager.stop());
+  after(async () => {
+    await manager.stop();
+    variant.cleanup();
+  });
 
   test('the children of a timed-out task do not survive it, 5 of 5', async () => {
     const done = await strandedChildrenDie(manager, recorder, () => {}, 2);
@@ -88,20 +92,5 @@ describe('per-task limits, with real workers', () => {
     const done = await runToEnd(manager, recorder, '"x" * (12 * 1024 * 1024)');
     assert.equal(done.error?.ename, 'ResultTooLarge');
     assert.match(done.error!.evalue, /^the result is 12 MiB; the limit is 10 MiB: return less data/);
-  });
-});
-
-describe('per-task limits under bubblewrap', { skip: bwrapProblem() }, () => {
-  let manager: Manager;
-  let recorder: Recorder;
-
-  before(async () => {
-    ({ manager, recorder } = await startManager({ size: 1, runtime: new BwrapRuntime({ hide: [], network: true }) }));
-  });
-  after(() => manager.stop());
-
-  test('the children of a timed-out sandboxed task do not survive it, 5 of 5', async () => {
-    const done = await strandedChildrenDie(manager, recorder, () => {}, 2);
-    assert.equal(done.error?.evalue, 'timed out after 2 s');
   });
 });

@@ -4,18 +4,20 @@ import { after, before, describe, test } from 'node:test';
 import type { Manager } from '../src/manager.js';
 import { run, startManager } from './support/manager.js';
 import type { Recorder } from './support/recorder.js';
+import { runtimeVariants } from './support/runtimes.js';
 
 const VENV_PYTHON = new URL('../../../.venv/bin/python', import.meta.url).pathname;
 
-describe('worker pool with real Python workers', () => {
+for (const variant of runtimeVariants()) describe(`worker pool with real Python workers (${variant.name})`, { skip: variant.skip }, () => {
   let manager: Manager;
   let recorder: Recorder;
 
   before(async () => {
-    ({ manager, recorder } = await startManager());
+    ({ manager, recorder } = await startManager(variant.options()));
   });
   after(async () => {
     await manager.stop();
+    variant.cleanup();
   });
 
   test('a function that returns nothing comes back as None, with its start and end times', async () => {

@@ -54,8 +54,23 @@ def _kill_children():
             pass
 
 
+def speak_over_stdio():
+    """Requests on stdin and replies on stdout become fds 3 and 4; fd 1 then writes to stderr, and stdin reads
+    nothing."""
+    os.dup2(0, 3)
+    os.dup2(1, 4)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+
+
 def _exit_like(status):
     code = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+    if code < 0 and os.getpid() == 1:
+        # The init of a PID namespace (a container) cannot be killed by its own signal: it exits the way a shell
+        # reports a signal, 128 + N, which the daemon turns back into the signal's name.
+        os._exit(128 - code)
     if code < 0:
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)

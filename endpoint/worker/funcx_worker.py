@@ -16,8 +16,10 @@ Replies:    {"t":"ready","pid":N,"python":"3.11.7"}
             {"t":"ok","i":TASK_ID,"ts0":MS,"ts1":MS,"r":RESULT}     RESULT = {value?, data, pickle?}
             {"t":"err","i":TASK_ID,"ts0":MS,"ts1":MS,"e":{"ename","evalue","traceback"}}
 
-Command line: funcx_worker.py [--scratch DIR] [--memory-mb N] [--processes N] [--reaper] [--value-depth N]
-[--display-depth N]. Every task starts in DIR/task, fresh for each task (see funcx_process.TaskDir).
+Command line: funcx_worker.py [--scratch DIR] [--memory-mb N] [--processes N] [--reaper] [--stdio]
+[--value-depth N] [--display-depth N]. Every task starts in DIR/task, fresh for each task (see
+funcx_process.TaskDir). With --stdio the requests arrive on stdin and the replies leave on stdout instead (a
+container runtime that cannot pass fds 3 and 4, such as docker); what is then written to fd 1 arrives as stderr.
 """
 
 import ast
@@ -33,7 +35,7 @@ import threading
 import time
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
-from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent
+from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent, speak_over_stdio
 from funcx_results import encode, encode_display, encode_success, result_of
 
 IN_FD = 3
@@ -400,8 +402,8 @@ def parse_options(argv):
              "--value-depth": ("value_depth", int), "--display-depth": ("display_depth", int)}
     i = 0
     while i < len(argv):
-        if argv[i] == "--reaper":
-            options["reaper"] = True
+        if argv[i] in ("--reaper", "--stdio"):
+            options[argv[i][2:]] = True
             i += 1
             continue
         name, kind = flags[argv[i]]
@@ -412,6 +414,8 @@ def parse_options(argv):
 
 if __name__ == "__main__":
     OPTIONS = parse_options(sys.argv[1:])
+    if OPTIONS.get("stdio"):
+        speak_over_stdio()
     die_with_parent()
     if OPTIONS.get("reaper"):
         become_reaper()

@@ -6,13 +6,13 @@ import type { INotebookModel } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { CellRun, ICellRunner, IFuncxService } from './tokens';
 import { OutputBuffer } from './output-buffer';
+import { endpointTarget, isRoutedTarget } from './magic';
 import { describeEndpoints, finalOutputs, funcxErrorOutput, toCellOutput } from './outputs';
 
 /** The endpoint a run goes to: its id, how the user writes it (`owner/name` when shared) and its owner. */
 interface ResolvedEndpoint {
   id: string;
   ref: string;
-  name: string;
   owner: string;
 }
 
@@ -20,7 +20,6 @@ function resolved(endpoint: EndpointView, user: string | null): ResolvedEndpoint
   return {
     id: endpoint.endpoint_id,
     ref: user ? endpointRef(user, endpoint) : endpoint.endpoint_id,
-    name: endpoint.name,
     owner: endpoint.owner
   };
 }
@@ -104,8 +103,10 @@ export class CellRunner implements ICellRunner {
 
   private async execute(run: CellRun, state: Running): Promise<boolean> {
     const cell = this.guarded(run.cell, state);
-    const endpoint = await this.resolveEndpoint(run, cell);
-    if (!endpoint) {
+    // A group or a list of endpoints is routed at the hub: which endpoint runs the task is known from its first event.
+    const routed = run.endpoint !== undefined && isRoutedTarget(run.endpoint);
+    const endpoint = routed ? null : await this.resolveEndpoint(run, cell);
+    if (!routed && !endpoint) {
       this.finish(run, state);
       return false;
     }
@@ -115,29 +116,31 @@ export class CellRunner implements ICellRunner {
       return false;
     }
     const client = this.service.client;
-    if (this.running.get(run.cell) === state) run.cell.trusted = await this.trusts(run, endpoint);
-    const submission: TaskSubmission = { ...run.submission, endpoint: endpoint.ref };
+    // Routed runs render sanitized: where the code runs is decided after the submission.
+    if (this.running.get(run.cell) === state) run.cell.trusted = endpoint ? await this.trusts(run, endpoint) : false;
+    const written = endpoint ? endpoint.ref : run.endpoint!;
+    const submission: TaskSubmission = { ...run.submission, endpoint: endpoint ? endpoint.ref : endpointTarget(written) };
     const { task_ids } = await client.submitLive([submission]);
     const taskId = task_ids[0];
     state.taskId = taskId;
-    this._lastEndpoint = endpoint.ref;
-    this._endpointUsed.emit(endpoint.ref);
-    this.service.tasks.track(taskId, {
-      endpoint_id: endpoint.id,
-      function_id: run.submission.function_id,
-      label: run.label
-    });
+    this._lastEndpoint = written;
+    this._endpointUsed.emit(written);
+    const tracked = { function_id: run.submission.function_id, label: run.label };
+    this.service.tasks.track(taskId, endpoint ? { ...tracked, endpoint_id: endpoint.id } : tracked);
     if (state.cancelled) void client.cancelTask(taskId).catch(() => undefined);
 
     let waitingNote = false;
+    /** Where a routed task went, from its state events. */
+    let routedTo: string | undefined;
     const showWaiting = () => {
-      const view = this.service.endpoints.get(endpoint.id);
+      const endpointId = endpoint?.id ?? routedTo;
+      const view = endpointId ? this.service.endpoints.get(endpointId) : undefined;
       if (!waitingNote && cell.outputs.length === 0 && view && !view.status.online) {
         waitingNote = true;
         cell.outputs.add({
           output_type: 'stream',
           name: 'stderr',
-          text: `Waiting for endpoint ${endpoint.name} (offline): the task runs as soon as it is back.\n`
+          text: `Waiting for endpoint ${this.service.endpoints.refOf(view)} (offline): the task runs as soon as it is back.\n`
         });
       }
     };
@@ -153,6 +156,7 @@ export class CellRunner implements ICellRunner {
     const final = await new Promise<TaskFinalEvent | FuncxError>(resolve => {
       const stop = client.watchTask(taskId, {
         onState: event => {
+          routedTo = event.endpoint_id ?? routedTo;
           outputs.flush();
           if (event.state === 'running') clearWaiting();
           else if (event.state === 'waiting-for-endpoint') showWaiting();

@@ -9,7 +9,7 @@ import { readCellFunction, writeCellFunction } from './cell-function';
 import { pickEndpoint } from './components/EndpointPicker';
 import { preselectedEndpoint, repeatEndpoint } from './endpoint-choice';
 import { funcxIcon } from './icons';
-import { cellCode, isFuncxCell, parseFuncxMagic, singleTopLevelFunction } from './magic';
+import { cellCode, isFuncxCell, parseFuncxMagic, singleTopLevelFunction, type FuncxMagic } from './magic';
 import { endpointMapIcon } from './map/icon';
 import type { ICellRunner, IDefaultEndpoint, IEndpointMap, IFuncxService } from './tokens';
 
@@ -83,15 +83,16 @@ export function registerCommands(app: JupyterFrontEnd, context: CommandContext):
     if (!panel || !cell) return;
     const source = cell.model.sharedModel.getSource();
     const fn = readCellFunction(cell.model);
-    let timeout_s: number | undefined;
+    let magic: Partial<FuncxMagic> = {};
     try {
-      timeout_s = isFuncxCell(source) ? parseFuncxMagic(source).timeoutS : undefined;
+      if (isFuncxCell(source)) magic = parseFuncxMagic(source);
     } catch {
-      timeout_s = undefined;
+      magic = {};
     }
+    const options = { timeout_s: magic.timeoutS, ...(magic.policy ? { policy: magic.policy } : {}) };
     const submission: Omit<TaskSubmission, 'endpoint'> = fn
-      ? { function_id: fn.function_id, timeout_s }
-      : { source: cellCode(source), timeout_s };
+      ? { function_id: fn.function_id, ...options }
+      : { source: cellCode(source), ...options };
     await runner.run({
       cell: cell.model as ICodeCellModel,
       notebook: panel.model,

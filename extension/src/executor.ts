@@ -7,7 +7,7 @@ import { MagicError, isFuncxCell, parseFuncxMagic } from './magic';
 import { funcxErrorOutput } from './outputs';
 
 /**
- * Runs `%%funcx [ENDPOINT] [--timeout S]` cells as funcX tasks (no kernel involved) and hands every other
+ * Runs `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S]` cells as funcX tasks (no kernel involved) and hands every other
  * cell to JupyterLab's own executor.
  */
 export class FuncxCellExecutor implements INotebookCellExecutor {
@@ -39,7 +39,7 @@ export class FuncxCellExecutor implements INotebookCellExecutor {
       cell: model,
       notebook,
       endpoint: cellEndpoint(magic.endpoint, readDefaultEndpoint(notebook)),
-      submission: { source: magic.body, timeout_s: magic.timeoutS },
+      submission: { source: magic.body, timeout_s: magic.timeoutS, ...(magic.policy ? { policy: magic.policy } : {}) },
       label: firstCodeLine(magic.body)
     });
     onCellExecuted({ cell, success });

@@ -1,7 +1,21 @@
-/** A parsed `%%funcx [ENDPOINT] [--timeout S]` first line. */
+import {
+  GROUP_PREFIX,
+  POLICY_NAMES,
+  isPolicyName,
+  isValidName,
+  type EndpointTarget,
+  type PolicyName
+} from '@funcx/protocol';
+
+/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S]` first line. */
 export interface FuncxMagic {
-  /** Endpoint name or id; undefined means the notebook's default endpoint. */
+  /**
+   * Where to run, as written: an endpoint name or id, an endpoint group (`group:NAME`, `group:OWNER/NAME`) or
+   * several endpoints separated by commas (`a,bob/b`); undefined means the notebook's default.
+   */
   endpoint?: string;
+  /** How the hub chooses among several endpoints. */
+  policy?: PolicyName;
   timeoutS?: number;
   /** The cell without its first line. */
   body: string;
@@ -10,6 +24,43 @@ export interface FuncxMagic {
 export class MagicError extends Error {}
 
 const MAGIC = /^%%funcx(?=\s|$)/;
+const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS]"';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What is wrong with a `group:` reference, or undefined: `group:NAME`, `group:OWNER/NAME` or `group:ID`. */
+function groupRefProblem(ref: string): string | undefined {
+  const rest = ref.slice(GROUP_PREFIX.length);
+  if (UUID.test(rest)) return undefined;
+  const slash = rest.indexOf('/');
+  const owner = slash === -1 ? undefined : rest.slice(0, slash);
+  const name = slash === -1 ? rest : rest.slice(slash + 1);
+  if (owner !== undefined && !isValidName('user', owner)) return `"${ref}" names no owner before the "/": write group:NAME, or group:OWNER/NAME for a group shared with you`;
+  if (!isValidName('endpoint_group', name)) {
+    return `"${ref}" is not an endpoint group: write group:NAME (letters, digits, "_", "." or "-"), or group:OWNER/NAME for one shared with you`;
+  }
+  return undefined;
+}
+
+/** What is wrong with the endpoint word of a first line, or undefined. */
+function targetProblem(word: string): string | undefined {
+  if (word.startsWith(GROUP_PREFIX)) return groupRefProblem(word);
+  if (!word.includes(',')) return undefined;
+  const parts = word.split(',');
+  if (parts.some(part => part === '')) return `"${word}" has an empty endpoint: separate endpoints with single commas, no spaces ("a,b")`;
+  const group = parts.find(part => part.startsWith(GROUP_PREFIX));
+  if (group) return `"${group}" is an endpoint group: name a group alone ("%%funcx ${group}"), or list its endpoints`;
+  return undefined;
+}
+
+/** The submission's `endpoint` for what a first line (or the default endpoint) names: several endpoints as a list. */
+export function endpointTarget(written: string): EndpointTarget {
+  return written.includes(',') ? written.split(',') : written;
+}
+
+/** Whether the hub chooses where a task for this target runs (a group, or several endpoints). */
+export function isRoutedTarget(written: string): boolean {
+  return written.startsWith(GROUP_PREFIX) || written.includes(',');
+}
 
 export function isFuncxCell(source: string): boolean {
   return MAGIC.test(source.trimStart());
@@ -25,7 +76,13 @@ export function parseFuncxMagic(source: string): FuncxMagic {
   const magic: FuncxMagic = { body };
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
-    if (word === '--timeout' || word.startsWith('--timeout=')) {
+    if (word === '--policy' || word.startsWith('--policy=')) {
+      const value = word.includes('=') ? word.slice('--policy='.length) : words[++i];
+      if (!isPolicyName(value)) {
+        throw new MagicError(`--policy needs one of ${POLICY_NAMES.join(', ')}, e.g. "%%funcx group:gpus --policy least-loaded" (got "${value ?? ''}")`);
+      }
+      magic.policy = value;
+    } else if (word === '--timeout' || word.startsWith('--timeout=')) {
       const value = word.includes('=') ? word.slice('--timeout='.length) : words[++i];
       const seconds = Number(value);
       if (!value || !Number.isFinite(seconds) || seconds <= 0) {
@@ -33,11 +90,15 @@ export function parseFuncxMagic(source: string): FuncxMagic {
       }
       magic.timeoutS = seconds;
     } else if (word.startsWith('-')) {
-      throw new MagicError(`Unknown option ${word}: the first line reads "%%funcx [ENDPOINT] [--timeout SECONDS]"`);
+      throw new MagicError(`Unknown option ${word}: the first line reads ${FORM}`);
     } else if (magic.endpoint === undefined) {
+      const problem = targetProblem(word);
+      if (problem) throw new MagicError(`${problem}; the first line reads ${FORM}`);
       magic.endpoint = word;
     } else {
-      throw new MagicError(`One endpoint per cell: the first line reads "%%funcx [ENDPOINT] [--timeout SECONDS]" (got "${word}" after "${magic.endpoint}")`);
+      throw new MagicError(
+        `One endpoint, group or comma-separated list per cell: the first line reads ${FORM} (got "${word}" after "${magic.endpoint}")`
+      );
     }
   }
   return magic;

@@ -1,5 +1,6 @@
 import { HubClient, type ConnectionState } from '@funcx/client/hub-client';
 import { Signal, type ISignal } from '@lumino/signaling';
+import { EndpointGroupsModel } from './models/endpoint-groups-model';
 import { EndpointsModel } from './models/endpoints-model';
 import { TasksModel } from './models/tasks-model';
 import type { IFuncxService } from './tokens';
@@ -18,6 +19,7 @@ const RETRY_MAX_MS = 10_000;
 /** Owns the HubClient built from the settings and feeds the endpoints and tasks models from its socket. */
 export class FuncxService implements IFuncxService {
   readonly endpoints = new EndpointsModel();
+  readonly endpointGroups = new EndpointGroupsModel();
   readonly tasks = new TasksModel();
   private _client: HubClient;
   private _lastError: string | null = null;
@@ -119,6 +121,7 @@ export class FuncxService implements IFuncxService {
           this.outageReported = false;
           this.retryDelayMs = RETRY_MIN_MS;
           void this.refreshEndpoints(client);
+          void this.refreshGroups(client);
           void this.refreshUser(client);
           void this.refreshTasks(client);
         } else if (error) {
@@ -145,6 +148,19 @@ export class FuncxService implements IFuncxService {
       if (client === this._client) this.endpoints.reset(endpoints);
     } catch (error) {
       this.reportError(error as Error);
+    }
+  }
+
+  refreshEndpointGroups(): Promise<void> {
+    return this.refreshGroups(this._client);
+  }
+
+  private async refreshGroups(client: HubClient): Promise<void> {
+    try {
+      const groups = await client.listEndpointGroups();
+      if (client === this._client) this.endpointGroups.reset(groups);
+    } catch {
+      // an older hub without endpoint groups: none are listed
     }
   }
 

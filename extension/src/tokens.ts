@@ -4,6 +4,7 @@ import type { ICodeCellModel } from '@jupyterlab/cells';
 import type { INotebookModel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
+import type { EndpointGroupsModel } from './models/endpoint-groups-model';
 import type { EndpointsModel } from './models/endpoints-model';
 import type { TasksModel } from './models/tasks-model';
 
@@ -22,11 +23,15 @@ export interface IFuncxService {
   /** The hub user the token belongs to, once connected (null before). */
   readonly user: string | null;
   readonly endpoints: EndpointsModel;
+  /** The endpoint groups the user may route to (listed on connecting, and again by refreshEndpointGroups). */
+  readonly endpointGroups: EndpointGroupsModel;
   readonly tasks: TasksModel;
   /** Resolves once the settings are loaded and a first connection was attempted. */
   readonly ready: Promise<void>;
   /** Drops the current connection and connects again with the current settings. */
   reconnect(): void;
+  /** Lists the endpoint groups again (groups change by REST, without events). */
+  refreshEndpointGroups(): Promise<void>;
 }
 
 export const IFuncxService = new Token<IFuncxService>(
@@ -55,7 +60,10 @@ export interface CellRun {
   notebook: INotebookModel | null;
   /** Everything but the endpoint. */
   submission: Omit<TaskSubmission, 'endpoint'>;
-  /** Endpoint as the user wrote it (name, owner/name or id); undefined when none was given and the notebook has no default. */
+  /**
+   * Endpoint as the user wrote it (name, owner/name or id), or an endpoint group (`group:NAME`) or endpoints
+   * separated by commas, which the hub routes among; undefined when none was given and the notebook has no default.
+   */
   endpoint: string | undefined;
   /** Shown in the sidebar's task list. */
   label?: string;

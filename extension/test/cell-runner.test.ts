@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointView, TaskOutput } from '@funcx/protocol';
+import type { EndpointView, TaskOutput, TaskSubmission } from '@funcx/protocol';
 import type { TaskWatchHandlers } from '@funcx/client/hub-client';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import { CellRunner } from '../src/cell-runner';
@@ -19,6 +19,7 @@ const ENDPOINT: EndpointView = {
 /** A hub client whose tasks the test drives: it keeps each watch's handlers to deliver events later. */
 function fakeService() {
   const watches = new Map<string, TaskWatchHandlers>();
+  const submitted: TaskSubmission[] = [];
   let next = 0;
   const endpoints = new EndpointsModel();
   endpoints.reset([ENDPOINT]);
@@ -28,7 +29,10 @@ function fakeService() {
     endpoints,
     tasks: { track: () => undefined },
     client: {
-      submitLive: async () => ({ batch_id: 'b', task_ids: [`t${++next}`] }),
+      submitLive: async (tasks: TaskSubmission[]) => {
+        submitted.push(...tasks);
+        return { batch_id: 'b', task_ids: [`t${++next}`] };
+      },
       watchTask: (taskId: string, handlers: TaskWatchHandlers) => {
         watches.set(taskId, handlers);
         return () => undefined;
@@ -37,7 +41,7 @@ function fakeService() {
       getFunction: async () => ({ owner: 'alice' }),
     },
   };
-  return { service: service as unknown as IFuncxService, watches };
+  return { service: service as unknown as IFuncxService, watches, submitted };
 }
 
 /** The part of a code cell model the runner touches, recording its outputs. */
@@ -105,5 +109,27 @@ describe('the cell runner', () => {
     assert.equal(shared.cell.trusted, false, "bob's endpoint could send anything");
     watches.get('t2')!.onFinal!({ type: 'final', task_id: 't2', state: 'success', timestamps: {} });
     await elsewhere;
+  });
+
+  it('sends a cell for a group or several endpoints as written, for the hub to route, and renders it untrusted', async () => {
+    const { service, watches, submitted } = fakeService();
+    const runner = new CellRunner(service);
+    const grouped = fakeCell();
+    const toGroup = runner.run({ cell: grouped.cell, notebook: null, submission: { source: 'x', policy: 'round-robin' }, endpoint: 'group:pair' });
+    await settle();
+    assert.deepEqual(submitted[0], { source: 'x', policy: 'round-robin', endpoint: 'group:pair' }, 'no endpoint was looked up');
+    assert.equal(grouped.cell.trusted, false, 'where it runs is chosen at the hub');
+    assert.equal(runner.lastEndpoint, 'group:pair');
+    watches.get('t1')!.onOutput!(stdout('routed\n'), 't1');
+    watches.get('t1')!.onFinal!({ type: 'final', task_id: 't1', endpoint_id: 'e1', state: 'success', timestamps: {} });
+    assert.equal(await toGroup, true);
+    assert.equal((grouped.outputs[0] as { text?: string }).text, 'routed\n');
+
+    const listed = fakeCell();
+    const toList = runner.run({ cell: listed.cell, notebook: null, submission: { source: 'x' }, endpoint: 'local,bob/cluster' });
+    await settle();
+    assert.deepEqual(submitted[1].endpoint, ['local', 'bob/cluster']);
+    watches.get('t2')!.onFinal!({ type: 'final', task_id: 't2', state: 'success', timestamps: {} });
+    await toList;
   });
 });

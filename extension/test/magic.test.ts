@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cellCode, isFuncxCell, MagicError, parseFuncxMagic, singleTopLevelFunction } from '../src/magic';
+import { cellCode, endpointTarget, isFuncxCell, isRoutedTarget, MagicError, parseFuncxMagic, singleTopLevelFunction } from '../src/magic';
 
 describe('the %%funcx first line', () => {
   it('a %%funcx line with --timeout 5 gives endpoint and timeout', () => {
@@ -33,8 +33,48 @@ describe('the %%funcx first line', () => {
   });
 
   it('an unknown option or a second endpoint is refused with the expected form', () => {
-    assert.throws(() => parseFuncxMagic('%%funcx local --gpu\n'), /Unknown option --gpu.*%%funcx \[ENDPOINT\] \[--timeout SECONDS\]/);
-    assert.throws(() => parseFuncxMagic('%%funcx local cloud\n'), /One endpoint per cell/);
+    assert.throws(() => parseFuncxMagic('%%funcx local --gpu\n'), /Unknown option --gpu.*%%funcx \[ENDPOINT \| group:NAME \| A,B\] \[--policy NAME\] \[--timeout SECONDS\]/);
+    assert.throws(() => parseFuncxMagic('%%funcx local cloud\n'), /One endpoint, group or comma-separated list per cell/);
+  });
+
+  it('group:NAME names an endpoint group, yours or (group:OWNER/NAME) one shared with you, for the hub to route across', () => {
+    const magic = parseFuncxMagic('%%funcx group:gpus\nprint(1)');
+    assert.equal(magic.endpoint, 'group:gpus');
+    assert.equal(magic.policy, undefined, "the group's own policy");
+    assert.equal(isRoutedTarget(magic.endpoint!), true);
+    assert.equal(endpointTarget(magic.endpoint!), 'group:gpus');
+    assert.equal(parseFuncxMagic('%%funcx group:alice/gpus --timeout 5\nx').endpoint, 'group:alice/gpus');
+    assert.equal(parseFuncxMagic('%%funcx group:0c5e8a2e-4b51-4a1b-9e0e-0f6d2c7a1b33\nx').endpoint, 'group:0c5e8a2e-4b51-4a1b-9e0e-0f6d2c7a1b33');
+    assert.equal(isRoutedTarget('local'), false);
+    assert.equal(isRoutedTarget('alice/local'), false);
+  });
+
+  it('--policy picks how the hub routes, and a policy that does not exist is refused with the valid ones', () => {
+    assert.equal(parseFuncxMagic('%%funcx group:gpus --policy round-robin\nx').policy, 'round-robin');
+    assert.equal(parseFuncxMagic('%%funcx --policy=least-loaded group:gpus\nx').policy, 'least-loaded');
+    assert.throws(() => parseFuncxMagic('%%funcx group:gpus --policy fastest\n'), (error: Error) => {
+      assert.ok(error instanceof MagicError);
+      assert.match(error.message, /--policy needs one of random, round-robin, least-loaded, warming-aware/);
+      assert.match(error.message, /"fastest"/);
+      return true;
+    });
+    assert.throws(() => parseFuncxMagic('%%funcx group:gpus --policy\n'), /--policy needs one of/);
+  });
+
+  it('endpoints separated by commas are routed among; the submission gets them as a list', () => {
+    const magic = parseFuncxMagic('%%funcx local,bob/cluster --policy least-loaded\nx');
+    assert.equal(magic.endpoint, 'local,bob/cluster');
+    assert.equal(isRoutedTarget(magic.endpoint!), true);
+    assert.deepEqual(endpointTarget(magic.endpoint!), ['local', 'bob/cluster']);
+  });
+
+  it('a malformed group or list says what to write instead', () => {
+    assert.throws(() => parseFuncxMagic('%%funcx group:\nx'), /"group:" is not an endpoint group: write group:NAME/);
+    assert.throws(() => parseFuncxMagic('%%funcx group:a b\nx'), /One endpoint, group or comma-separated list per cell/);
+    assert.throws(() => parseFuncxMagic('%%funcx group:/gpus\nx'), /"group:\/gpus" names no owner before the "\/"/);
+    assert.throws(() => parseFuncxMagic('%%funcx group:a/b/c\nx'), /"group:a\/b\/c" is not an endpoint group/);
+    assert.throws(() => parseFuncxMagic('%%funcx local,,cloud\nx'), /has an empty endpoint: separate endpoints with single commas/);
+    assert.throws(() => parseFuncxMagic('%%funcx local,group:gpus\nx'), /"group:gpus" is an endpoint group: name a group alone \("%%funcx group:gpus"\)/);
   });
 
   it('only a first line that is %%funcx itself makes a funcX cell', () => {

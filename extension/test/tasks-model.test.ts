@@ -120,3 +120,24 @@ describe('the recent tasks the hub lists when the page opens', () => {
     assert.equal(seen.length, before, 'nor for a late event of a task already finished');
   });
 });
+
+describe('where a routed task went and why', () => {
+  const routing = { policy: 'least-loaded' as const, reason: 'least loaded: 0 of 2 workers busy, 0 queued', candidates: ['ep-1', 'ep-2'], group: 'group:pair' };
+
+  it('the first event of a routed task gives its endpoint and routing, which tracking it later keeps', () => {
+    const model = new TasksModel();
+    const [first, ...rest] = fastTask('t1', ENDPOINT);
+    model.handleEvents([{ ...first, routing } as TaskEvent, ...rest]);
+    model.track('t1', { label: 'print(1)' });
+    const task = model.get('t1')!;
+    assert.deepEqual(task.routing, routing);
+    assert.equal(task.endpoint_id, ENDPOINT);
+    assert.equal(task.label, 'print(1)');
+  });
+
+  it('the recent tasks listed when the page opens keep their routing', () => {
+    const model = new TasksModel();
+    model.seed([{ task_id: 'r', function_id: 'f', endpoint_id: ENDPOINT, owner: 'alice', state: 'success', timestamps: { received: 1, success: 2 }, attempts: 1, routing }]);
+    assert.deepEqual(model.get('r')?.routing, routing);
+  });
+});

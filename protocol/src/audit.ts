@@ -8,6 +8,10 @@ export type AuditAction =
   | 'endpoint.delete'
   | 'endpoint.share'
   | 'endpoint.allowed_functions'
+  | 'endpoint_group.create'
+  | 'endpoint_group.change'
+  | 'endpoint_group.share'
+  | 'endpoint_group.delete'
   | 'user.add'
   | 'token.issue'
   | 'token.rotate'
@@ -50,7 +54,7 @@ export interface AuditEntry {
   /** flow.*: the flow, and the run. */
   flow_id?: string;
   run_id?: string;
-  /** The user or group acted on. */
+  /** The user, group or endpoint group (`owner/name`) acted on. */
   target?: string;
   /** What changed (a sharing, members added and removed). */
   detail?: { [key: string]: unknown };

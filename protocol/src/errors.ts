@@ -10,6 +10,8 @@ export const ERRORS = {
   FUNCX_FUNCTION_NOT_PERMITTED: { statusCode: 403, message: 'This endpoint does not run that function' },
   FUNCX_FUNCTION_NOT_FOUND: { statusCode: 404, message: 'No such function' },
   FUNCX_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'No such endpoint' },
+  FUNCX_ENDPOINT_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such endpoint group' },
+  FUNCX_ENDPOINT_GROUP_EMPTY: { statusCode: 409, message: 'The endpoint group has no endpoints' },
   FUNCX_TASK_NOT_FOUND: { statusCode: 404, message: 'No such task' },
   FUNCX_USER_NOT_FOUND: { statusCode: 404, message: 'No such user' },
   FUNCX_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such group' },

@@ -2,6 +2,7 @@ import type { EndpointLoad, EndpointView } from './endpoints.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
 import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
+import type { TaskRouting } from './routing.js';
 import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
 import type {
   BatchSubmitted,
@@ -26,9 +27,12 @@ export type Ack<T> = (response: T | { error: ErrorBody }) => void;
 
 // ---- client namespace ----
 
-/** State and final events name the task's endpoint, so a client can place a task it has not heard of yet. */
+/**
+ * State and final events name the task's endpoint, so a client can place a task it has not heard of yet. The
+ * first state event of a task the hub routed carries why it went there.
+ */
 export type TaskEvent =
-  | { type: 'state'; task_id: string; endpoint_id?: string; state: TaskState; timestamps: StateTimestamps }
+  | { type: 'state'; task_id: string; endpoint_id?: string; state: TaskState; timestamps: StateTimestamps; routing?: TaskRouting }
   | { type: 'output'; task_id: string; output: TaskOutput }
   | {
       type: 'final';

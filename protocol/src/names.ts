@@ -19,6 +19,13 @@ export const NAME_RULES = {
     pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
     rule: 'use 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
   },
+  endpoint_group: {
+    label: 'endpoint group name',
+    // The endpoint name's language, its class written in another order: a schema error maps back to its rule by
+    // the pattern's text, and this one says "endpoint group name".
+    pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+    rule: 'use 1 to 64 letters, digits, "_", "." or "-", starting with a letter or digit',
+  },
   user: {
     label: 'user name',
     pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$',

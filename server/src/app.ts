@@ -10,6 +10,7 @@ import { jsonBody } from './http/json-body.js';
 import { openApi } from './http/openapi.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { auditRoutes } from './routes/audit.js';
+import { endpointGroupRoutes } from './routes/endpoint-groups.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
@@ -31,7 +32,7 @@ export interface HubApp {
 }
 
 /** The REST API, every part under /v1. */
-const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes];
+const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes];
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { MAX_SUBMISSION_BYTES } from '@funcx/protocol';
 import { Access } from './auth/access.js';
 import { SessionGuard } from './auth/session-guard.js';
+import { EndpointGroupDirectory } from './endpoint-groups/directory.js';
 import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
@@ -14,13 +15,17 @@ import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, type HubOptions } from './options.js';
 import { createRateLimits, type RateLimits } from './rate-limit.js';
+import { Router } from './routing/router.js';
 import { forgetGroups } from './sharing/forget-groups.js';
 import { applyMembershipChange } from './sharing/membership-effects.js';
 import { SharingService } from './sharing/service.js';
 import { isRedisSpec, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
+import { EndpointReports } from './tasks/endpoint-reports.js';
 import { TaskService } from './tasks/service.js';
+import { TaskEvents } from './tasks/task-events.js';
+import { TaskRecovery } from './tasks/task-recovery.js';
 
 /** Every service of one hub, wired together; routes and socket namespaces reach them through this. */
 export interface HubContext {
@@ -42,8 +47,15 @@ export interface HubContext {
   eventStreams: EventStreams;
   functions: FunctionRegistry;
   endpoints: EndpointDirectory;
+  endpointGroups: EndpointGroupDirectory;
+  /** Routes tasks submitted to several endpoints or a group. */
+  router: Router;
   dispatcher: Dispatcher;
   tasks: TaskService;
+  /** What endpoints report of their tasks. */
+  reports: EndpointReports;
+  /** Tasks endpoints lost. */
+  recovery: TaskRecovery;
   /** Per user, on REST and sockets alike. */
   limits: RateLimits;
   /** Announcing status changes and deleting endpoints. */
@@ -80,9 +92,14 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const functions = new FunctionRegistry(store, access);
   const endpoints = new EndpointDirectory(store, presence, access);
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
-  const tasks = new TaskService(store, functions, endpoints, dispatcher, fanout, metrics);
-  const endpointLifecycle = new EndpointLifecycle(endpoints, presence, tasks, dispatcher, fanout, metrics);
-  const sharing = new SharingService(store, functions, endpoints, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
+  const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
+  const router = new Router();
+  const taskEvents = new TaskEvents(fanout, metrics);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents);
+  const reports = new EndpointReports(store, taskEvents);
+  const recovery = new TaskRecovery(store, taskEvents, metrics);
+  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
+  const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
@@ -106,8 +123,12 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     eventStreams,
     functions,
     endpoints,
+    endpointGroups,
+    router,
     dispatcher,
     tasks,
+    reports,
+    recovery,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
     endpointLifecycle,
     flows,

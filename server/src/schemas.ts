@@ -1,5 +1,16 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { MAX_ALLOWED_FUNCTIONS, MAX_AUDIT_LIMIT, MAX_BATCH_TASKS, MAX_SHARING_ENTRIES, MAX_TASK_TIMEOUT_S, NAME_RULES, type NameRule } from '@funcx/protocol';
+import {
+  MAX_ALLOWED_FUNCTIONS,
+  MAX_AUDIT_LIMIT,
+  MAX_BATCH_TASKS,
+  MAX_MPI_RANKS,
+  MAX_SHARING_ENTRIES,
+  MAX_TARGET_ENDPOINTS,
+  MAX_TASK_TIMEOUT_S,
+  NAME_RULES,
+  POLICY_NAMES,
+  type NameRule,
+} from '@funcx/protocol';
 
 /** JSON schemas of every body, param and socket message the hub accepts; REST and sockets share them. */
 
@@ -45,6 +56,10 @@ export const endpointRegistration = {
   },
 } as const;
 
+const endpointRefString = { type: 'string', minLength: 1, maxLength: 300 } as const;
+const endpointRefs = { type: 'array', minItems: 1, maxItems: MAX_TARGET_ENDPOINTS, items: endpointRefString } as const;
+export const policyName = { type: 'string', enum: POLICY_NAMES } as const;
+
 export const taskSubmission = {
   type: 'object',
   required: ['endpoint'],
@@ -53,13 +68,24 @@ export const taskSubmission = {
     function_id: uuidString,
     source: { type: 'string', minLength: 1 },
     entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
-    endpoint: { type: 'string', minLength: 1 },
+    // One endpoint or group (a string), or several endpoints (an array).
+    endpoint: { type: ['string', 'array'], minLength: 1, maxLength: 300, minItems: 1, maxItems: MAX_TARGET_ENDPOINTS, items: endpointRefString },
+    policy: policyName,
     args: { type: 'array' },
     kwargs: { type: 'object' },
     timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TASK_TIMEOUT_S },
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
+    resource_specification: {
+      type: 'object',
+      required: ['num_nodes', 'ranks_per_node'],
+      additionalProperties: false,
+      properties: {
+        num_nodes: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+        ranks_per_node: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+      },
+    },
   },
 } as const;
 
@@ -148,6 +174,22 @@ export const endpointSharing = {
   },
 } as const;
 
+const endpointGroupName = { type: 'string', pattern: NAME_RULES.endpoint_group.pattern } as const;
+const groupMembers = { type: 'array', maxItems: MAX_TARGET_ENDPOINTS, items: endpointRefString } as const;
+
+export const endpointGroupCreation = {
+  type: 'object',
+  required: ['name', 'endpoints'],
+  additionalProperties: false,
+  properties: { name: endpointGroupName, endpoints: groupMembers, policy: policyName, public: { type: 'boolean' } },
+} as const;
+
+export const endpointGroupUpdate = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { endpoints: groupMembers, policy: { type: ['string', 'null'], enum: [...POLICY_NAMES, null] } },
+} as const;
+
 export const auditQuery = {
   type: 'object',
   additionalProperties: false,
@@ -187,6 +229,11 @@ export function describeValidationErrors(errors: ErrorObject[] | null | undefine
       sentence = `${where} must be a UUID`;
     } else if (error.keyword === 'pattern' && (error.params as { pattern: string }).pattern === IDENTIFIER_PATTERN) {
       sentence = `${where} must be a Python identifier`;
+    } else if (error.keyword === 'type' && Array.isArray((error.params as { type: unknown }).type)) {
+      sentence = `${where} must be ${((error.params as { type: string[] }).type).join(' or ')}`;
+    } else if (error.keyword === 'enum') {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.filter((value) => value !== null);
+      sentence = `${where} must be one of ${allowed.map((value) => JSON.stringify(value)).join(', ')}`;
     } else if (error.keyword === 'pattern' && nameRuleOf((error.params as { pattern: string }).pattern)) {
       const rule = nameRuleOf((error.params as { pattern: string }).pattern)!;
       sentence = `${where} is not a valid ${rule.label}: ${rule.rule}`;
@@ -202,7 +249,7 @@ function nameRuleOf(pattern: string): NameRule | undefined {
   return Object.values(NAME_RULES).find((rule) => rule.pattern === pattern);
 }
 
-const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false });
+const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true });
 
 /** Validators compiled once, for socket messages. */
 export const validators = {

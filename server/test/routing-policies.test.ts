@@ -77,4 +77,13 @@ describe('routing policies', () => {
     }
     assert.deepEqual(chosen, ['id-warm', 'id-warm', 'id-warm', 'id-warm', 'id-other']);
   });
+
+  it('warming-aware routes a task without a container image by free workers, and says it has no image', () => {
+    const bare = { image: '' };
+    const busy = candidate('busy', { workers_busy: 3 });
+    const free = candidate('free', { workers_busy: 1 });
+    assert.equal(POLICIES['warming-aware'](bare, [busy, free], newRoutingState())!.reason, 'no container image: a free worker; 1 of 4 workers busy, 0 queued');
+    const ran = candidate('ran', { workers_busy: 2, warm: [{ image: '', workers: 2, idle: 2 }] });
+    assert.equal(POLICIES['warming-aware'](bare, [free, ran], newRoutingState())!.reason, 'no container image: 2 idle workers');
+  });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { TaskRecord, TaskState } from '@funcx/protocol';
+import type { EndpointGroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
 import type { Store } from '../src/store/store.js';
 
 /** A fresh task record in the given state. */
@@ -19,6 +19,11 @@ export function task(state: TaskState = 'waiting-for-endpoint', extra: Partial<T
     outputs: [],
     ...extra,
   };
+}
+
+/** An endpoint group record, private. */
+export function endpointGroup(groupId: string, owner: string, name: string, endpoints: string[]): EndpointGroupRecord {
+  return { group_id: groupId, name, owner, endpoints, public: false, shared_with: { users: [], groups: [] }, created_at: 7 };
 }
 
 const LOAD = { workers_total: 2, workers_busy: 1, queued: 0, running: 1, warm_images: [] };
@@ -137,6 +142,31 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.equal(await s.getEndpoint('e1'), undefined);
     });
 
+    it('creates an endpoint group once per owner and name, replaces it, and frees its name when deleted', async () => {
+      const s = await fresh();
+      const group = endpointGroup('g1', 'alice', 'gpus', ['e1', 'e2']);
+      assert.equal(await s.createEndpointGroup(group), true);
+      assert.equal(await s.createEndpointGroup(endpointGroup('g2', 'alice', 'gpus', ['e3'])), false, "the owner's name is taken");
+      assert.equal(await s.createEndpointGroup(endpointGroup('g3', 'bob', 'gpus', [])), true, 'another owner may use the name');
+      assert.deepEqual(await s.getEndpointGroup('g1'), group);
+      assert.equal(await s.getEndpointGroup('g2'), undefined);
+      const changed = { ...group, endpoints: ['e2'], policy: 'round-robin' as const, shared_with: { users: ['bob'], groups: ['lab'] } };
+      await s.putEndpointGroup(changed);
+      assert.deepEqual(await s.getEndpointGroup('g1'), changed);
+      assert.deepEqual((await s.listEndpointGroups()).map((g) => g.group_id).sort(), ['g1', 'g3']);
+      assert.equal(await s.deleteEndpointGroup('g1'), true);
+      assert.equal(await s.deleteEndpointGroup('g1'), false);
+      assert.equal(await s.getEndpointGroup('g1'), undefined);
+      assert.equal(await s.createEndpointGroup(endpointGroup('g4', 'alice', 'gpus', [])), true, 'the name is free again');
+    });
+
+    it('keeps the routing of a task with its record', async () => {
+      const routed = task('waiting-for-endpoint', { routing: { policy: 'least-loaded', reason: 'least loaded: 0 of 4 workers busy, 0 queued', candidates: ['e1', 'e2'], group: 'group:gpus' } });
+      await store.putTasks([routed]);
+      const [got] = await store.getTasks([routed.task_id]);
+      assert.deepEqual(got?.routing, routed.routing);
+    });
+
     it('returns task records in the order asked, undefined for unknown ids, numbers exact', async () => {
       const a = task();
       const b = task('running');
@@ -243,6 +273,18 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.deepEqual(await store.take(e, 10), [ids[0], ids[2]]);
     });
 
+    it('counts the ids each endpoint has in flight, for several endpoints in one call', async () => {
+      const [a, b, none] = [`n-${randomUUID()}`, `n-${randomUUID()}`, `n-${randomUUID()}`];
+      await store.enqueue(a, [randomUUID(), randomUUID(), randomUUID()]);
+      await store.enqueue(b, [randomUUID()]);
+      await store.take(a, 2);
+      await store.take(b, 5);
+      assert.deepEqual(await store.inFlightCounts([a, b, none]), [2, 1, 0]);
+      await store.release(a, await store.inFlight(a));
+      assert.deepEqual(await store.inFlightCounts([a]), [0]);
+      assert.deepEqual(await store.inFlightCounts([]), []);
+    });
+
     it('shows an endpoint present until its presence runs out, and reaps its lease once', async () => {
       const e = `l-${randomUUID()}`;
       const ids = [randomUUID(), randomUUID(), randomUUID()];
@@ -297,6 +339,17 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
         const taken = (await Promise.all(takes)).flat();
         assert.equal(taken.length, 400);
         assert.equal(new Set(taken).size, 400);
+      });
+
+      it('gives an endpoint group name to one of two hubs creating it at once', async () => {
+        const other = await openSecond(store);
+        opened.push(other);
+        const name = `race-${randomUUID().slice(0, 8)}`;
+        const created = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store : other).createEndpointGroup(endpointGroup(`r${i}-${name}`, 'alice', name, []))),
+        );
+        assert.equal(created.filter(Boolean).length, 1);
+        assert.equal((await other.listEndpointGroups()).filter((g) => g.name === name).length, 1);
       });
 
       it('records one final state when two hubs finish a task at once', async () => {

@@ -12,11 +12,23 @@ export interface ShareFlags {
   anyFunction?: boolean;
 }
 
-type Kind = 'function' | 'endpoint';
+type Kind = 'function' | 'endpoint' | 'endpoint-group';
 
 function kindOf(value: string): Kind {
-  if (value !== 'function' && value !== 'endpoint') throw new CliError(`say what to share: "function ID" or "endpoint NAME", not "${value}"`, 2);
+  if (value !== 'function' && value !== 'endpoint' && value !== 'endpoint-group') {
+    throw new CliError(`say what to share: "function ID", "endpoint NAME" or "endpoint-group NAME", not "${value}"`, 2);
+  }
   return value;
+}
+
+function current(client: HubClient, kind: Kind, ref: string): Promise<Parameters<typeof sharingState>[0]> {
+  if (kind === 'function') return client.getFunction(ref);
+  return kind === 'endpoint' ? client.getEndpoint(ref) : client.getEndpointGroup(ref);
+}
+
+function share(client: HubClient, kind: Kind, ref: string, update: SharingUpdate): Promise<SharingState> {
+  if (kind === 'function') return client.shareFunction(ref, update);
+  return kind === 'endpoint' ? client.shareEndpoint(ref, update) : client.shareEndpointGroup(ref, update);
 }
 
 function added(list: string[], names: string[]): string[] {
@@ -46,17 +58,16 @@ export function sharingText(kind: Kind, ref: string, state: SharingState): strin
 }
 
 /**
- * `funcx share` (adds) and `funcx unshare` (removes): users, groups and, for endpoints, admins and allowed
- * functions; `--public`/`--private` (share) and `--public` (unshare) set whether everyone may use it.
+ * `funcx share` (adds) and `funcx unshare` (removes), for functions, endpoints and endpoint groups: users,
+ * groups and, for endpoints, admins and allowed functions; `--public`/`--private` (share) and `--public` (unshare) set whether everyone may use it.
  */
 export async function shareCommand(client: HubClient, what: string, ref: string, flags: ShareFlags, adding: boolean): Promise<number> {
   const kind = kindOf(what);
   if (flags.public && flags.private) throw new CliError('give --public or --private, not both', 2);
-  if (kind === 'function' && (flags.admin.length > 0 || flags.allowFunction.length > 0 || flags.anyFunction)) {
+  if (kind !== 'endpoint' && (flags.admin.length > 0 || flags.allowFunction.length > 0 || flags.anyFunction)) {
     throw new CliError('--admin, --allow-function and --any-function are for endpoints', 2);
   }
-  const current = kind === 'function' ? await client.getFunction(ref) : await client.getEndpoint(ref);
-  const before = sharingState(current);
+  const before = sharingState(await current(client, kind, ref));
   const change = adding ? added : removed;
   const update: SharingUpdate = {};
   if (flags.public || flags.private) update.public = adding ? flags.public === true : false;
@@ -72,7 +83,7 @@ export async function shareCommand(client: HubClient, what: string, ref: string,
   }
   let after = before;
   if (Object.keys(update).length > 0) {
-    after = kind === 'function' ? await client.shareFunction(ref, update) : await client.shareEndpoint(ref, update);
+    after = await share(client, kind, ref, update);
   }
   process.stdout.write(`${sharingText(kind, ref, after)}\n`);
   return 0;

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { JsonValue, TaskSubmission } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
+import { policyFlag } from './endpoint-groups.js';
 
 export interface TaskFlags {
   function?: string;
-  endpoint: string;
+  /** Each --endpoint given: one endpoint or group, or several endpoints for the hub to route among. */
+  endpoint: string[];
+  policy?: string;
   args?: string;
   kwargs?: string;
   timeout?: string;
@@ -18,7 +21,9 @@ export function buildSubmission(file: string | undefined, flags: TaskFlags): Tas
   if (flags.function && flags.entrypoint) {
     throw new CliError('--entrypoint applies to FILE.py only; a registered function keeps its own', 2);
   }
-  const task: TaskSubmission = { endpoint: flags.endpoint };
+  const task: TaskSubmission = { endpoint: flags.endpoint.length === 1 ? flags.endpoint[0] : flags.endpoint };
+  const policy = policyFlag(flags.policy);
+  if (policy) task.policy = policy;
   if (flags.function) task.function_id = flags.function;
   else {
     task.source = readSource(file!);

@@ -11,6 +11,7 @@ import {
 import {
   DEFAULT_PYTHON,
   DEFAULT_WORKERS,
+  MAX_WORKERS,
   parseLocation,
   readConfig,
   validateHubUrl,
@@ -19,10 +20,11 @@ import {
   writeConfig,
   type EndpointConfig,
 } from '../config.js';
+import { validateContainerConfig, type ContainerConfig } from '../config-containers.js';
 import { runningPid } from '../daemon-process.js';
-import { funcxHome } from '@funcx/node-common';
+import { CliError, funcxHome } from '@funcx/node-common';
+import { containerRuntimeProblem, createContainerRuntime, type ContainerRuntimeKind } from '../runtimes/index.js';
 import { endpointPaths } from '../paths.js';
-import { CliError } from '@funcx/node-common';
 
 export interface ConfigureFlags {
   hub?: string;
@@ -32,6 +34,11 @@ export interface ConfigureFlags {
   site?: string;
   python?: string;
   public?: boolean;
+  containerRuntime?: string;
+  containerImage?: string;
+  maxWarmContainers?: string;
+  containerIdleS?: string;
+  warmMode?: string;
 }
 
 const MIN_PYTHON: [number, number] = [3, 9];
@@ -62,6 +69,37 @@ export function checkPython(python: string): string {
     throw new CliError(`--python ${python} is Python ${version}; workers need Python ${MIN_PYTHON.join('.')} or newer`);
   }
   return version;
+}
+
+/** The container fields after the flags, checked as config.yaml is (a bad one names its flag). */
+function containerFields(flags: ConfigureFlags, previous: Partial<EndpointConfig>): ContainerConfig {
+  const number = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+  const given: [keyof ContainerConfig, string, unknown][] = [
+    ['container_runtime', '--container-runtime', flags.containerRuntime],
+    ['container_image', '--container-image', flags.containerImage],
+    ['max_warm_containers', '--max-warm-containers', number(flags.maxWarmContainers)],
+    ['container_idle_s', '--container-idle-s', number(flags.containerIdleS)],
+    ['warm_mode', '--warm-mode', flags.warmMode],
+  ];
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(previous)) if (key.startsWith('container_') || key === 'max_warm_containers' || key === 'warm_mode') fields[key] = previous[key as keyof EndpointConfig];
+  for (const [key, , value] of given) if (value !== undefined) fields[key] = value;
+  try {
+    return validateContainerConfig(fields, MAX_WORKERS);
+  } catch (error) {
+    const message = (error as Error).message;
+    const flag = given.find(([key, , value]) => value !== undefined && message.startsWith(key))?.[1];
+    throw new CliError(flag ? `${flag}: ${message}` : message);
+  }
+}
+
+/** A line saying the runtime cannot run here, if so: configure still writes the config. */
+function containerNote(config: ContainerConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const kind = config.container_runtime;
+  if (!kind || kind === 'none' || kind === 'custom') return undefined;
+  const runtime = createContainerRuntime({ kind: kind as ContainerRuntimeKind, network: 'host', options: [], imageDir: config.container_image_dir });
+  const problem = containerRuntimeProblem(runtime, env.PATH);
+  return problem ? `note: container_runtime ${kind}: ${problem}` : undefined;
 }
 
 async function register(hubUrl: string, token: string, registration: EndpointRegistration): Promise<EndpointCreated> {
@@ -119,6 +157,7 @@ export async function configure(name: string, flags: ConfigureFlags, env = proce
   const site = flags.site ?? previous.site;
   const python = flags.python ?? previous.python ?? DEFAULT_PYTHON;
   checkPython(python);
+  const containers = containerFields(flags, previous);
 
   const registration: EndpointRegistration = { name };
   if (location) registration.location = location;
@@ -140,8 +179,11 @@ export async function configure(name: string, flags: ConfigureFlags, env = proce
   if (location) config.location = location;
   if (site !== undefined) config.site = site;
   if (flags.public !== undefined) config.public = flags.public;
+  Object.assign(config, containers);
   const path = writeConfig(config, env);
   const lines = [`endpoint ${name} configured (id ${created.endpoint_id}) in ${path}`];
+  const note = containerNote(containers, env);
+  if (note) lines.push(note);
   if (runningPid(name, env) !== undefined) {
     lines.push(`it is running with its old token: restart it (funcx-endpoint stop ${name} && funcx-endpoint start ${name})`);
   } else {

@@ -2,9 +2,31 @@ import { BwrapRuntime, bwrapProblem } from './bwrap.js';
 import { ProcessRuntime } from './process.js';
 import type { Runtime } from './runtime.js';
 
-export type { Runtime, RuntimeKind, WorkerLaunch } from './runtime.js';
+export type {
+  ContainerHandle,
+  ContainerMount,
+  ContainerRuntime,
+  ContainerRuntimeKind,
+  ContainerSpec,
+  Runtime,
+  RuntimeKind,
+  WorkerChannel,
+  WorkerLaunch,
+} from './runtime.js';
+export { CONTAINER_RUNTIME_KINDS } from './runtime.js';
 export { BwrapRuntime, bwrapProblem } from './bwrap.js';
+export { BwrapImageRuntime } from './bwrap-image.js';
 export { ProcessRuntime } from './process.js';
+export { PodmanRuntime } from './podman.js';
+export { PodmanHpcRuntime } from './podman-hpc.js';
+export { DockerRuntime } from './docker.js';
+export { ApptainerRuntime } from './apptainer.js';
+export { SingularityRuntime } from './singularity.js';
+export { ShifterRuntime } from './shifter.js';
+export { CustomRuntime, parseCommandTemplate } from './custom.js';
+export { containerRuntimeProblem, createContainerRuntime, type ContainerRuntimeSettings } from './containers.js';
+export { podmanConfigPaths, writePodmanConfig, type PodmanConfig } from './podman-config.js';
+export { findProgram } from './installed.js';
 
 /** config.yaml `sandbox`: `auto` is bubblewrap where it works, else none (refused for a public endpoint). */
 export const SANDBOX_SETTINGS = ['auto', 'none', 'bwrap'] as const;

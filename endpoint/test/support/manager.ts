@@ -12,6 +12,7 @@ export interface RunOptions {
   timeout_s?: number;
   owner?: string;
   return_pickle?: boolean;
+  container_image?: string;
 }
 
 /** The interpreter python3 names, resolved past launcher shims (pyenv's adds variables of its own to a worker). */
@@ -25,7 +26,8 @@ export async function startManager(
   const manager = new Manager({ size: 2, python: PYTHON, ...options }, recorder);
   await manager.start();
   const size = options.size ?? 2;
-  await waitFor(() => manager.pool.readyCount >= size, { what: `${size} workers ready`, intervalMs: 10 });
+  const warm = options.containers?.defaultImage ? Math.min(size, options.containers.maxWarm ?? size) : size;
+  await waitFor(() => manager.pool.readyCount >= warm, { what: `${warm} workers ready`, intervalMs: 10 });
   return { manager, recorder };
 }
 
@@ -43,6 +45,7 @@ export function run(manager: Manager, source: string, options: RunOptions = {}):
         kwargs: options.kwargs ?? {},
         timeout_s: options.timeout_s,
         return_pickle: options.return_pickle,
+        container_image: options.container_image,
       },
     ],
     [code],

@@ -1,4 +1,4 @@
-import type { EndpointView } from '@funcx/protocol';
+import type { EndpointGroupView, EndpointView } from '@funcx/protocol';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
@@ -6,11 +6,15 @@ import { CommandIDs, SIDEBAR_ID } from '../commands';
 import { FlowRunList } from '../flows/FlowRunList';
 import { funcxIcon } from '../icons';
 import type { IDefaultEndpoint, IFuncxService } from '../tokens';
+import { EndpointGroupList } from './EndpointGroupList';
 import { EndpointList } from './EndpointList';
 import { TaskList } from './TaskList';
 import { Clock } from './use-now';
 
-/** The "Endpoints" sidebar: live endpoints (click one for the notebook's default) and the latest tasks. */
+/**
+ * The "Endpoints" sidebar: live endpoints and endpoint groups (click one for the notebook's default) and the
+ * latest tasks.
+ */
 export class EndpointsPanel extends ReactWidget {
   constructor(
     private readonly service: IFuncxService,
@@ -25,11 +29,22 @@ export class EndpointsPanel extends ReactWidget {
     commands.commandChanged.connect(() => this.update(), this);
   }
 
+  /** Groups change through REST without events: list them again whenever the sidebar comes into view. */
+  protected override onAfterShow(): void {
+    void this.service.refreshEndpointGroups();
+  }
+
   private select = (endpoint: EndpointView): void => {
-    const current = this.defaultEndpoint.current;
-    const ref = this.service.endpoints.refOf(endpoint);
-    this.defaultEndpoint.set(current === ref ? null : ref);
+    this.toggleDefault(this.service.endpoints.refOf(endpoint));
   };
+
+  private selectGroup = (group: EndpointGroupView): void => {
+    this.toggleDefault(group.ref);
+  };
+
+  private toggleDefault(ref: string): void {
+    this.defaultEndpoint.set(this.defaultEndpoint.current === ref ? null : ref);
+  }
 
   render(): JSX.Element {
     const { service, defaultEndpoint, commands } = this;
@@ -92,7 +107,29 @@ export class EndpointsPanel extends ReactWidget {
                 </UseSignal>
               )}
             </UseSignal>
-            <p className="funcx-Hint">Click an endpoint to make it this notebook&apos;s default for %%funcx cells.</p>
+            <UseSignal signal={defaultEndpoint.changed} initialArgs={defaultEndpoint.current}>
+              {(_, current) => (
+                <UseSignal signal={service.endpointGroups.changed}>
+                  {() =>
+                    service.endpointGroups.groups.length > 0 ? (
+                      <>
+                        <h3 className="funcx-Section">Endpoint groups</h3>
+                        <EndpointGroupList
+                          groups={service.endpointGroups.groups}
+                          endpoints={service.endpoints}
+                          selected={current ?? null}
+                          selectedLabel="default"
+                          onSelect={this.selectGroup}
+                        />
+                      </>
+                    ) : null
+                  }
+                </UseSignal>
+              )}
+            </UseSignal>
+            <p className="funcx-Hint">
+              Click an endpoint or a group to make it this notebook&apos;s default for %%funcx cells.
+            </p>
             <h3 className="funcx-Section">Latest tasks</h3>
             <UseSignal signal={service.tasks.changed}>
               {() => <TaskList tasks={service.tasks.tasks} endpoints={service.endpoints} now={now} />}

@@ -1,3 +1,4 @@
+import type { TaskRouting } from '@funcx/protocol';
 import * as React from 'react';
 import { TasksModel, type TaskEntry } from '../models/tasks-model';
 import type { EndpointsModel } from '../models/endpoints-model';
@@ -10,7 +11,7 @@ export interface ITaskListProps {
   now: number;
 }
 
-/** The latest tasks; each expands to the time it spent in each state. */
+/** The latest tasks; each expands to where it was routed and why, and the time it spent in each state. */
 export function TaskList(props: ITaskListProps): JSX.Element {
   const { now } = props;
   const [expanded, setExpanded] = React.useState<string | null>(null);
@@ -43,11 +44,32 @@ export function TaskList(props: ITaskListProps): JSX.Element {
               <span className="funcx-TaskItem-duration">{duration(TasksModel.duration(task, now))}</span>
             </button>
             {task.label && <div className="funcx-TaskItem-label">{task.label}</div>}
+            {open && task.routing && <RoutingDetails routing={task.routing} endpoints={props.endpoints} />}
             {open && <TaskBreakdown task={task} />}
           </li>
         );
       })}
     </ul>
+  );
+}
+
+/** Why the hub sent a task where it did: the policy, the group (or the endpoints named), its reason, the candidates. */
+function RoutingDetails({ routing, endpoints }: { routing: TaskRouting; endpoints: EndpointsModel }): JSX.Element {
+  const name = (id: string) => {
+    const endpoint = endpoints.get(id);
+    return endpoint ? endpoints.refOf(endpoint) : id.slice(0, 8);
+  };
+  return (
+    <dl className="funcx-TaskRouting" data-policy={routing.policy}>
+      <dt>routed</dt>
+      <dd className="funcx-TaskRouting-how">
+        by {routing.policy} among {routing.group ?? `${routing.candidates.length} endpoints named`}
+      </dd>
+      <dt>reason</dt>
+      <dd className="funcx-TaskRouting-reason">{routing.reason}</dd>
+      <dt>among</dt>
+      <dd className="funcx-TaskRouting-candidates">{routing.candidates.map(name).join(', ')}</dd>
+    </dl>
   );
 }
 

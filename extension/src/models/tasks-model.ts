@@ -4,6 +4,7 @@ import {
   type StateTimestamps,
   type TaskEvent,
   type TaskRecord,
+  type TaskRouting,
   type TaskState,
   type TaskSummary
 } from '@funcx/protocol';
@@ -18,6 +19,8 @@ export interface TaskEntry {
   function_id?: string;
   /** Where the task came from, e.g. "demo.ipynb [3]" or a function name. */
   label?: string;
+  /** Why the hub sent it where it did, when it chose among several endpoints (a group, or a list). */
+  routing?: TaskRouting;
 }
 
 /** A task started or finished on an endpoint (the map pulses the endpoint's marker). */
@@ -98,7 +101,8 @@ export class TasksModel {
         state: summary.state,
         timestamps: summary.timestamps,
         endpoint_id: summary.endpoint_id,
-        function_id: summary.function_id
+        function_id: summary.function_id,
+        ...(summary.routing ? { routing: summary.routing } : {})
       });
       if (summary.timestamps.running !== undefined) {
         this.announced.set(summary.task_id, isFinalState(summary.state) ? 'finished' : 'started');
@@ -123,6 +127,7 @@ export class TasksModel {
         if (!event.endpoint_id) this.describe(task);
       }
       if (event.endpoint_id && !task.endpoint_id) task.endpoint_id = event.endpoint_id;
+      if (event.type === 'state' && event.routing) task.routing = event.routing;
       task.timestamps = { ...task.timestamps, ...event.timestamps };
       if (!isFinalState(task.state)) task.state = event.state;
       this.announce(task);
@@ -188,6 +193,7 @@ export class TasksModel {
       record => {
         task.endpoint_id ??= record.endpoint_id;
         task.function_id = record.function_id;
+        if (record.routing) task.routing ??= record.routing;
         task.timestamps = { ...record.timestamps, ...task.timestamps };
         this.announce(task);
         this._changed.emit();

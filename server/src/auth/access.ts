@@ -1,16 +1,19 @@
-import type { EndpointRecord, FlowRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointGroupRecord, EndpointRecord, FlowRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { FuncxError } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
 
+/** Anything shared the way functions and endpoints are. */
+export type SharedRecord = FunctionRecord | EndpointRecord | EndpointGroupRecord | FlowRecord;
+
 /**
- * Who may use (run on, run, read) an endpoint or a function: its owner, everyone when it is public, the users it
- * is shared with, members of the groups it is shared with and, for an endpoint, its admins. Group membership
+ * Who may use (run on, run, read) an endpoint, an endpoint group or a function: its owner, everyone when it is
+ * public, the users it is shared with, members of the groups it is shared with and, for an endpoint, its admins. Group membership
  * comes from the in-memory snapshot, so a check never waits for the store.
  */
 export class Access {
   constructor(private readonly groups: GroupMembership) {}
 
-  canUse(user: string, record: FunctionRecord | EndpointRecord | FlowRecord): boolean {
+  canUse(user: string, record: SharedRecord): boolean {
     if (record.owner === user || record.public) return true;
     const shared = record.shared_with;
     if (shared && (shared.users.includes(user) || (shared.groups.length > 0 && this.groups.inAny(user, shared.groups)))) return true;
@@ -41,7 +44,7 @@ export class Access {
   }
 }
 
-export function assertOwns(user: string, record: FunctionRecord | EndpointRecord, what: string): void {
+export function assertOwns(user: string, record: { owner: string }, what: string): void {
   if (record.owner !== user) {
     throw new FuncxError('FUNCX_FORBIDDEN', `Only its owner (${record.owner}) may change or delete ${what}`);
   }

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  FuncxError,
   emptySharing,
   endpointRef,
-  qualifiedEndpointName,
   type EndpointCreated,
   type EndpointRecord,
   type EndpointRegistration,
@@ -14,9 +12,18 @@ import { assertOwns, type Access } from '../auth/access.js';
 import { newToken } from '../auth/tokens.js';
 import type { Store } from '../store/store.js';
 import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
+import { findByName, type NamedKind } from './by-name.js';
 import type { EndpointPresence } from './presence.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const ENDPOINTS: NamedKind<EndpointRecord> = {
+  noun: 'endpoint',
+  plural: 'endpoints',
+  code: 'FUNCX_ENDPOINT_NOT_FOUND',
+  refOf: endpointRef,
+  noneYet: 'You have no endpoints yet: create one with "funcx-endpoint configure NAME"',
+};
 
 /** An endpoint as the API shows it: sharing and admins always present (records from before sharing have none). */
 export function withSharing<T extends EndpointRecord>(endpoint: T): T {
@@ -69,30 +76,7 @@ export class EndpointDirectory {
         return endpoint;
       }
     }
-    const all = await this.store.listEndpoints();
-    const slash = ref.indexOf('/');
-    const owner = slash === -1 ? user : ref.slice(0, slash);
-    const name = slash === -1 ? ref : ref.slice(slash + 1);
-    const match = all.find((endpoint) => endpoint.owner === owner && endpoint.name === name);
-    if (match && this.access.canUse(user, match)) return match;
-    const usable = all.filter((endpoint) => this.access.canUse(user, endpoint));
-    const sameName = usable.filter((endpoint) => endpoint.name === name && endpoint.owner !== user);
-    if (slash === -1 && sameName.length > 0) {
-      const candidates = sameName.map((endpoint) => qualifiedEndpointName(endpoint.owner, endpoint.name)).sort();
-      throw new FuncxError(
-        'FUNCX_ENDPOINT_NOT_FOUND',
-        `You have no endpoint named "${name}"; ${candidates.length === 1 ? 'one is' : `${candidates.length} are`} shared with you ` +
-          `under that name: use ${candidates.map((candidate) => `"${candidate}"`).join(' or ')}`,
-      );
-    }
-    const names = [...new Set(usable.map((endpoint) => endpointRef(user, endpoint)))].sort();
-    throw new FuncxError(
-      'FUNCX_ENDPOINT_NOT_FOUND',
-      `No endpoint "${ref}". ` +
-        (names.length > 0
-          ? `Endpoints you can use: ${names.join(', ')}`
-          : 'You have no endpoints yet: create one with "funcx-endpoint configure NAME"'),
-    );
+    return findByName(await this.store.listEndpoints(), user, ref, (endpoint) => this.access.canUse(user, endpoint), ENDPOINTS);
   }
 
   /** Its record and live status, as this hub sees it or, for an endpoint connected to another hub, as that hub does. */

@@ -1,9 +1,10 @@
 import type { EndpointRecord } from '@funcx/protocol';
 import type { Actor } from '../audit/entries.js';
+import type { EndpointGroupDirectory } from '../endpoint-groups/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Dispatcher } from '../tasks/dispatcher.js';
-import type { TaskService } from '../tasks/service.js';
+import type { TaskRecovery } from '../tasks/task-recovery.js';
 import type { EndpointDirectory } from './directory.js';
 import type { EndpointPresence } from './presence.js';
 
@@ -11,8 +12,9 @@ import type { EndpointPresence } from './presence.js';
 export class EndpointLifecycle {
   constructor(
     private readonly endpoints: EndpointDirectory,
+    private readonly endpointGroups: EndpointGroupDirectory,
     private readonly presence: EndpointPresence,
-    private readonly tasks: TaskService,
+    private readonly recovery: TaskRecovery,
     private readonly dispatcher: Dispatcher,
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
@@ -25,10 +27,10 @@ export class EndpointLifecycle {
     this.metrics.endpointsOnline.set(this.presence.onlineCount());
   }
 
-  /** Deletes an endpoint: fails its unfinished tasks, disconnects it and tells clients. */
+  /** Deletes an endpoint: fails its unfinished tasks, takes it out of every group, disconnects it and tells clients. */
   async remove(actor: Actor, ref: string): Promise<EndpointRecord> {
     const record = await this.endpoints.delete(actor, ref);
-    await this.tasks.failEndpointTasks(record);
+    await Promise.all([this.recovery.failEndpointTasks(record), this.endpointGroups.forgetEndpoint(record.endpoint_id)]);
     this.dispatcher.channelOf(record.endpoint_id)?.close();
     this.fanout.endpointRemoved(record);
     this.metrics.endpointsOnline.set(this.presence.onlineCount());

@@ -14,8 +14,7 @@ export const POLICIES: Record<PolicyName, RoutingPolicy> = {
   'warming-aware': warmingAware,
 };
 
-/** The policy a task uses when neither it nor its endpoint group names one. */
-export const DEFAULT_POLICY: PolicyName = 'warming-aware';
+export { DEFAULT_POLICY } from '@funcx/protocol';
 
 export function newRoutingState(random: () => number = Math.random): RoutingState {
   return { next: 0, random };

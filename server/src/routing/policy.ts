@@ -1,4 +1,6 @@
-import type { WarmImage } from '@funcx/protocol';
+import { POLICY_NAMES, type PolicyName, type WarmImage } from '@funcx/protocol';
+
+export { POLICY_NAMES, type PolicyName };
 
 /** One endpoint a task could go to, as a routing policy sees it. */
 export interface RoutingCandidate {
@@ -16,9 +18,6 @@ export interface RoutingCandidate {
 export interface RoutingTask {
   image: string;
 }
-
-export const POLICY_NAMES = ['random', 'round-robin', 'least-loaded', 'warming-aware'] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export interface RoutingDecision {
   endpoint_id: string;

@@ -4,6 +4,25 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** The reasons warming-aware gives, in words for a task with an image and for one without (it runs on a bare worker). */
+function reasons(image: string) {
+  if (image) {
+    return {
+      idle: (idle: number) => `warm for image ${image}, ${plural(idle, 'idle worker')}`,
+      soon: (warm: number, queued: number) => `warm for image ${image} (${plural(warm, 'warm worker')}, all busy, ${queued} queued)`,
+      free: (load: string) => `cold start: no idle worker warm for image ${image}; ${load}`,
+      queue: (warm: number, queued: number) => `queued where image ${image} is warm (${plural(warm, 'warm worker')}, ${queued} queued)`,
+    };
+  }
+  // Without an image, "warm" workers are those that ran such tasks, and a free one has nothing to start.
+  return {
+    idle: (idle: number) => `no container image: ${plural(idle, 'idle worker')}`,
+    soon: (warm: number, queued: number) => `no container image: ${plural(warm, 'worker')}, all busy, ${queued} queued`,
+    free: (load: string) => `no container image: a free worker; ${load}`,
+    queue: (warm: number, queued: number) => `no container image: queued behind ${plural(warm, 'worker')}, ${queued} queued`,
+  };
+}
+
 /**
  * Where a container for the task's image is already warm, as funcX routes. In order: an endpoint with an idle
  * worker warm for the image (most idle first); one whose warm workers for it have less than one task queued each
@@ -15,7 +34,7 @@ function plural(count: number, word: string): string {
 export const warmingAware: RoutingPolicy = (task, candidates) => {
   const pool = reachable(candidates);
   if (pool.length === 0) return undefined;
-  const label = task.image || 'no container';
+  const say = reasons(task.image);
   const decide = (candidate: RoutingCandidate, reason: string) => ({ endpoint_id: candidate.endpoint_id, policy: 'warming-aware' as const, reason });
 
   let idlest: { candidate: RoutingCandidate; idle: number } | undefined;
@@ -27,15 +46,11 @@ export const warmingAware: RoutingPolicy = (task, candidates) => {
     const perWarm = candidate.queued / warm.workers;
     if (!shortest || perWarm < shortest.perWarm) shortest = { candidate, perWarm, warm: warm.workers };
   }
-  if (idlest) return decide(idlest.candidate, `warm for image ${label}, ${plural(idlest.idle, 'idle worker')}`);
-  if (shortest && shortest.perWarm < 1) {
-    return decide(shortest.candidate, `warm for image ${label} (${plural(shortest.warm, 'warm worker')}, all busy, ${shortest.candidate.queued} queued)`);
-  }
+  if (idlest) return decide(idlest.candidate, say.idle(idlest.idle));
+  if (shortest && shortest.perWarm < 1) return decide(shortest.candidate, say.soon(shortest.warm, shortest.candidate.queued));
   const free = leastLoaded(pool.filter((candidate) => candidate.workers_busy < candidate.workers_total));
-  if (free) return decide(free, `cold start: no idle worker warm for image ${label}; ${describeLoad(free)}`);
-  if (shortest) {
-    return decide(shortest.candidate, `queued where image ${label} is warm (${plural(shortest.warm, 'warm worker')}, ${shortest.candidate.queued} queued)`);
-  }
+  if (free) return decide(free, say.free(describeLoad(free)));
+  if (shortest) return decide(shortest.candidate, say.queue(shortest.warm, shortest.candidate.queued));
   const chosen = leastLoaded(pool)!;
   return decide(chosen, `queued: every worker busy; least loaded: ${describeLoad(chosen)}`);
 };

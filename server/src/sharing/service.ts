@@ -1,6 +1,7 @@
 import {
   FuncxError,
   sharingState,
+  type EndpointGroupRecord,
   type EndpointRecord,
   type FunctionRecord,
   type Sharing,
@@ -11,6 +12,7 @@ import { unknownGroups } from '../accounts/groups.js';
 import { unknownUsers } from '../accounts/users.js';
 import { auditRecord, type Actor } from '../audit/entries.js';
 import { assertOwns, type Access } from '../auth/access.js';
+import type { EndpointGroupDirectory } from '../endpoint-groups/directory.js';
 import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
@@ -23,12 +25,13 @@ function quoted(names: string[]): string {
   return names.map((name) => `"${name}"`).join(', ');
 }
 
-/** Changes who may use functions and endpoints (and which functions an endpoint runs). */
+/** Changes who may use functions, endpoints and endpoint groups (and which functions an endpoint runs). */
 export class SharingService {
   constructor(
     private readonly store: Store,
     private readonly functions: FunctionRegistry,
     private readonly endpoints: EndpointDirectory,
+    private readonly endpointGroups: EndpointGroupDirectory,
     private readonly access: Access,
     private readonly groups: GroupMembership,
     private readonly fanout: EventFanout,
@@ -67,6 +70,22 @@ export class SharingService {
     ]);
     this.fanout.endpointAccessChanged(endpoint, next);
     await this.announce(endpoint.endpoint_id);
+    return state;
+  }
+
+  /**
+   * Only the owner changes an endpoint group's sharing. Sharing a group shares none of its endpoints: a user it is
+   * shared with routes only to the members that user may use already.
+   */
+  async shareEndpointGroup(actor: Actor, ref: string, update: SharingUpdate): Promise<SharingState> {
+    const group = await this.endpointGroups.resolve(actor.user, ref);
+    assertOwns(actor.user, group, `the sharing of endpoint group "${group.name}"`);
+    const next: EndpointGroupRecord = { ...group, public: update.public ?? group.public, shared_with: await this.sharing(group.shared_with, update) };
+    const state = sharingState(next);
+    await Promise.all([
+      this.endpointGroups.replace(next),
+      this.store.appendAudit([auditRecord(actor, 'endpoint_group.share', { target: `${group.owner}/${group.name}`, detail: { group_id: group.group_id, ...state } })]),
+    ]);
     return state;
   }
 

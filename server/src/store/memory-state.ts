@@ -1,4 +1,4 @@
-import type { EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointGroupRecord, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
 import { TaskQueue } from './queue.js';
 import type { TokenKind, TokenRecord, UserRecord } from './store.js';
@@ -17,6 +17,8 @@ export type JournalEntry =
   | { k: 'fn-'; id: string }
   | { k: 'ep'; v: EndpointRecord }
   | { k: 'ep-'; id: string }
+  | { k: 'eg'; v: EndpointGroupRecord }
+  | { k: 'eg-'; id: string }
   | { k: 'task'; v: TaskRecord }
   | ({ k: 'task~' } & TaskChange)
   | { k: 'enq'; e: string; ids: string[] }
@@ -38,6 +40,7 @@ export class MemoryState {
   readonly groups = new Map<string, GroupRecord>();
   readonly functions = new Map<string, FunctionRecord>();
   readonly endpoints = new Map<string, EndpointRecord>();
+  readonly endpointGroups = new Map<string, EndpointGroupRecord>();
   readonly tasks = new Map<string, TaskRecord>();
   /**
    * Each user's task ids, oldest first by (received, id) once `ownerTasks` has sorted them (ids of forgotten
@@ -174,6 +177,8 @@ export class MemoryState {
       case 'fn-': this.functions.delete(entry.id); break;
       case 'ep': this.endpoints.set(entry.v.endpoint_id, entry.v); break;
       case 'ep-': this.endpoints.delete(entry.id); break;
+      case 'eg': this.endpointGroups.set(entry.v.group_id, entry.v); break;
+      case 'eg-': this.endpointGroups.delete(entry.id); break;
       case 'task': this.addTask(entry.v); break;
       case 'task~': {
         const task = this.tasks.get(entry.id);
@@ -241,6 +246,7 @@ export class MemoryState {
     for (const token of this.tokens.values()) if (token.kind === 'endpoint') yield { k: 'token', v: token };
     for (const fn of this.functions.values()) yield { k: 'fn', v: fn };
     for (const endpoint of this.endpoints.values()) yield { k: 'ep', v: endpoint };
+    for (const group of this.endpointGroups.values()) yield { k: 'eg', v: group };
     for (const task of this.tasks.values()) yield { k: 'task', v: task };
     for (const [endpointId, queue] of this.queues) {
       const inflight = [...this.inflight(endpointId)];

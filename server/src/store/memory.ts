@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEntry, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
+import type { AuditEntry, EndpointGroupRecord, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
 import { AccountLedger, AUDIT_FILE, USERS_FILE } from './account-ledger.js';
 import { AuditLog } from './audit-log.js';
@@ -268,6 +268,33 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async createEndpointGroup(group: EndpointGroupRecord): Promise<boolean> {
+    for (const existing of this.state.endpointGroups.values()) {
+      if (existing.owner === group.owner && existing.name === group.name) return false;
+    }
+    await this.putEndpointGroup(group);
+    return true;
+  }
+
+  async putEndpointGroup(group: EndpointGroupRecord): Promise<void> {
+    this.state.endpointGroups.set(group.group_id, group);
+    await this.log({ k: 'eg', v: group });
+  }
+
+  async getEndpointGroup(groupId: string): Promise<EndpointGroupRecord | undefined> {
+    return this.state.endpointGroups.get(groupId);
+  }
+
+  async listEndpointGroups(): Promise<EndpointGroupRecord[]> {
+    return [...this.state.endpointGroups.values()];
+  }
+
+  async deleteEndpointGroup(groupId: string): Promise<boolean> {
+    if (!this.state.endpointGroups.delete(groupId)) return false;
+    await this.log({ k: 'eg-', id: groupId });
+    return true;
+  }
+
   putTasks(tasks: TaskRecord[]): Promise<string[]> {
     const map = this.state.tasks;
     const journal = this.journal;
@@ -332,6 +359,10 @@ export class MemoryStore implements Store {
 
   async inFlight(endpointId: string): Promise<string[]> {
     return [...this.state.inflight(endpointId)];
+  }
+
+  async inFlightCounts(endpointIds: string[]): Promise<number[]> {
+    return endpointIds.map((endpointId) => this.state.inflight(endpointId).size);
   }
 
   async queueLength(endpointId: string): Promise<number> {

@@ -6,6 +6,9 @@ export class RedisKeys {
   readonly tokens: string;
   readonly functions: string;
   readonly endpoints: string;
+  /** Hash of endpoint group id to its record, and hash of `owner/name` to the id (each owner's names are unique). */
+  readonly endpointGroups: string;
+  readonly endpointGroupNames: string;
   /** Hash of group name to its record without members (they are a set each, see groupMembers). */
   readonly groups: string;
   /** Stream of audit entries (never trimmed). */
@@ -23,6 +26,8 @@ export class RedisKeys {
     this.tokens = `${prefix}tokens`;
     this.functions = `${prefix}functions`;
     this.endpoints = `${prefix}endpoints`;
+    this.endpointGroups = `${prefix}endpoint-groups`;
+    this.endpointGroupNames = `${prefix}endpoint-group-names`;
     this.groups = `${prefix}groups`;
     this.audit = `${prefix}audit`;
     this.unfinished = `${prefix}unfinished`;

@@ -164,3 +164,24 @@ local ids = {}
 for i = 1, #ARGV do ids[i] = redis.call('XADD', KEYS[1], '*', 'e', ARGV[i]) end
 return ids
 `);
+
+/**
+ * KEYS[1] = endpoint group hash (id to record), KEYS[2] = name hash (`owner/name` to id). ARGV[1] = id,
+ * ARGV[2] = `owner/name`, ARGV[3] = record JSON. Returns 0 and changes nothing when the owner has that name.
+ */
+export const CREATE_ENDPOINT_GROUP = script(`
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`);
+
+/** KEYS as CREATE_ENDPOINT_GROUP. ARGV[1] = id. Frees the group's name with it; returns 1 when there was one. */
+export const DELETE_ENDPOINT_GROUP = script(`
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return 0 end
+local group = cjson.decode(json)
+local name = group.owner .. '/' .. group.name
+if redis.call('HGET', KEYS[2], name) == ARGV[1] then redis.call('HDEL', KEYS[2], name) end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`);

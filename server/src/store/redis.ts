@@ -1,5 +1,5 @@
 import type { RedisClientType } from 'redis';
-import { isFinalState, type AuditEntry, type EndpointRecord, type FunctionRecord, type GroupRecord, type TaskRecord } from '@funcx/protocol';
+import { isFinalState, type AuditEntry, type EndpointGroupRecord, type EndpointRecord, type FunctionRecord, type GroupRecord, type TaskRecord } from '@funcx/protocol';
 import { createRedisClient, ScriptRunner } from './redis-client.js';
 import type { FlowStore } from './flow-store.js';
 import { RedisFlowStore } from './redis-flows.js';
@@ -7,7 +7,9 @@ import { RedisKeys } from './redis-keys.js';
 import {
   APPEND_AUDIT,
   CHANGE_GROUP,
+  CREATE_ENDPOINT_GROUP,
   CREATE_GROUP,
+  DELETE_ENDPOINT_GROUP,
   DELETE_TOKENS,
   DROP_QUEUE,
   ENQUEUE,
@@ -214,6 +216,27 @@ export class RedisStore implements Store {
     return (await this.client.hDel(this.keys.endpoints, endpointId)) > 0;
   }
 
+  async createEndpointGroup(group: EndpointGroupRecord): Promise<boolean> {
+    const keys = [this.keys.endpointGroups, this.keys.endpointGroupNames];
+    return (await this.run(CREATE_ENDPOINT_GROUP, keys, [group.group_id, `${group.owner}/${group.name}`, JSON.stringify(group)])) === 1;
+  }
+
+  async putEndpointGroup(group: EndpointGroupRecord): Promise<void> {
+    await this.client.hSet(this.keys.endpointGroups, group.group_id, JSON.stringify(group));
+  }
+
+  async getEndpointGroup(groupId: string): Promise<EndpointGroupRecord | undefined> {
+    return parse<EndpointGroupRecord>(await this.client.hGet(this.keys.endpointGroups, groupId));
+  }
+
+  async listEndpointGroups(): Promise<EndpointGroupRecord[]> {
+    return Object.values(await this.client.hGetAll(this.keys.endpointGroups)).map((json) => JSON.parse(json) as EndpointGroupRecord);
+  }
+
+  async deleteEndpointGroup(groupId: string): Promise<boolean> {
+    return (await this.run(DELETE_ENDPOINT_GROUP, [this.keys.endpointGroups, this.keys.endpointGroupNames], [groupId])) === 1;
+  }
+
   async putTasks(tasks: TaskRecord[]): Promise<string[]> {
     if (tasks.length === 0) return [];
     const keys = new Array<string>(tasks.length + 1);
@@ -336,6 +359,13 @@ export class RedisStore implements Store {
 
   inFlight(endpointId: string): Promise<string[]> {
     return this.client.sMembers(this.keys.inflight(endpointId));
+  }
+
+  async inFlightCounts(endpointIds: string[]): Promise<number[]> {
+    if (endpointIds.length === 0) return [];
+    const pipeline = this.client.multi();
+    for (const endpointId of endpointIds) pipeline.sCard(this.keys.inflight(endpointId));
+    return (await pipeline.execAsPipeline()) as unknown as number[];
   }
 
   queueLength(endpointId: string): Promise<number> {

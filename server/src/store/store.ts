@@ -1,4 +1,4 @@
-import type { AuditEntry, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
+import type { AuditEntry, EndpointGroupRecord, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
 import type { FlowStore } from './flow-store.js';
 
 export interface UserRecord {
@@ -125,6 +125,14 @@ export interface Store extends AccountStore {
   listEndpoints(): Promise<EndpointRecord[]>;
   deleteEndpoint(endpointId: string): Promise<boolean>;
 
+  /** Creates an endpoint group; false (and nothing changed) when its owner has one of that name already. */
+  createEndpointGroup(group: EndpointGroupRecord): Promise<boolean>;
+  /** Replaces an endpoint group that exists (its owner and name stay what they were). */
+  putEndpointGroup(group: EndpointGroupRecord): Promise<void>;
+  getEndpointGroup(groupId: string): Promise<EndpointGroupRecord | undefined>;
+  listEndpointGroups(): Promise<EndpointGroupRecord[]>;
+  deleteEndpointGroup(groupId: string): Promise<boolean>;
+
   /**
    * Creates or replaces these tasks (whole records), except that a task already final in the store is never
    * replaced: the first final state wins, even when several hubs write at once. Returns the ids refused.
@@ -151,6 +159,8 @@ export interface Store extends AccountStore {
   /** Forgets finished ids (in-flight or still queued). */
   release(endpointId: string, taskIds: string[]): Promise<void>;
   inFlight(endpointId: string): Promise<string[]>;
+  /** How many ids each of these endpoints has in flight, in order. */
+  inFlightCounts(endpointIds: string[]): Promise<number[]>;
   queueLength(endpointId: string): Promise<number>;
   /** Empties an endpoint's queue and in-flight set, returning every id that was in them. */
   dropQueue(endpointId: string): Promise<string[]>;

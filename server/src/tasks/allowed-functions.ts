@@ -15,10 +15,15 @@ function allows(list: string[], functionId: string): boolean {
   return set.has(functionId);
 }
 
+/** Whether the endpoint runs this function (it runs any without a list). */
+export function runsFunction(endpoint: EndpointRecord, fn: FunctionRecord): boolean {
+  const list = endpoint.allowed_functions;
+  return !list || allows(list, fn.function_id);
+}
+
 /** A 403 FUNCX_FUNCTION_NOT_PERMITTED unless the endpoint runs this function (it runs any without a list). */
 export function assertFunctionAllowed(user: string, endpoint: EndpointRecord, fn: FunctionRecord): void {
-  const list = endpoint.allowed_functions;
-  if (!list || allows(list, fn.function_id)) return;
+  if (runsFunction(endpoint, fn)) return;
   const which = fn.ephemeral
     ? `inline source (it runs as function ${fn.function_id}, made for that source): register the function and ask for its id to be allowed`
     : `function ${fn.function_id} ("${fn.name}")`;
