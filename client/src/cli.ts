@@ -11,6 +11,7 @@ import {
   showGroupCommand,
   type GroupPolicyFlags,
 } from './commands/endpoint-groups.js';
+import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
@@ -222,6 +223,8 @@ groups
   .description('delete an endpoint group (its endpoints stay)')
   .argument('<group>')
   .action(action((ref: string) => deleteGroupCommand(hub(), ref)));
+
+flowCommands(program, action, hub);
 
 try {
   await program.parseAsync(process.argv);

@@ -22,6 +22,8 @@ export namespace CommandIDs {
   export const openMap = 'funcx:open-map';
   export const reconnect = 'funcx:reconnect';
   export const openSettings = 'funcx:open-settings';
+  export const openFlowRun = 'funcx:open-flow-run';
+  export const listFlowRuns = 'funcx:list-flow-runs';
 }
 
 export const PLUGIN_ID = '@funcx/jupyterlab:plugin';

@@ -17,3 +17,5 @@ export * from './sharing.js';
 export * from './accounts.js';
 export * from './audit.js';
 export * from './routing.js';
+export * from './flows.js';
+export * from './flow-runs.js';

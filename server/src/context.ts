@@ -9,6 +9,7 @@ import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventStreams } from './events/event-streams.js';
 import { EventFanout } from './events/fanout.js';
+import { createFlows, type Flows } from './flows/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
@@ -59,6 +60,8 @@ export interface HubContext {
   limits: RateLimits;
   /** Announcing status changes and deleting endpoints. */
   endpointLifecycle: EndpointLifecycle;
+  /** Flows: definitions, the runs this hub drives (while it holds their leases) and triggers. */
+  flows: Flows;
   /** Runs `work` when the hub closes, before its store closes (last added, first run). */
   onClose(work: () => Promise<void> | void): void;
   /** Stops the hub's timers, runs what was registered with onClose, then closes the store. */
@@ -102,6 +105,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
+  const flows = createFlows({ store, tasks, fanout, access, sharing, log, options });
   const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,
@@ -127,6 +131,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     recovery,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
     endpointLifecycle,
+    flows,
     onClose(work) {
       closers.push(work);
     },
@@ -137,5 +142,6 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
       await store.close();
     },
   };
+  hub.onClose(() => flows.close());
   return hub;
 }

@@ -17,3 +17,4 @@ export * from './ports.js';
 export * from './redis.js';
 export * from './slurm.js';
 export * from './images.js';
+export * from './action-provider.js';

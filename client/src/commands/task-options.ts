@@ -99,7 +99,7 @@ export function readSource(file: string): string {
   }
 }
 
-function parseJson(flag: string, text: string): JsonValue {
+export function parseJson(flag: string, text: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (error) {
