@@ -24,6 +24,7 @@ export const ERRORS = {
   FUNCX_NAME_TAKEN: { statusCode: 409, message: 'That name is already taken' },
   FUNCX_REQUEST_TIMEOUT: { statusCode: 408, message: 'The request did not arrive in time' },
   FUNCX_TASK_FINISHED: { statusCode: 409, message: 'The task has already finished' },
+  FUNCX_TASK_ID_TAKEN: { statusCode: 409, message: 'A task with this id exists: choose another (a fresh UUID)' },
   FUNCX_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The body is larger than the hub accepts' },
   FUNCX_URI_TOO_LONG: { statusCode: 414, message: 'A part of the path is longer than the hub accepts' },
   FUNCX_RATE_LIMITED: { statusCode: 429, message: 'Too many requests; retry later' },

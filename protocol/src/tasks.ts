@@ -59,6 +59,12 @@ export interface TaskSubmission {
   task_group?: string;
   /** Run as an MPI task: the function runs on every rank under the block's launcher (mpiexec, srun). */
   resource_specification?: ResourceSpecification;
+  /**
+   * The task's id, chosen by the client (a fresh UUID), so that a submission whose answer was lost can be sent
+   * again safely: the hub answers a task id it already has (of the same user) with that task instead of making a
+   * second one. The hub does not compare the rest of the submission.
+   */
+  task_id?: string;
 }
 
 export interface TaskRecord {

@@ -20,6 +20,7 @@ import type { HubMetrics } from '../metrics.js';
 import type { Route } from '../routing/router.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
+import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
@@ -52,12 +53,15 @@ export class TaskService {
   async submit(user: string, submissions: TaskSubmission[], asBatch: boolean, via: AuditChannel): Promise<BatchSubmitted> {
     const received = now();
     const count = submissions.length;
+    const existing = await alreadySubmitted(this.store, user, submissions, asBatch);
+    if (existing && existing.size === count) return answerAgain(existing, count);
     const endpointsByRef = new Map<string, EndpointRecord>();
     const functionsByKey = new Map<string, FunctionRecord>();
     // Only a batch with a group or an endpoint list routes: the rest goes the way a single endpoint always went.
     let routed: BatchRoutes | undefined;
     let routes: (Route | undefined)[] | undefined;
     for (let i = 0; i < count; i++) {
+      if (existing?.has(i)) continue;
       const submission = submissions[i];
       const target = submission.endpoint;
       try {
@@ -77,16 +81,21 @@ export class TaskService {
         throw error;
       }
     }
-    const batchId = asBatch ? randomUUID() : undefined;
+    const batchId = asBatch ? (earlierBatchId(existing) ?? randomUUID()) : undefined;
     const taskIds: string[] = new Array(count);
     const writes: Promise<unknown>[] = [];
     for (let start = 0; start < count; start += SUBMIT_CHUNK) {
       // The previous chunk's journal write and dispatch go out first (both wait for the next turn).
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(count, start + SUBMIT_CHUNK);
-      const records: TaskRecord[] = new Array(end - start);
+      const records: TaskRecord[] = [];
       const idsByEndpoint = new Map<string, string[]>();
       for (let i = start; i < end; i++) {
+        const earlier = existing?.get(i);
+        if (earlier) {
+          taskIds[i] = earlier.task_id;
+          continue;
+        }
         const submission = submissions[i];
         const fn = functionsByKey.get(functionKey(submission))!;
         const image = submission.container_image ?? fn.container_image;
@@ -96,7 +105,7 @@ export class TaskService {
         if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
         else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
         const task: TaskRecord = {
-          task_id: randomUUID(),
+          task_id: submission.task_id ?? randomUUID(),
           function_id: fn.function_id,
           endpoint_id: endpointId,
           owner: user,
@@ -114,7 +123,7 @@ export class TaskService {
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
         if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
-        records[i - start] = task;
+        records.push(task);
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
         if (!ids) idsByEndpoint.set(endpointId, (ids = []));
@@ -129,7 +138,7 @@ export class TaskService {
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
       for (const task of records) this.fanout.task(user, submittedEvent(task));
     }
-    this.metrics.tasksSubmitted(count);
+    this.metrics.tasksSubmitted(count - (existing?.size ?? 0));
     await Promise.all(writes);
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
