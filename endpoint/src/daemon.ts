@@ -7,6 +7,7 @@ import { daemonContainers } from './daemon-containers.js';
 import { scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
+import { LoadReportingReporter } from './load-reports.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
@@ -64,6 +65,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }
   }
   const outbox = new Outbox(results);
+  // The connection exists before the first task can start: tasks arrive through it.
+  const reporter = new LoadReportingReporter(outbox, () => connection.heartbeat(provider.load()));
   const provider = createProvider(config.provider, {
     workers: config.workers,
     python: config.python,
@@ -73,7 +76,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       containers: containers.pool,
       onContainerProblem: (image, message) => containers.failed(image, message),
     },
-    reporter: outbox,
+    reporter,
     log,
   });
   log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s), provider ${config.provider}`);
@@ -135,6 +138,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
       await provider.stop();
+      reporter.stop();
       containers.stop();
       outbox.flush();
       if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {
