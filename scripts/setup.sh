@@ -6,8 +6,8 @@ cd "$ROOT"
 started=$SECONDS
 
 # --- System packages (Debian) -----------------------------------------------------------------------
-# Add packages here as the project needs them (the Slurm issue adds: slurm-wlm munge).
-APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap)
+# Add packages here as the project needs them.
+APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap slurm-wlm munge openmpi-bin)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -105,6 +105,24 @@ if (( ext_install )); then
   [[ -f "$LABEXT_DIR/package.json" ]] || die "the extension install did not write $LABEXT_DIR"
   touch "$LABEXT_DIR/package.json"
   say "extension: installed into .venv"
+fi
+
+# --- The Python SDK (sdk/python, editable) and the kernel loading its %%funcx magic ----------------------------
+# cloudpickle and dill: the SDK sends functions and values that their source or JSON cannot carry pickled.
+if ! "$VENV/bin/python" - "$ROOT/sdk/python/funcx" <<'EOF' 2>/dev/null; then
+import os, sys, funcx, cloudpickle, dill
+sys.exit(os.path.realpath(os.path.dirname(funcx.__file__)) != os.path.realpath(sys.argv[1]))
+EOF
+  say "installing the Python SDK (sdk/python) into .venv"
+  run_logged python-sdk env PIP_RETRIES=0 "$VENV/bin/pip" install --retries 0 --quiet --disable-pip-version-check \
+    cloudpickle dill -e "$ROOT/sdk/python" || die "the Python SDK could not be installed"
+fi
+# IPython reads kernel configuration from <prefix>/etc/ipython: every kernel of .venv loads the extension.
+KERNEL_CONFIG="$VENV/etc/ipython/ipython_kernel_config.py"
+if ! grep -qs "extensions.append('funcx')" "$KERNEL_CONFIG"; then
+  mkdir -p "$(dirname "$KERNEL_CONFIG")"
+  printf '%s\n' "# Written by scripts/setup.sh: %%funcx and %funcx in every kernel (a cell runs on an endpoint)." \
+    "c.IPKernelApp.extensions.append('funcx')" >>"$KERNEL_CONFIG"
 fi
 
 node scripts/lab-settings.mjs "$VENV/share/jupyter/lab/settings/overrides.json"

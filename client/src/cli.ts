@@ -11,6 +11,7 @@ import {
   showGroupCommand,
   type GroupPolicyFlags,
 } from './commands/endpoint-groups.js';
+import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
@@ -70,7 +71,9 @@ function addTaskOptions(command: Command): Command {
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
-    .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)');
+    .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
+    .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
+    .option('--walltime <seconds>', 'with --shell: stop the command after this many seconds (return code 124)');
 }
 
 const program = new Command('funcx')
@@ -134,7 +137,8 @@ program
 program
   .command('endpoints')
   .description('list the endpoints you can use, with their live status')
-  .action(action(() => endpointsCommand(hub())));
+  .option('--blocks', "also list each endpoint's blocks (scheduler job, state, nodes, workers)")
+  .action(action((flags: { blocks?: boolean }) => endpointsCommand(hub(), flags)));
 
 program
   .command('functions')
@@ -219,6 +223,8 @@ groups
   .description('delete an endpoint group (its endpoints stay)')
   .argument('<group>')
   .action(action((ref: string) => deleteGroupCommand(hub(), ref)));
+
+flowCommands(program, action, hub);
 
 try {
   await program.parseAsync(process.argv);

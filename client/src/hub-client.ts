@@ -30,6 +30,7 @@ import {
   type TaskState,
   type TaskSubmission,
 } from '@funcx/protocol';
+import { FlowsClient } from './flows-client.js';
 import { errorFromSocket, unreachableError } from './hub-errors.js';
 import { checkBodySize, hubRequest, type RequestSettings } from './hub-request.js';
 import { DEFAULT_RATE_LIMIT_RETRIES, withRateLimitRetry } from './rate-limit-retry.js';
@@ -37,6 +38,7 @@ import { socketTarget } from './socket-target.js';
 import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
 
 export type { TaskWatchHandlers, TaskStateEvent, TaskOutputEvent, TaskFinalEvent } from './task-tracker.js';
+export type { FlowsClient, FlowRunQuery } from './flows-client.js';
 
 export interface HubClientOptions {
   hubUrl: string;
@@ -80,6 +82,7 @@ export class HubClient {
   private readonly removedListeners = new Set<(endpointIds: string[]) => void>();
   private rejoinTimer?: ReturnType<typeof setTimeout>;
   private rejoinAttempts = 0;
+  private flowsClient?: FlowsClient;
 
   constructor(options: HubClientOptions) {
     this.hubUrl = options.hubUrl.replace(/\/+$/, '');
@@ -169,6 +172,11 @@ export class HubClient {
   /** The user this client's token belongs to. */
   whoami(): Promise<{ user: string }> {
     return this.request('GET', '/me');
+  }
+
+  /** Flows, their runs and triggers (REST; see FlowsClient). */
+  get flows(): FlowsClient {
+    return (this.flowsClient ??= new FlowsClient(this.settings));
   }
 
   // ---- sharing, users, groups, audit ----

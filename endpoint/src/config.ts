@@ -6,14 +6,15 @@ import { endpointPaths } from './paths.js';
 import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
 import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
+import { BLOCK_CONFIG_FIELDS, validateBlockConfig, type BlockConfig } from './config-blocks.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig, ContainerConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
   endpoint_token: string;
-  /** Warm Python workers. */
+  /** Warm Python workers (per node; max_workers_per_node overrides it). */
   workers: number;
   location?: GeoLocation;
   site?: string;
@@ -38,6 +39,7 @@ const FIELDS = [
   'provider',
   ...WORKER_CONFIG_FIELDS,
   ...CONTAINER_CONFIG_FIELDS,
+  ...BLOCK_CONFIG_FIELDS,
 ];
 
 function bad(message: string): FuncxError {
@@ -138,6 +140,7 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
     config.site = data.site;
   }
   Object.assign(config, wrap(() => validateWorkerConfig(data)));
+  Object.assign(config, wrap(() => validateBlockConfig(data)));
   return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));
 }
 

@@ -10,6 +10,7 @@ import {
   podmanConfigPaths,
   writePodmanConfig,
   type ContainerRuntime,
+  type ContainerRuntimeKind,
 } from './runtimes/index.js';
 import type { ContainerPoolOptions } from './worker-pool.js';
 
@@ -26,6 +27,8 @@ export interface ContainerStatus {
 /** The endpoint's containers: the pool's settings, the status it keeps, and how leftovers are removed. */
 export interface DaemonContainers {
   pool: ContainerPoolOptions;
+  /** The environment podman runs with (the endpoint's own configuration), for the managers. */
+  podmanEnv?: { [name: string]: string };
   /** Records a container that could not start (for status and the log). */
   failed(image: string, message: string): void;
   /** Removes what is left of this endpoint's containers and its podman run directory (after the workers stopped). */
@@ -53,20 +56,12 @@ export function daemonContainers(config: EndpointConfig, env: NodeJS.ProcessEnv,
     writeStatus();
   };
   if (kind === 'none') {
-    status.problem = `this endpoint runs no containers (container_runtime is none in ${paths.config}): run the task without a container image, or set container_runtime`;
+    status.problem = containerPoolOptions(config, undefined, env).problem;
     writeStatus();
     return { pool: { problem: status.problem }, failed, stop: () => rmSync(paths.containers, { force: true }) };
   }
   const podman = kind === 'podman' || kind === 'custom' ? writePodmanConfig(paths.dir, config.container_image_stores) : undefined;
-  const runtime = createContainerRuntime({
-    kind,
-    network: config.container_network ?? DEFAULT_CONTAINER_NETWORK,
-    options: config.container_options ?? [],
-    imageDir: config.container_image_dir,
-    command: config.container_command,
-    podmanEnv: podman?.env,
-  });
-  const problem = containerRuntimeProblem(runtime, env.PATH);
+  const { runtime, problem } = containerRuntimeFor(config, podman?.env, env);
   if (problem) {
     status.problem = `container_runtime ${kind}: ${problem}`;
     log('error', `${status.problem}; tasks that need a container fail with this until it is`);
@@ -79,21 +74,48 @@ export function daemonContainers(config: EndpointConfig, env: NodeJS.ProcessEnv,
   }
   writeStatus();
   return {
-    pool: {
-      runtime,
-      problem: status.problem,
-      defaultImage: config.container_image,
-      maxWarm: config.max_warm_containers,
-      idleMs: (config.container_idle_s ?? DEFAULT_CONTAINER_IDLE_S) * 1000,
-      mode: config.warm_mode ?? DEFAULT_WARM_MODE,
-      endpointId: config.endpoint_id,
-    },
+    pool: containerPoolOptions(config, podman?.env, env),
+    podmanEnv: podman?.env,
     failed,
     stop: () => {
       if (!problem) removeLeftovers(runtime, config.endpoint_id, podman?.env ?? {}, env, log);
       if (podman) rmSync(podmanConfigPaths(paths.dir).runDir, { recursive: true, force: true });
       rmSync(paths.containers, { force: true });
     },
+  };
+}
+
+function containerRuntimeFor(config: EndpointConfig, podmanEnv: { [name: string]: string } | undefined, env: NodeJS.ProcessEnv) {
+  const runtime = createContainerRuntime({
+    kind: config.container_runtime as ContainerRuntimeKind,
+    network: config.container_network ?? DEFAULT_CONTAINER_NETWORK,
+    options: config.container_options ?? [],
+    imageDir: config.container_image_dir,
+    command: config.container_command,
+    podmanEnv,
+  });
+  return { runtime, problem: containerRuntimeProblem(runtime, env.PATH) };
+}
+
+/** How a manager's pool runs containers, from config.yaml (and the podman configuration the daemon wrote). */
+export function containerPoolOptions(
+  config: EndpointConfig,
+  podmanEnv: { [name: string]: string } | undefined,
+  env: NodeJS.ProcessEnv,
+): ContainerPoolOptions {
+  const kind = config.container_runtime ?? 'none';
+  if (kind === 'none') {
+    return { problem: `this endpoint runs no containers (container_runtime is none in ${endpointPaths(config.name, env).config}): run the task without a container image, or set container_runtime` };
+  }
+  const { runtime, problem } = containerRuntimeFor(config, podmanEnv, env);
+  return {
+    runtime,
+    problem: problem === undefined ? undefined : `container_runtime ${kind}: ${problem}`,
+    defaultImage: config.container_image,
+    maxWarm: config.max_warm_containers,
+    idleMs: (config.container_idle_s ?? DEFAULT_CONTAINER_IDLE_S) * 1000,
+    mode: config.warm_mode ?? DEFAULT_WARM_MODE,
+    endpointId: config.endpoint_id,
   };
 }
 

@@ -14,15 +14,23 @@ export function scratchRootOf(config: EndpointConfig): string {
   return join(tmpdir(), `funcx-${config.endpoint_id}`);
 }
 
+/** Empties (or makes) the endpoint's scratch root: what a daemon that died left there belongs to no worker now. */
+export function resetScratchRoot(config: EndpointConfig): string {
+  const scratchRoot = scratchRootOf(config);
+  rmSync(scratchRoot, { recursive: true, force: true });
+  mkdirSync(scratchRoot, { recursive: true, mode: 0o700 });
+  return scratchRoot;
+}
+
 /**
- * How the daemon's managers run workers, from config.yaml: the runtime (throws when the sandbox the config
- * asks for cannot run), the workers' environment, limits, allowed functions. The scratch root is emptied: what a
- * daemon that died left there belongs to no worker now.
+ * How a manager runs workers, from config.yaml: the runtime (throws when the sandbox the config asks for cannot
+ * run), the workers' environment, limits, allowed functions, and where their scratch directories go.
  */
 export function workerSettings(
   config: EndpointConfig,
   env: NodeJS.ProcessEnv,
   log: Log,
+  scratchRoot: string,
 ): Omit<ManagerOptions, 'size' | 'python' | 'log' | 'ledger'> {
   const paths = endpointPaths(config.name, env);
   const { runtime, note } = chooseRuntime({
@@ -33,8 +41,6 @@ export function workerSettings(
   });
   if (note) log('warn', note);
   log('info', `workers run ${runtime.kind === 'bwrap' ? 'in bubblewrap sandboxes' : 'as plain processes'}`);
-  const scratchRoot = scratchRootOf(config);
-  rmSync(scratchRoot, { recursive: true, force: true });
   mkdirSync(scratchRoot, { recursive: true, mode: 0o700 });
   const limits = resolveLimits(config.limits);
   return {

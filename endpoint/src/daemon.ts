@@ -1,10 +1,16 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type FunctionCode, type TaskCompletion } from '@funcx/protocol';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type EndpointLoad, type FunctionCode, type TaskCompletion } from '@funcx/protocol';
+import { Blocks, defaultDrainPeriodMs } from './blocks.js';
+import { DEFAULT_MANAGER_ADDRESS, DEFAULT_MAX_RETRIES_ON_SYSTEM_FAILURE, resolveStrategy } from './config-blocks.js';
+import { Interchange } from './interchange.js';
+import { ManagerListener, managerSecret } from './manager-listener.js';
+import { managerSettings } from './manager-settings.js';
 import type { EndpointConfig } from './config.js';
 import { HubConnection } from './connection.js';
 import { CRASHES_TO_BLAME } from './crash-recovery.js';
 import { daemonContainers } from './daemon-containers.js';
-import { scratchRootOf, workerSettings } from './daemon-workers.js';
+import { resetScratchRoot, scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
 import { LoadReportingReporter } from './load-reports.js';
@@ -25,6 +31,8 @@ export interface DaemonOptions {
 }
 
 const FLUSH_ON_STOP_MS = 3_000;
+/** The manager program a provider starts in each block. */
+export const MANAGER_SCRIPT = fileURLToPath(new URL('./manager-main.js', import.meta.url));
 
 export interface Daemon {
   /** Stops workers, sends what is left, disconnects. */
@@ -47,9 +55,11 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   if (resultsFile.kept.length > 0) {
     log('info', `${resultsFile.kept.length} result(s) from before the restart wait for the hub's acknowledgement`);
   }
+  const env = options.env ?? process.env;
   // Before the ledger is read: a config the daemon cannot run with leaves the previous daemon's ledger as it was.
-  const settings = workerSettings(config, options.env ?? process.env, log);
-  const containers = daemonContainers(config, options.env ?? process.env, log);
+  const scratchRoot = resetScratchRoot(config);
+  workerSettings(config, env, log, scratchRoot);
+  const containers = daemonContainers(config, env, log);
   const { ledger, recovery } = FileLedger.open(paths.ledger, (error) =>
     log('warn', `could not write ${paths.ledger} (${error.message}): a crash will not be told apart from a task`),
   );
@@ -66,21 +76,69 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   }
   const outbox = new Outbox(results);
   // The connection exists before the first task can start: tasks arrive through it.
-  const reporter = new LoadReportingReporter(outbox, () => connection.heartbeat(provider.load()));
-  const provider = createProvider(config.provider, {
-    workers: config.workers,
-    python: config.python,
-    manager: {
-      ...settings,
-      ledger,
-      containers: containers.pool,
-      onContainerProblem: (image, message) => containers.failed(image, message),
-    },
+  const reporter = new LoadReportingReporter(outbox, () => connection.heartbeat(load()));
+  const firstManager = firstManagerWaiter();
+  const strategy = resolveStrategy(config, config.provider);
+  const interchange = new Interchange({
     reporter,
+    nodesPerBlock: strategy.nodesPerBlock,
+    log,
+    ledger,
+    maxRetries: config.max_retries_on_system_failure ?? DEFAULT_MAX_RETRIES_ON_SYSTEM_FAILURE,
+    onContainerProblem: (image, message) => containers.failed(image, message),
+    onManager: (link, event, detail) => {
+      blocks.managerEvent(link, event);
+      if (event === 'ready') firstManager.ready();
+      if (event === 'failed') {
+        log('error', `${link.label} could not start its workers: ${detail}`);
+        firstManager.failed(detail ?? 'no reason given');
+      }
+    },
+  });
+  const secret = managerSecret();
+  const listener = new ManagerListener({
+    host: config.manager_address ?? DEFAULT_MANAGER_ADDRESS,
+    port: config.manager_port ?? 0,
+    secret,
+    interchange,
+    settings: managerSettings(config, scratchRoot, containers.podmanEnv) as unknown as { [key: string]: unknown },
     log,
   });
-  log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s), provider ${config.provider}`);
-  await provider.start();
+  const address = await listener.listen();
+  mkdirSync(paths.blocksDir, { recursive: true, mode: 0o700 });
+  const provider = createProvider(config.provider, { config, dir: paths.blocksDir, env, log });
+  const blocks = new Blocks({
+    provider,
+    interchange,
+    strategy,
+    launch: (blockId, nodes) => ({
+      blockId,
+      nodes,
+      env: { FUNCX_MANAGER_DAEMON: address, FUNCX_MANAGER_SECRET: secret, FUNCX_BLOCK_ID: blockId },
+      managerCommand: [process.execPath, MANAGER_SCRIPT],
+    }),
+    workersPerNode: config.max_workers_per_node ?? config.workers,
+    drainPeriodMs: strategy.drainPeriodMs ?? defaultDrainPeriodMs(provider.walltimeMs),
+    log,
+    onGone: () => firstManager.failed('its manager exited before its workers were ready (its reason is in the log above)'),
+  });
+  const load = (): EndpointLoad => ({ ...interchange.load(), blocks: blocks.status(), provider: config.provider });
+  log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s) per node, provider ${config.provider}, managers connect to ${address}`);
+  const stopParts = async () => {
+    interchange.stop();
+    await blocks.stop();
+    await listener.close();
+  };
+  try {
+    await blocks.start();
+    // A local block is this machine: the endpoint is up once its workers are (or says why they cannot start).
+    if (config.provider === 'local' && strategy.initBlocks > 0) await firstManager.promise;
+  } catch (error) {
+    await stopParts();
+    ledger.close();
+    resultsFile.file.close();
+    throw error;
+  }
   writeFileSync(paths.pid, `${process.pid}\n`);
 
   let resolveFinished!: (code: number) => void;
@@ -98,7 +156,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
         outbox.flush();
       }
     }
-    provider.submit(fresh, functions);
+    interchange.submit(fresh, functions);
   };
 
   const connection = new HubConnection({
@@ -106,15 +164,15 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     endpointToken: config.endpoint_token,
     log,
     hello: () => ({
-      held_task_ids: [...provider.held(), ...results.ids()],
-      load: provider.load(),
+      held_task_ids: [...interchange.held(), ...results.ids()],
+      load: load(),
       version: ENDPOINT_VERSION,
       ...(uncharged.length > 0 ? { uncharged_task_ids: uncharged } : {}),
       // The hub refuses tasks of other functions before they travel; the endpoint checks again.
       ...(config.allowed_functions ? { allowed_functions: config.allowed_functions } : {}),
     }),
     onDispatch,
-    onCancel: (taskIds) => provider.cancel(taskIds),
+    onCancel: (taskIds) => interchange.cancel(taskIds),
     onReady: () => {
       uncharged = [];
       results.resendAll();
@@ -131,13 +189,17 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   });
   outbox.sink = connection;
   connection.start();
-  const heartbeat = setInterval(() => connection.heartbeat(provider.load()), HEARTBEAT_INTERVAL_MS);
+  const heartbeat = setInterval(() => {
+    const now = load();
+    connection.heartbeat(now);
+    writeBlocks(paths.blocks, now);
+  }, HEARTBEAT_INTERVAL_MS);
 
   const stop = (code = 0): Promise<void> => {
     stopping ??= (async () => {
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
-      await provider.stop();
+      await stopParts();
       reporter.stop();
       containers.stop();
       outbox.flush();
@@ -150,6 +212,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       ledger.close();
       rmSync(scratchRootOf(config), { recursive: true, force: true });
       rmSync(paths.pid, { force: true });
+      rmSync(paths.blocks, { force: true });
       log('info', `endpoint ${config.name} stopped`);
       resolveFinished(code);
     })();
@@ -157,6 +220,36 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   };
 
   return { stop: () => stop(0), finished };
+}
+
+/** What `funcx-endpoint status` shows of the blocks (written at each heartbeat). */
+function writeBlocks(path: string, load: EndpointLoad): void {
+  try {
+    writeFileSync(path, JSON.stringify({ provider: load.provider, blocks: load.blocks ?? [], at: Date.now() }) + '\n');
+  } catch {
+    // status then shows no blocks; the endpoint serves on
+  }
+}
+
+/** Resolves once some manager's workers are up; rejects with the reason the first one gives for failing. */
+function firstManagerWaiter() {
+  let settled = false;
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => {});
+  return {
+    promise,
+    ready: () => {
+      if (!settled) (settled = true), resolve();
+    },
+    failed: (reason: string) => {
+      if (!settled) (settled = true), reject(new Error(reason));
+    },
+  };
 }
 
 function endpointKilled(taskId: string): TaskCompletion {

@@ -14,3 +14,9 @@ export {
   type PodmanConfig,
   type WorkerLaunch,
 } from './runtimes/index.js';
+export { Interchange, type InterchangeOptions } from './interchange.js';
+export { ManagerListener, managerSecret } from './manager-listener.js';
+export { parseDaemonAddress } from './daemon-link.js';
+export { Outbox, type OutboxSink } from './outbox.js';
+export { ResultsBuffer } from './results-buffer.js';
+export { FileLedger } from './ledger.js';

@@ -43,6 +43,11 @@ export interface ManagerOptions extends WorkerPoolOptions {
   ledger?: TaskLedger;
   /** A container could not start for `image` (the runtime's own message); tasks that needed it failed with it. */
   onContainerProblem?: (image: string, message: string) => void;
+  /**
+   * The state of a task waiting here for a worker: waiting-for-nodes when this manager is the endpoint's queue,
+   * waiting-for-launch for a node's manager (the task has its node; it waits for a worker to launch it on).
+   */
+  queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
 }
 
 /** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
@@ -85,12 +90,14 @@ export class Manager implements WorkerPoolListener {
   private guardTimer?: NodeJS.Timeout;
   /** What dispatch may use (warm-dispatch.ts); restartsPending is refreshed before each placement. */
   private readonly limits: DispatchLimits;
+  private readonly queuedState: 'waiting-for-nodes' | 'waiting-for-launch';
 
   constructor(
     private readonly options: ManagerOptions,
     private readonly reporter: TaskReporter,
   ) {
     this.maxPrefetch = Math.max(1, options.maxPrefetch ?? DEFAULT_MAX_PREFETCH);
+    this.queuedState = options.queuedState ?? 'waiting-for-nodes';
     this.log = options.log ?? (() => {});
     this.ledger = options.ledger ?? NO_LEDGER;
     this.pool = new WorkerPool(options, this);
@@ -128,7 +135,7 @@ export class Manager implements WorkerPoolListener {
     for (const task of tasks) {
       if (this.tasks.has(task.task_id)) continue;
       const image = task.container_image || this.pool.defaultImage;
-      const entry: Entry = { task, image, state: 'waiting-for-nodes', timestamps: {}, since, done: false };
+      const entry: Entry = { task, image, state: this.queuedState, timestamps: {}, since, done: false };
       this.tasks.set(task.task_id, entry);
       if (allowed && !allowed.has(task.function_id)) {
         this.fail(entry, 'FunctionNotPermitted', this.notPermitted(task.function_id));
@@ -173,7 +180,7 @@ export class Manager implements WorkerPoolListener {
   }
 
   private wait(entry: Entry, now: number, queue: TaskQueue<Entry> | Entry[]): void {
-    entry.timestamps['waiting-for-nodes'] = now;
+    entry.timestamps[this.queuedState] = now;
     queue.push(entry);
     if (queue !== this.suspects) this.queued++;
     this.reporter.stateChanged(entry);
@@ -295,7 +302,10 @@ export class Manager implements WorkerPoolListener {
   private assign(entry: Entry, worker: WorkerProcess, now: number): void {
     const task = entry.task;
     entry.state = 'waiting-for-launch';
-    entry.timestamps['waiting-for-launch'] = now;
+    // Where waiting here is already waiting-for-launch, it began when the task reached this manager.
+    if (this.queuedState !== 'waiting-for-launch' || entry.timestamps['waiting-for-launch'] === undefined) {
+      entry.timestamps['waiting-for-launch'] = now;
+    }
     entry.since = performance.now();
     entry.worker = worker;
     worker.owner ??= task.owner;
@@ -458,8 +468,8 @@ export class Manager implements WorkerPoolListener {
       const entry = this.tasks.get(rest[i]);
       if (!entry || entry.done) continue;
       entry.worker = undefined;
-      entry.state = 'waiting-for-nodes';
-      entry.timestamps['waiting-for-nodes'] ??= now;
+      entry.state = this.queuedState;
+      entry.timestamps[this.queuedState] ??= now;
       entry.since = performance.now();
       this.ledger.queued(entry.task.task_id);
       this.queueFor(entry.image).unshift(entry);

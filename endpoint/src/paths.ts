@@ -24,5 +24,9 @@ export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
     ledger: join(dir, 'ledger'),
     /** What a running daemon's containers are and why any could not start (daemon-containers.ts). */
     containers: join(dir, 'containers.json'),
+    /** The running daemon's blocks, as its last heartbeat reported them (blocks.ts). */
+    blocks: join(dir, 'blocks.json'),
+    /** Batch scripts and the output of the blocks the provider submits. */
+    blocksDir: join(dir, 'blocks'),
   };
 }

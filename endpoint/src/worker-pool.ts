@@ -45,7 +45,12 @@ export interface WorkerPoolOptions {
   /** Where each worker gets a scratch directory of its own; default a fresh one under the OS temp dir. */
   scratchRoot?: string;
   rlimits?: WorkerRlimits;
+  /** Accelerator ids (config available_accelerators): each worker is pinned to one not held by another. */
+  accelerators?: string[];
 }
+
+/** The variables that pin a process to one accelerator: NVIDIA, AMD and Intel GPUs. */
+export const ACCELERATOR_VARIABLES = ['CUDA_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES', 'ZE_AFFINITY_MASK'];
 
 /** What the pool tells its owner (the manager). */
 export interface WorkerPoolListener {
@@ -86,6 +91,7 @@ export class WorkerPool implements WorkerProcessListener {
   private startFailures = 0;
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private readonly scratchOf = new Map<WorkerProcess, string>();
+  private readonly acceleratorOf = new Map<WorkerProcess, string>();
   private readonly scratchRoot: string;
   private readonly ownsScratchRoot: boolean;
   private firstReady?: { resolve: () => void; reject: (error: Error) => void };
@@ -166,31 +172,48 @@ export class WorkerPool implements WorkerProcessListener {
    */
   spawnFor(image: string): WorkerProcess {
     const scratch = mkdtempSync(join(this.scratchRoot, 'worker-'));
+    const accelerator = this.freeAccelerator();
     let worker: WorkerProcess;
     try {
-      worker = new WorkerProcess(image === '' ? this.bareLaunch(scratch) : this.containerLaunch(image, scratch), this);
+      worker = new WorkerProcess(image === '' ? this.bareLaunch(scratch, accelerator) : this.containerLaunch(image, scratch, accelerator), this);
     } catch (error) {
       rmSync(scratch, { recursive: true, force: true });
       throw error;
     }
     worker.beforeWrite = this.beforeWrite;
     this.scratchOf.set(worker, scratch);
+    if (accelerator !== undefined) this.acceleratorOf.set(worker, accelerator);
     this.workers.push(worker);
     return worker;
   }
 
-  private bareLaunch(scratch: string) {
+  private freeAccelerator(): string | undefined {
+    const ids = this.options.accelerators;
+    if (!ids || ids.length === 0) return undefined;
+    const held = new Set(this.acceleratorOf.values());
+    return ids.find((id) => !held.has(id)) ?? ids[this.workers.length % ids.length];
+  }
+
+  /** The workers' environment settings, with the worker's accelerator pinned when it has one. */
+  private envFor(accelerator: string | undefined) {
+    const env = this.options.env;
+    if (accelerator === undefined) return env;
+    const pinned = Object.fromEntries(ACCELERATOR_VARIABLES.map((name) => [name, accelerator]));
+    return { ...env, set: { ...env?.set, ...pinned } };
+  }
+
+  private bareLaunch(scratch: string, accelerator: string | undefined) {
     return workerLaunch({
       python: this.options.python,
       scratch,
       runtime: this.options.runtime,
-      env: this.options.env,
+      env: this.envFor(accelerator),
       daemonEnv: this.options.daemonEnv,
       rlimits: this.options.rlimits,
     });
   }
 
-  private containerLaunch(image: string, scratch: string) {
+  private containerLaunch(image: string, scratch: string, accelerator: string | undefined) {
     const problem = this.containerProblem(image);
     if (problem) throw new Error(problem);
     const endpointId = this.options.containers?.endpointId ?? 'local';
@@ -201,7 +224,7 @@ export class WorkerPool implements WorkerProcessListener {
       name: `funcx-${endpointId.slice(0, 8)}-${randomBytes(6).toString('hex')}`,
       pidFile: `${scratch}.pid`,
       labels: { 'funcx.endpoint': endpointId },
-      env: this.options.env,
+      env: this.envFor(accelerator),
       daemonEnv: this.options.daemonEnv,
       rlimits: this.options.rlimits,
     });
@@ -247,6 +270,7 @@ export class WorkerPool implements WorkerProcessListener {
     if (worker.container) rmSync(`${scratch}.pid`, { force: true });
     this.removeContainer(worker);
     this.scratchOf.delete(worker);
+    this.acceleratorOf.delete(worker);
     const replacement = worker.replacement;
     let startFailure: string | undefined;
     // The replacement is on its way before the owner hears of the exit, so it counts it as starting.

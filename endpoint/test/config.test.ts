@@ -41,7 +41,7 @@ test('each bad field is named with what to put there', () => {
     [withLine('hub_url: ftp://hub', 'hub_url'), /hub_url must start with http:\/\/ or https:\/\//],
     [withLine('endpoint_id: 42', 'endpoint_id'), /endpoint_id is missing/],
     [withLine('endpoint_id: not-a-uuid', 'endpoint_id'), /endpoint_id must be the UUID the hub gave/],
-    [withLine('provider: slurm'), /provider "slurm" is not available; use one of: local/],
+    [withLine('provider: condor'), /provider "condor" is not available; use one of: local, slurm, pbs, kubernetes/],
     [withLine('colour: blue'), /unknown field colour \(known fields: name, endpoint_id/],
     [VALID.replace(/^endpoint_token:.*$/m, ''), /endpoint_token is missing; run "funcx-endpoint configure NAME"/],
     ['- just\n- a list\n', /must be a YAML mapping of fields/],

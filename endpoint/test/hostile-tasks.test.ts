@@ -168,8 +168,8 @@ describe('hostile tasks are contained', { skip: bwrapProblem() }, () => {
         'time.sleep(0.5)',
         'def parent(pid):',
         '    return int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1])',
-        '# The worker\'s parent is its reaper; the reaper\'s is the daemon.',
-        'os.kill(parent(os.getppid()), 9)',
+        '# The worker\'s parent is its reaper; the reaper\'s is its manager; the manager\'s is the daemon.',
+        'os.kill(parent(parent(os.getppid())), 9)',
       ].join('\n'),
     );
     const killed = await finished(alice, poison, 120_000);

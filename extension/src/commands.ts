@@ -28,6 +28,8 @@ export namespace CommandIDs {
   export const openSettings = 'funcx:open-settings';
   export const showTaskCell = 'funcx:show-task-cell';
   export const clearTasks = 'funcx:clear-tasks';
+  export const openFlowRun = 'funcx:open-flow-run';
+  export const listFlowRuns = 'funcx:list-flow-runs';
 }
 
 export const PLUGIN_ID = '@funcx/jupyterlab:plugin';

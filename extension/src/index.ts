@@ -3,6 +3,7 @@ import { commandsPlugin } from './plugins/commands';
 import { corePlugin } from './plugins/core';
 import { defaultEndpointPlugin } from './plugins/default-endpoint';
 import { executorPlugin, runnerPlugin } from './plugins/executor';
+import { flowsPlugin } from './plugins/flows';
 import { mapPlugin } from './plugins/map';
 import { sidebarPlugin } from './plugins/sidebar';
 import { statusBarPlugin } from './plugins/status-bar';
@@ -20,7 +21,8 @@ const plugins: JupyterFrontEndPlugin<any>[] = [
   sidebarPlugin,
   statusBarPlugin,
   commandsPlugin,
-  mapPlugin
+  mapPlugin,
+  flowsPlugin
 ];
 
 export default plugins;

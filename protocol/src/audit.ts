@@ -18,10 +18,20 @@ export type AuditAction =
   | 'token.revoke'
   | 'group.create'
   | 'group.change'
-  | 'group.delete';
+  | 'group.delete'
+  | 'flow.deploy'
+  | 'flow.update'
+  | 'flow.delete'
+  | 'flow.share'
+  | 'flow.run'
+  | 'flow.cancel'
+  | 'flow.trigger';
 
-/** Through what the action came: the REST API, the client socket, the hub's own CLI, or an endpoint's hello. */
-export type AuditChannel = 'rest' | 'socket' | 'cli' | 'endpoint';
+/**
+ * Through what the action came: the REST API, the client socket, the hub's own CLI, an endpoint's hello, or a
+ * flow run (a funcX action, a trigger).
+ */
+export type AuditChannel = 'rest' | 'socket' | 'cli' | 'endpoint' | 'flow';
 
 /** One line of the hub's append-only audit log: who did what, where, when. */
 export interface AuditEntry {
@@ -41,6 +51,9 @@ export interface AuditEntry {
   task_count?: number;
   batch_id?: string;
   task_id?: string;
+  /** flow.*: the flow, and the run. */
+  flow_id?: string;
+  run_id?: string;
   /** The user, group or endpoint group (`owner/name`) acted on. */
   target?: string;
   /** What changed (a sharing, members added and removed). */

@@ -36,6 +36,30 @@ export interface WarmImage {
   idle: number;
 }
 
+/** A block's state: asked of the scheduler (pending), its managers connected (running), taking no more tasks (draining). */
+export const BLOCK_STATES = ['pending', 'running', 'draining'] as const;
+export type BlockState = (typeof BLOCK_STATES)[number];
+
+/** One block an endpoint's provider started (a Slurm or PBS job, a pod, a local process group). */
+export interface BlockStatus {
+  /** The scheduler's id for it (Slurm job id, PBS job id, pod name, pid for the local provider). */
+  job_id: string;
+  state: BlockState;
+  /** Nodes asked for, and how many of them have a connected manager. */
+  nodes: number;
+  nodes_connected: number;
+  workers: number;
+  workers_busy: number;
+}
+
+/** "job 1234 running, 2/2 node(s), 128 worker(s) (17 busy)": how every client shows a block. */
+export function describeBlock(block: BlockStatus): string {
+  return `job ${block.job_id} ${block.state}, ${block.nodes_connected}/${block.nodes} node(s), ${block.workers} worker(s) (${block.workers_busy} busy)`;
+}
+
+/** Most blocks an endpoint reports (the hub keeps no more). */
+export const MAX_REPORTED_BLOCKS = 64;
+
 /** What an endpoint daemon reports in each heartbeat. */
 export interface EndpointLoad {
   workers_total: number;
@@ -44,6 +68,10 @@ export interface EndpointLoad {
   running: number;
   /** Container images with warm workers, most workers first. */
   warm_images: WarmImage[];
+  /** Its blocks, when its provider starts them (absent from endpoints that predate blocks). */
+  blocks?: BlockStatus[];
+  /** The provider its blocks come from (local, slurm, pbs, kubernetes). */
+  provider?: string;
 }
 
 export interface EndpointStatus extends EndpointLoad {

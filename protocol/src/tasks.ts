@@ -3,6 +3,35 @@ import type { EndpointTarget, PolicyName, TaskRouting } from './routing.js';
 import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
 import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
 
+/** An MPI task's shape: it runs on `num_nodes` nodes of one block, `ranks_per_node` ranks on each. */
+export interface ResourceSpecification {
+  num_nodes: number;
+  ranks_per_node: number;
+}
+
+/** Most ranks one MPI task may ask for (num_nodes x ranks_per_node). */
+export const MAX_MPI_RANKS = 4096;
+
+/** What is wrong with a resource specification, or undefined if nothing is. */
+export function resourceSpecificationProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'resource_specification must be an object like {"num_nodes": 1, "ranks_per_node": 2}';
+  }
+  const spec = value as Record<string, unknown>;
+  const extra = Object.keys(spec).filter((key) => key !== 'num_nodes' && key !== 'ranks_per_node');
+  if (extra.length > 0) return `resource_specification has unknown field ${extra.join(', ')} (known: num_nodes, ranks_per_node)`;
+  for (const key of ['num_nodes', 'ranks_per_node']) {
+    const n = spec[key];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+      return `resource_specification.${key} must be a whole number of at least 1 (got ${JSON.stringify(n)})`;
+    }
+  }
+  if ((spec.num_nodes as number) * (spec.ranks_per_node as number) > MAX_MPI_RANKS) {
+    return `resource_specification asks for more than ${MAX_MPI_RANKS} ranks (num_nodes x ranks_per_node)`;
+  }
+  return undefined;
+}
+
 /** One invocation as a client asks for it: a registered function or inline source, on an endpoint. */
 export interface TaskSubmission {
   function_id?: string;
@@ -28,6 +57,8 @@ export interface TaskSubmission {
    * (`GET /v1/tasks?task_group=`), e.g. after the kernel restarted.
    */
   task_group?: string;
+  /** Run as an MPI task: the function runs on every rank under the block's launcher (mpiexec, srun). */
+  resource_specification?: ResourceSpecification;
 }
 
 export interface TaskRecord {
@@ -45,6 +76,7 @@ export interface TaskRecord {
   /** The image the task runs in: its own, else its function's (none: the endpoint's default). */
   container_image?: string;
   task_group?: string;
+  resource_specification?: ResourceSpecification;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -66,6 +98,7 @@ export interface DispatchedTask {
   return_pickle?: boolean;
   /** Container image to run in (none: the endpoint's default image, or no container). */
   container_image?: string;
+  resource_specification?: ResourceSpecification;
 }
 
 /** A state change an endpoint reports for a task it holds (not final). */

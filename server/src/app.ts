@@ -13,6 +13,9 @@ import { auditRoutes } from './routes/audit.js';
 import { endpointGroupRoutes } from './routes/endpoint-groups.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { eventRoutes } from './routes/events.js';
+import { flowRunRoutes } from './routes/flow-runs.js';
+import { flowTriggerRoutes } from './routes/flow-triggers.js';
+import { flowRoutes } from './routes/flows.js';
 import { functionRoutes } from './routes/functions.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
@@ -29,7 +32,7 @@ export interface HubApp {
 }
 
 /** The REST API, every part under /v1. */
-const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes];
+const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes];
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {

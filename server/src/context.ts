@@ -9,6 +9,7 @@ import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventStreams } from './events/event-streams.js';
 import { EventFanout } from './events/fanout.js';
+import { createFlows, type Flows } from './flows/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
@@ -21,7 +22,10 @@ import { SharingService } from './sharing/service.js';
 import { isRedisSpec, openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { Dispatcher } from './tasks/dispatcher.js';
+import { EndpointReports } from './tasks/endpoint-reports.js';
 import { TaskService } from './tasks/service.js';
+import { TaskEvents } from './tasks/task-events.js';
+import { TaskRecovery } from './tasks/task-recovery.js';
 
 /** Every service of one hub, wired together; routes and socket namespaces reach them through this. */
 export interface HubContext {
@@ -48,10 +52,16 @@ export interface HubContext {
   router: Router;
   dispatcher: Dispatcher;
   tasks: TaskService;
+  /** What endpoints report of their tasks. */
+  reports: EndpointReports;
+  /** Tasks endpoints lost. */
+  recovery: TaskRecovery;
   /** Per user, on REST and sockets alike. */
   limits: RateLimits;
   /** Announcing status changes and deleting endpoints. */
   endpointLifecycle: EndpointLifecycle;
+  /** Flows: definitions, the runs this hub drives (while it holds their leases) and triggers. */
+  flows: Flows;
   /** Runs `work` when the hub closes, before its store closes (last added, first run). */
   onClose(work: () => Promise<void> | void): void;
   /** Stops the hub's timers, runs what was registered with onClose, then closes the store. */
@@ -84,14 +94,18 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
   const router = new Router();
-  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics);
-  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, tasks, dispatcher, fanout, metrics);
+  const taskEvents = new TaskEvents(fanout, metrics);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents);
+  const reports = new EndpointReports(store, taskEvents);
+  const recovery = new TaskRecovery(store, taskEvents, metrics);
+  const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));
   groups.onChange((change) => {
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
+  const flows = createFlows({ store, tasks, fanout, access, sharing, log, options });
   const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,
@@ -113,8 +127,11 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     router,
     dispatcher,
     tasks,
+    reports,
+    recovery,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),
     endpointLifecycle,
+    flows,
     onClose(work) {
       closers.push(work);
     },
@@ -125,5 +142,6 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
       await store.close();
     },
   };
+  hub.onClose(() => flows.close());
   return hub;
 }

@@ -63,6 +63,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   await app.listen({ host, port: options.port ?? DEFAULT_HUB_PORT });
   const port = (app.server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  hub.flows.engine.publicUrl ??= `http://${urlHost(host)}:${port}`;
   const running: RunningHub = {
     app,
     hub,

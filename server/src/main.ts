@@ -16,6 +16,14 @@ function hours(value: string): number {
   return n;
 }
 
+function seconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0.5 || n > 3600) throw new InvalidArgumentError(`${name} must be a number of seconds from 0.5 to 3600`);
+    return n;
+  };
+}
+
 function integer(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -36,7 +44,10 @@ const program = new Command('funcx-hub')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (logs go to stderr)', 'info')
   .option('--rate-limit <n>', 'task submissions (REST or socket; a batch counts once) per second per user (0: no limit)', integer('--rate-limit', 0, 1e9), DEFAULT_RATE_LIMIT)
   .option('--request-rate-limit <n>', 'requests of any kind per second per user (0: no limit)', integer('--request-rate-limit', 0, 1e9), DEFAULT_REQUEST_RATE_LIMIT)
-  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number }) => {
+  .option('--public-url <url>', "the hub's URL as action providers reach it, for their callbacks (default: the address it listens on)")
+  .option('--action-url-prefix <prefix...>', 'only call action providers whose URL starts with one of these (default: any http(s) URL)')
+  .option('--flow-lease <seconds>', "how long a hub's hold on a flow run lasts unrenewed: another hub sharing the store carries the run on after it", seconds('--flow-lease'), 10)
+  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number; publicUrl?: string; actionUrlPrefix?: string[]; flowLease: number }) => {
     const storeError = storeSpecError(options.store);
     if (storeError) program.error(`error: ${storeError}`, { exitCode: 2 });
     const hub = await startHub({
@@ -49,6 +60,9 @@ const program = new Command('funcx-hub')
       logLevel: options.logLevel,
       rateLimit: options.rateLimit,
       requestRateLimit: options.requestRateLimit,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+      actionUrlPrefixes: options.actionUrlPrefix,
+      flowLeaseMs: options.flowLease * 1000,
     });
     process.stdout.write(`funcx hub listening on ${hub.url}\n`);
     let stopping = false;

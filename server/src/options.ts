@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FlowClock } from './flows/engine/clock.js';
 import { DEFAULT_HUB_PORT } from '@funcx/protocol';
 import { funcxHome } from '@funcx/node-common';
 
@@ -34,6 +35,17 @@ export interface HubOptions {
   groupRefreshMs?: number;
   /** How often the tokens of open client sockets are checked for revocation (default TOKEN_CHECK_MS). */
   tokenCheckIntervalMs?: number;
+  /** The hub's URL as action providers reach it, for their callbacks (default: the URL it listens on). */
+  publicUrl?: string;
+  /** The only URL prefixes an Action state's ActionUrl may start with (none given: any http(s) URL). */
+  actionUrlPrefixes?: string[];
+  /** How long a hub's lease on a flow run lasts (default FLOW_RUN_LEASE_MS); tests shorten it. */
+  flowLeaseMs?: number;
+  /** First and longest wait between polls of an action (defaults ACTION_POLL_MIN_MS, ACTION_POLL_MAX_MS). */
+  actionPollMinMs?: number;
+  actionPollMaxMs?: number;
+  /** The clock flows wait on (tests give one they move by hand). */
+  flowClock?: FlowClock;
 }
 
 export const DEFAULT_RATE_LIMIT = 200;

@@ -3,6 +3,7 @@ import {
   MAX_ALLOWED_FUNCTIONS,
   MAX_AUDIT_LIMIT,
   MAX_BATCH_TASKS,
+  MAX_MPI_RANKS,
   MAX_SHARING_ENTRIES,
   MAX_TARGET_ENDPOINTS,
   MAX_TASK_TIMEOUT_S,
@@ -76,6 +77,15 @@ export const taskSubmission = {
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
+    resource_specification: {
+      type: 'object',
+      required: ['num_nodes', 'ranks_per_node'],
+      additionalProperties: false,
+      properties: {
+        num_nodes: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+        ranks_per_node: { type: 'integer', minimum: 1, maximum: MAX_MPI_RANKS },
+      },
+    },
   },
 } as const;
 

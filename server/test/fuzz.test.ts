@@ -42,6 +42,8 @@ after(async () => {
   await hub.cleanup();
 });
 
+const EVENT_STREAM = '/v1/events';
+
 interface Operation {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
@@ -53,6 +55,8 @@ async function operations(): Promise<Operation[]> {
   const doc = hub.running.app.swagger() as { paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; requestBody?: { content: Record<string, { schema: Schema }> } }>> };
   const found: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
+    // An event stream answers a good request by staying open: fuzzed on its own, over real HTTP, below.
+    if (path === EVENT_STREAM) continue;
     for (const [method, operation] of Object.entries(item)) {
       found.push({
         method: method.toUpperCase() as Operation['method'],
@@ -125,6 +129,32 @@ describe('schema-driven fuzzing', () => {
     // The requests may have revoked alice's tokens (DELETE /v1/users/alice/tokens is one of them): the next
     // tests start with a fresh one.
     hub.token = addUser(hub.dataDir, 'alice');
+  });
+
+  it('the event stream: any query, answered with a stream or a JSON error, never a 5xx', async () => {
+    const query = fc.oneof(
+      fc.constant(''),
+      fc.array(fc.oneof(fc.uuid(), fc.constant(known.taskId), fc.string({ maxLength: 40 })), { maxLength: 5 }).map((ids) => `tasks=${encodeURIComponent(ids.join(','))}`),
+      fc.string({ maxLength: 60 }).map((text) => encodeURIComponent(text)),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, tokenChoice(), async (search, token) => {
+        const controller = new AbortController();
+        const bearer = tokenFor(token);
+        const response = await fetch(`${hub.url}${EVENT_STREAM}?${search}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: controller.signal });
+        try {
+          if (response.status === 200) {
+            assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+          } else {
+            checkAnswer(response.status, await response.text(), `${EVENT_STREAM}?${search}`);
+          }
+        } finally {
+          controller.abort();
+        }
+      }),
+      { seed: SEED, numRuns: 60 * RUNS },
+    );
+    await healthy();
   });
 
   it('REST over real HTTP: bodies past the size limit on every route that takes one get 413 with a JSON body', async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EndpointView } from '@funcx/protocol';
@@ -28,6 +28,8 @@ export interface EndpointOptions {
   config?: Record<string, unknown>;
   /** Run the daemon under `funcx-endpoint supervise`, which restarts it after an unexpected death. */
   supervised?: boolean;
+  /** Variables the daemon gets besides the hub's (SLURM_CONF of a test cluster). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface EndpointProcess {
@@ -61,10 +63,14 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
   if (options.public) args.push('--public');
   await runProcess(process.execPath, args, { name: `funcx-endpoint configure ${options.name}`, env: hub.env(), timeoutMs });
   const dir = join(hub.funcxHome, 'endpoints', options.name);
-  // JSON is YAML: each field goes in as one line of flow style.
-  for (const [key, value] of Object.entries({ sandbox: 'none', ...options.config })) {
-    appendFileSync(join(dir, 'config.yaml'), `${key}: ${JSON.stringify(value)}\n`);
-  }
+  // JSON is YAML: each field goes in as one line of flow style, in place of what configure wrote for it.
+  const extra = { sandbox: 'none', ...options.config };
+  const configPath = join(dir, 'config.yaml');
+  const kept = readFileSync(configPath, 'utf8')
+    .split('\n')
+    .filter((line) => !Object.keys(extra).some((key) => line.startsWith(`${key}:`)));
+  writeFileSync(configPath, kept.join('\n').trimEnd() + '\n');
+  for (const [key, value] of Object.entries(extra)) appendFileSync(configPath, `${key}: ${JSON.stringify(value)}\n`);
 
   const view = async (): Promise<EndpointView> => {
     const response = await fetch(`${hub.url}/v1/endpoints/${encodeURIComponent(options.name)}`, {
@@ -95,7 +101,7 @@ export async function configureEndpoint(hub: HubProcess, options: EndpointOption
       const args = [...(options.nodeArgs ?? []), bin.endpoint, ...command];
       endpoint.process = spawnProcess(process.execPath, args, {
         name: `funcx-endpoint ${options.name}`,
-        env: hub.env(),
+        env: { ...hub.env(), ...options.env },
       });
       const daemon = endpoint.process;
       await waitFor(

@@ -15,4 +15,6 @@ export async function cleanup(): Promise<void> {
 }
 export * from './ports.js';
 export * from './redis.js';
+export * from './slurm.js';
 export * from './images.js';
+export * from './action-provider.js';

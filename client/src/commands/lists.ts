@@ -1,10 +1,10 @@
-import { endpointRef, endpointStatus, sharingState, type FunctionSummary, type TaskState } from '@funcx/protocol';
+import { describeBlock, endpointRef, endpointStatus, sharingState, type FunctionSummary, type TaskState } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
 import { formatAgo, formatDuration, table } from '../format.js';
 import { resolveFunction } from './function-ref.js';
 import type { HubClient } from '../hub-client.js';
 
-export async function endpointsCommand(client: HubClient): Promise<number> {
+export async function endpointsCommand(client: HubClient, flags: { blocks?: boolean } = {}): Promise<number> {
   const endpoints = await client.listEndpoints();
   if (endpoints.length === 0) {
     process.stdout.write('no endpoints yet: add one with `funcx-endpoint configure NAME` and start it\n');
@@ -23,6 +23,12 @@ export async function endpointsCommand(client: HubClient): Promise<number> {
   ]);
   const header = ['NAME', 'ID', 'STATUS', 'WORKERS', 'QUEUED', 'RUNNING', 'HEARTBEAT', 'SITE'];
   process.stdout.write(`${table(header, rows)}\n`);
+  if (flags.blocks) {
+    const blockRows = endpoints.flatMap((endpoint) =>
+      (endpoint.status.blocks ?? []).map((block) => [endpointRef(user, endpoint), endpoint.status.provider ?? '', describeBlock(block)]),
+    );
+    process.stdout.write(blockRows.length > 0 ? `\n${table(['ENDPOINT', 'PROVIDER', 'BLOCK'], blockRows)}\n` : '\nno blocks reported\n');
+  }
   return 0;
 }
 

@@ -1,5 +1,5 @@
 import type { HubClient, TaskFinalEvent } from '../hub-client.js';
-import { printFinal, printOutput } from './task-printer.js';
+import { printFinal, printOutput, shellExitCode } from './task-printer.js';
 import { resolveFunction } from './function-ref.js';
 import { buildSubmission, type TaskFlags } from './task-options.js';
 
@@ -27,7 +27,8 @@ export async function runCommand(client: HubClient, file: string | undefined, fl
     process.stderr.write(`\ncancelled task ${taskId}\n`);
     return 130;
   }
-  return followTask(client, taskId, { cancelOnInterrupt: true });
+  const shell = flags.shell === undefined ? undefined : { walltime: flags.walltime === undefined ? undefined : Number(flags.walltime) };
+  return followTask(client, taskId, { cancelOnInterrupt: true, shell });
 }
 
 /** `funcx submit`: print the task id and return at once. */
@@ -48,7 +49,7 @@ async function submissionFor(client: HubClient, file: string | undefined, flags:
 export async function followTask(
   client: HubClient,
   taskId: string,
-  options: { cancelOnInterrupt: boolean },
+  options: { cancelOnInterrupt: boolean; shell?: { walltime?: number } },
 ): Promise<number> {
   let interrupted = false;
   const onInterrupt = () => {
@@ -95,7 +96,7 @@ export async function followTask(
       });
     });
     if (interrupted) return new Promise<number>(() => {});
-    return printFinal(final);
+    return options.shell ? shellExitCode(final, options.shell.walltime) : printFinal(final);
   } finally {
     clearTimeout(waitingNote);
     stopNotes();

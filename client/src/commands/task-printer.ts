@@ -1,6 +1,7 @@
 import type { TaskOutput } from '@funcx/protocol';
 import type { TaskFinalEvent } from '../hub-client.js';
 import { displayNote, errorText, resultText } from '../format.js';
+import { WALLTIME_RETURNCODE } from '../shell-task.js';
 
 /** Writes a task's outputs to the terminal as they arrive: stdout to stdout, stderr to stderr. */
 export function printOutput(output: TaskOutput): void {
@@ -25,4 +26,19 @@ export function printFinal(final: Pick<TaskFinalEvent, 'task_id' | 'state' | 're
   }
   process.stderr.write(`${errorText(final.error)}\n`);
   return 1;
+}
+
+/**
+ * The end of a shell task: its output has streamed already, so only its return code is left (the exit code, as
+ * from the shell); a failed or cancelled task is reported as any other.
+ */
+export function shellExitCode(final: Pick<TaskFinalEvent, 'task_id' | 'state' | 'result' | 'error'>, walltime?: number): number {
+  if (final.state !== 'success') return printFinal(final);
+  const value = final.result?.value;
+  const returncode = typeof value === 'object' && value !== null && !Array.isArray(value) ? value.returncode : undefined;
+  if (typeof returncode !== 'number') return printFinal(final);
+  if (returncode === WALLTIME_RETURNCODE && walltime !== undefined) {
+    process.stderr.write(`funcx: the command ran past its walltime (${walltime} s) and was stopped\n`);
+  }
+  return returncode < 0 ? 128 - returncode : Math.min(returncode, 255);
 }

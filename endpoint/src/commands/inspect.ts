@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describeBlock, type BlockStatus } from '@funcx/protocol';
 import { readConfig, type EndpointConfig } from '../config.js';
+import { resolveStrategy } from '../config-blocks.js';
 import { DEFAULT_CONTAINER_IDLE_S, DEFAULT_WARM_MODE } from '../config-containers.js';
 import type { ContainerStatus } from '../daemon-containers.js';
 import { runningPid, runningSupervisorPid } from '../daemon-process.js';
@@ -34,12 +36,19 @@ export function list(env = process.env): string {
   return table(rows);
 }
 
+function strategyRows(config: EndpointConfig): string[][] {
+  if (config.provider === 'local' && config.max_blocks === undefined) return [];
+  const strategy = resolveStrategy(config, config.provider);
+  return [['blocks wanted', `${strategy.initBlocks} at start, ${strategy.minBlocks} to ${strategy.maxBlocks}, ${strategy.nodesPerBlock} node(s) each, idle ones go after ${strategy.maxIdleMs / 1000} s`]];
+}
+
 function describeConfig(config: EndpointConfig): string[][] {
   const rows = [
     ['name', config.name],
     ['endpoint id', config.endpoint_id],
     ['hub', config.hub_url],
     ['provider', config.provider],
+    ...strategyRows(config),
     ['workers', String(config.workers)],
     ['python', config.python],
     ['sandbox', config.sandbox ?? 'auto'],
@@ -72,6 +81,19 @@ function containerRows(path: string): string[][] {
   return rows;
 }
 
+/** One row per block the running daemon reported at its last heartbeat. */
+function blockRows(path: string): string[][] {
+  let saved: { blocks?: BlockStatus[] };
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8')) as { blocks?: BlockStatus[] };
+  } catch {
+    return [];
+  }
+  const blocks = saved.blocks ?? [];
+  if (blocks.length === 0) return [['blocks', 'none']];
+  return blocks.map((block) => ['block', describeBlock(block)]);
+}
+
 /** `status NAME`: the config (without its token), files, and whether the daemon runs. */
 export function status(name: string, env = process.env): string {
   const config = readConfig(name, env);
@@ -85,7 +107,7 @@ export function status(name: string, env = process.env): string {
     ['log', paths.log],
     ['state', supervisor === undefined ? state : `${state}, supervised (pid ${supervisor})`],
   ];
-  if (pid !== undefined) rows.push(...containerRows(paths.containers));
+  if (pid !== undefined) rows.push(...blockRows(paths.blocks), ...containerRows(paths.containers));
   const width = Math.max(...rows.map(([key]) => key.length)) + 1;
   return rows.map(([key, value]) => `${(key + ':').padEnd(width)} ${value}`).join('\n');
 }

@@ -1,36 +1,60 @@
-import type { DispatchedTask, EndpointLoad, FunctionCode } from '@funcx/protocol';
+import type { EndpointConfig } from '../config.js';
 import type { Log } from '../log.js';
-import type { ManagerOptions } from '../manager.js';
-import type { TaskReporter } from '../reporter.js';
 
-/** Providers an endpoint can run its workers with (Slurm, PBS and Kubernetes will add blocks of their own). */
-export const PROVIDER_KINDS = ['local'] as const;
+/** Where an endpoint's blocks come from. */
+export const PROVIDER_KINDS = ['local', 'slurm', 'pbs', 'kubernetes'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
+/** What a block's managers are started with. */
+export interface BlockLaunch {
+  /** The daemon's name for the block (FUNCX_BLOCK_ID). */
+  blockId: string;
+  nodes: number;
+  /** FUNCX_MANAGER_DAEMON, FUNCX_MANAGER_SECRET, FUNCX_BLOCK_ID. */
+  env: { [name: string]: string };
+  /** The manager program, as argv: node and its script. */
+  managerCommand: string[];
+}
+
+/** A job as its scheduler sees it; one it no longer lists (ended, cancelled, failed) is `gone`. */
+export type JobState = 'pending' | 'running' | 'gone';
+
 export interface ProviderOptions {
-  /** Workers per block (the local provider has one block: this machine). */
-  workers: number;
-  python: string;
-  /** How each block's manager runs its workers: runtime, environment, limits, allowed functions, ledger. */
-  manager: Omit<ManagerOptions, 'size' | 'python' | 'log'>;
-  reporter: TaskReporter;
+  config: EndpointConfig;
+  /** Where the provider keeps what it writes for its blocks (batch scripts, their output). */
+  dir: string;
+  /** The daemon's environment (what a local block inherits). */
+  env: NodeJS.ProcessEnv;
   log: Log;
 }
 
 /**
- * Where an endpoint's tasks run. A provider starts blocks (a local process group, a batch job, a pod), each with
- * a manager and its workers, spreads the tasks it is given over them, and reports everything through the reporter.
+ * Starts and stops blocks, as Parsl's execution providers do: a block is a local process, a Slurm or PBS job, a
+ * pod; each runs the manager program on its nodes, which connects back to the daemon. The strategy (blocks.ts)
+ * decides how many; the interchange (interchange.ts) gives their managers tasks.
  */
 export interface Provider {
   readonly kind: ProviderKind;
-  /** Resolves once some worker can take tasks; rejects with a clear reason when none can start. */
-  start(): Promise<void>;
-  submit(tasks: DispatchedTask[], functions: FunctionCode[]): void;
-  /** Stops these tasks wherever they are; returns the ids it held. */
-  cancel(taskIds: string[]): string[];
-  /** Ids of every task queued or running in any block. */
-  held(): string[];
-  load(): EndpointLoad;
-  /** Stops every block and worker. */
+  /** Starts a block; resolves with its job id (the scheduler's). */
+  submit(launch: BlockLaunch): Promise<string>;
+  /** What the scheduler says of these jobs. */
+  status(jobIds: string[]): Promise<Map<string, JobState>>;
+  cancel(jobIds: string[]): Promise<void>;
+  /** How long a block may run (its walltime), if it is bounded. */
+  readonly walltimeMs?: number;
+  /** Stops whatever is left (the daemon stops). */
   stop(): Promise<void>;
+}
+
+/** Quotes a word for a POSIX shell. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The lines of a batch script that tell its managers where the daemon is, then start them. */
+export function managerLines(launch: BlockLaunch, nodeList: string, start: string): string[] {
+  const exports = Object.entries(launch.env)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => `export ${name}=${shellQuote(value)}`);
+  return [...exports, `export FUNCX_BLOCK_NODES=${nodeList}`, `${start}${launch.managerCommand.map(shellQuote).join(' ')}`];
 }

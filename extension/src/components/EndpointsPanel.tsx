@@ -3,6 +3,7 @@ import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
 import * as React from 'react';
 import { CommandIDs, SIDEBAR_ID } from '../commands';
+import { FlowRunList } from '../flows/FlowRunList';
 import { funcxIcon } from '../icons';
 import type { IDefaultEndpoint, IFuncxService } from '../tokens';
 import { EndpointGroupList } from './EndpointGroupList';
@@ -154,6 +155,9 @@ export class EndpointsPanel extends ReactWidget {
                 />
               )}
             </UseSignal>
+            {commands.hasCommand(CommandIDs.openFlowRun) && (
+              <FlowRunList service={service} now={now} onOpen={runId => void commands.execute(CommandIDs.openFlowRun, { runId })} />
+            )}
           </div>
         )}
       </Clock>

@@ -1,9 +1,9 @@
-import type { EndpointGroupRecord, EndpointRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
+import type { EndpointGroupRecord, EndpointRecord, FlowRecord, FunctionRecord, TaskRecord } from '@funcx/protocol';
 import { FuncxError } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
 
 /** Anything shared the way functions and endpoints are. */
-export type SharedRecord = FunctionRecord | EndpointRecord | EndpointGroupRecord;
+export type SharedRecord = FunctionRecord | EndpointRecord | EndpointGroupRecord | FlowRecord;
 
 /**
  * Who may use (run on, run, read) an endpoint, an endpoint group or a function: its owner, everyone when it is

@@ -21,7 +21,7 @@ export function startLeaseReaper(hub: HubContext, intervalMs = REAP_INTERVAL_MS)
       }
       if (taskIds.length > 0) {
         hub.log.warn({ endpoint_id: endpointId, tasks: taskIds.length }, 'lease expired: tasks go back to the queue');
-        await hub.tasks.requeueLost(endpointId, taskIds);
+        await hub.recovery.requeueLost(endpointId, taskIds);
       }
       await hub.endpointLifecycle.announce(endpointId);
     }

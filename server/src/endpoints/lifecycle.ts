@@ -4,7 +4,7 @@ import type { EndpointGroupDirectory } from '../endpoint-groups/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Dispatcher } from '../tasks/dispatcher.js';
-import type { TaskService } from '../tasks/service.js';
+import type { TaskRecovery } from '../tasks/task-recovery.js';
 import type { EndpointDirectory } from './directory.js';
 import type { EndpointPresence } from './presence.js';
 
@@ -14,7 +14,7 @@ export class EndpointLifecycle {
     private readonly endpoints: EndpointDirectory,
     private readonly endpointGroups: EndpointGroupDirectory,
     private readonly presence: EndpointPresence,
-    private readonly tasks: TaskService,
+    private readonly recovery: TaskRecovery,
     private readonly dispatcher: Dispatcher,
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
@@ -30,7 +30,7 @@ export class EndpointLifecycle {
   /** Deletes an endpoint: fails its unfinished tasks, takes it out of every group, disconnects it and tells clients. */
   async remove(actor: Actor, ref: string): Promise<EndpointRecord> {
     const record = await this.endpoints.delete(actor, ref);
-    await Promise.all([this.tasks.failEndpointTasks(record), this.endpointGroups.forgetEndpoint(record.endpoint_id)]);
+    await Promise.all([this.recovery.failEndpointTasks(record), this.endpointGroups.forgetEndpoint(record.endpoint_id)]);
     this.dispatcher.channelOf(record.endpoint_id)?.close();
     this.fanout.endpointRemoved(record);
     this.metrics.endpointsOnline.set(this.presence.onlineCount());

@@ -85,6 +85,8 @@ export class EndpointPresence {
       running: load.running,
       warm_images: load.warm_images,
     };
+    if (load.blocks !== undefined) status.blocks = load.blocks;
+    if (load.provider !== undefined) status.provider = load.provider;
     if (live?.last_heartbeat !== undefined) status.last_heartbeat = live.last_heartbeat;
     return status;
   }

@@ -95,7 +95,7 @@ export class SharingService {
   }
 
   /** The lists after an update, every user (admins too) and group named checked to exist (a 400 names the rest). */
-  private async sharing(current: Sharing | undefined, update: SharingUpdate): Promise<Sharing> {
+  async sharing(current: Sharing | undefined, update: SharingUpdate): Promise<Sharing> {
     const users = update.users ?? current?.users ?? [];
     const groups = update.groups ?? current?.groups ?? [];
     const [missingUsers, missingGroups] = await Promise.all([

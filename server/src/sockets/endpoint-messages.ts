@@ -1,5 +1,14 @@
 import type { ValidateFunction } from 'ajv';
-import { MAX_JSON_DEPTH, jsonDepth, type EndpointLoad, type WarmImage } from '@funcx/protocol';
+import {
+  BLOCK_STATES,
+  MAX_JSON_DEPTH,
+  MAX_REPORTED_BLOCKS,
+  jsonDepth,
+  type BlockState,
+  type BlockStatus,
+  type EndpointLoad,
+  type WarmImage,
+} from '@funcx/protocol';
 import { describeValidationErrors } from '../schemas.js';
 
 /** One report an endpoint sent that the hub could not accept, and why. */
@@ -54,19 +63,48 @@ export function asLoad(value: unknown): EndpointLoad {
     const total = count(workers);
     warm.push({ image, workers: total, idle: Math.min(total, count(idle)) });
   }
-  return {
+  const bounded: EndpointLoad = {
     workers_total: count(load.workers_total),
     workers_busy: count(load.workers_busy),
     queued: count(load.queued),
     running: count(load.running),
     warm_images: warm,
   };
+  if (Array.isArray(load.blocks)) bounded.blocks = asBlocks(load.blocks, count);
+  if (typeof load.provider === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(load.provider)) bounded.provider = load.provider;
+  return bounded;
+}
+
+const MAX_JOB_ID = 128;
+
+/** At most MAX_REPORTED_BLOCKS blocks, each with a printable job id of at most 128 characters and a known state. */
+function asBlocks(entries: unknown[], count: (n: unknown) => number): BlockStatus[] {
+  const blocks: BlockStatus[] = [];
+  for (const entry of entries) {
+    if (blocks.length === MAX_REPORTED_BLOCKS) break;
+    const block = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Record<keyof BlockStatus, unknown>>;
+    const { job_id, state } = block;
+    if (typeof job_id !== 'string' || job_id.length === 0 || job_id.length > MAX_JOB_ID || /[\u0000-\u001f\u007f]/.test(job_id)) continue;
+    if (!BLOCK_STATES.includes(state as BlockState)) continue;
+    const nodes = count(block.nodes);
+    const workers = count(block.workers);
+    blocks.push({
+      job_id,
+      state: state as BlockState,
+      nodes,
+      nodes_connected: Math.min(nodes, count(block.nodes_connected)),
+      workers,
+      workers_busy: Math.min(workers, count(block.workers_busy)),
+    });
+  }
+  return blocks;
 }
 
 /** Whether two loads differ in anything a client shows. */
 export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
   if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
   if (a.warm_images.length !== b.warm_images.length) return true;
+  if (JSON.stringify(a.blocks) !== JSON.stringify(b.blocks)) return true;
   for (let i = 0; i < a.warm_images.length; i++) {
     const x = a.warm_images[i];
     const y = b.warm_images[i];

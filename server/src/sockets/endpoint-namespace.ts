@@ -57,9 +57,9 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     const ordered = sharedStore
       ? new OrderedReports(
           {
-            states: (updates) => hub.tasks.onStates(endpointId, updates),
-            outputs: (updates) => hub.tasks.onOutputs(endpointId, updates),
-            done: (completions) => hub.tasks.onDone(endpointId, completions),
+            states: (updates) => hub.reports.onStates(endpointId, updates),
+            outputs: (updates) => hub.reports.onOutputs(endpointId, updates),
+            done: (completions) => hub.reports.onDone(endpointId, completions),
           },
           internal,
         )
@@ -77,7 +77,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
         const held = hello.held_task_ids;
         const load = asLoad(hello.load);
         await keepAlive(load);
-        const drop = await hub.tasks.reconcile(endpointId, held, hello.uncharged_task_ids ?? []);
+        const drop = await hub.recovery.reconcile(endpointId, held, hello.uncharged_task_ids ?? []);
         if (!socket.connected) throw new FuncxError('FUNCX_BAD_REQUEST', 'disconnected during hello');
         const record = hello.allowed_functions
           ? await hub.endpoints.setAllowedFunctions(endpointId, hello.allowed_functions)
@@ -110,7 +110,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       logRejected(rejected, 'tasks:state');
       if (items.length === 0) return;
       if (ordered) ordered.states(items);
-      else hub.tasks.onStates(endpointId, items).catch(internal);
+      else hub.reports.onStates(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:output', (updates) => {
@@ -119,7 +119,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       logRejected(rejected, 'tasks:output');
       if (items.length === 0) return;
       if (ordered) ordered.outputs(items);
-      else hub.tasks.onOutputs(endpointId, items).catch(internal);
+      else hub.reports.onOutputs(endpointId, items).catch(internal);
     });
 
     socket.on('tasks:done', (completions, ack) => {
@@ -139,7 +139,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
           });
         }
         if (items.length === 0) return { recorded: [] };
-        return { recorded: await (ordered ? ordered.done(items) : hub.tasks.onDone(endpointId, items)) };
+        return { recorded: await (ordered ? ordered.done(items) : hub.reports.onDone(endpointId, items)) };
       }, internal);
     });
 

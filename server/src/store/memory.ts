@@ -6,6 +6,8 @@ import { AccountLedger, AUDIT_FILE, USERS_FILE } from './account-ledger.js';
 import { AuditLog } from './audit-log.js';
 import { JournalWriter } from './journal.js';
 import { forEachJsonLine } from './json-lines.js';
+import type { FlowStore } from './flow-store.js';
+import { MemoryFlowStore } from './memory-flows.js';
 import { MemoryLeases } from './memory-leases.js';
 import { FINISHED_TASKS_KEPT, MemoryState, type JournalEntry } from './memory-state.js';
 import { isAfter, matchesQuery, type AuditQuery, type AuditRecord, type ExpiredLease, type PresenceRecord, type Store, type TaskQuery, type TokenKind, type TokenRecord, type UserRecord } from './store.js';
@@ -38,6 +40,7 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements Store {
   private readonly state = new MemoryState();
   private readonly leases = new MemoryLeases();
+  private flowStore = MemoryFlowStore.open(undefined);
   private journal: JournalWriter | undefined;
   private accounts: AccountLedger;
   private files: { snapshot: string; journal: string } | undefined;
@@ -65,9 +68,14 @@ export class MemoryStore implements Store {
     return store;
   }
 
+  get flows(): FlowStore {
+    return this.flowStore;
+  }
+
   private load(dataDir: string): void {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const warn = this.options.onWarning ?? (() => undefined);
+    this.flowStore = MemoryFlowStore.open(dataDir, warn);
     this.files = { snapshot: join(dataDir, SNAPSHOT_FILE), journal: join(dataDir, JOURNAL_FILE) };
     const { snapshot, journal } = this.files;
     let snapshotGeneration = 0;
@@ -403,6 +411,7 @@ export class MemoryStore implements Store {
     clearInterval(this.trimTimer);
     clearInterval(this.usersTimer);
     await this.journal?.close();
+    await this.flowStore.close();
     await this.accounts.close();
   }
 }

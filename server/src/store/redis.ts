@@ -1,6 +1,8 @@
 import type { RedisClientType } from 'redis';
 import { isFinalState, type AuditEntry, type EndpointGroupRecord, type EndpointRecord, type FunctionRecord, type GroupRecord, type TaskRecord } from '@funcx/protocol';
 import { createRedisClient, ScriptRunner } from './redis-client.js';
+import type { FlowStore } from './flow-store.js';
+import { RedisFlowStore } from './redis-flows.js';
 import { RedisKeys } from './redis-keys.js';
 import {
   APPEND_AUDIT,
@@ -55,6 +57,7 @@ export class RedisStore implements Store {
   private readonly scripts: ScriptRunner;
   /** Records read by recent takes, until asked for once (see takenRecord). */
   private readonly taken = new Map<string, TaskRecord>();
+  readonly flows: FlowStore;
 
   private constructor(
     readonly client: Client,
@@ -63,6 +66,7 @@ export class RedisStore implements Store {
     this.keys = new RedisKeys(options.prefix ?? 'funcx:');
     this.retentionMs = options.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS;
     this.scripts = new ScriptRunner(client);
+    this.flows = new RedisFlowStore(client, this.scripts, this.keys.prefix, this.retentionMs);
   }
 
   static async open(options: RedisStoreOptions): Promise<RedisStore> {

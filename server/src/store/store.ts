@@ -1,4 +1,5 @@
 import type { AuditEntry, EndpointGroupRecord, EndpointLoad, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord, TaskState } from '@funcx/protocol';
+import type { FlowStore } from './flow-store.js';
 
 export interface UserRecord {
   name: string;
@@ -111,6 +112,9 @@ export interface AccountStore {
  * the front of the queue; `release` forgets them once they are final. A mutation has resolved once it is durable.
  */
 export interface Store extends AccountStore {
+  /** Flows, their runs and triggers (server/src/store/flow-store.ts). */
+  readonly flows: FlowStore;
+
   putFunction(fn: FunctionRecord): Promise<void>;
   getFunction(functionId: string): Promise<FunctionRecord | undefined>;
   listFunctions(): Promise<FunctionRecord[]>;

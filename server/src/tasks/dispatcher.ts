@@ -123,6 +123,7 @@ export class Dispatcher {
           if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
           if (task.return_pickle) dispatched.return_pickle = true;
           if (task.container_image !== undefined) dispatched.container_image = task.container_image;
+          if (task.resource_specification !== undefined) dispatched.resource_specification = task.resource_specification;
           tasks[i] = dispatched;
         }
         connection.channel.dispatch({ tasks, functions });

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   FuncxError,
-  MAX_TASK_ATTEMPTS,
   isFinalState,
   isGroupRef,
   type BatchSubmitted,
   type EndpointRecord,
   type FunctionRecord,
-  type TaskCompletion,
-  type TaskOutputUpdate,
   type TaskRecord,
-  type TaskStateUpdate,
   type TaskEvent,
   type TaskRouting,
   type TaskSubmission,
@@ -26,17 +22,17 @@ import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
-import { appendOutput, applyCompletion, hubError, movesForward, totalOutputBytes } from './records.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
+import { withoutIds, type TaskEvents } from './task-events.js';
 
 /** Tasks created, written and dispatched together while a large batch is taken in. */
 const SUBMIT_CHUNK = 2_000;
 
-/** The life of tasks at the hub: creation, every state change, dispatch, cancel and requeue. */
+/**
+ * Tasks as their owners see them: submitting (routed when asked), reading and cancelling. What endpoints report
+ * is EndpointReports'; what they lose is TaskRecovery's.
+ */
 export class TaskService {
-  /** Bytes of outputs stored per running task, so each chunk is not re-measured. */
-  private readonly outputBytes = new Map<string, number>();
-
   constructor(
     private readonly store: Store,
     private readonly functions: FunctionRegistry,
@@ -44,6 +40,7 @@ export class TaskService {
     private readonly dispatcher: Dispatcher,
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
+    private readonly events: TaskEvents,
   ) {}
 
   /**
@@ -116,6 +113,7 @@ export class TaskService {
         if (submission.return_pickle) task.return_pickle = true;
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
+        if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
@@ -194,7 +192,7 @@ export class TaskService {
     }
     const refused = await this.store.putTasks(cancelled);
     const accepted = withoutIds(cancelled, refused);
-    this.finished(accepted);
+    this.events.finished(accepted);
     const writes: Promise<unknown>[] = [];
     for (const [endpointId, ids] of byEndpoint) {
       this.dispatcher.cancel(endpointId, dispatched.get(endpointId) ?? []);
@@ -202,163 +200,6 @@ export class TaskService {
     }
     await Promise.all(writes);
     return accepted.map((task) => task.task_id);
-  }
-
-  /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
-  async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
-    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
-    const changed: TaskRecord[] = [];
-    const at = now();
-    for (let i = 0; i < updates.length; i++) {
-      const task = tasks[i];
-      const update = updates[i];
-      if (!task || task.endpoint_id !== endpointId || isFinalState(update.state) || !movesForward(task.state, update.state)) continue;
-      task.state = update.state;
-      Object.assign(task.timestamps, update.timestamps);
-      task.timestamps[update.state] ??= at;
-      changed.push(task);
-      this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
-    }
-    if (changed.length > 0) await this.store.putTasks(changed);
-  }
-
-  async onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
-    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
-    const changed = new Set<TaskRecord>();
-    for (let i = 0; i < updates.length; i++) {
-      const task = tasks[i];
-      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
-      const stored = this.outputBytes.get(task.task_id) ?? totalOutputBytes(task.outputs);
-      const appended = appendOutput(task, updates[i].output, stored);
-      this.outputBytes.set(task.task_id, appended.storedBytes);
-      if (!appended.changed) continue;
-      changed.add(task);
-      this.fanout.task(task.owner, { type: 'output', task_id: task.task_id, output: updates[i].output });
-    }
-    if (changed.size > 0) await this.store.putTasks([...changed]);
-  }
-
-  /** Final states from an endpoint; returns the ids it may forget (duplicates and late results included). */
-  async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
-    const ids = completions.map((completion) => completion.task_id);
-    const tasks = await this.store.getTasks(ids);
-    const changed: TaskRecord[] = [];
-    const at = now();
-    for (let i = 0; i < completions.length; i++) {
-      const task = tasks[i];
-      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
-      applyCompletion(task, completions[i], at);
-      changed.push(task);
-    }
-    const [refused] = await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
-    this.finished(withoutIds(changed, refused));
-    // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
-    await this.fanout.sent();
-    return ids;
-  }
-
-  /**
-   * After an endpoint (re)connects: tasks sent to it that it no longer holds go back to the front of its
-   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times; tasks it holds are in flight again (even
-   * if its lease ran out meanwhile). Lost tasks the endpoint names as uncharged are requeued without counting
-   * the attempt. Returns held ids the endpoint should drop (finished or unknown at the hub).
-   */
-  async reconcile(endpointId: string, heldTaskIds: string[], unchargedTaskIds: string[] = []): Promise<string[]> {
-    const held = new Set(heldTaskIds);
-    const lost = (await this.store.inFlight(endpointId)).filter((id) => !held.has(id));
-    if (unchargedTaskIds.length > 0) {
-      // The endpoint lost these through no fault of their own (its daemon was killed by another task).
-      const uncharged = new Set(unchargedTaskIds);
-      const refund = lost.filter((id) => uncharged.has(id));
-      if (refund.length > 0) await this.store.refundAttempts(refund);
-    }
-    await this.requeueLost(endpointId, lost);
-    const heldTasks = await this.store.getTasks(heldTaskIds);
-    const drop: string[] = [];
-    const keep: string[] = [];
-    for (let i = 0; i < heldTaskIds.length; i++) {
-      const task = heldTasks[i];
-      (!task || isFinalState(task.state) || task.endpoint_id !== endpointId ? drop : keep).push(heldTaskIds[i]);
-    }
-    await this.store.claim(endpointId, keep);
-    return drop;
-  }
-
-  /**
-   * Tasks an endpoint lost (it reconnected without them, or its lease ran out) go back to the front of its
-   * queue, or fail once they were handed out MAX_TASK_ATTEMPTS times.
-   */
-  async requeueLost(endpointId: string, lost: string[]): Promise<void> {
-    if (lost.length === 0) return;
-    const lostTasks = await this.store.getTasks(lost);
-    const retry: TaskRecord[] = [];
-    const failed: TaskRecord[] = [];
-    const forget: string[] = [];
-    const at = now();
-    for (let i = 0; i < lost.length; i++) {
-      const task = lostTasks[i];
-      if (!task || isFinalState(task.state)) forget.push(lost[i]);
-      else if (task.attempts >= MAX_TASK_ATTEMPTS) {
-        applyCompletion(task, {
-          task_id: task.task_id,
-          state: 'failed',
-          timestamps: {},
-          error: hubError('TaskLost', `The endpoint lost this task ${task.attempts} times (the limit is ${MAX_TASK_ATTEMPTS} attempts): it restarted, dropped it or stopped answering before finishing; giving up`),
-        }, at);
-        failed.push(task);
-        forget.push(task.task_id);
-      } else {
-        task.state = 'waiting-for-endpoint';
-        task.timestamps['waiting-for-endpoint'] = at;
-        retry.push(task);
-        this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
-      }
-    }
-    this.metrics.tasksRequeued(retry.length);
-    const [refused] = await Promise.all([
-      this.store.putTasks([...retry, ...failed]),
-      this.store.requeue(endpointId, retry.map((task) => task.task_id)),
-      this.store.release(endpointId, forget),
-    ]);
-    this.finished(withoutIds(failed, refused));
-  }
-
-  /** Fails every unfinished task of an endpoint that was deleted. */
-  async failEndpointTasks(endpoint: EndpointRecord): Promise<void> {
-    const ids = await this.store.dropQueue(endpoint.endpoint_id);
-    const tasks = (await this.store.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
-    const at = now();
-    for (const task of tasks) {
-      applyCompletion(task, {
-        task_id: task.task_id,
-        state: 'failed',
-        timestamps: {},
-        error: hubError('EndpointDeleted', `Endpoint "${endpoint.name}" was deleted before this task finished`),
-      }, at);
-    }
-    this.finished(tasks);
-    await this.store.putTasks(tasks);
-  }
-
-  /** Events and metrics for tasks that just reached their final state. */
-  private finished(tasks: TaskRecord[]): void {
-    for (const task of tasks) {
-      this.outputBytes.delete(task.task_id);
-      const state = task.state as 'success' | 'failed' | 'cancelled';
-      const { received } = task.timestamps;
-      const final = task.timestamps[state];
-      this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
-      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error'> & { state: typeof state } = {
-        type: 'final',
-        task_id: task.task_id,
-        endpoint_id: task.endpoint_id,
-        state,
-        timestamps: task.timestamps,
-      };
-      if (task.result !== undefined) event.result = task.result;
-      if (task.error !== undefined) event.error = task.error;
-      this.fanout.task(task.owner, event);
-    }
   }
 }
 
@@ -394,13 +235,6 @@ function submissionRecord(
   });
   if (routed && routed.groups.size > 0) record.detail = { endpoint_groups: [...routed.groups] };
   return record;
-}
-
-/** These tasks less those whose ids are listed (refused by the store: another final state came first). */
-function withoutIds(tasks: TaskRecord[], ids: string[]): TaskRecord[] {
-  if (ids.length === 0) return tasks;
-  const skip = new Set(ids);
-  return tasks.filter((task) => !skip.has(task.task_id));
 }
 
 /** Which function a submission runs: a registered function's id, or its inline source and entrypoint. */

@@ -1,0 +1,279 @@
+"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--no-stream]
+[--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints, sets the
+default one and shows a task.
+
+The cell's outputs are those JupyterLab's own %%funcx executor writes (funcx.cell_outputs): what it prints
+streams in live, displays are re-displayed, the last expression is the cell's value, a remote exception is an
+error output with its traceback. Ctrl-C (interrupting the kernel) cancels the task.
+"""
+
+import os
+import queue
+import time
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from . import shell as shells
+from .cell_line import MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, target
+from .cell_outputs import OutputWriter, final_outcome, funcx_error
+from .client import Client
+from .errors import FuncxError, ShellCommandFailed, TaskCancelled
+from .tracker import OutputCursor, Watch, final_event
+
+LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
+%funcx use [ENDPOINT]   the endpoint of %%funcx cells that name none (without ENDPOINT: show it)
+%funcx task TASK_ID     a task's state, when it entered each state, and its outcome
+%funcx cancel TASK_ID   cancel a task
+%%funcx ENDPOINT [--timeout S] [--no-stream] [--shell]   run the cell there (--shell: as a shell script)
+         (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
+# After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
+CANCEL_WAIT_S = 5.0
+SHELL_TIMEOUT_MARGIN_S = 15.0
+
+
+class CellWatch(Watch):
+    """Hands one task's events to the kernel's main thread, which writes them into the cell."""
+
+    def __init__(self):
+        self.events = queue.Queue()
+        self.cursor = OutputCursor()
+
+    def on_event(self, event):
+        if event["type"] == "output":
+            self.cursor.saw(event["output"])
+        self.events.put(event)
+
+    def on_record(self, record):
+        for output in self.cursor.unseen(record.get("outputs") or []):
+            self.events.put({"type": "output", "task_id": record["task_id"], "output": output})
+        if record.get("state") in ("success", "failed", "cancelled"):
+            self.events.put(final_event(record))
+        elif record.get("state"):
+            self.events.put({"type": "state", "task_id": record["task_id"], "state": record["state"]})
+
+    def on_lost(self, error):
+        self.events.put({"type": "lost", "error": error})
+
+
+@magics_class
+class FuncxMagics(Magics):
+    def __init__(self, shell):
+        super().__init__(shell)
+        self._client = None
+        self.default_endpoint = os.environ.get("FUNCX_ENDPOINT") or None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = Client()
+        return self._client
+
+    # ---- %%funcx ----
+
+    @cell_magic("funcx")
+    def funcx_cell(self, line, cell):
+        try:
+            options = parse_cell_line(line)
+        except MagicError as error:
+            raise funcx_error("FuncxMagicError", str(error)) from None
+        try:
+            return self._run_cell(options, cell)
+        except FuncxError as error:
+            raise funcx_error(error.code, error.message) from None
+
+    def _run_cell(self, options, cell):
+        written = options.endpoint or self.default_endpoint
+        if not written:
+            raise funcx_error("NoEndpoint", 'This notebook has no default endpoint: name one ("%%%%funcx ENDPOINT") '
+                              "or set one with %%funcx use ENDPOINT. %s" % describe_endpoints(self.client.endpoints()))
+        # A group or a list of endpoints is routed at the hub, which says what is wrong with it (as in JupyterLab).
+        view = None if is_routed(written) else self._endpoint_view(written)
+        task = self._submission(options, cell, target(written))
+        return self._follow(options, task, view)
+
+    def _endpoint_view(self, ref):
+        try:
+            return self.client.endpoint(ref)
+        except FuncxError as error:
+            if error.code != "FUNCX_ENDPOINT_NOT_FOUND":
+                raise
+            raise funcx_error("EndpointNotFound", 'No endpoint named "%s". %s' % (
+                ref, describe_endpoints(self.client.endpoints()))) from None
+
+    @staticmethod
+    def _submission(options, cell, endpoint):
+        if options.shell:
+            kwargs = {"cmd": cell, "lines": 1000}
+            task = {"source": shells.runner_source(), "entrypoint": shells.ENTRYPOINT, "endpoint": endpoint,
+                    "kwargs": kwargs}
+            if options.timeout_s is not None:
+                kwargs["walltime"] = options.timeout_s
+                task["timeout_s"] = options.timeout_s + SHELL_TIMEOUT_MARGIN_S
+        else:
+            task = {"source": cell, "endpoint": endpoint}
+            if options.timeout_s is not None:
+                task["timeout_s"] = options.timeout_s
+        if options.policy is not None:
+            task["policy"] = options.policy
+        return task
+
+    def _follow(self, options, task, view):
+        tracker = self.client.tracker
+        tracker.wait_connected(5.0)
+        watch = CellWatch()
+        tracker.early_state_watchers += 1
+        try:
+            epoch = tracker.begin_submit()
+            try:
+                task_id = self.client.request("POST", "/v1/tasks", task)["task_id"]
+                tracker.attach([(task_id, watch)], epoch)
+            finally:
+                tracker.end_submit()
+            final = self._drain(task_id, watch, options, view)
+        finally:
+            tracker.early_state_watchers -= 1
+        if options.shell:
+            return self._shell_outcome(final)
+        return final_outcome(final)
+
+    def _drain(self, task_id, watch, options, view):
+        """Writes the task's outputs as they come (or at the end, with --no-stream) and returns its final
+        event. Ctrl-C cancels the task and waits (briefly) for the hub to say it is cancelled."""
+        writer = OutputWriter()
+        held = []
+        waiting_note = [False]
+
+        def note_waiting():
+            if view is None:
+                return  # routed: which endpoint runs it is the hub's choice
+            if not waiting_note[0] and not held and not (view.get("status") or {}).get("online"):
+                waiting_note[0] = True
+                writer.write({"output_type": "stream", "name": "stderr",
+                              "text": "Waiting for endpoint %s (offline): the task runs as soon as it is back.\n"
+                              % view["name"]})
+                writer.flush()
+
+        def clear_waiting():
+            if waiting_note[0]:
+                waiting_note[0] = False
+                writer.flush()
+                writer.clear()
+
+        cancel_deadline = None
+        noted = False
+        while True:
+            try:
+                if not noted:
+                    noted = True
+                    note_waiting()
+                timeout = 0.1 if cancel_deadline is None else max(0.0, cancel_deadline - time.monotonic())
+                try:
+                    event = watch.events.get(timeout=timeout)
+                except queue.Empty:
+                    if cancel_deadline is not None and time.monotonic() >= cancel_deadline:
+                        writer.flush()
+                        raise TaskCancelled("Task %s was cancelled." % task_id, task_id) from None
+                    continue
+                kind = event["type"]
+                if kind == "output":
+                    clear_waiting()
+                    if options.stream:
+                        writer.write(event["output"])
+                    else:
+                        held.append(event["output"])
+                elif kind == "state":
+                    if event["state"] == "running":
+                        clear_waiting()
+                    elif event["state"] == "waiting-for-endpoint" and view is not None:
+                        view = self._fresh_view(view)
+                        note_waiting()
+                elif kind == "lost":
+                    writer.flush()
+                    raise event["error"]
+                else:
+                    clear_waiting()
+                    for output in held:
+                        writer.write(output)
+                    writer.flush()
+                    return event
+            except KeyboardInterrupt:
+                if cancel_deadline is not None:
+                    raise
+                cancel_deadline = time.monotonic() + CANCEL_WAIT_S
+                try:
+                    self.client.cancel(task_id)
+                except FuncxError as error:
+                    if error.code != "FUNCX_TASK_FINISHED":
+                        raise
+
+    def _fresh_view(self, view):
+        try:
+            return self.client.endpoint(view["endpoint_id"])
+        except FuncxError:
+            return view
+
+    @staticmethod
+    def _shell_outcome(final):
+        if final.get("state") == "success":
+            value = (final.get("result") or {}).get("value") or {}
+            returncode = value.get("returncode", 0) if isinstance(value, dict) else 0
+            if returncode:
+                raise ShellCommandFailed(returncode, value.get("cmd"))
+            return None
+        return final_outcome(final)
+
+    # ---- %funcx ----
+
+    @line_magic("funcx")
+    def funcx_line(self, line):
+        words = line.split()
+        command = words[0] if words else "help"
+        try:
+            if command == "endpoints":
+                print(self._endpoint_table())
+            elif command == "use":
+                return self._use(words[1] if len(words) > 1 else None)
+            elif command == "task" and len(words) == 2:
+                print(self._task_text(words[1]))
+            elif command == "cancel" and len(words) == 2:
+                print("task %s: %s" % (words[1], self.client.cancel(words[1])))
+            else:
+                print(LINE_USAGE)
+                if self.default_endpoint:
+                    print("\ndefault endpoint: %s" % self.default_endpoint)
+        except FuncxError as error:
+            raise funcx_error(error.code, error.message) from None
+        return None
+
+    def _use(self, ref):
+        if ref is None:
+            print("default endpoint: %s" % (self.default_endpoint or "none (%funcx use ENDPOINT sets one)"))
+            return None
+        if is_routed(ref):
+            self.client.check_target(target(ref))
+            where = "where the hub routes them (%s)" % ref
+        else:
+            where = "%s (%s)" % (ref, endpoint_status(self._endpoint_view(ref)))
+        self.default_endpoint = ref
+        print("%%%%funcx cells without an endpoint now run on %s" % where)
+        return None
+
+    def _endpoint_table(self):
+        from .format import endpoint_table
+
+        return endpoint_table(self.client.endpoints())
+
+    def _task_text(self, task_id):
+        from .format import task_text
+
+        return task_text(self.client.get_task(task_id))
+
+
+def load(ipython):
+    ipython.register_magics(FuncxMagics)
+
+
+def unload(ipython):
+    magics = ipython.magics_manager.magics
+    for kind in ("line", "cell"):
+        magics[kind].pop("funcx", None)

@@ -1,0 +1,62 @@
+import { isFinalState, type TaskCompletion, type TaskOutputUpdate, type TaskRecord, type TaskStateUpdate } from '@funcx/protocol';
+import type { Store } from '../store/store.js';
+import { now } from './clock.js';
+import { applyCompletion, movesForward } from './records.js';
+import { withoutIds, type TaskEvents } from './task-events.js';
+
+/** What endpoints report of the tasks they hold: states, outputs, ends. Only an endpoint's own tasks change. */
+export class EndpointReports {
+  constructor(
+    private readonly store: Store,
+    private readonly events: TaskEvents,
+  ) {}
+
+  /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
+  async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
+    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const changed: TaskRecord[] = [];
+    const at = now();
+    for (let i = 0; i < updates.length; i++) {
+      const task = tasks[i];
+      const update = updates[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(update.state) || !movesForward(task.state, update.state)) continue;
+      task.state = update.state;
+      Object.assign(task.timestamps, update.timestamps);
+      task.timestamps[update.state] ??= at;
+      changed.push(task);
+      this.events.state(task);
+    }
+    if (changed.length > 0) await this.store.putTasks(changed);
+  }
+
+  async onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
+    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const changed = new Set<TaskRecord>();
+    for (let i = 0; i < updates.length; i++) {
+      const task = tasks[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
+      if (this.events.output(task, updates[i].output)) changed.add(task);
+    }
+    if (changed.size > 0) await this.store.putTasks([...changed]);
+  }
+
+  /** Final states from an endpoint; returns the ids it may forget (duplicates and late results included). */
+  async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
+    const ids = completions.map((completion) => completion.task_id);
+    const tasks = await this.store.getTasks(ids);
+    const changed: TaskRecord[] = [];
+    const at = now();
+    for (let i = 0; i < completions.length; i++) {
+      const task = tasks[i];
+      if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
+      applyCompletion(task, completions[i], at);
+      changed.push(task);
+    }
+    const [refused] = await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
+    this.events.finished(withoutIds(changed, refused));
+    // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
+    await this.events.sent();
+    return ids;
+  }
+
+}
