@@ -1,43 +1,41 @@
-import type { HeldTask, TaskReporter } from './reporter.js';
+import type { TaskReporter } from './reporter.js';
 
-/** How long after a task starts or ends its load is reported: tasks that start or end together share one report. */
+/** How long after a change its load is reported: changes close together (tasks that end together) share one report. */
 export const LOAD_REPORT_AFTER_MS = 20;
 
 /**
- * A reporter that passes everything on, and reports the endpoint's load (as a heartbeat does) soon after a
- * task starts running or ends: the hub then shows the change at once instead of at the next heartbeat.
+ * Reports a load (as a heartbeat does) soon after something changed it, once for changes close together: the
+ * hub then shows a task that started or ended at once instead of at the next heartbeat.
  */
-export class LoadReportingReporter implements TaskReporter {
+export class LoadReports {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    private readonly inner: TaskReporter,
-    private readonly reportLoad: () => void,
-  ) {}
+  constructor(private readonly report: () => void) {}
 
-  stateChanged(task: HeldTask): void {
-    this.inner.stateChanged(task);
-    if (task.state === 'running') this.schedule();
-  }
-
-  output(taskId: string, output: Parameters<TaskReporter['output']>[1]): void {
-    this.inner.output(taskId, output);
-  }
-
-  done(completion: Parameters<TaskReporter['done']>[0]): void {
-    this.inner.done(completion);
-    this.schedule();
+  soon(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.report();
+    }, LOAD_REPORT_AFTER_MS);
   }
 
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
 
-  private schedule(): void {
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.reportLoad();
-    }, LOAD_REPORT_AFTER_MS);
-  }
+/** A reporter that passes everything on to `inner`, with a load report soon after a task starts running or ends. */
+export function withLoadReports(inner: TaskReporter, reports: LoadReports): TaskReporter {
+  return {
+    stateChanged(task) {
+      inner.stateChanged(task);
+      if (task.state === 'running') reports.soon();
+    },
+    output: (taskId, output) => inner.output(taskId, output),
+    done(completion) {
+      inner.done(completion);
+      reports.soon();
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { after, afterEach, before, beforeEach, describe, mock, test } from 'node
 import { HubClient } from '@funcx/client';
 import { HEARTBEAT_INTERVAL_MS, type EndpointStatus, type TaskCompletion } from '@funcx/protocol';
 import { cleanup, makeTempDir, startEndpoint, startHub, waitFor, type HubProcess } from '@funcx/testing';
-import { LOAD_REPORT_AFTER_MS, LoadReportingReporter } from '../src/load-reports.js';
+import { LOAD_REPORT_AFTER_MS, LoadReports, withLoadReports } from '../src/load-reports.js';
 import type { HeldTask, TaskReporter } from '../src/reporter.js';
 
 /** Records what reaches the reporter behind, in order, with the load reports between. */
@@ -14,7 +14,8 @@ function setUp() {
     output: (taskId) => seen.push(`output ${taskId}`),
     done: (completion) => seen.push(`done ${completion.task_id}`),
   };
-  const reporter = new LoadReportingReporter(inner, () => seen.push('load'));
+  const reports = new LoadReports(() => seen.push('load'));
+  const reporter = withLoadReports(inner, reports);
   const held = (taskId: string, state: HeldTask['state']): HeldTask => ({
     task: { task_id: taskId, function_id: 'f', owner: 'alice', args: [], kwargs: {} },
     state,
@@ -23,7 +24,7 @@ function setUp() {
     done: false,
   });
   const completion = (taskId: string): TaskCompletion => ({ task_id: taskId, state: 'success', timestamps: { success: 2_000 } });
-  return { seen, reporter, held, completion };
+  return { seen, reporter, reports, held, completion };
 }
 
 describe('the load an endpoint reports when a task starts or ends', () => {
@@ -62,15 +63,15 @@ describe('the load an endpoint reports when a task starts or ends', () => {
   });
 
   test('nothing is reported after stop', () => {
-    const { seen, reporter, completion } = setUp();
+    const { seen, reporter, reports, completion } = setUp();
     reporter.done(completion('a'));
-    reporter.stop();
+    reports.stop();
     mock.timers.tick(HEARTBEAT_INTERVAL_MS);
     assert.deepEqual(seen, ['done a']);
   });
 });
 
-describe('a running daemon reports its load when a task starts and ends', () => {
+describe('a running endpoint reports its load when a task starts and ends', () => {
   let hub: HubProcess;
   let client: HubClient;
 
