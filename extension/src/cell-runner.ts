@@ -229,9 +229,14 @@ export class CellRunner implements ICellRunner {
     const outputs = new OutputBuffer(output => cell.outputs.add(toCellOutput(output)));
     /** Which attempt is running: the hub hands a task out again when its endpoint is lost while running it. */
     let attempt = 1;
+    /** The current attempt was seen running or printing: a waiting state after that means it was handed out again. */
     let ran = false;
     let requeued = false;
-    const nextAttempt = () => {
+    /** What the task does next (runs, prints, ends) belongs to a new attempt when it was handed out again. */
+    const attemptGoesOn = () => {
+      ran = true;
+      if (!requeued) return;
+      requeued = false;
       attempt++;
       waitingNote = false;
       cell.outputs.clear();
@@ -247,9 +252,7 @@ export class CellRunner implements ICellRunner {
           routedTo = event.endpoint_id ?? routedTo;
           outputs.flush();
           if (event.state === 'running') {
-            if (requeued) nextAttempt();
-            ran = true;
-            requeued = false;
+            attemptGoesOn();
             clearWaiting();
           } else if (ran && !isFinalState(event.state)) {
             requeued = true;
@@ -258,9 +261,12 @@ export class CellRunner implements ICellRunner {
         },
         onOutput: output => {
           clearWaiting();
+          attemptGoesOn();
           outputs.push(output);
         },
         onFinal: event => {
+          // A quick attempt reports no running state: its output or its end is the first sign of it.
+          if (requeued) attemptGoesOn();
           stop();
           resolve(event);
         },
