@@ -151,7 +151,8 @@ describe('the cell runner', () => {
     await toList;
   });
 
-  it('a task handed out again after its endpoint was lost clears the first attempt and says which attempt this is', async () => {
+  /** A task that prints, is handed out again, then prints and ends: the texts in the cell and its run record. */
+  async function twoAttempts(secondReportsRunning: boolean) {
     const { service, watches } = fakeService();
     const { cell, outputs } = fakeCell();
     const runner = new CellRunner(service);
@@ -162,37 +163,23 @@ describe('the cell runner', () => {
     task.onOutput!(stdout('first attempt\n'), 't1');
     await settle();
     task.onState!({ type: 'state', task_id: 't1', state: 'waiting-for-endpoint', timestamps: {} });
-    task.onState!({ type: 'state', task_id: 't1', state: 'running', timestamps: {} });
+    if (secondReportsRunning) task.onState!({ type: 'state', task_id: 't1', state: 'running', timestamps: {} });
     task.onOutput!(stdout('second attempt\n'), 't1');
     task.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {} });
     assert.equal(await running, true);
     const texts = outputs.map((output) => (output as { text?: string }).text).filter(Boolean);
-    assert.deepEqual(texts, [
-      'Attempt 2 of 3 after the endpoint was lost: the output of attempt 1 was cleared.\n',
-      'second attempt\n',
-    ]);
-    assert.equal((cell.getMetadata('funcx') as { run: { attempt: number } }).run.attempt, 2);
+    return { texts, attempt: (cell.getMetadata('funcx') as { run: { attempt: number } }).run.attempt };
+  }
+  const SECOND_ATTEMPT = ['Attempt 2 of 3 after the endpoint was lost: the output of attempt 1 was cleared.\n', 'second attempt\n'];
+
+  it('a task handed out again after its endpoint was lost clears the first attempt and says which attempt this is', async () => {
+    const { texts, attempt } = await twoAttempts(true);
+    assert.deepEqual(texts, SECOND_ATTEMPT);
+    assert.equal(attempt, 2);
   });
 
   it('a quick second attempt, which reports no running state, still clears the first and says which attempt it is', async () => {
-    const { service, watches } = fakeService();
-    const { cell, outputs } = fakeCell();
-    const runner = new CellRunner(service);
-    const running = runner.run({ cell, notebook: null, submission: { source: 'x' }, endpoint: 'local' });
-    await settle();
-    const task = watches.get('t1')!;
-    task.onState!({ type: 'state', task_id: 't1', state: 'running', timestamps: {} });
-    task.onOutput!(stdout('first attempt\n'), 't1');
-    await settle();
-    task.onState!({ type: 'state', task_id: 't1', state: 'waiting-for-endpoint', timestamps: {} });
-    task.onOutput!(stdout('second attempt\n'), 't1');
-    task.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {} });
-    assert.equal(await running, true);
-    const texts = outputs.map((output) => (output as { text?: string }).text).filter(Boolean);
-    assert.deepEqual(texts, [
-      'Attempt 2 of 3 after the endpoint was lost: the output of attempt 1 was cleared.\n',
-      'second attempt\n',
-    ]);
+    assert.deepEqual((await twoAttempts(false)).texts, SECOND_ATTEMPT);
   });
 
   it('a run asked for while the hub is unreachable waits with a note, keeping the last outputs, and runs once it is back', async () => {
