@@ -114,6 +114,7 @@ export class EndpointsPanel extends ReactWidget {
                           : 'Not connected to the hub.'
                       }
                       now={now}
+                      showBlocks
                     />
                   )}
                 </UseSignal>
