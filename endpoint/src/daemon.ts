@@ -13,6 +13,7 @@ import { daemonContainers } from './daemon-containers.js';
 import { resetScratchRoot, scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
+import { LoadReports } from './load-reports.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
@@ -74,10 +75,13 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }
   }
   const outbox = new Outbox(results);
+  // The connection exists before the first task can start: tasks arrive through it.
+  const loadReports = new LoadReports(() => connection.heartbeat(load()));
   const firstManager = firstManagerWaiter();
   const strategy = resolveStrategy(config, config.provider);
   const interchange = new Interchange({
     reporter: outbox,
+    onLoadChanged: () => loadReports.soon(),
     nodesPerBlock: strategy.nodesPerBlock,
     log,
     ledger,
@@ -197,6 +201,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
       await stopParts();
+      loadReports.stop();
       containers.stop();
       outbox.flush();
       if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {

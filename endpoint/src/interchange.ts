@@ -1,5 +1,6 @@
 import {
   MANAGER_LOST_AFTER_MS,
+  loadChanged,
   type DispatchedTask,
   type EndpointLoad,
   type FunctionCode,
@@ -24,6 +25,8 @@ export interface InterchangeOptions {
   onContainerProblem?: (image: string, message: string) => void;
   /** A manager joined, became ready, failed to start its workers, or was lost. */
   onManager?: (link: ManagerLink, event: 'joined' | 'ready' | 'failed' | 'lost', detail?: string) => void;
+  /** A manager reported a load that differs from its last one (a task started or ended there). */
+  onLoadChanged?: () => void;
 }
 
 /** The ename of a task whose manager (its node, its block) was lost under it more often than it may be run again. */
@@ -191,12 +194,14 @@ export class Interchange {
         }
         return;
       case 'load': {
+        const changed = loadChanged(link.load, frame.load);
         link.load = frame.load;
         link.capacity = frame.capacity;
         if (!link.ready && frame.load.workers_total > 0) {
           link.ready = true;
           this.options.onManager?.(link, 'ready');
         }
+        if (changed) this.options.onLoadChanged?.();
         return this.schedule();
       }
       case 'log':
