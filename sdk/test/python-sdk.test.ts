@@ -23,6 +23,10 @@ describe('the Python SDK against a real hub and endpoints', { timeout: 900_000 }
     await reportPythonTests(t, await runPythonTests(['test_errors'], { env: world.env }));
   });
 
+  test('funcx.Flow', async (t) => {
+    await reportPythonTests(t, await runPythonTests(['test_flows'], { env: world.env }));
+  });
+
   test('funcx.Executor', async (t) => {
     const control = {
       'restart-hub': async () => {

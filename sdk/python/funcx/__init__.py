@@ -1,5 +1,6 @@
 """funcX for Jupyter from Python: Client (the hub's REST API), Executor (a concurrent.futures.Executor on an
-endpoint), ShellFunction, and the IPython extension (`%load_ext funcx`: the %%funcx and %funcx magics)."""
+endpoint), ShellFunction, Flow (durable chains of actions), and the IPython extension (`%load_ext funcx`: the
+%%funcx and %funcx magics)."""
 
 from .client import Client
 from .errors import (
@@ -12,6 +13,7 @@ from .errors import (
     VersionMismatchError,
 )
 from .executor import Executor
+from .flows import Flow, FlowRun, FlowRunFailed
 from .futures import TaskFuture
 from .shell import ShellFunction, ShellResult
 
@@ -20,6 +22,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Client",
     "Executor",
+    "Flow",
+    "FlowRun",
+    "FlowRunFailed",
     "FuncxError",
     "SerializationError",
     "ShellCommandFailed",

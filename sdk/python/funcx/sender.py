@@ -137,6 +137,9 @@ class BatchSender:
             tracker.attach(pairs, None if retried else epoch)
         finally:
             tracker.end_submit()
+        late = [submission.future for submission in sent if submission.future.cancelled()]
+        if late:
+            self.cancel_late(late)
 
     def _post(self, body):
         """POSTs the batch, sending it again while the hub cannot answer; returns its task ids and whether it was
@@ -153,9 +156,6 @@ class BatchSender:
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
             retried = True
-        late = [submission.future for submission in sent if submission.future.cancelled()]
-        if late:
-            self.cancel_late(late)
 
     def _prefix(self, function, endpoint):
         """The task's JSON up to its arguments: the same for every task of a function and endpoint."""
