@@ -1,3 +1,4 @@
+import type { SessionStatus } from './sessions.js';
 import type { Sharing } from './sharing.js';
 
 export interface GeoLocation {
@@ -72,10 +73,20 @@ export interface EndpointLoad {
   blocks?: BlockStatus[];
   /** The provider its blocks come from (local, slurm, pbs, kubernetes). */
   provider?: string;
+  /**
+   * Its sessions (every user's). The hub keeps them for routing and for `GET /v1/sessions`, which shows each
+   * user their own; an endpoint's status shows others only how many there are (`session_count`).
+   */
+  sessions?: SessionStatus[];
+  /** Most sessions it holds at once (config max_sessions), and how long an idle one lasts (session_idle_s). */
+  max_sessions?: number;
+  session_idle_s?: number;
 }
 
-export interface EndpointStatus extends EndpointLoad {
+export interface EndpointStatus extends Omit<EndpointLoad, 'sessions'> {
   online: boolean;
+  /** How many sessions it holds (its users see their own with GET /v1/sessions). */
+  session_count?: number;
   /** Epoch ms of the last heartbeat, if any was ever received. */
   last_heartbeat?: number;
 }

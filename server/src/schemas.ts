@@ -77,6 +77,7 @@ export const taskSubmission = {
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
+    session: { type: 'string', pattern: NAME_RULES.session.pattern },
     resource_specification: {
       type: 'object',
       required: ['num_nodes', 'ranks_per_node'],

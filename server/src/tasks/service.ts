@@ -18,6 +18,7 @@ import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Route } from '../routing/router.js';
+import type { SessionService } from '../sessions/service.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
@@ -41,6 +42,7 @@ export class TaskService {
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
+    private readonly sessions?: SessionService,
   ) {}
 
   /**
@@ -77,6 +79,20 @@ export class TaskService {
         throw error;
       }
     }
+    // A routed session task goes where its session lives (looked up once per session of the batch).
+    let pins: (string | undefined)[] | undefined;
+    if (routes && this.sessions) {
+      const found = new Map<string, string | undefined>();
+      pins = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const session = submissions[i].session;
+        const route = routes[i];
+        if (session === undefined || !route) continue;
+        const key = `${session}\0${route.candidateIds.join(',')}`;
+        if (!found.has(key)) found.set(key, await this.sessions.pinned(user, session, route.candidateIds));
+        pins[i] = found.get(key);
+      }
+    }
     const batchId = asBatch ? randomUUID() : undefined;
     const taskIds: string[] = new Array(count);
     const writes: Promise<unknown>[] = [];
@@ -93,8 +109,13 @@ export class TaskService {
         const route = routes?.[i];
         let endpointId: string;
         let routing: TaskRouting | undefined;
-        if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
+        const pinned = pins?.[i];
+        if (route && pinned !== undefined) {
+          endpointId = pinned;
+          routing = { ...this.targets.router.pinned(route, submission.policy), reason: `session ${submission.session} lives on this endpoint` };
+        } else if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
         else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
+        if (submission.session !== undefined) this.sessions?.sent(user, submission.session, endpointId);
         const task: TaskRecord = {
           task_id: randomUUID(),
           function_id: fn.function_id,
@@ -114,6 +135,7 @@ export class TaskService {
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
         if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
+        if (submission.session !== undefined) task.session = submission.session;
         records[i - start] = task;
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
