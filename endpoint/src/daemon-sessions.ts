@@ -76,6 +76,11 @@ export class DaemonSessions {
     return link;
   }
 
+  /** A manager reported its sessions: the hub hears of a change at once. */
+  reported(before: SessionStatus[] | undefined, after: SessionStatus[] | undefined): void {
+    if (JSON.stringify(before ?? []) !== JSON.stringify(after ?? [])) this.changed();
+  }
+
   /** The manager released a session (idle too long). */
   gone(link: ManagerLink, owner: string, name: string, reason: string): void {
     const key = sessionKey(owner, name);

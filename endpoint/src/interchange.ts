@@ -201,6 +201,7 @@ export class Interchange {
         }
         return;
       case 'load': {
+        if (frame.load.sessions?.length || link.load.sessions?.length) this.sessions.reported(link.load.sessions, frame.load.sessions);
         link.load = frame.load;
         link.capacity = frame.capacity;
         if (!link.ready && frame.load.workers_total > 0) {

@@ -34,7 +34,7 @@ export interface SessionHost<E extends SessionEntry> {
   output(taskId: string, output: TaskOutput): void;
   /** A session was released here (idle too long): the daemon forgets it, and tells its next task why. */
   gone(owner: string, name: string, reason: string): void;
-  /** A session gained or lost its worker: its status changed. */
+  /** A session's status changed (a worker bound or lost, a task started or ended). */
   changed(): void;
 }
 
@@ -105,6 +105,7 @@ export class ManagerSessions<E extends SessionEntry> {
       slot.running = undefined;
       slot.tasks++;
       slot.lastUsed = nowMs();
+      this.host.changed();
     } else {
       const index = slot.queue.indexOf(entry);
       if (index !== -1) slot.queue.splice(index, 1);
@@ -211,6 +212,7 @@ export class ManagerSessions<E extends SessionEntry> {
     }
     slot.lastUsed = nowMs();
     this.host.assign(entry, worker);
+    this.host.changed();
   }
 
   /** A worker for the session: a warm one of its user, or one started for it; undefined while none is free. */

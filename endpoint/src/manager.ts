@@ -55,7 +55,7 @@ export interface ManagerOptions extends WorkerPoolOptions {
   sessionIdleMs?: number;
   /** A session was released here after its idle time: the daemon forgets it. */
   onSessionGone?: (owner: string, name: string, reason: string) => void;
-  /** A session gained or lost its worker (its load is worth sending now). */
+  /** A session's status changed (its load is worth sending now). */
   onSessionsChanged?: () => void;
 }
 
