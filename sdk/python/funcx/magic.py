@@ -1,6 +1,6 @@
-"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--no-stream]
-[--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints, sets the
-default one and shows a task.
+"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--session NAME]
+[--no-stream] [--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints,
+sets the default endpoint and session, and shows a task.
 
 The cell's outputs are those JupyterLab's own %%funcx executor writes (funcx.cell_outputs): what it prints
 streams in live, displays are re-displayed, the last expression is the cell's value, a remote exception is an
@@ -14,7 +14,8 @@ import time
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from . import shell as shells
-from .cell_line import MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, target
+from .cell_line import (MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, session_name,
+                        target)
 from .cell_outputs import OutputWriter, final_outcome, funcx_error
 from .client import Client
 from .errors import FuncxError, ShellCommandFailed, TaskCancelled
@@ -22,9 +23,12 @@ from .tracker import OutputCursor, Watch, final_event
 
 LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
 %funcx use [ENDPOINT]   the endpoint of %%funcx cells that name none (without ENDPOINT: show it)
+%funcx session [NAME | --none]   the session of %%funcx cells that name none (without NAME: show it)
+%funcx sessions         your sessions, with their endpoints and state
 %funcx task TASK_ID     a task's state, when it entered each state, and its outcome
 %funcx cancel TASK_ID   cancel a task
-%%funcx ENDPOINT [--timeout S] [--no-stream] [--shell]   run the cell there (--shell: as a shell script)
+%%funcx ENDPOINT [--timeout S] [--session NAME] [--no-stream] [--shell]   run the cell there (--session: in
+         that session, seeing what its earlier cells defined; --shell: as a shell script)
          (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
 # After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
 CANCEL_WAIT_S = 5.0
@@ -61,6 +65,7 @@ class FuncxMagics(Magics):
         super().__init__(shell)
         self._client = None
         self.default_endpoint = os.environ.get("FUNCX_ENDPOINT") or None
+        self.default_session = None
 
     @property
     def client(self):
@@ -89,6 +94,9 @@ class FuncxMagics(Magics):
         # A group or a list of endpoints is routed at the hub, which says what is wrong with it (as in JupyterLab).
         view = None if is_routed(written) else self._endpoint_view(written)
         task = self._submission(options, cell, target(written))
+        session = options.session or self.default_session
+        if session is not None:
+            task["session"] = session
         return self._follow(options, task, view)
 
     def _endpoint_view(self, ref):
@@ -233,6 +241,10 @@ class FuncxMagics(Magics):
                 print(self._endpoint_table())
             elif command == "use":
                 return self._use(words[1] if len(words) > 1 else None)
+            elif command == "session" and len(words) <= 2:
+                return self._session(words[1] if len(words) > 1 else None)
+            elif command == "sessions":
+                print(self._sessions_text())
             elif command == "task" and len(words) == 2:
                 print(self._task_text(words[1]))
             elif command == "cancel" and len(words) == 2:
@@ -244,6 +256,33 @@ class FuncxMagics(Magics):
         except FuncxError as error:
             raise funcx_error(error.code, error.message) from None
         return None
+
+    def _session(self, name):
+        if name is None:
+            print("default session: %s" % (self.default_session or "none: each cell runs in a fresh namespace "
+                                            "(%funcx session NAME sets one)"))
+            return None
+        if name == "--none":
+            self.default_session = None
+            print("%%funcx cells without --session now run in a fresh namespace each")
+            return None
+        try:
+            self.default_session = session_name(name)
+        except MagicError as error:
+            raise funcx_error("FuncxMagicError", str(error)) from None
+        print("%%%%funcx cells without --session now run in session %s: each sees what the ones before defined"
+              % name)
+        return None
+
+    def _sessions_text(self):
+        sessions = self.client.sessions()
+        if not sessions:
+            return "no sessions: a %%funcx cell with --session NAME starts one"
+        lines = ["%-20s %-20s %-10s %s" % ("NAME", "ENDPOINT", "STATE", "TASKS")]
+        for session in sessions:
+            state = session["state"] + (" (restarted: %s)" % session["restarted"] if session.get("restarted") else "")
+            lines.append("%-20s %-20s %-10s %d" % (session["name"], session["endpoint"], state, session["tasks"]))
+        return "\n".join(lines)
 
     def _use(self, ref):
         if ref is None:

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from support import ENDPOINT, OFFLINE_ENDPOINT, HubTestCase, needs_hub
+from support import ENDPOINT, OFFLINE_ENDPOINT, HubTestCase, needs_hub, wait_until
 
 try:
     import nbformat
@@ -145,6 +145,68 @@ class NotebookCells(HubTestCase):
 
     def test_other_cells_run_on_the_kernel_as_usual(self):
         self.assertEqual(self.cells[14].outputs[0]["data"], {"text/plain": "10"})
+
+
+@needs_hub
+@unittest.skipIf(nbformat is None, "needs nbformat and jupyter_client (the project's .venv)")
+class SessionCells(HubTestCase):
+    """Cells that share state through a session, run by nbconvert in a real kernel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cells = execute([
+            code("%%%%funcx %s --session nb\nx = 41" % ENDPOINT),
+            code("%%%%funcx %s --session nb\nx + 1" % ENDPOINT),
+            code("%%%%funcx %s\nx + 1" % ENDPOINT, tags=["raises-exception"]),
+            code("%%%%funcx %s --session nb\nimport os\nos.kill(os.getpid(), 9)" % ENDPOINT, tags=["raises-exception"]),
+            code("%%%%funcx %s --session=nb\n'x' in dir()" % ENDPOINT),
+            code("%funcx session other"),
+            code("%%%%funcx %s\ny = 1" % ENDPOINT),
+            code("%%%%funcx %s\ny + 1" % ENDPOINT),
+            code("%funcx sessions"),
+            code("%%%%funcx %s --session 'no good'\n1" % ENDPOINT, tags=["raises-exception"]),
+        ])
+
+    @classmethod
+    def tearDownClass(cls):
+        # Each session holds one of the endpoint's workers until it ends.
+        for session in cls.client.sessions():
+            cls.client.end_session(session["name"], session["endpoint"])
+        wait_until(lambda: not cls.client.sessions(), what="the notebook's sessions ended")
+        super().tearDownClass()
+
+    def test_a_later_cell_of_a_session_sees_what_an_earlier_one_defined(self):
+        self.assertEqual(self.cells[0].outputs, [])
+        self.assertEqual(self.cells[1].outputs[0]["data"], {"text/plain": "42"})
+
+    def test_a_cell_without_the_session_runs_in_a_fresh_namespace(self):
+        (error,) = self.cells[2].outputs
+        self.assertEqual((error["ename"], error["evalue"]), ("NameError", "name 'x' is not defined"))
+
+    def test_after_the_sessions_worker_died_the_next_cell_says_its_namespace_is_fresh(self):
+        (died,) = self.cells[3].outputs
+        self.assertEqual(died["ename"], "WorkerDied")
+        outputs = self.cells[4].outputs
+        self.assertEqual(kinds(outputs), ["stderr", "execute_result"])
+        self.assertRegex(texts(outputs, "stderr"),
+                         r"^session nb was restarted: the worker that held it exited \(.*\); earlier variables are gone\n$")
+        self.assertEqual(outputs[-1]["data"], {"text/plain": "False"})
+
+    def test_funcx_session_sets_the_session_of_cells_that_name_none(self):
+        self.assertIn("now run in session other", texts(self.cells[5].outputs, "stdout"))
+        self.assertEqual(self.cells[7].outputs[0]["data"], {"text/plain": "2"})
+
+    def test_funcx_sessions_lists_them(self):
+        table = texts(self.cells[8].outputs, "stdout")
+        self.assertTrue(table.startswith("NAME"))
+        self.assertRegex(table, r"\nnb\s+%s\s" % ENDPOINT)
+        self.assertRegex(table, r"\nother\s+%s\s" % ENDPOINT)
+
+    def test_a_bad_session_name_says_what_to_change(self):
+        (error,) = self.cells[9].outputs
+        self.assertEqual(error["ename"], "FuncxMagicError")
+        self.assertIn('--session needs a session name, e.g. "%%funcx local --session analysis"', error["evalue"])
 
 
 @needs_hub
