@@ -62,7 +62,7 @@ const repeat = (value: string, previous: string[] | undefined) => [...(previous 
 
 function addTaskOptions(command: Command): Command {
   return command
-    .option('-f, --function <id>', 'id of a registered function (instead of FILE.py)')
+    .option('-f, --function <name|id>', 'a registered function: its name (OWNER/NAME for one shared with you) or id (instead of FILE.py)')
     .requiredOption(
       '-e, --endpoint <name>',
       'endpoint (name or id) or endpoint group (group:NAME) to run on; repeat it to let the hub choose among several endpoints',
@@ -112,7 +112,7 @@ program
   .description('list your tasks, newest first (a page at a time)')
   .option('--state <state>', 'only tasks in this state (received, running, success, failed, cancelled, …)')
   .option('-e, --endpoint <name>', 'only tasks of this endpoint (name or id)')
-  .option('-f, --function <id>', 'only tasks of this function')
+  .option('-f, --function <name|id>', 'only tasks of this function (its name or id)')
   .option('--limit <n>', 'tasks per page (default 50, at most 500)')
   .option('--cursor <cursor>', 'the next page, as the previous one printed it')
   .action(action((flags: TasksFlags) => tasksCommand(hub(), flags)));
@@ -150,11 +150,11 @@ program
 function addShareOptions(command: Command, verb: 'add' | 'remove'): Command {
   return command
     .argument('<what>', '"function", "endpoint" or "endpoint-group"')
-    .argument('<ref>', 'the function id, or the endpoint or endpoint group name or id (owner/name for one shared with you)')
+    .argument('<ref>', 'the function name or id, or the endpoint or endpoint group name or id (owner/name for one shared with you)')
     .option('--user <name>', `${verb} a user (repeat for more)`, repeat, [] as string[])
     .option('--group <name>', `${verb} a group (repeat for more)`, repeat, [] as string[])
     .option('--admin <name>', `endpoints: ${verb} an admin, who may change its sharing (owner only; repeat for more)`, repeat, [] as string[])
-    .option('--allow-function <id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, [] as string[]);
+    .option('--allow-function <name|id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, [] as string[]);
 }
 
 addShareOptions(

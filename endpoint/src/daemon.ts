@@ -15,6 +15,7 @@ import { daemonContainers } from './daemon-containers.js';
 import { resetScratchRoot, scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
+import { LoadReports } from './load-reports.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
@@ -76,6 +77,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }
   }
   const outbox = new Outbox(results);
+  // The connection exists before the first task can start: tasks arrive through it.
+  const loadReports = new LoadReports(() => connection.heartbeat(load()));
   const firstManager = firstManagerWaiter();
   const strategy = resolveStrategy(config, config.provider);
   const limits = sessionLimits(config);
@@ -85,6 +88,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   const interchange = new Interchange({
     reporter: outbox,
     sessions,
+    onLoadChanged: () => loadReports.soon(),
     nodesPerBlock: strategy.nodesPerBlock,
     log,
     ledger,
@@ -193,7 +197,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
   });
   outbox.sink = connection;
-  sessions.onChange = () => connection.heartbeat(load());
+  sessions.onChange = () => loadReports.soon();
   connection.start();
   const heartbeat = setInterval(() => {
     const now = load();
@@ -206,6 +210,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
       await stopParts();
+      loadReports.stop();
       containers.stop();
       outbox.flush();
       if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {

@@ -1,6 +1,7 @@
 import {
   MANAGER_LOST_AFTER_MS,
   SESSION_ENDED,
+  loadChanged,
   sessionKey,
   type DispatchedTask,
   type EndpointLoad,
@@ -29,6 +30,8 @@ export interface InterchangeOptions {
   sessions?: DaemonSessions;
   /** A manager joined, became ready, failed to start its workers, or was lost. */
   onManager?: (link: ManagerLink, event: 'joined' | 'ready' | 'failed' | 'lost', detail?: string) => void;
+  /** A manager reported a load that differs from its last one (a task started or ended there). */
+  onLoadChanged?: () => void;
 }
 
 /** The ename of a task whose manager (its node, its block) was lost under it more often than it may be run again. */
@@ -201,6 +204,7 @@ export class Interchange {
         }
         return;
       case 'load': {
+        const changed = loadChanged(link.load, frame.load);
         if (frame.load.sessions?.length || link.load.sessions?.length) this.sessions.reported(link.load.sessions, frame.load.sessions);
         link.load = frame.load;
         link.capacity = frame.capacity;
@@ -208,6 +212,7 @@ export class Interchange {
           link.ready = true;
           this.options.onManager?.(link, 'ready');
         }
+        if (changed) this.options.onLoadChanged?.();
         return this.schedule();
       }
       case 'log':

@@ -2,6 +2,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import type { DaemonFrame, DispatchedTask, EndpointLoad, FunctionCode, NodeResources } from '@funcx/protocol';
 import { DaemonLink, parseDaemonAddress } from './daemon-link.js';
+import { LoadReports, withLoadReports } from './load-reports.js';
 import type { LogLevel } from './log.js';
 import { Manager } from './manager.js';
 import { blockNodes, managerOptions, type ManagerSettings } from './manager-settings.js';
@@ -69,19 +70,13 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
     return { ...own, ...(mpi ? { running: own.running + mpi.held } : {}), sessions: manager.sessionStatus() };
   };
   const sendLoad = () => link.send({ t: 'load', load: load(), capacity: capacity() });
-  let loadQueued = false;
-  const sendLoadSoon = () => {
-    if (loadQueued) return;
-    loadQueued = true;
-    setImmediate(() => {
-      loadQueued = false;
-      sendLoad();
-    });
-  };
+  // A task that starts or ends, or a session that changes, reaches the daemon's load at once, and from there the hub's.
+  const loadReports = new LoadReports(sendLoad);
 
   const stop = (code: number): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      loadReports.stop();
       // The daemon hears at once that this manager is going: what it held goes back to its queue now, not once
       // the workers have stopped (a scancelled block may be killed before that).
       outbox.flush();
@@ -106,14 +101,17 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
       const options = managerOptions(settings, managerId, resources, env, log);
       scratch = options.scratchRoot;
       prefetch = settings.config.prefetch_capacity ?? options.size;
-      const reporter = {
-        stateChanged: outbox.stateChanged.bind(outbox),
-        output: outbox.output.bind(outbox),
-        done: (completion: Parameters<Outbox['done']>[0]) => {
-          outbox.done(completion);
-          if (draining) setImmediate(finishDrain);
+      const reporter = withLoadReports(
+        {
+          stateChanged: outbox.stateChanged.bind(outbox),
+          output: outbox.output.bind(outbox),
+          done: (completion: Parameters<Outbox['done']>[0]) => {
+            outbox.done(completion);
+            if (draining) setImmediate(finishDrain);
+          },
         },
-      };
+        loadReports,
+      );
       manager = new Manager(
         {
           ...options,
@@ -121,9 +119,9 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
           ...(settings.config.session_idle_s !== undefined ? { sessionIdleMs: settings.config.session_idle_s * 1000 } : {}),
           onSessionGone: (owner, name, reason) => {
             link.send({ t: 'session-gone', owner, name, reason });
-            sendLoadSoon();
+            loadReports.soon();
           },
-          onSessionsChanged: sendLoadSoon,
+          onSessionsChanged: () => loadReports.soon(),
           log: (line) => log('warn', line),
           onContainerProblem: (image, message) => link.send({ t: 'container-problem', image, message }),
         },

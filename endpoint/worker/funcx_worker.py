@@ -36,6 +36,7 @@ import threading
 import time
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
+from funcx_ipython import route_ipython_display
 from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent, speak_over_stdio
 from funcx_results import encode, encode_display, encode_success, result_of
 
@@ -216,8 +217,12 @@ class Worker:
 
     # ---- namespace given to user code ----
 
-    def display(self, *objects, **_options):
+    def display(self, *objects, raw=False, metadata=None, **_options):
         for obj in objects:
+            if raw and isinstance(obj, dict):
+                # IPython's display(bundle, raw=True): obj is already a MIME bundle.
+                self.send_display(obj, metadata or {})
+                continue
             if is_figure(obj):
                 self.shown_figures.add(id(obj))
                 data, metadata = figure_bundle(obj)
@@ -452,4 +457,5 @@ if __name__ == "__main__":
         become_reaper()
     apply_limits(OPTIONS.get("memory_mb"), OPTIONS.get("processes"))
     WORKER = Worker(OPTIONS)
+    route_ipython_display(WORKER.display)
     WORKER.serve()

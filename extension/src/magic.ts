@@ -7,7 +7,7 @@ import {
   type PolicyName
 } from '@funcx/protocol';
 
-/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S]` first line. */
+/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S] [--async] [-o NAME]` first line. */
 export interface FuncxMagic {
   /**
    * Where to run, as written: an endpoint name or id, an endpoint group (`group:NAME`, `group:OWNER/NAME`) or
@@ -17,14 +17,21 @@ export interface FuncxMagic {
   /** How the hub chooses among several endpoints. */
   policy?: PolicyName;
   timeoutS?: number;
+  /** `--async`: the cell runs beside the cells before and after it instead of waiting its turn. */
+  async?: boolean;
+  /** `-o NAME`: the cell's value is stored in the notebook's kernel as NAME. */
+  output?: string;
   /** The cell without its first line. */
   body: string;
+  /** The code as it is sent: the first line left blank, so line numbers in a traceback are the editor's. */
+  code: string;
 }
 
 export class MagicError extends Error {}
 
 const MAGIC = /^%%funcx(?=\s|$)/;
-const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS]"';
+const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--async] [-o NAME]"';
+const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What is wrong with a `group:` reference, or undefined: `group:NAME`, `group:OWNER/NAME` or `group:ID`. */
@@ -73,7 +80,7 @@ export function parseFuncxMagic(source: string): FuncxMagic {
   const firstLine = newline === -1 ? trimmed : trimmed.slice(0, newline);
   const body = newline === -1 ? '' : trimmed.slice(newline + 1);
   const words = firstLine.trim().split(/\s+/).slice(1);
-  const magic: FuncxMagic = { body };
+  const magic: FuncxMagic = { body, code: cellCode(source) };
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (word === '--policy' || word.startsWith('--policy=')) {
@@ -89,6 +96,14 @@ export function parseFuncxMagic(source: string): FuncxMagic {
         throw new MagicError(`--timeout needs a number of seconds above 0, e.g. "%%funcx local --timeout 60" (got "${value ?? ''}")`);
       }
       magic.timeoutS = seconds;
+    } else if (word === '--async') {
+      magic.async = true;
+    } else if (word === '-o' || word === '--output' || word.startsWith('--output=')) {
+      const value = word.includes('=') ? word.slice('--output='.length) : words[++i];
+      if (!value || !PYTHON_NAME.test(value)) {
+        throw new MagicError(`${word.split('=')[0]} needs a Python name to store the value under, e.g. "%%funcx local -o mean" (got "${value ?? ''}")`);
+      }
+      magic.output = value;
     } else if (word.startsWith('-')) {
       throw new MagicError(`Unknown option ${word}: the first line reads ${FORM}`);
     } else if (magic.endpoint === undefined) {
@@ -110,10 +125,15 @@ export function singleTopLevelFunction(source: string): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
-/** A cell's code without a leading `%%funcx` line. */
+/**
+ * A cell's code without its `%%funcx` line: that line (and any blank lines before it) left empty, so that
+ * line N of what runs is line N in the editor.
+ */
 export function cellCode(source: string): string {
   if (!isFuncxCell(source)) return source;
-  const trimmed = source.trimStart();
-  const newline = trimmed.indexOf('\n');
-  return newline === -1 ? '' : trimmed.slice(newline + 1);
+  const start = source.length - source.trimStart().length;
+  const newline = source.indexOf('\n', start);
+  if (newline === -1) return '';
+  const blankLines = source.slice(0, newline + 1).split('\n').length - 1;
+  return '\n'.repeat(blankLines) + source.slice(newline + 1);
 }

@@ -84,9 +84,23 @@ describe('the %%funcx first line', () => {
     assert.equal(isFuncxCell('x = 1\n%%funcx'), false);
   });
 
-  it('the code of a %%funcx cell is the cell without its first line; other cells are kept whole', () => {
-    assert.equal(cellCode('%%funcx local\nx = 1\ny = 2'), 'x = 1\ny = 2');
+  it('the code of a %%funcx cell leaves its first line blank, so line N of the code is line N in the editor', () => {
+    assert.equal(cellCode('%%funcx local\nx = 1\ny = 2'), '\nx = 1\ny = 2');
+    assert.equal(cellCode('\n\n%%funcx local\nraise ValueError'), '\n\n\nraise ValueError');
+    assert.equal(parseFuncxMagic('%%funcx local\nx = 1').code, '\nx = 1');
     assert.equal(cellCode('x = 1'), 'x = 1');
+  });
+
+  it('--async runs a cell beside the others; without it a cell waits its turn', () => {
+    assert.equal(parseFuncxMagic('%%funcx local --async\nx').async, true);
+    assert.equal(parseFuncxMagic('%%funcx local\nx').async, undefined);
+  });
+
+  it('-o NAME (or --output NAME) names where the value is kept in the kernel; a name that is not Python is refused', () => {
+    assert.equal(parseFuncxMagic('%%funcx local -o mean\nx').output, 'mean');
+    assert.equal(parseFuncxMagic('%%funcx --output=total local\nx').output, 'total');
+    assert.throws(() => parseFuncxMagic('%%funcx local -o 2x\n'), /-o needs a Python name/);
+    assert.throws(() => parseFuncxMagic('%%funcx local -o\n'), /-o needs a Python name/);
   });
 });
 

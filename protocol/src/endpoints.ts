@@ -111,3 +111,17 @@ export function endpointStatus(endpoint: EndpointView): EndpointDisplayStatus {
   if (!status.online) return 'offline';
   return status.workers_total > 0 && status.workers_busy >= status.workers_total ? 'busy' : 'online';
 }
+
+/** Whether two loads differ in anything a client shows. */
+export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
+  if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
+  if (a.warm_images.length !== b.warm_images.length) return true;
+  if (JSON.stringify(a.blocks) !== JSON.stringify(b.blocks)) return true;
+  if ((a.sessions?.length ?? 0) !== (b.sessions?.length ?? 0)) return true;
+  for (let i = 0; i < a.warm_images.length; i++) {
+    const x = a.warm_images[i];
+    const y = b.warm_images[i];
+    if (x.image !== y.image || x.workers !== y.workers || x.idle !== y.idle) return true;
+  }
+  return false;
+}

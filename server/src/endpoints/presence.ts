@@ -1,5 +1,4 @@
-import type { EndpointLoad, EndpointStatus, SessionStatus } from '@funcx/protocol';
-import { loadChanged } from '../sockets/endpoint-messages.js';
+import { loadChanged, type EndpointLoad, type EndpointStatus, type SessionStatus } from '@funcx/protocol';
 
 /** An unchanged endpoint's status is sent to clients again after this long, so its last heartbeat stays recent. */
 export const STATUS_REFRESH_MS = 30_000;
