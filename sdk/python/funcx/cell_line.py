@@ -1,14 +1,14 @@
 """The first line of a `%%funcx` cell, read as JupyterLab's extension reads it (extension/src/magic.ts), plus the
 kernel's own options: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout S] [--session NAME]
-[--no-stream] [--shell]`."""
+[--async] [-o NAME] [--no-stream] [--shell]`."""
 
 import re
 
-USAGE = ("%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--no-stream] "
-         "[--shell]")
+USAGE = ("%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] "
+         "[-o NAME] [--no-stream] [--shell]")
 # What an error says the first line reads: the extension's words, so that a line both refuse reads the same in
 # JupyterLab and in a kernel (--no-stream and --shell are the kernel's alone; JupyterLab refuses them).
-FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME]"'
+FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] [-o NAME]"'
 # protocol/src/routing.ts and names.ts
 POLICY_NAMES = ("random", "round-robin", "least-loaded", "warming-aware")
 GROUP_PREFIX = "group:"
@@ -17,6 +17,7 @@ _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SESSION = re.compile(r"[A-Za-z0-9][-A-Za-z0-9._]{0,63}")
 SESSION_RULE = 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'
+_PYTHON_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class MagicError(Exception):
@@ -29,6 +30,9 @@ class CellOptions:
         self.policy = None
         self.timeout_s = None
         self.session = None
+        # --async: in JupyterLab the cell runs beside the others; a kernel runs its cells one after another anyway.
+        self.run_async = False
+        self.output = None
         self.stream = True
         self.shell = False
 
@@ -92,6 +96,17 @@ def parse_cell_line(line):
                 options.session = session_name(value)
             else:
                 options.timeout_s = _seconds(value)
+        elif word == "--async":
+            options.run_async = True
+        elif word in ("-o", "--output") or word.startswith("--output="):
+            name, _, value = word.partition("=")
+            if not _:
+                i += 1
+                value = words[i] if i < len(words) else ""
+            if not _PYTHON_NAME.fullmatch(value):
+                raise MagicError('%s needs a Python name to store the value under, e.g. "%%%%funcx local -o mean" '
+                                 '(got "%s")' % (name, value))
+            options.output = value
         elif word == "--no-stream":
             options.stream = False
         elif word == "--shell":

@@ -1,5 +1,5 @@
 """The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--session NAME]
-[--no-stream] [--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints,
+[--async] [-o NAME] [--no-stream] [--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints,
 sets the default endpoint and session, and shows a task.
 
 The cell's outputs are those JupyterLab's own %%funcx executor writes (funcx.cell_outputs): what it prints
@@ -7,7 +7,9 @@ streams in live, displays are re-displayed, the last expression is the cell's va
 error output with its traceback. Ctrl-C (interrupting the kernel) cancels the task.
 """
 
+import base64
 import os
+import pickle
 import queue
 import time
 
@@ -16,7 +18,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from . import shell as shells
 from .cell_line import (MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, session_name,
                         target)
-from .cell_outputs import OutputWriter, final_outcome, funcx_error
+from .cell_outputs import OutputWriter, final_outcome, funcx_error, show_namespace_note
 from .client import Client
 from .errors import FuncxError, ShellCommandFailed, TaskCancelled
 from .tracker import OutputCursor, Watch, final_event
@@ -27,8 +29,9 @@ LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their st
 %funcx sessions         your sessions, with their endpoints and state
 %funcx task TASK_ID     a task's state, when it entered each state, and its outcome
 %funcx cancel TASK_ID   cancel a task
-%%funcx ENDPOINT [--timeout S] [--session NAME] [--no-stream] [--shell]   run the cell there (--session: in
-         that session, seeing what its earlier cells defined; --shell: as a shell script)
+%%funcx ENDPOINT [--timeout S] [--session NAME] [-o NAME] [--no-stream] [--shell]   run the cell there
+         (--session: in that session, seeing what its earlier cells defined; -o NAME: keep its value here as
+         NAME; --shell: as a shell script)
          (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
 # After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
 CANCEL_WAIT_S = 5.0
@@ -66,6 +69,7 @@ class FuncxMagics(Magics):
         self._client = None
         self.default_endpoint = os.environ.get("FUNCX_ENDPOINT") or None
         self.default_session = None
+        self.told_fresh_namespace = False
 
     @property
     def client(self):
@@ -93,10 +97,13 @@ class FuncxMagics(Magics):
                               "or set one with %%funcx use ENDPOINT. %s" % describe_endpoints(self.client.endpoints()))
         # A group or a list of endpoints is routed at the hub, which says what is wrong with it (as in JupyterLab).
         view = None if is_routed(written) else self._endpoint_view(written)
-        task = self._submission(options, cell, target(written))
+        # The %%funcx line stays as a blank line: line N of what runs is line N of the cell, as in JupyterLab.
+        task = self._submission(options, "\n" + cell, target(written))
         session = options.session or self.default_session
         if session is not None:
             task["session"] = session
+        if options.output is not None:
+            task["return_pickle"] = True
         return self._follow(options, task, view)
 
     def _endpoint_view(self, ref):
@@ -140,9 +147,32 @@ class FuncxMagics(Magics):
             final = self._drain(task_id, watch, options, view)
         finally:
             tracker.early_state_watchers -= 1
+        # Once per notebook, and again whenever a name is missing: a cell outside a session runs in a fresh
+        # namespace (before the value or error, as JupyterLab's %%funcx shows it).
+        error = final.get("error") or {}
+        if "session" not in task and (not self.told_fresh_namespace or error.get("ename") == "NameError"):
+            self.told_fresh_namespace = True
+            show_namespace_note()
         if options.shell:
             return self._shell_outcome(final)
-        return final_outcome(final)
+        outcome = final_outcome(final)
+        if options.output is not None:
+            self.shell.user_ns[options.output] = self._value_of(final.get("result") or {})
+        return outcome
+
+    def _value_of(self, result):
+        """What -o NAME stores: the task's value unpickled when this Python can load it, else from JSON."""
+        pickled = result.get("pickle")
+        if pickled is not None and self.client.allow_pickle:
+            try:
+                return pickle.loads(base64.b64decode(pickled))
+            except Exception:  # noqa: BLE001 - a pickle of another Python: the JSON value, when there is one
+                if "value" not in result:
+                    raise
+        if "value" not in result and result.get("data", {}).get("text/plain") not in (None, "None"):
+            raise funcx_error("FuncxStoreError", "the value of the task is neither JSON nor a pickle this Python "
+                              "can load")
+        return result.get("value")
 
     def _drain(self, task_id, watch, options, view):
         """Writes the task's outputs as they come (or at the end, with --no-stream) and returns its final
