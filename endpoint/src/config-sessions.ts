@@ -4,7 +4,7 @@ import { DEFAULT_SESSION_IDLE_S } from '@funcx/protocol';
 export interface SessionConfig {
   /** Seconds a session may go without a task before its worker is released (default DEFAULT_SESSION_IDLE_S). */
   session_idle_s?: number;
-  /** Most sessions the endpoint holds at once, every user's together (default: `workers`). */
+  /** Most sessions the endpoint holds at once, every user's together (default: all workers but one, at least 1). */
   max_sessions?: number;
 }
 
@@ -31,7 +31,10 @@ export function validateSessionConfig(data: Record<string, unknown>): SessionCon
   return config;
 }
 
-/** What the endpoint allows: its max_sessions (default its workers) and its idle time. */
+/**
+ * What the endpoint allows: its max_sessions and its idle time. By default sessions may hold every worker but
+ * one, so that tasks outside sessions always find one (an endpoint of one worker allows one session).
+ */
 export function sessionLimits(config: SessionConfig & { workers: number }): { max_sessions: number; session_idle_s: number } {
-  return { max_sessions: config.max_sessions ?? config.workers, session_idle_s: config.session_idle_s ?? DEFAULT_SESSION_IDLE_S };
+  return { max_sessions: config.max_sessions ?? Math.max(1, config.workers - 1), session_idle_s: config.session_idle_s ?? DEFAULT_SESSION_IDLE_S };
 }

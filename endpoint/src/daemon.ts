@@ -197,7 +197,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
   });
   outbox.sink = connection;
-  sessions.onChange = () => loadReports.soon();
+  // At once, not after the load report's pause: the hub knows a new session before the result of its first task.
+  sessions.onChange = () => connection.heartbeat(load());
   connection.start();
   const heartbeat = setInterval(() => {
     const now = load();
