@@ -150,6 +150,11 @@ describe('sessions', () => {
     const next = await run(alice, '"w" in dir()', { session: 'ending' });
     assert.equal(next.result?.value, false);
     assert.equal(next.session_restarted, undefined, 'the user ended it: a new session, nothing to warn about');
+    await value(alice, 'w = 2', { session: 'twice' });
+    await value(alice, 'w = 3', { session: 'twice', endpoint: 'second' });
+    await assert.rejects(alice.endSession('twice'), (error: FuncxError) => error.code === 'FUNCX_BAD_REQUEST' && /lives on 2 endpoints \(second, shared\): name the one to end/.test(error.message));
+    assert.equal((await alice.endSession('twice', 'second')).endpoint, 'second');
+    assert.equal(await value(alice, 'w', { session: 'twice' }), 2, 'the one on shared lives on');
     await assert.rejects(alice.endSession('never-ran'), (error: FuncxError) => error.code === 'FUNCX_SESSION_NOT_FOUND' && /no session "never-ran"/.test(error.message));
     const bad = await fetch(`${hub.url}/v1/sessions/${encodeURIComponent('bad name!')}`, { method: 'DELETE', headers: { authorization: `Bearer ${hub.token}` } });
     assert.equal(bad.status, 400);
