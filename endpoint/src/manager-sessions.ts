@@ -251,7 +251,8 @@ export class ManagerSessions<E extends SessionEntry> {
     slot.idleTimer = setTimeout(() => {
       if (this.slots.get(slot.key) !== slot || slot.running || slot.queue.length > 0) return;
       this.drop(slot);
-      this.host.gone(slot.owner, slot.name, `it was idle for ${this.idleMs / 1000} s and was released`);
+      // A namespace lost before (its worker exited) was lost for that reason, not for being idle.
+      this.host.gone(slot.owner, slot.name, slot.restarted ?? `it was idle for ${this.idleMs / 1000} s and was released`);
     }, this.idleMs);
     slot.idleTimer.unref();
   }

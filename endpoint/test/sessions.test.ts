@@ -159,6 +159,10 @@ describe('sessions', () => {
     const bad = await fetch(`${hub.url}/v1/sessions/${encodeURIComponent('bad name!')}`, { method: 'DELETE', headers: { authorization: `Bearer ${hub.token}` } });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { message: string }).message, /session name/);
+    await assert.rejects(
+      alice.submit({ source: '1', endpoint: 'shared', session: 'mpi', resource_specification: { num_nodes: 1, ranks_per_node: 2 } }),
+      (error: FuncxError) => error.code === 'FUNCX_BAD_REQUEST' && /cannot run in a session: give session or resource_specification, not both/.test(error.message),
+    );
     await assert.rejects(alice.submit({ source: '1', endpoint: 'shared', session: '-x' }), (error: FuncxError) => error.code === 'FUNCX_BAD_REQUEST' && /session name/.test(error.message));
   });
 

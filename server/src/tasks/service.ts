@@ -63,6 +63,12 @@ export class TaskService {
       const submission = submissions[i];
       const target = submission.endpoint;
       try {
+        if (submission.session !== undefined && submission.resource_specification !== undefined) {
+          throw new FuncxError(
+            'FUNCX_BAD_REQUEST',
+            'An MPI task (resource_specification) runs on ranks of its own and cannot run in a session: give session or resource_specification, not both',
+          );
+        }
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
