@@ -15,6 +15,7 @@ import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
+import { endSessionCommand, listSessionsCommand } from './commands/sessions.js';
 import { shareCommand, type ShareFlags } from './commands/share.js';
 import type { TaskFlags } from './commands/task-options.js';
 import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
@@ -71,6 +72,7 @@ function addTaskOptions(command: Command): Command {
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
+    .option('--session <name>', 'run in this session of yours: on one worker kept for it, seeing what its earlier tasks defined')
     .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
     .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
     .option('--walltime <seconds>', 'with --shell: stop the command after this many seconds (return code 124)');
@@ -223,6 +225,23 @@ groups
   .description('delete an endpoint group (its endpoints stay)')
   .argument('<group>')
   .action(action((ref: string) => deleteGroupCommand(hub(), ref)));
+
+const sessions = program
+  .command('sessions')
+  .description('your sessions: workers kept for tasks run with --session NAME, where each task sees what earlier ones defined');
+
+sessions
+  .command('list', { isDefault: true })
+  .description('list your sessions, on every endpoint you may use or on one')
+  .option('-e, --endpoint <name>', 'only the sessions on this endpoint')
+  .action(action((flags: { endpoint?: string }) => listSessionsCommand(hub(), flags)));
+
+sessions
+  .command('end')
+  .description('end a session: its worker stops and its variables are gone; tasks of it still waiting fail')
+  .argument('<name>')
+  .option('-e, --endpoint <name>', 'the endpoint it lives on (needed when it lives on several)')
+  .action(action((name: string, flags: { endpoint?: string }) => endSessionCommand(hub(), name, flags)));
 
 flowCommands(program, action, hub);
 

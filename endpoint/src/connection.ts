@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   hello(): EndpointHello;
   onDispatch(tasks: DispatchedTask[], functions: FunctionCode[]): void;
   onCancel(taskIds: string[]): void;
+  /** The hub asks to end sessions (their users did). */
+  onEndSessions?(sessions: { owner: string; name: string }[]): void;
   /** After each successful hello. */
   onReady(): void;
   /** The hub refuses this endpoint for good (token revoked, endpoint deleted). */
@@ -78,6 +80,10 @@ export class HubConnection implements OutboxSink {
     });
     this.socket.on('tasks:dispatch', (batch) => options.onDispatch(batch.tasks ?? [], batch.functions ?? []));
     this.socket.on('tasks:cancel', (request) => options.onCancel(request.task_ids ?? []));
+    this.socket.on('sessions:end', (request) => {
+      const sessions = Array.isArray(request?.sessions) ? request.sessions : [];
+      options.onEndSessions?.(sessions.filter((session) => typeof session?.owner === 'string' && typeof session?.name === 'string'));
+    });
   }
 
   get ready(): boolean {

@@ -9,6 +9,8 @@ import { managerSettings } from './manager-settings.js';
 import type { EndpointConfig } from './config.js';
 import { HubConnection } from './connection.js';
 import { CRASHES_TO_BLAME } from './crash-recovery.js';
+import { sessionLimits } from './config-sessions.js';
+import { DaemonSessions } from './daemon-sessions.js';
 import { daemonContainers } from './daemon-containers.js';
 import { resetScratchRoot, scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
@@ -79,8 +81,13 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
   const loadReports = new LoadReports(() => connection.heartbeat(load()));
   const firstManager = firstManagerWaiter();
   const strategy = resolveStrategy(config, config.provider);
+  const limits = sessionLimits(config);
+  const sessions = new DaemonSessions(limits.max_sessions, paths.sessions, (error) =>
+    log('warn', `could not write ${paths.sessions} (${error.message}): after a restart, sessions will start afresh without saying why`),
+  );
   const interchange = new Interchange({
     reporter: outbox,
+    sessions,
     onLoadChanged: () => loadReports.soon(),
     nodesPerBlock: strategy.nodesPerBlock,
     log,
@@ -123,7 +130,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     log,
     onGone: () => firstManager.failed('its manager exited before its workers were ready (its reason is in the log above)'),
   });
-  const load = (): EndpointLoad => ({ ...interchange.load(), blocks: blocks.status(), provider: config.provider });
+  const load = (): EndpointLoad => ({ ...interchange.load(), blocks: blocks.status(), provider: config.provider, ...limits });
   log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s) per node, provider ${config.provider}, managers connect to ${address}`);
   const stopParts = async () => {
     interchange.stop();
@@ -174,6 +181,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }),
     onDispatch,
     onCancel: (taskIds) => interchange.cancel(taskIds),
+    onEndSessions: (ended) => interchange.endSessions(ended),
     onReady: () => {
       uncharged = [];
       results.resendAll();
@@ -189,6 +197,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
   });
   outbox.sink = connection;
+  // At once, not after the load report's pause: the hub knows a new session before the result of its first task.
+  sessions.onChange = () => connection.heartbeat(load());
   connection.start();
   const heartbeat = setInterval(() => {
     const now = load();
@@ -226,7 +236,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
 /** What `funcx-endpoint status` shows of the blocks (written at each heartbeat). */
 function writeBlocks(path: string, load: EndpointLoad): void {
   try {
-    writeFileSync(path, JSON.stringify({ provider: load.provider, blocks: load.blocks ?? [], at: Date.now() }) + '\n');
+    const sessions = load.sessions ?? [];
+    writeFileSync(path, JSON.stringify({ provider: load.provider, blocks: load.blocks ?? [], sessions, max_sessions: load.max_sessions, at: Date.now() }) + '\n');
   } catch {
     // status then shows no blocks; the endpoint serves on
   }

@@ -59,14 +59,18 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
   const capacity = () => {
     if (!manager || draining) return 0;
     let slots = prefetch;
-    for (const worker of manager.pool.workers) if (worker.ready && !worker.retiring) slots += worker.limit;
+    // A worker kept for a session takes only that session's tasks, which the daemon sends whatever the room.
+    for (const worker of manager.pool.workers) if (worker.ready && !worker.retiring && worker.session === undefined) slots += worker.limit;
     return slots + (mpi?.capacity ?? 0);
   };
   let prefetch = 0;
-  const load = (): EndpointLoad =>
-    manager ? { ...manager.load(), ...(mpi ? { running: manager.load().running + mpi.held } : {}) } : { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+  const load = (): EndpointLoad => {
+    if (!manager) return { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+    const own = manager.load();
+    return { ...own, ...(mpi ? { running: own.running + mpi.held } : {}), sessions: manager.sessionStatus() };
+  };
   const sendLoad = () => link.send({ t: 'load', load: load(), capacity: capacity() });
-  // A task that starts or ends reaches the daemon's load at once, and from there the hub's.
+  // A task that starts or ends, or a session that changes, reaches the daemon's load at once, and from there the hub's.
   const loadReports = new LoadReports(sendLoad);
 
   const stop = (code: number): Promise<void> => {
@@ -112,6 +116,12 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
         {
           ...options,
           queuedState: 'waiting-for-launch',
+          ...(settings.config.session_idle_s !== undefined ? { sessionIdleMs: settings.config.session_idle_s * 1000 } : {}),
+          onSessionGone: (owner, name, reason) => {
+            link.send({ t: 'session-gone', owner, name, reason });
+            loadReports.soon();
+          },
+          onSessionsChanged: () => loadReports.soon(),
           log: (line) => log('warn', line),
           onContainerProblem: (image, message) => link.send({ t: 'container-problem', image, message }),
         },
@@ -139,6 +149,9 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
         manager?.cancel(frame.task_ids);
         mpi?.cancel(frame.task_ids);
         return;
+      case 'end-sessions':
+        manager?.endSessions(frame.sessions);
+        return sendLoad();
       case 'drain':
         draining = true;
         sendLoad();

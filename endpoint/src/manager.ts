@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SESSION_IDLE_S,
   MAX_RESULT_BYTES,
   encodeDefine,
   encodeRun,
@@ -10,9 +11,11 @@ import {
   type StreamName,
   type TaskCompletion,
   type TaskOutput,
+  type SessionStatus,
   type WorkerCompletionReply,
   type WorkerReply,
 } from '@funcx/protocol';
+import { ManagerSessions } from './manager-sessions.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
 import { resultTooLarge } from './result-size.js';
@@ -48,6 +51,12 @@ export interface ManagerOptions extends WorkerPoolOptions {
    * waiting-for-launch for a node's manager (the task has its node; it waits for a worker to launch it on).
    */
   queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
+  /** A session without a task this long is released (config session_idle_s, in ms). */
+  sessionIdleMs?: number;
+  /** A session was released here after its idle time: the daemon forgets it. */
+  onSessionGone?: (owner: string, name: string, reason: string) => void;
+  /** A session's status changed (its load is worth sending now). */
+  onSessionsChanged?: () => void;
 }
 
 /** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
@@ -61,6 +70,8 @@ interface Entry extends HeldTask {
   /** Its presence at a worker coincided with a daemon's death: it runs alone. */
   suspect?: boolean;
   outputBytes?: number;
+  /** Its session's namespace was fresh again when it ran: why. */
+  sessionRestarted?: string;
 }
 
 
@@ -91,6 +102,7 @@ export class Manager implements WorkerPoolListener {
   /** What dispatch may use (warm-dispatch.ts); restartsPending is refreshed before each placement. */
   private readonly limits: DispatchLimits;
   private readonly queuedState: 'waiting-for-nodes' | 'waiting-for-launch';
+  private readonly sessions: ManagerSessions<Entry>;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -109,6 +121,20 @@ export class Manager implements WorkerPoolListener {
     };
     this.pool.beforeWrite = () => this.ledger.flush();
     this.guard = new TaskGuard(options.limits ?? {}, (worker, ename, evalue) => this.stopRunning(worker, ename, evalue));
+    this.sessions = new ManagerSessions<Entry>(
+      {
+        workers: () => this.pool.workers,
+        limits: () => ((this.limits.restartsPending = this.pool.restartsPending), this.limits),
+        spawnFor: (image) => this.pool.spawnFor(image),
+        recycle: (worker) => this.pool.recycle(worker),
+        assign: (entry, worker) => this.assign(entry, worker, nowMs()),
+        fail: (entry, ename, evalue) => this.fail(entry, ename, evalue),
+        output: (taskId, output) => this.reporter.output(taskId, output),
+        gone: (owner, name, reason) => options.onSessionGone?.(owner, name, reason),
+        changed: () => options.onSessionsChanged?.(),
+      },
+      options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_S * 1000,
+    );
   }
 
   async start(): Promise<void> {
@@ -122,6 +148,7 @@ export class Manager implements WorkerPoolListener {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.guardTimer);
+    this.sessions.stop();
     for (const entry of this.tasks.values()) clearTimeout(entry.timer);
     await this.pool.stop();
   }
@@ -153,6 +180,13 @@ export class Manager implements WorkerPoolListener {
         }
       }
       this.ledger.queued(task.task_id);
+      if (task.session !== undefined) {
+        // A session's tasks wait for its worker, one after another (manager-sessions.ts).
+        entry.timestamps[this.queuedState] = now;
+        this.reporter.stateChanged(entry);
+        this.sessions.submit(entry);
+        continue;
+      }
       if (this.ledger.crashes(task.task_id) > 0) {
         entry.suspect = true;
         this.wait(entry, now, this.suspects);
@@ -193,7 +227,8 @@ export class Manager implements WorkerPoolListener {
       const entry = this.tasks.get(id);
       if (!entry || entry.done) continue;
       const worker = entry.worker;
-      if (!worker && !entry.suspect) this.queued--;
+      if (!worker && !entry.suspect && entry.task.session === undefined) this.queued--;
+      if (worker && worker.assigned[0] === id) this.sessions.stopping(worker, `its worker was stopped to cancel task ${id}`);
       this.settle(entry, 'cancelled');
       cancelled.push(id);
       // A prefetched task still runs, and its reply is ignored; the running one is stopped now, with its tree.
@@ -201,6 +236,15 @@ export class Manager implements WorkerPoolListener {
     }
     if (cancelled.length > 0) this.schedule();
     return cancelled;
+  }
+
+  /** Ends these sessions of their users; returns the names of those it held. */
+  endSessions(sessions: { owner: string; name: string }[]): string[] {
+    return this.sessions.end(sessions);
+  }
+
+  sessionStatus(): SessionStatus[] {
+    return this.sessions.status();
   }
 
   /** Ids of every task this manager holds (queued or at a worker). */
@@ -211,15 +255,18 @@ export class Manager implements WorkerPoolListener {
   load(): EndpointLoad {
     let busy = 0;
     let atWorkers = 0;
+    let running = 0;
     for (const worker of this.pool.workers) {
-      if (worker.assigned.length > 0) busy++;
+      if (worker.assigned.length > 0) running++;
+      // A worker kept for a session is taken, even between its tasks.
+      if (worker.assigned.length > 0 || (worker.session !== undefined && worker.ready)) busy++;
       atWorkers += worker.assigned.length;
     }
     return {
       workers_total: this.pool.readyCount,
       workers_busy: busy,
-      queued: this.queued + this.suspects.length + atWorkers - busy,
-      running: busy,
+      queued: this.queued + this.suspects.length + this.sessions.queued + atWorkers - running,
+      running,
       warm_images: warmImages(this.pool.workers),
     };
   }
@@ -328,6 +375,7 @@ export class Manager implements WorkerPoolListener {
     entry.timer = setTimeout(() => {
       if (entry.done) return;
       const worker = entry.worker;
+      if (worker) this.sessions.stopping(worker, `its worker was stopped when task ${entry.task.task_id} timed out after ${seconds} s`);
       this.fail(entry, 'TimeoutError', `timed out after ${seconds} s`);
       worker?.kill();
     }, seconds * 1000);
@@ -336,6 +384,7 @@ export class Manager implements WorkerPoolListener {
   /** Fails the worker's running task and kills the worker with everything it started. */
   private stopRunning(worker: WorkerProcess, ename: string, evalue: string): void {
     const entry = this.tasks.get(worker.assigned[0]);
+    this.sessions.stopping(worker, `its worker was stopped (${ename}: ${evalue})`);
     if (entry && !entry.done) this.fail(entry, ename, evalue);
     worker.kill();
   }
@@ -344,6 +393,7 @@ export class Manager implements WorkerPoolListener {
 
   workerReady(worker: WorkerProcess): void {
     this.guard.workerReady(worker);
+    this.sessions.workerReady(worker);
     const first = worker.assigned[0];
     if (first !== undefined) {
       const entry = this.tasks.get(first);
@@ -419,6 +469,7 @@ export class Manager implements WorkerPoolListener {
     if (index === 0) worker.assigned.shift();
     else worker.assigned.splice(index, 1);
     if (worker.assigned.length === 0) worker.lastUsed = performance.now();
+    if (worker.assigned.length === 0 && worker.session === undefined) this.sessions.wake();
     const ran = reply.ts1 - reply.ts0;
     worker.limit = nextPrefetch(worker.limit, ran, this.maxPrefetch);
     const entry = this.tasks.get(id);
@@ -456,13 +507,14 @@ export class Manager implements WorkerPoolListener {
       }
       this.failWaiting(worker.image, startFailure);
       this.options.onContainerProblem?.(worker.image, startFailure);
+      this.sessions.workerExited(worker, startFailure);
       return this.schedule();
     }
     const running = head === undefined ? undefined : this.tasks.get(head);
-    if (running && !running.done) {
-      const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
-      this.fail(running, 'WorkerDied', `worker died (${how})`);
-    }
+    const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
+    if (running && !running.done) this.fail(running, 'WorkerDied', `worker died (${how})`);
+    this.sessions.workerExited(worker, how);
+    this.sessions.wake();
     const now = nowMs();
     for (let i = rest.length - 1; i >= 0; i--) {
       const entry = this.tasks.get(rest[i]);
@@ -525,6 +577,10 @@ export class Manager implements WorkerPoolListener {
     this.tasks.delete(entry.task.task_id);
     this.ledger.ended(entry.task.task_id);
     if (this.quarantined === entry) this.quarantined = undefined;
+    if (entry.task.session !== undefined) {
+      if (entry.sessionRestarted !== undefined) completion.session_restarted = entry.sessionRestarted;
+      this.sessions.finished(entry);
+    }
     this.reporter.done(completion);
   }
 }

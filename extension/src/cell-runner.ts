@@ -284,13 +284,14 @@ export class CellRunner implements ICellRunner {
       this.finish(run, state, count);
       return false;
     }
-    for (const output of finalOutputs(final, count)) cell.outputs.add(output);
-    // Once per notebook, and again whenever a name is missing: each cell runs in a fresh namespace.
+    // Once per notebook, and again whenever a name is missing: a cell outside a session runs in a fresh namespace.
+    // Before the cell's value or error, where a kernel's %%funcx shows it too.
     const notebook = run.notebook ?? run.cell;
-    if (!this.toldFreshNamespace.has(notebook) || final.error?.ename === 'NameError') {
+    if (run.submission.session === undefined && (!this.toldFreshNamespace.has(notebook) || final.error?.ename === 'NameError')) {
       this.toldFreshNamespace.add(notebook);
       cell.outputs.add(namespaceNote());
     }
+    for (const output of finalOutputs(final, count)) cell.outputs.add(output);
     await this.record(run, state, taskId, written, attempt);
     if (final.state === 'success' && run.storeAs && this.running.get(run.cell) === state) {
       try {

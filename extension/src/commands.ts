@@ -10,8 +10,9 @@ import { readCellFunction } from './cell-function';
 import { pickEndpoint } from './components/EndpointPicker';
 import { followContextMenu } from './context-target';
 import { chooseEndpoint } from './endpoint-choice';
+import { readDefaultSession, writeDefaultSession } from './default-session';
 import { funcxIcon } from './icons';
-import { isFuncxCell, parseFuncxMagic } from './magic';
+import { MagicError, isFuncxCell, parseFuncxMagic, sessionName } from './magic';
 import { endpointMapIcon } from './map/icon';
 import type { ICellRunner, IDefaultEndpoint, IEndpointMap, IFuncxService } from './tokens';
 
@@ -28,6 +29,7 @@ export namespace CommandIDs {
   export const openSettings = 'funcx:open-settings';
   export const showTaskCell = 'funcx:show-task-cell';
   export const clearTasks = 'funcx:clear-tasks';
+  export const setNotebookSession = 'funcx:set-notebook-session';
   export const openFlowRun = 'funcx:open-flow-run';
   export const listFlowRuns = 'funcx:list-flow-runs';
 }
@@ -99,6 +101,25 @@ export function registerCommands(app: JupyterFrontEnd, context: CommandContext):
       panel.content.activeCellIndex = index;
       panel.content.deselectAll();
       void panel.content.scrollToCell(panel.content.widgets[index], 'center');
+      focusNotebook(panel);
+    }
+  });
+  commands.addCommand(CommandIDs.setNotebookSession, {
+    label: "funcX: Set the Notebook's Session",
+    caption: '%%funcx cells that name no --session run in this session, sharing their names (empty: a fresh namespace each)',
+    icon: funcxIcon,
+    isEnabled: () => !!notebooks.currentWidget?.model,
+    execute: async () => {
+      const panel = notebooks.currentWidget;
+      if (!panel?.model) return;
+      const answer = await askSession(readDefaultSession(panel.model));
+      if (answer !== null) {
+        writeDefaultSession(panel.model, answer || null);
+        Notification.info(
+          answer ? `funcX: %%funcx cells of this notebook that name no session now run in session ${answer}.` : 'funcX: %%funcx cells of this notebook now run in a fresh namespace each.',
+          { autoClose: 4000 }
+        );
+      }
       focusNotebook(panel);
     }
   });
@@ -230,10 +251,34 @@ export function registerCommands(app: JupyterFrontEnd, context: CommandContext):
     CommandIDs.openSidebar,
     ...(map ? [CommandIDs.openMap] : []),
     CommandIDs.clearTasks,
+    CommandIDs.setNotebookSession,
     CommandIDs.reconnect,
     CommandIDs.openSettings
   ];
   for (const command of paletteCommands) palette?.addItem({ command, category: 'funcX' });
+}
+
+/** Asks for the notebook's session until the name is one ("" for none); null when the user cancels. */
+async function askSession(current: string | null): Promise<string | null> {
+  let text = current ?? '';
+  let problem = '';
+  for (;;) {
+    const answer = await InputDialog.getText({
+      title: "The Notebook's Session",
+      label: `${problem ? `${problem}. ` : ''}Session of the %%funcx cells that name none (empty: each runs in a fresh namespace)`,
+      text,
+      placeholder: 'analysis'
+    });
+    if (!answer.button.accept || answer.value === null) return null;
+    text = answer.value.trim();
+    if (text === '') return '';
+    try {
+      return sessionName(text);
+    } catch (error) {
+      if (!(error instanceof MagicError)) throw error;
+      problem = error.message;
+    }
+  }
 }
 
 /** Asks for call arguments until they parse or the user cancels. */

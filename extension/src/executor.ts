@@ -2,9 +2,10 @@ import type { Cell, ICodeCellModel } from '@jupyterlab/cells';
 import { runCell as runOnKernel, type INotebookCellExecutor, type INotebookModel } from '@jupyterlab/notebook';
 import type { ICellRunner } from './tokens';
 import { readDefaultEndpoint } from './default-endpoint';
+import { readDefaultSession } from './default-session';
 import { cellEndpoint } from './endpoint-choice';
 import { storeInKernel } from './kernel-store';
-import { MagicError, isFuncxCell, parseFuncxMagic, type FuncxMagic } from './magic';
+import { MagicError, cellSubmission, isFuncxCell, parseFuncxMagic, sessionName, type FuncxMagic } from './magic';
 import { funcxErrorOutput } from './outputs';
 import { RunQueue } from './run-queue';
 
@@ -62,21 +63,34 @@ export class FuncxCellExecutor implements INotebookCellExecutor {
       return false;
     }
     const output = magic.output;
+    const defaultSession = magic.session === undefined ? readDefaultSessionOf(notebook) : undefined;
+    if (defaultSession instanceof MagicError) {
+      writeMagicError(model, defaultSession);
+      onCellExecuted({ cell, success: false });
+      return false;
+    }
     const success = await this.runner.run({
       cell: model,
       notebook,
       endpoint: cellEndpoint(magic.endpoint, readDefaultEndpoint(notebook), this.lastEndpoint()),
-      submission: {
-        source: magic.code,
-        timeout_s: magic.timeoutS,
-        ...(magic.policy ? { policy: magic.policy } : {}),
-        ...(output ? { return_pickle: true } : {})
-      },
+      submission: cellSubmission(magic, defaultSession),
       label: firstCodeLine(magic.body),
       ...(output ? { storeAs: { name: output, store: result => storeInKernel(sessionContext, output, result) } } : {})
     });
     onCellExecuted({ cell, success });
     return success;
+  }
+}
+
+/** The notebook's default session, or what is wrong with the name its metadata holds. */
+function readDefaultSessionOf(notebook: INotebookModel | null | undefined): string | undefined | MagicError {
+  const written = readDefaultSession(notebook);
+  if (written === null) return undefined;
+  try {
+    return sessionName(written);
+  } catch (error) {
+    if (!(error instanceof MagicError)) throw error;
+    return new MagicError(`The notebook's default session (its metadata funcx.session) is not one: ${error.message}`);
   }
 }
 

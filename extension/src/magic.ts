@@ -1,13 +1,15 @@
 import {
   GROUP_PREFIX,
+  NAME_RULES,
   POLICY_NAMES,
   isPolicyName,
   isValidName,
   type EndpointTarget,
-  type PolicyName
+  type PolicyName,
+  type TaskSubmission
 } from '@funcx/protocol';
 
-/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S] [--async] [-o NAME]` first line. */
+/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S] [--session NAME] [--async] [-o NAME]` first line. */
 export interface FuncxMagic {
   /**
    * Where to run, as written: an endpoint name or id, an endpoint group (`group:NAME`, `group:OWNER/NAME`) or
@@ -17,6 +19,8 @@ export interface FuncxMagic {
   /** How the hub chooses among several endpoints. */
   policy?: PolicyName;
   timeoutS?: number;
+  /** `--session NAME`: the cell runs in that session of the user's, seeing what its earlier cells defined. */
+  session?: string;
   /** `--async`: the cell runs beside the cells before and after it instead of waiting its turn. */
   async?: boolean;
   /** `-o NAME`: the cell's value is stored in the notebook's kernel as NAME. */
@@ -30,7 +34,7 @@ export interface FuncxMagic {
 export class MagicError extends Error {}
 
 const MAGIC = /^%%funcx(?=\s|$)/;
-const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--async] [-o NAME]"';
+const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] [-o NAME]"';
 const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -96,6 +100,8 @@ export function parseFuncxMagic(source: string): FuncxMagic {
         throw new MagicError(`--timeout needs a number of seconds above 0, e.g. "%%funcx local --timeout 60" (got "${value ?? ''}")`);
       }
       magic.timeoutS = seconds;
+    } else if (word === '--session' || word.startsWith('--session=')) {
+      magic.session = sessionName(word.includes('=') ? word.slice('--session='.length) : words[++i]);
     } else if (word === '--async') {
       magic.async = true;
     } else if (word === '-o' || word === '--output' || word.startsWith('--output=')) {
@@ -117,6 +123,30 @@ export function parseFuncxMagic(source: string): FuncxMagic {
     }
   }
   return magic;
+}
+
+/**
+ * What a `%%funcx` cell's task carries besides where it goes: its code, its options, its session (the line's, else
+ * the notebook's default), and a pickled value when `-o NAME` keeps it in the kernel.
+ */
+export function cellSubmission(magic: FuncxMagic, defaultSession?: string): Omit<TaskSubmission, 'endpoint'> {
+  const session = magic.session ?? defaultSession;
+  return {
+    // Ending in a newline, as a kernel's cell does (IPython adds one), so that a traceback reads the same in both.
+    source: magic.code.endsWith('\n') || magic.code === '' ? magic.code : `${magic.code}\n`,
+    timeout_s: magic.timeoutS,
+    ...(magic.policy ? { policy: magic.policy } : {}),
+    ...(session ? { session } : {}),
+    ...(magic.output ? { return_pickle: true } : {})
+  };
+}
+
+/** A session name as a first line (or a notebook's default) gives it; MagicError with the rule when it is not one. */
+export function sessionName(value: string | undefined): string {
+  if (value === undefined || !isValidName('session', value)) {
+    throw new MagicError(`--session needs a session name, e.g. "%%funcx local --session analysis" (got "${value ?? ''}"): ${NAME_RULES.session.rule}`);
+  }
+  return value;
 }
 
 /** The name of the only top-level function the source defines, if it defines exactly one. */

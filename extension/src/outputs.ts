@@ -71,7 +71,7 @@ export function namespaceNote(): nbformat.IOutput {
     data: {
       'text/plain':
         'Note: each %%funcx cell runs in a fresh namespace: names from other cells (and the kernel) are not ' +
-        'defined in it. "-o NAME" keeps a cell\'s value in the kernel.'
+        'defined in it. "--session NAME" runs cells in one namespace that lasts; "-o NAME" keeps a cell\'s value in the kernel.'
     },
     metadata: { funcx: { note: 'fresh-namespace' } }
   };

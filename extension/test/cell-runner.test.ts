@@ -232,4 +232,33 @@ describe('the cell runner', () => {
     await three;
     assert.equal(notes(third.outputs), 0);
   });
+  it('a cell in a session is never told it runs in a fresh namespace, and its session goes with its task', async () => {
+    const { service, watches, submitted } = fakeService();
+    const runner = new CellRunner(service);
+    const notebook = { cells: { length: 0 } } as never;
+    const { cell, outputs } = fakeCell();
+    const running = runner.run({ cell, notebook, submission: { source: 'x', session: 'nb' }, endpoint: 'local' });
+    await settle();
+    watches.get('t1')!.onFinal!({
+      type: 'final', task_id: 't1', state: 'failed', timestamps: {},
+      error: { ename: 'NameError', evalue: "name 'x' is not defined", traceback: [] },
+    });
+    await running;
+    assert.equal(submitted[0].session, 'nb');
+    assert.ok(!outputs.some((output) => (output as { metadata?: { funcx?: { note?: string } } }).metadata?.funcx?.note), 'no note');
+  });
+
+  it('a session that restarted says so in the cell, in the line its endpoint sent, before the value', async () => {
+    const { service, watches } = fakeService();
+    const runner = new CellRunner(service);
+    const { cell, outputs } = fakeCell();
+    const running = runner.run({ cell, notebook: null, submission: { source: 'x', session: 'nb' }, endpoint: 'local' });
+    await settle();
+    const line = 'session nb was restarted: the worker that held it exited (signal SIGKILL); earlier variables are gone\n';
+    watches.get('t1')!.onOutput!({ output_type: 'stream', name: 'stderr', text: line }, 't1');
+    watches.get('t1')!.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {}, result: { value: 1, data: { 'text/plain': '1' } }, session_restarted: 'the worker that held it exited (signal SIGKILL)' });
+    await running;
+    assert.deepEqual(outputs.map((output) => (output as { output_type: string }).output_type), ['stream', 'execute_result']);
+    assert.equal((outputs[0] as { text: string }).text, line);
+  });
 });

@@ -13,6 +13,7 @@ export const ERRORS = {
   FUNCX_ENDPOINT_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such endpoint group' },
   FUNCX_ENDPOINT_GROUP_EMPTY: { statusCode: 409, message: 'The endpoint group has no endpoints' },
   FUNCX_TASK_NOT_FOUND: { statusCode: 404, message: 'No such task' },
+  FUNCX_SESSION_NOT_FOUND: { statusCode: 404, message: 'No such session' },
   FUNCX_USER_NOT_FOUND: { statusCode: 404, message: 'No such user' },
   FUNCX_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such group' },
   FUNCX_FLOW_INVALID: { statusCode: 400, message: 'The flow definition is invalid' },

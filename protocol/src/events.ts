@@ -42,6 +42,8 @@ export type TaskEvent =
       timestamps: StateTimestamps;
       result?: TaskResult;
       error?: TaskError;
+      /** The task's session started again in a fresh namespace: why. */
+      session_restarted?: string;
     };
 
 export interface ClientToServerEvents {
@@ -97,4 +99,6 @@ export interface ServerToEndpointEvents {
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
   'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
   'tasks:cancel': (request: { task_ids: string[] }) => void;
+  /** End these sessions: their workers stop, their waiting tasks fail with SessionEnded. */
+  'sessions:end': (request: { sessions: { owner: string; name: string }[] }) => void;
 }

@@ -65,6 +65,11 @@ export interface TaskSubmission {
    * second one. The hub does not compare the rest of the submission.
    */
   task_id?: string;
+  /**
+   * Run in this session of the user (protocol/src/sessions.ts): on one worker kept for it, in one namespace
+   * that lasts from task to task. Sent to a group or a list, the task goes where the session already lives.
+   */
+  session?: string;
 }
 
 export interface TaskRecord {
@@ -83,6 +88,9 @@ export interface TaskRecord {
   container_image?: string;
   task_group?: string;
   resource_specification?: ResourceSpecification;
+  session?: string;
+  /** Why the task's session started again in a fresh namespace before it ran (its earlier variables are gone). */
+  session_restarted?: string;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -105,6 +113,13 @@ export interface DispatchedTask {
   /** Container image to run in (none: the endpoint's default image, or no container). */
   container_image?: string;
   resource_specification?: ResourceSpecification;
+  /** The session of its owner it runs in. */
+  session?: string;
+  /**
+   * Set by a daemon for a manager: the session's earlier namespace is gone (its manager was lost, or the daemon
+   * restarted), and why.
+   */
+  session_restarted?: string;
 }
 
 /** A state change an endpoint reports for a task it holds (not final). */
@@ -127,6 +142,8 @@ export interface TaskCompletion {
   timestamps: StateTimestamps;
   result?: TaskResult;
   error?: TaskError;
+  /** The task's session started again in a fresh namespace before it ran: why. */
+  session_restarted?: string;
 }
 
 export interface TaskSubmitted {

@@ -78,6 +78,7 @@ export const taskSubmission = {
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
     task_id: uuidString,
+    session: { type: 'string', pattern: NAME_RULES.session.pattern },
     resource_specification: {
       type: 'object',
       required: ['num_nodes', 'ranks_per_node'],

@@ -3,6 +3,7 @@ import type { JsonValue, TaskSubmission } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
 import { SHELL_ENTRYPOINT, SHELL_RESULT_LINES, SHELL_TIMEOUT_MARGIN_S, shellRunnerSource } from '../shell-task.js';
 import { policyFlag } from './endpoint-groups.js';
+import { sessionName } from './sessions.js';
 
 export interface TaskFlags {
   function?: string;
@@ -16,6 +17,7 @@ export interface TaskFlags {
   /** A shell command (a template filled from --kwargs) instead of a function. */
   shell?: string;
   walltime?: string;
+  session?: string;
 }
 
 /** The submission `run` and `submit` send: a registered function (--function) or a Python file's source. */
@@ -80,6 +82,7 @@ function target(flags: TaskFlags): TaskSubmission {
   const task: TaskSubmission = { endpoint: flags.endpoint.length === 1 ? flags.endpoint[0] : flags.endpoint };
   const policy = policyFlag(flags.policy);
   if (policy) task.policy = policy;
+  if (flags.session !== undefined) task.session = sessionName(flags.session);
   return task;
 }
 

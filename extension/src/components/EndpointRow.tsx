@@ -67,6 +67,14 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           <dt>running</dt>
           <dd className="funcx-EndpointItem-running">{load.running}</dd>
         </div>
+        {load.session_count !== undefined && load.session_count > 0 && (
+          <div>
+            <dt>sessions</dt>
+            <dd className="funcx-EndpointItem-sessions" title="workers kept for %%funcx --session cells, every user's">
+              {load.max_sessions !== undefined ? `${load.session_count}/${load.max_sessions}` : load.session_count}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>heartbeat</dt>
           <dd className="funcx-EndpointItem-heartbeat" title={heartbeatTitle(load.last_heartbeat)}>

@@ -32,7 +32,7 @@ class Submission:
 
 
 class BatchSender:
-    """`options` gives task_group, policy and container_image at send time; `cancel_late` cancels the tasks of futures
+    """`options` gives task_group, policy, session and container_image at send time; `cancel_late` cancels the tasks of futures
     cancelled while their request was on its way."""
 
     def __init__(self, client, options, batch_size, cancel_late):
@@ -164,6 +164,8 @@ class BatchSender:
             encode(function.function_id), encode(target), encode(self.options.task_group))
         if self.options.policy is not None:
             prefix += ',"policy":%s' % encode(self.options.policy)
+        if self.options.session is not None:
+            prefix += ',"session":%s' % encode(self.options.session)
         if function.timeout is not None:
             prefix += ',"timeout_s":%s' % encode(function.timeout)
         if function.return_pickle:

@@ -6,6 +6,7 @@ import {
   type EndpointRecord,
   type EndpointRegistration,
   type EndpointView,
+  type SessionStatus,
 } from '@funcx/protocol';
 import { auditRecord, type Actor } from '../audit/entries.js';
 import { assertOwns, type Access } from '../auth/access.js';
@@ -13,7 +14,7 @@ import { newToken } from '../auth/tokens.js';
 import type { Store } from '../store/store.js';
 import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
 import { findByName, type NamedKind } from './by-name.js';
-import type { EndpointPresence } from './presence.js';
+import { statusOf, type EndpointPresence } from './presence.js';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,11 +88,15 @@ export class EndpointDirectory {
     ]);
     const status = this.presence.status(endpoint.endpoint_id, queued);
     if (status.online || !shared) return { ...withSharing(endpoint), status };
-    const { load } = shared;
-    return {
-      ...withSharing(endpoint),
-      status: { ...load, online: true, queued: load.queued + queued, last_heartbeat: shared.last_heartbeat },
-    };
+    return { ...withSharing(endpoint), status: statusOf(shared.load, true, queued, shared.last_heartbeat) };
+  }
+
+  /** Every user's sessions at the endpoint as it last reported them, here or through another hub; none offline. */
+  async sessions(endpointId: string): Promise<SessionStatus[]> {
+    const local = this.presence.sessions(endpointId);
+    if (local) return local;
+    const [shared] = await this.store.getPresence([endpointId]);
+    return shared?.load.sessions ?? [];
   }
 
   /** Deletes an endpoint the user owns, revoking its token; returns the record it had. */

@@ -89,6 +89,7 @@ export const completion = {
     timestamps,
     result: taskResult,
     error: taskError,
+    session_restarted: { type: 'string', maxLength: 2_000 },
   },
 } as const;
 

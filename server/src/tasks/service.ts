@@ -18,6 +18,7 @@ import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Route } from '../routing/router.js';
+import type { SessionService } from '../sessions/service.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids.js';
@@ -42,6 +43,7 @@ export class TaskService {
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
+    private readonly sessions?: SessionService,
   ) {}
 
   /**
@@ -65,6 +67,12 @@ export class TaskService {
       const submission = submissions[i];
       const target = submission.endpoint;
       try {
+        if (submission.session !== undefined && submission.resource_specification !== undefined) {
+          throw new FuncxError(
+            'FUNCX_BAD_REQUEST',
+            'An MPI task (resource_specification) runs on ranks of its own and cannot run in a session: give session or resource_specification, not both',
+          );
+        }
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
@@ -79,6 +87,20 @@ export class TaskService {
       } catch (error) {
         if (error instanceof FuncxError && asBatch) throw new FuncxError(error.code, `tasks[${i}]: ${error.message}`);
         throw error;
+      }
+    }
+    // A routed session task goes where its session lives (looked up once per session of the batch).
+    let pins: (string | undefined)[] | undefined;
+    if (routes && this.sessions) {
+      const found = new Map<string, string | undefined>();
+      pins = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const session = submissions[i].session;
+        const route = routes[i];
+        if (session === undefined || !route) continue;
+        const key = `${session}\0${route.candidateIds.join(',')}`;
+        if (!found.has(key)) found.set(key, await this.sessions.pinned(user, session, route.candidateIds));
+        pins[i] = found.get(key);
       }
     }
     const batchId = asBatch ? (earlierBatchId(existing) ?? randomUUID()) : undefined;
@@ -102,8 +124,13 @@ export class TaskService {
         const route = routes?.[i];
         let endpointId: string;
         let routing: TaskRouting | undefined;
-        if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
+        const pinned = pins?.[i];
+        if (route && pinned !== undefined) {
+          endpointId = pinned;
+          routing = { ...this.targets.router.pinned(route, submission.policy), reason: `session ${submission.session} lives on this endpoint` };
+        } else if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
         else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
+        if (submission.session !== undefined) this.sessions?.sent(user, submission.session, endpointId);
         const task: TaskRecord = {
           task_id: submission.task_id ?? randomUUID(),
           function_id: fn.function_id,
@@ -123,6 +150,7 @@ export class TaskService {
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
         if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
+        if (submission.session !== undefined) task.session = submission.session;
         records.push(task);
         taskIds[i] = task.task_id;
         let ids = idsByEndpoint.get(endpointId);
