@@ -1,3 +1,4 @@
+import type { EndpointCapabilities } from './capabilities.js';
 import type { Sharing } from './sharing.js';
 
 export interface GeoLocation {
@@ -26,6 +27,8 @@ export interface EndpointRecord {
   admins?: string[];
   /** The only functions it runs (ids); absent, any function. */
   allowed_functions?: string[];
+  /** The languages and isolation levels its daemon said it runs, in its last hello (absent: Python in processes). */
+  capabilities?: EndpointCapabilities;
 }
 
 /** Workers an endpoint keeps warm for one container image ("" for workers without a container). */

@@ -18,3 +18,4 @@ export * from './redis.js';
 export * from './slurm.js';
 export * from './images.js';
 export * from './action-provider.js';
+export * from './wasm.js';
