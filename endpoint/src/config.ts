@@ -7,9 +7,10 @@ import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
 import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
 import { BLOCK_CONFIG_FIELDS, validateBlockConfig, type BlockConfig } from './config-blocks.js';
+import { WASM_CONFIG_FIELDS, validateWasmConfig, type WasmConfig } from './config-wasm.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig, WasmConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
@@ -40,6 +41,7 @@ const FIELDS = [
   ...WORKER_CONFIG_FIELDS,
   ...CONTAINER_CONFIG_FIELDS,
   ...BLOCK_CONFIG_FIELDS,
+  ...WASM_CONFIG_FIELDS,
 ];
 
 function bad(message: string): FuncxError {
@@ -141,6 +143,7 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
   }
   Object.assign(config, wrap(() => validateWorkerConfig(data)));
   Object.assign(config, wrap(() => validateBlockConfig(data)));
+  Object.assign(config, wrap(() => validateWasmConfig(data)));
   return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));
 }
 

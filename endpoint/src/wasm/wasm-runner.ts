@@ -1,0 +1,375 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  MAX_RESULT_BYTES,
+  WASM_PAGE_BYTES,
+  type DispatchedTask,
+  type FunctionCode,
+  type IsolationLevel,
+  type TaskCompletion,
+  type TaskError,
+} from '@funcx/protocol';
+import type { LogLevel } from '../log.js';
+import { nowMs, type HeldTask, type TaskReporter } from '../reporter.js';
+import { WASM_ERRORS, type ToWasmThread, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
+import { WasmModules } from './wasm-modules.js';
+
+export interface WasmRunnerOptions {
+  /** Warm threads. */
+  threads: number;
+  /** Cap on each instance's memory, MiB. */
+  memoryMb: number;
+  /** Longest a task runs, seconds (a task's shorter timeout_s applies). */
+  timeLimitS: number;
+  /** The manager's scratch directory: tasks get empty directories under it. */
+  scratchRoot: string;
+  outputBytes?: number;
+  /** Threads load Pyodide and run Python with isolation "wasm" (and every Python task, with isolation "wasm" here). */
+  pyodide: boolean;
+  isolation: IsolationLevel;
+  log: (level: LogLevel, line: string) => void;
+}
+
+/** Tasks a thread may be handed ahead of finishing the one it runs (they wait here, in one queue, for any thread). */
+const PREFETCH_PER_THREAD = 16;
+/** The JavaScript heap of a thread (its Pyodide, when it has one); wasm memories are apart from it. */
+const THREAD_HEAP_MB = 512;
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  running?: WasmEntry;
+  /** Digests of the modules this thread was sent. */
+  sent: Set<string>;
+  /** The user whose Python this thread's interpreter ran: it runs no other user's Python. */
+  owner?: string;
+  /** Terminated on purpose: its exit fails nothing more. */
+  retired?: boolean;
+}
+
+interface WasmEntry extends HeldTask {
+  python: boolean;
+  slot?: Slot;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * A manager's WebAssembly pool: warm worker threads (wasm-thread.ts) that run wasm functions, each task in a
+ * fresh instance of its module, and, with Pyodide, Python functions whose isolation is "wasm". It sits beside
+ * the manager's Python workers as the MPI runner does (manager-node.ts hands it the tasks it takes). A task past
+ * its time limit, and a cancelled running task, stop by terminating the thread, which is replaced; a trap or
+ * out-of-memory fails only its task.
+ */
+export class WasmRunner {
+  private readonly codes = new Map<string, FunctionCode>();
+  private readonly entries = new Map<string, WasmEntry>();
+  private readonly queue: WasmEntry[] = [];
+  private readonly slots: Slot[] = [];
+  private readonly modules: WasmModules;
+  private readonly scratch: string;
+  private stopping = false;
+  private pyodideProblem?: string;
+
+  constructor(
+    private readonly options: WasmRunnerOptions,
+    private readonly reporter: TaskReporter,
+  ) {
+    this.modules = new WasmModules(Math.floor((options.memoryMb * 2 ** 20) / WASM_PAGE_BYTES));
+    this.scratch = join(options.scratchRoot, 'wasm');
+  }
+
+  /** Starts the threads; resolves once those without Pyodide are ready (Pyodide loads meanwhile, tasks wait for it). */
+  async start(): Promise<void> {
+    mkdirSync(this.scratch, { recursive: true, mode: 0o700 });
+    const ready: Promise<void>[] = [];
+    for (let i = 0; i < this.options.threads; i++) ready.push(this.spawn());
+    if (!this.options.pyodide) await Promise.all(ready);
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    return Promise.all(this.slots.map((slot) => ((slot.retired = true), slot.worker.terminate()))).then(() => undefined);
+  }
+
+  get held(): number {
+    return this.entries.size;
+  }
+
+  get running(): number {
+    return this.slots.filter((slot) => slot.running).length;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Tasks it wants to hold: PREFETCH_PER_THREAD for each thread, once any thread is ready. */
+  get capacity(): number {
+    return this.slots.some((slot) => slot.ready) ? this.options.threads * PREFETCH_PER_THREAD : 0;
+  }
+
+  define(functions: FunctionCode[]): void {
+    for (const code of functions) {
+      if (code.language === 'wasm') {
+        this.codes.set(code.function_id, code);
+        if (this.options.threads > 0) void this.modules.prepare(code);
+      } else if (this.options.pyodide || code.isolation === 'wasm') {
+        this.codes.set(code.function_id, code);
+      }
+    }
+  }
+
+  /**
+   * Whether the task is this pool's: a wasm function, or Python that must run in WebAssembly (its isolation, or
+   * the endpoint's). Such a task never goes to a Python worker: where this pool cannot run it, it fails here.
+   */
+  takes(task: DispatchedTask): boolean {
+    const code = this.codes.get(task.function_id);
+    if (!code) return false;
+    if (code.language === 'wasm' || code.isolation === 'wasm') return true;
+    return this.options.pyodide && this.options.isolation === 'wasm';
+  }
+
+  /** Why this endpoint cannot run the task here, or undefined. */
+  private unsupported(entry: WasmEntry): string | undefined {
+    if (!entry.python && this.options.threads === 0) {
+      return 'this endpoint runs no wasm functions (wasm_threads: 0 in its config.yaml); send the task to another endpoint';
+    }
+    if (entry.python && !this.options.pyodide) {
+      return 'the function asks for isolation "wasm" and this endpoint does not run Python in WebAssembly (pyodide: true in its config.yaml); it is never run in a process instead';
+    }
+    return entry.python ? this.pyodideProblem : undefined;
+  }
+
+  submit(tasks: DispatchedTask[]): void {
+    for (const task of tasks) {
+      if (this.entries.has(task.task_id)) continue;
+      const code = this.codes.get(task.function_id)!;
+      const now = nowMs();
+      const entry: WasmEntry = {
+        task,
+        state: 'waiting-for-launch',
+        timestamps: { 'waiting-for-launch': now },
+        since: performance.now(),
+        done: false,
+        python: code.language !== 'wasm',
+      };
+      this.entries.set(task.task_id, entry);
+      if (!entry.python && Object.keys(task.kwargs).length > 0) {
+        this.fail(entry, WASM_ERRORS.badArguments, `a wasm function takes positional arguments only; the task gave keyword arguments (${Object.keys(task.kwargs).slice(0, 5).join(', ')})`);
+        continue;
+      }
+      const problem = this.unsupported(entry);
+      if (problem) {
+        this.fail(entry, WASM_ERRORS.module, problem);
+        continue;
+      }
+      this.queue.push(entry);
+      this.reporter.stateChanged(entry);
+      if (!entry.python) void this.modules.prepare(code).then(() => this.pump());
+    }
+    this.pump();
+  }
+
+  cancel(taskIds: string[]): void {
+    for (const id of taskIds) {
+      const entry = this.entries.get(id);
+      if (!entry || entry.done) continue;
+      const slot = entry.slot;
+      this.finish(entry, { task_id: id, state: 'cancelled', timestamps: { ...entry.timestamps, cancelled: nowMs() } });
+      if (slot) this.replace(slot);
+    }
+    this.pump();
+  }
+
+  // ---- threads ----
+
+  private spawn(): Promise<void> {
+    const data: WasmThreadData = { scratchRoot: this.scratch, pyodide: this.options.pyodide };
+    if (this.options.outputBytes !== undefined) data.outputBytes = this.options.outputBytes;
+    const worker = new Worker(new URL('./wasm-thread.js', import.meta.url), {
+      workerData: data,
+      // The thread gets no environment; what it prints itself (node:wasi's experimental warning) is not a task's.
+      env: {},
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    const slot: Slot = { worker, ready: false, sent: new Set() };
+    this.slots.push(slot);
+    return new Promise<void>((resolve) => {
+      worker.on('message', (reply: WasmThreadReply) => {
+        if (reply.t === 'ready') {
+          slot.ready = true;
+          resolve();
+          this.pump();
+        } else if (reply.t === 'failed') {
+          this.pyodideProblem ??= reply.reason;
+          this.options.log('error', reply.reason);
+          resolve();
+          this.failWaitingPython();
+        } else this.reply(slot, reply);
+      });
+      worker.on('error', (error) => this.threadFailed(slot, error.message));
+      worker.on('exit', (code) => {
+        resolve();
+        this.threadFailed(slot, `exit code ${code}`);
+      });
+    });
+  }
+
+  /** Terminates a thread and starts another in its place. */
+  private replace(slot: Slot): void {
+    if (slot.retired) return;
+    slot.retired = true;
+    slot.running = undefined;
+    this.remove(slot);
+    void slot.worker.terminate();
+    if (!this.stopping) void this.spawn();
+  }
+
+  private remove(slot: Slot): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+  }
+
+  private threadFailed(slot: Slot, how: string): void {
+    if (slot.retired) return;
+    slot.retired = true;
+    this.remove(slot);
+    const entry = slot.running;
+    if (entry && !entry.done) {
+      const heap = /memory|ERR_WORKER_OUT_OF_MEMORY/i.test(how) ? ` (its JavaScript heap is limited to ${THREAD_HEAP_MB} MiB)` : '';
+      this.fail(entry, 'WasmThreadDied', `the WebAssembly thread running this task stopped (${how})${heap}; it was replaced`);
+    }
+    if (this.stopping) return;
+    this.options.log('warn', `a WebAssembly thread stopped (${how}); starting another`);
+    if (!this.pyodideProblem || !this.options.pyodide) void this.spawn();
+  }
+
+  // ---- scheduling ----
+
+  private pump(): void {
+    if (this.stopping) return;
+    for (let i = 0; i < this.queue.length; ) {
+      const entry = this.queue[i];
+      if (entry.done) {
+        this.queue.splice(i, 1);
+        continue;
+      }
+      if (!entry.python) {
+        const compiled = this.modules.get(entry.task.function_id);
+        if (!compiled) {
+          i++;
+          continue;
+        }
+        if ('problem' in compiled) {
+          this.queue.splice(i, 1);
+          this.fail(entry, WASM_ERRORS.module, compiled.problem);
+          continue;
+        }
+      }
+      const slot = this.freeSlot(entry);
+      if (!slot) {
+        if (this.slots.every((candidate) => !candidate.ready || candidate.running)) return;
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.assign(entry, slot);
+    }
+  }
+
+  /** A ready idle thread for the task; Python goes to a thread of its user, else an unused one, else one recycled. */
+  private freeSlot(entry: WasmEntry): Slot | undefined {
+    const idle = this.slots.filter((slot) => slot.ready && !slot.running && !slot.retired);
+    if (!entry.python) return idle[0];
+    const owner = entry.task.owner;
+    const mine = idle.find((slot) => slot.owner === owner) ?? idle.find((slot) => slot.owner === undefined);
+    if (mine) return mine;
+    // Only other users' interpreters are idle: one of them is replaced by a fresh one for this user.
+    const other = idle[0];
+    if (other) this.replace(other);
+    return undefined;
+  }
+
+  private assign(entry: WasmEntry, slot: Slot): void {
+    const { task } = entry;
+    const code = this.codes.get(task.function_id)!;
+    slot.running = entry;
+    entry.slot = slot;
+    entry.state = 'running';
+    entry.timestamps.running = nowMs();
+    entry.since = performance.now();
+    let message: ToWasmThread;
+    if (entry.python) {
+      slot.owner = task.owner;
+      message = { t: 'py', i: task.task_id, source: code.source, args: task.args, kwargs: task.kwargs };
+      if (code.entrypoint !== undefined) message.entrypoint = code.entrypoint;
+    } else {
+      const compiled = this.modules.get(task.function_id) as { digest: string; module: never; maxPages: number };
+      message = { t: 'run', i: task.task_id, digest: compiled.digest, name: code.entrypoint ?? 'main', args: task.args, maxPages: compiled.maxPages };
+      if (code.entrypoint !== undefined) message.entrypoint = code.entrypoint;
+      if (!slot.sent.has(compiled.digest)) {
+        message.module = compiled.module;
+        slot.sent.add(compiled.digest);
+      }
+    }
+    const limit = Math.min(task.timeout_s ?? Infinity, this.options.timeLimitS);
+    const whose = task.timeout_s !== undefined && task.timeout_s <= this.options.timeLimitS ? "the task's timeout_s" : "the endpoint's wasm_time_limit_s";
+    entry.timer = setTimeout(() => {
+      if (entry.done) return;
+      this.fail(entry, 'TimeoutError', `stopped at its time limit of ${limit} s (${whose}); the instance was terminated`);
+      this.replace(slot);
+      this.pump();
+    }, limit * 1000);
+    slot.worker.postMessage(message);
+    this.reporter.stateChanged(entry);
+  }
+
+  // ---- what threads report ----
+
+  private reply(slot: Slot, reply: Exclude<WasmThreadReply, { t: 'ready' } | { t: 'failed' }>): void {
+    const entry = slot.running;
+    if (!entry || entry.task.task_id !== reply.i || entry.done) return;
+    if (reply.t === 'o') {
+      this.reporter.output(reply.i, { output_type: 'stream', name: reply.n, text: reply.x });
+      return;
+    }
+    slot.running = undefined;
+    const timestamps = { ...entry.timestamps, running: reply.ts0 };
+    if (reply.t === 'ok') {
+      const size = JSON.stringify(reply.r).length;
+      if (size > MAX_RESULT_BYTES) {
+        this.fail(entry, 'ResultTooLarge', `the result is ${(size / 2 ** 20).toFixed(1)} MiB; the limit is ${MAX_RESULT_BYTES / 2 ** 20} MiB: return less data`);
+      } else {
+        this.finish(entry, { task_id: reply.i, state: 'success', timestamps: { ...timestamps, success: reply.ts1 }, result: reply.r });
+      }
+    } else {
+      this.finish(entry, { task_id: reply.i, state: 'failed', timestamps: { ...timestamps, failed: reply.ts1 }, error: reply.e });
+    }
+    this.pump();
+  }
+
+  private failWaitingPython(): void {
+    for (const entry of this.queue) if (entry.python && !entry.done) this.fail(entry, WASM_ERRORS.module, this.pyodideProblem!);
+  }
+
+  private fail(entry: WasmEntry, ename: string, evalue: string): void {
+    const error: TaskError = { ename, evalue, traceback: [`${ename}: ${evalue}`] };
+    this.finish(entry, { task_id: entry.task.task_id, state: 'failed', timestamps: { ...entry.timestamps, failed: nowMs() }, error });
+  }
+
+  private finish(entry: WasmEntry, completion: TaskCompletion): void {
+    clearTimeout(entry.timer);
+    entry.done = true;
+    entry.state = completion.state;
+    if (entry.slot?.running === entry) entry.slot.running = undefined;
+    this.entries.delete(entry.task.task_id);
+    this.reporter.done(completion);
+  }
+}
