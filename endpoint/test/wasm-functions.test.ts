@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HubClient } from '@funcx/client';
 import type { TaskOutput, TaskRecord } from '@funcx/protocol';
-import { cleanup, makeTempDir, startEndpoint, startHub, waitFor, wasmSource, type HubProcess } from '@funcx/testing';
+import { cleanup, finalRecord, makeTempDir, startEndpoint, startHub, wasmSource, type HubProcess } from '@funcx/testing';
 
 const printed = (outputs: TaskOutput[], name: 'stdout' | 'stderr') =>
   outputs.map((output) => (output.output_type === 'stream' && output.name === name ? output.text : '')).join('');
@@ -37,13 +37,7 @@ describe('wasm functions at an endpoint', () => {
 
   const run = async (name: string, args: unknown[] = [], extra: object = {}): Promise<TaskRecord> => {
     const { task_id } = await client.submit({ endpoint: 'edge', function_id: ids.get(name)!, args: args as never, ...extra });
-    return waitFor(
-      async () => {
-        const task = await client.getTask(task_id);
-        return ['success', 'failed', 'cancelled'].includes(task.state) && task;
-      },
-      { what: `task ${task_id} (${name}) finished`, timeoutMs: 30_000, intervalMs: 50 },
-    ) as Promise<TaskRecord>;
+    return finalRecord(() => client.getTask(task_id), `task ${task_id} (${name})`, 30_000);
   };
 
   test('the endpoint says it runs wasm functions', async () => {

@@ -19,3 +19,4 @@ export * from './slurm.js';
 export * from './images.js';
 export * from './action-provider.js';
 export * from './wasm.js';
+export * from './tasks.js';

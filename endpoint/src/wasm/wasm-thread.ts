@@ -134,11 +134,11 @@ function runModule(message: WasmRunMessage): void {
   }
 }
 
-const python = data.pyodide ? new PythonInWasm(data, post) : undefined;
+const python = data.pyodide ? new PythonInWasm(post, taskOutput) : undefined;
 
 port.on('message', (message: ToWasmThread) => {
   if (message.t === 'run') runModule(message);
-  else if (python) void python.run(message);
+  else if (python) python.run(message);
   else post({ t: 'err', i: message.i, ts0: now(), ts1: now(), e: error(WASM_ERRORS.module, 'this thread runs no Python (pyodide is off)') });
 });
 
