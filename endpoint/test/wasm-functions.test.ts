@@ -33,7 +33,10 @@ describe('wasm functions at an endpoint', () => {
       ids.set(name, function_id);
     }
   });
-  after(cleanup);
+  after(async () => {
+    client?.close();
+    await cleanup();
+  });
 
   const run = async (name: string, args: unknown[] = [], extra: object = {}): Promise<TaskRecord> => {
     const { task_id } = await client.submit({ endpoint: 'edge', function_id: ids.get(name)!, args: args as never, ...extra });

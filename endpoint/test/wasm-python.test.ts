@@ -66,7 +66,10 @@ describe('Python with isolation "wasm"', () => {
     }
     ids.set('add', (await client.registerFunction({ name: 'add', language: 'wasm', source: wasmSource('add'), entrypoint: 'add' })).function_id);
   });
-  after(cleanup);
+  after(async () => {
+    client?.close();
+    await cleanup();
+  });
 
   const run = async (name: string, endpointName: string, args: unknown[] = [], extra: object = {}): Promise<TaskRecord> => {
     const { task_id } = await client.submit({ endpoint: endpointName, function_id: ids.get(name)!, args: args as never, ...extra });

@@ -31,15 +31,19 @@ export interface WasmRunnerOptions {
   log: (level: LogLevel, line: string) => void;
 }
 
-/** Tasks a thread may be handed ahead of finishing the one it runs (they wait here, in one queue, for any thread). */
-const PREFETCH_PER_THREAD = 16;
+/**
+ * wasm tasks a thread may hold at once (the ones after the first wait in its message queue, so it goes from one
+ * to the next without a round trip); a Python task is handed over alone.
+ */
+const PREFETCH_PER_THREAD = 32;
 /** The JavaScript heap of a thread (its Pyodide, when it has one); wasm memories are apart from it. */
 const THREAD_HEAP_MB = 512;
 
 interface Slot {
   worker: Worker;
   ready: boolean;
-  running?: WasmEntry;
+  /** The tasks it holds, in the order it runs them: the first is running. */
+  assigned: WasmEntry[];
   /** Digests of the modules this thread was sent. */
   sent: Set<string>;
   /** The user whose Python this thread's interpreter ran: it runs no other user's Python. */
@@ -58,8 +62,9 @@ interface WasmEntry extends HeldTask {
  * A manager's WebAssembly pool: warm worker threads (wasm-thread.ts) that run wasm functions, each task in a
  * fresh instance of its module, and, with Pyodide, Python functions whose isolation is "wasm". It sits beside
  * the manager's Python workers as the MPI runner does (manager-node.ts hands it the tasks it takes). A task past
- * its time limit, and a cancelled running task, stop by terminating the thread, which is replaced; a trap or
- * out-of-memory fails only its task.
+ * its time limit (counted from when it reaches the front of its thread), and a cancelled running task, stop by
+ * terminating the thread, which is replaced; the tasks queued behind it go back to the front of the queue. A trap
+ * or out-of-memory fails only its task.
  */
 export class WasmRunner {
   private readonly codes = new Map<string, FunctionCode>();
@@ -98,7 +103,7 @@ export class WasmRunner {
   }
 
   get running(): number {
-    return this.slots.filter((slot) => slot.running).length;
+    return this.slots.filter((slot) => slot.assigned.length > 0).length;
   }
 
   get queued(): number {
@@ -107,7 +112,7 @@ export class WasmRunner {
 
   /** Tasks it wants to hold: PREFETCH_PER_THREAD for each thread, once any thread is ready. */
   get capacity(): number {
-    return this.slots.some((slot) => slot.ready) ? this.options.threads * PREFETCH_PER_THREAD : 0;
+    return this.slots.some((slot) => slot.ready) ? this.options.threads * PREFETCH_PER_THREAD * 2 : 0;
   }
 
   define(functions: FunctionCode[]): void {
@@ -179,7 +184,8 @@ export class WasmRunner {
       if (!entry || entry.done) continue;
       const slot = entry.slot;
       this.finish(entry, { task_id: id, state: 'cancelled', timestamps: { ...entry.timestamps, cancelled: nowMs() } });
-      if (slot) this.replace(slot);
+      // The running one is stopped with its thread; a prefetched one still runs there, and its result is dropped.
+      if (slot && slot.assigned[0] === entry) this.replace(slot);
     }
     this.pump();
   }
@@ -199,7 +205,7 @@ export class WasmRunner {
     });
     worker.stdout.resume();
     worker.stderr.resume();
-    const slot: Slot = { worker, ready: false, sent: new Set() };
+    const slot: Slot = { worker, ready: false, assigned: [], sent: new Set() };
     this.slots.push(slot);
     return new Promise<void>((resolve) => {
       worker.on('message', (reply: WasmThreadReply) => {
@@ -222,14 +228,25 @@ export class WasmRunner {
     });
   }
 
-  /** Terminates a thread and starts another in its place. */
+  /** Terminates a thread and starts another in its place; what it held but had not started goes back to the queue. */
   private replace(slot: Slot): void {
     if (slot.retired) return;
     slot.retired = true;
-    slot.running = undefined;
+    this.requeue(slot.assigned.slice(1));
+    slot.assigned = [];
     this.remove(slot);
     void slot.worker.terminate();
     if (!this.stopping) void this.spawn();
+  }
+
+  private requeue(entries: WasmEntry[]): void {
+    const waiting = entries.filter((entry) => !entry.done);
+    for (const entry of waiting) {
+      entry.slot = undefined;
+      entry.state = 'waiting-for-launch';
+      delete entry.timestamps.running;
+    }
+    this.queue.unshift(...waiting);
   }
 
   private remove(slot: Slot): void {
@@ -241,7 +258,9 @@ export class WasmRunner {
     if (slot.retired) return;
     slot.retired = true;
     this.remove(slot);
-    const entry = slot.running;
+    const [entry, ...behind] = slot.assigned;
+    slot.assigned = [];
+    this.requeue(behind);
     if (entry && !entry.done) {
       const heap = /memory|ERR_WORKER_OUT_OF_MEMORY/i.test(how) ? ` (its JavaScript heap is limited to ${THREAD_HEAP_MB} MiB)` : '';
       this.fail(entry, 'WasmThreadDied', `the WebAssembly thread running this task stopped (${how})${heap}; it was replaced`);
@@ -275,7 +294,7 @@ export class WasmRunner {
       }
       const slot = this.freeSlot(entry);
       if (!slot) {
-        if (this.slots.every((candidate) => !candidate.ready || candidate.running)) return;
+        if (this.slots.every((candidate) => !candidate.ready || candidate.assigned.length >= PREFETCH_PER_THREAD)) return;
         i++;
         continue;
       }
@@ -284,10 +303,22 @@ export class WasmRunner {
     }
   }
 
-  /** A ready idle thread for the task; Python goes to a thread of its user, else an unused one, else one recycled. */
+  /**
+   * A thread for the task: for a module, the ready one holding fewest (below PREFETCH_PER_THREAD) that runs no
+   * Python; Python goes alone to an idle thread of its user, else an unused one, else one recycled for it.
+   */
   private freeSlot(entry: WasmEntry): Slot | undefined {
-    const idle = this.slots.filter((slot) => slot.ready && !slot.running && !slot.retired);
-    if (!entry.python) return idle[0];
+    const ready = this.slots.filter((slot) => slot.ready && !slot.retired);
+    if (!entry.python) {
+      let best: Slot | undefined;
+      for (const slot of ready) {
+        const held = slot.assigned.length;
+        if (held >= PREFETCH_PER_THREAD || (held > 0 && slot.assigned[0].python)) continue;
+        if (!best || held < best.assigned.length) best = slot;
+      }
+      return best;
+    }
+    const idle = ready.filter((slot) => slot.assigned.length === 0);
     const owner = entry.task.owner;
     const mine = idle.find((slot) => slot.owner === owner) ?? idle.find((slot) => slot.owner === undefined);
     if (mine) return mine;
@@ -300,11 +331,8 @@ export class WasmRunner {
   private assign(entry: WasmEntry, slot: Slot): void {
     const { task } = entry;
     const code = this.codes.get(task.function_id)!;
-    slot.running = entry;
+    slot.assigned.push(entry);
     entry.slot = slot;
-    entry.state = 'running';
-    entry.timestamps.running = nowMs();
-    entry.since = performance.now();
     let message: ToWasmThread;
     if (entry.python) {
       slot.owner = task.owner;
@@ -319,6 +347,17 @@ export class WasmRunner {
         slot.sent.add(compiled.digest);
       }
     }
+    slot.worker.postMessage(message);
+    if (slot.assigned.length === 1) this.started(entry);
+  }
+
+  /** The task is at the front of its thread: it runs, and its time limit counts from now. */
+  private started(entry: WasmEntry): void {
+    const { task } = entry;
+    const slot = entry.slot!;
+    entry.state = 'running';
+    entry.timestamps.running = nowMs();
+    entry.since = performance.now();
     const limit = Math.min(task.timeout_s ?? Infinity, this.options.timeLimitS);
     const whose = task.timeout_s !== undefined && task.timeout_s <= this.options.timeLimitS ? "the task's timeout_s" : "the endpoint's wasm_time_limit_s";
     entry.timer = setTimeout(() => {
@@ -327,20 +366,24 @@ export class WasmRunner {
       this.replace(slot);
       this.pump();
     }, limit * 1000);
-    slot.worker.postMessage(message);
     this.reporter.stateChanged(entry);
   }
 
   // ---- what threads report ----
 
   private reply(slot: Slot, reply: Exclude<WasmThreadReply, { t: 'ready' } | { t: 'failed' }>): void {
-    const entry = slot.running;
-    if (!entry || entry.task.task_id !== reply.i || entry.done) return;
+    const entry = slot.assigned[0];
+    // A thread runs its tasks in order: what it reports is of the first it holds.
+    if (!entry || entry.task.task_id !== reply.i) return;
     if (reply.t === 'o') {
-      this.reporter.output(reply.i, { output_type: 'stream', name: reply.n, text: reply.x });
+      if (!entry.done) this.reporter.output(reply.i, { output_type: 'stream', name: reply.n, text: reply.x });
       return;
     }
-    slot.running = undefined;
+    slot.assigned.shift();
+    const next = slot.assigned.find((waiting) => !waiting.done);
+    if (next && next.state !== 'running') this.started(next);
+    // A prefetched task cancelled meanwhile still ran; its result is dropped.
+    if (entry.done) return this.pump();
     const timestamps = { ...entry.timestamps, running: reply.ts0 };
     if (reply.t === 'ok') {
       const size = JSON.stringify(reply.r).length;
@@ -368,7 +411,6 @@ export class WasmRunner {
     clearTimeout(entry.timer);
     entry.done = true;
     entry.state = completion.state;
-    if (entry.slot?.running === entry) entry.slot.running = undefined;
     this.entries.delete(entry.task.task_id);
     this.reporter.done(completion);
   }

@@ -4,7 +4,7 @@
  * wasi-imports.ts. What it prints is posted as it is written; the end of a task is `ok` or `err`. A task that
  * never ends is stopped from outside (the thread is terminated and replaced).
  */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -18,7 +18,27 @@ import { PythonInWasm } from './pyodide-host.js';
 
 const port = parentPort!;
 const data = workerData as WasmThreadData;
-const modules = new Map<string, WasmModule>();
+const modules = new Map<string, { module: WasmModule; uses: Uses }>();
+
+/** What of WASI a module imports: nothing (pure computation: no WASI at all), or files too (a scratch directory). */
+interface Uses {
+  wasi: boolean;
+  files: boolean;
+}
+
+function usesOf(module: WasmModule): Uses {
+  const names = webAssembly.Module.imports(module).map((entry) => entry.name);
+  return { wasi: names.length > 0, files: names.some((name) => name.startsWith('path_') || name === 'fd_prestat_get') };
+}
+
+/** An empty scratch directory is one rmdir; one the task filled is removed with what is in it. */
+function removeScratch(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const post = (reply: WasmThreadReply) => port.postMessage(reply);
 const now = () => performance.timeOrigin + performance.now();
 
@@ -79,42 +99,49 @@ function failure(thrown: unknown, memory: WasmMemory | undefined, maxPages: numb
 
 function runModule(message: WasmRunMessage): void {
   const ts0 = now();
-  if (message.module) modules.set(message.digest, message.module);
-  const module = modules.get(message.digest);
-  if (!module) {
+  if (message.module) modules.set(message.digest, { module: message.module, uses: usesOf(message.module) });
+  const known = modules.get(message.digest);
+  if (!known) {
     post({ t: 'err', i: message.i, ts0, ts1: now(), e: error(WASM_ERRORS.module, `the module (${message.digest}) did not reach this thread`) });
     return;
   }
   const send = taskOutput(message.i);
   const stdout = new OutputStream('stdout', send);
   const stderr = new OutputStream('stderr', send);
-  const scratch = mkdtempSync(join(data.scratchRoot, 'task-'));
-  const devNull = openSync('/dev/null', 'r+');
+  const { module, uses } = known;
+  const scratch = uses.files ? mkdtempSync(join(data.scratchRoot, 'task-')) : undefined;
+  const devNull = uses.wasi ? openSync('/dev/null', 'r+') : undefined;
   let memory: WasmMemory | undefined;
   try {
-    const wasi = new WASI({
-      version: 'preview1',
-      args: [message.name],
-      env: {},
-      preopens: { '/scratch': scratch },
-      stdin: devNull,
-      stdout: devNull,
-      stderr: devNull,
-      returnOnExit: true,
-    });
-    const stdin = new TextEncoder().encode(JSON.stringify(message.args) + '\n');
-    const imports = wasiImports(wasi, { stdin, stdout, stderr, memory: () => memory });
-    const instance = new webAssembly.Instance(module, { wasi_snapshot_preview1: imports });
+    let wasi: WASI | undefined;
+    let imports = {};
+    if (uses.wasi) {
+      wasi = new WASI({
+        version: 'preview1',
+        args: [message.name],
+        env: {},
+        preopens: scratch ? { '/scratch': scratch } : {},
+        stdin: devNull,
+        stdout: devNull,
+        stderr: devNull,
+        returnOnExit: true,
+      });
+      const stdin = new TextEncoder().encode(JSON.stringify(message.args) + '\n');
+      imports = { wasi_snapshot_preview1: wasiImports(wasi, { stdin, stdout, stderr, memory: () => memory }) };
+    }
+    const instance = new webAssembly.Instance(module, imports);
     memory = instance.exports.memory as WasmMemory | undefined;
     let result;
     if (message.entrypoint === undefined) {
-      wasi.start(instance as never);
+      if (wasi) wasi.start(instance as never);
+      else (instance.exports._start as () => void)();
       stdout.flush();
       result = commandResult(stdout.lastLine);
     } else {
       // node:wasi needs the memory before any call; a module's own _initialize (a reactor's constructors) runs first.
       const initialize = instance.exports._initialize;
-      if (memory) wasi.initialize({ exports: { memory, ...(typeof initialize === 'function' ? { _initialize: initialize } : {}) } } as never);
+      if (wasi && memory) wasi.initialize({ exports: { memory, ...(typeof initialize === 'function' ? { _initialize: initialize } : {}) } } as never);
+      else if (typeof initialize === 'function') (initialize as () => void)();
       result = exportResult(callExport(instance.exports[message.entrypoint] as (...args: unknown[]) => unknown, message.args, message.entrypoint));
     }
     stdout.flush();
@@ -129,8 +156,8 @@ function runModule(message: WasmRunMessage): void {
       post({ t: 'err', i: message.i, ts0, ts1: now(), e: failure(thrown, memory, message.maxPages, stderr) });
     }
   } finally {
-    closeSync(devNull);
-    rmSync(scratch, { recursive: true, force: true });
+    if (devNull !== undefined) closeSync(devNull);
+    if (scratch) removeScratch(scratch);
   }
 }
 
