@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import type { StreamName } from '@funcx/protocol';
 
 /** How long a partial line waits before it is sent anyway (as the Python worker does). */
@@ -8,7 +9,8 @@ const PARTIAL_LINE_MS = 50;
  * PARTIAL_LINE_MS by the next write, and at the end; bytes are decoded as UTF-8 across writes.
  */
 export class OutputStream {
-  private readonly decoder = new TextDecoder('utf-8');
+  /** Made on the first write: most tasks print nothing, and a decoder costs microseconds. */
+  private decoder?: TextDecoder;
   private pending = '';
   private pendingSince = 0;
   /** Every line written, for a command's value (its last line) and a failure's reason (stderr's last line). */
@@ -20,6 +22,7 @@ export class OutputStream {
   ) {}
 
   write(bytes: Uint8Array): void {
+    this.decoder ??= new TextDecoder('utf-8');
     const text = this.decoder.decode(bytes, { stream: true });
     if (text === '') return;
     if (this.pending === '') this.pendingSince = performance.now();
@@ -35,7 +38,7 @@ export class OutputStream {
   }
 
   flush(): void {
-    this.pending += this.decoder.decode();
+    if (this.decoder) this.pending += this.decoder.decode();
     if (this.pending !== '') this.emit(this.pending);
     this.pending = '';
   }
