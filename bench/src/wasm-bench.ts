@@ -215,8 +215,9 @@ try {
     // Containers still being removed keep their mounts: they go first, then the bench's podman folders.
     try {
       execFileSync('podman', ['rm', '--all', '--force', '--time', '0'], { env: { ...process.env, ...podmanDir.env }, stdio: 'ignore' });
-      rmSync(podmanDir.runDir, { recursive: true, force: true });
-      rmSync(dirname(podmanDir.dir), { recursive: true, force: true });
+      // podman may still be writing its run folder for a moment.
+      rmSync(podmanDir.runDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      rmSync(dirname(podmanDir.dir), { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     } catch (error) {
       log(`could not remove the bench's podman folders (${(error as Error).message}): ${dirname(podmanDir.dir)}`);
     }
