@@ -11,6 +11,7 @@ import {
   type TaskError,
 } from '@funcx/protocol';
 import type { LogLevel } from '../log.js';
+import { nextPrefetch } from '../prefetch.js';
 import { nowMs, type HeldTask, type TaskReporter } from '../reporter.js';
 import { WASM_ERRORS, type ToWasmThread, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
 import { WasmModules } from './wasm-modules.js';
@@ -32,8 +33,9 @@ export interface WasmRunnerOptions {
 }
 
 /**
- * wasm tasks a thread may hold at once (the ones after the first wait in its message queue, so it goes from one
- * to the next without a round trip); a Python task is handed over alone.
+ * Most wasm tasks a thread may hold at once (the ones after the first wait in its message queue, so it goes from
+ * one to the next without a round trip). As for Python workers (prefetch.ts), a thread whose tasks are quick may
+ * hold more, and a slow task brings it back to one, so little waits behind a slow task; a Python task goes alone.
  */
 const PREFETCH_PER_THREAD = 32;
 /** The JavaScript heap of a thread (its Pyodide, when it has one); wasm memories are apart from it. */
@@ -44,6 +46,8 @@ interface Slot {
   ready: boolean;
   /** The tasks it holds, in the order it runs them: the first is running. */
   assigned: WasmEntry[];
+  /** How many it may hold now (nextPrefetch of its last task's run time). */
+  limit: number;
   /** Digests of the modules this thread was sent. */
   sent: Set<string>;
   /** The user whose Python this thread's interpreter ran: it runs no other user's Python. */
@@ -205,7 +209,7 @@ export class WasmRunner {
     });
     worker.stdout.resume();
     worker.stderr.resume();
-    const slot: Slot = { worker, ready: false, assigned: [], sent: new Set() };
+    const slot: Slot = { worker, ready: false, assigned: [], limit: 1, sent: new Set() };
     this.slots.push(slot);
     return new Promise<void>((resolve) => {
       worker.on('message', (reply: WasmThreadReply) => {
@@ -294,7 +298,7 @@ export class WasmRunner {
       }
       const slot = this.freeSlot(entry);
       if (!slot) {
-        if (this.slots.every((candidate) => !candidate.ready || candidate.assigned.length >= PREFETCH_PER_THREAD)) return;
+        if (this.slots.every((candidate) => !candidate.ready || candidate.assigned.length >= candidate.limit)) return;
         i++;
         continue;
       }
@@ -304,8 +308,8 @@ export class WasmRunner {
   }
 
   /**
-   * A thread for the task: for a module, the ready one holding fewest (below PREFETCH_PER_THREAD) that runs no
-   * Python; Python goes alone to an idle thread of its user, else an unused one, else one recycled for it.
+   * A thread for the task: for a module, the ready one holding fewest (below its limit) that runs no Python;
+   * Python goes alone to an idle thread of its user, else an unused one, else one recycled for it.
    */
   private freeSlot(entry: WasmEntry): Slot | undefined {
     const ready = this.slots.filter((slot) => slot.ready && !slot.retired);
@@ -313,7 +317,7 @@ export class WasmRunner {
       let best: Slot | undefined;
       for (const slot of ready) {
         const held = slot.assigned.length;
-        if (held >= PREFETCH_PER_THREAD || (held > 0 && slot.assigned[0].python)) continue;
+        if (held >= slot.limit || (held > 0 && slot.assigned[0].python)) continue;
         if (!best || held < best.assigned.length) best = slot;
       }
       return best;
@@ -380,6 +384,7 @@ export class WasmRunner {
       return;
     }
     slot.assigned.shift();
+    slot.limit = nextPrefetch(slot.limit, reply.ts1 - reply.ts0, PREFETCH_PER_THREAD);
     const next = slot.assigned.find((waiting) => !waiting.done);
     if (next && next.state !== 'running') this.started(next);
     // A prefetched task cancelled meanwhile still ran; its result is dropped.
