@@ -73,6 +73,20 @@ describe('wasm functions at an endpoint', () => {
     assert.deepEqual(after.map((task) => task.result?.value), [2, 4, 5]);
   });
 
+  test('a loop sent together with quick tasks is stopped at its own time limit, and they all finish', async () => {
+    // One batch: the threads run the quick ones and the loop one after another, their completions still on
+    // their way while the loop runs. Were the loop stopped only at the endpoint's 30 s limit, the wait below
+    // (15 s) would fail.
+    const quick = Array.from({ length: 12 }, (_, i) => ({ endpoint: 'edge', function_id: ids.get('add')!, args: [i, 1] }));
+    const { task_ids } = await client.submitLive([...quick, { endpoint: 'edge', function_id: ids.get('spin')!, timeout_s: 1 }, ...quick]);
+    const tasks = await Promise.all(task_ids.map((id) => finalRecord(() => client.getTask(id), `task ${id}`, 15_000)));
+    const loop = tasks[quick.length];
+    assert.equal(loop.error?.ename, 'TimeoutError');
+    assert.match(loop.error!.evalue, /time limit of 1 s \(the task's timeout_s\)/);
+    const sums = tasks.filter((task) => task !== loop).map((task) => task.result?.value);
+    assert.deepEqual(sums, [...quick, ...quick].map((task) => (task.args[0] as number) + 1));
+  });
+
   test('growing memory past the cap fails with out-of-memory at the cap, and the pool serves on', async () => {
     const task = await run('grow');
     assert.equal(task.state, 'failed');

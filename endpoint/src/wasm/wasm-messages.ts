@@ -3,7 +3,9 @@ import type { WasmModule } from '@funcx/node-common';
 
 /**
  * What a manager's WebAssembly pool (wasm-runner.ts) and its threads (wasm-thread.ts) say to each other through
- * postMessage. A thread runs one task at a time; times are epoch milliseconds.
+ * postMessage, several messages to a postMessage both ways (arrays). A thread runs its tasks one at a time, in
+ * order, and keeps in `progress` (shared memory) which task it is running and since when, so the pool can tell
+ * which task passed its time limit while completions are still on their way. Times are epoch milliseconds.
  */
 
 /** Given to every thread when it starts. */
@@ -12,6 +14,8 @@ export interface WasmThreadData {
   scratchRoot: string;
   /** Output forwarded per task; past it one note, then nothing. */
   outputBytes?: number;
+  /** 16 bytes: an Int32 at 0, the `s` of the task running (0: none); a Float64 at 8, when it started (epoch ms). */
+  progress: SharedArrayBuffer;
   /** Load Pyodide in this thread (it serves Python tasks). */
   pyodide: boolean;
 }
@@ -20,6 +24,8 @@ export interface WasmThreadData {
 export interface WasmRunMessage {
   t: 'run';
   i: string;
+  /** The task's number in this thread (1, 2, …), as `progress` shows it. */
+  s: number;
   /** SHA-256 of the module as compiled (after its memory was capped): the thread keeps modules by it. */
   digest: string;
   /** The compiled module, when this thread has not been sent it yet. */
@@ -36,6 +42,7 @@ export interface WasmRunMessage {
 export interface WasmPythonMessage {
   t: 'py';
   i: string;
+  s: number;
   source: string;
   entrypoint?: string;
   args: JsonValue[];
@@ -59,3 +66,8 @@ export const WASM_ERRORS = {
   badArguments: 'WasmArgumentError',
   module: 'WasmModuleError',
 } as const;
+
+/** Views of a thread's `progress`. */
+export function progressViews(progress: SharedArrayBuffer): { running: Int32Array; since: Float64Array } {
+  return { running: new Int32Array(progress, 0, 1), since: new Float64Array(progress, 8, 1) };
+}

@@ -13,7 +13,7 @@ import {
 import type { LogLevel } from '../log.js';
 import { nextPrefetch } from '../prefetch.js';
 import { nowMs, type HeldTask, type TaskReporter } from '../reporter.js';
-import { WASM_ERRORS, type ToWasmThread, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
+import { WASM_ERRORS, progressViews, type ToWasmThread, type WasmRunMessage, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
 import { WasmModules } from './wasm-modules.js';
 
 export interface WasmRunnerOptions {
@@ -38,6 +38,8 @@ export interface WasmRunnerOptions {
  * hold more, and a slow task brings it back to one, so little waits behind a slow task; a Python task goes alone.
  */
 const PREFETCH_PER_THREAD = 32;
+/** How often the threads' running tasks are checked against their time limits. */
+const WATCHDOG_MS = 50;
 /** The JavaScript heap of a thread (its Pyodide, when it has one); wasm memories are apart from it. */
 const THREAD_HEAP_MB = 512;
 
@@ -48,6 +50,12 @@ interface Slot {
   assigned: WasmEntry[];
   /** How many it may hold now (nextPrefetch of its last task's run time). */
   limit: number;
+  /** Which task it runs, and since when (wasm-messages.ts). */
+  progress: { running: Int32Array; since: Float64Array };
+  /** The number of the last task handed to it. */
+  seq: number;
+  /** Messages for it from this turn of pump(), sent together. */
+  outbox: ToWasmThread[];
   /** Digests of the modules this thread was sent. */
   sent: Set<string>;
   /** The user whose Python this thread's interpreter ran: it runs no other user's Python. */
@@ -59,7 +67,8 @@ interface Slot {
 interface WasmEntry extends HeldTask {
   python: boolean;
   slot?: Slot;
-  timer?: NodeJS.Timeout;
+  /** Its number in its thread. */
+  seq?: number;
 }
 
 /**
@@ -79,6 +88,8 @@ export class WasmRunner {
   private readonly scratch: string;
   private stopping = false;
   private pyodideProblem?: string;
+  /** Checks running tasks' time limits while any thread holds a task. */
+  private watchdog?: NodeJS.Timeout;
 
   constructor(
     private readonly options: WasmRunnerOptions,
@@ -98,7 +109,7 @@ export class WasmRunner {
 
   stop(): Promise<void> {
     this.stopping = true;
-    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    clearInterval(this.watchdog);
     return Promise.all(this.slots.map((slot) => ((slot.retired = true), slot.worker.terminate()))).then(() => undefined);
   }
 
@@ -188,8 +199,9 @@ export class WasmRunner {
       if (!entry || entry.done) continue;
       const slot = entry.slot;
       this.finish(entry, { task_id: id, state: 'cancelled', timestamps: { ...entry.timestamps, cancelled: nowMs() } });
-      // The running one is stopped with its thread; a prefetched one still runs there, and its result is dropped.
-      if (slot && slot.assigned[0] === entry) this.replace(slot);
+      // The running one is stopped with its thread (what it held besides goes back to the queue, the tasks it
+      // finished but had not reported yet included); one it finished or has not started yet is left, its result dropped.
+      if (slot && this.runningIndex(slot) === slot.assigned.indexOf(entry)) this.replace(slot, slot.assigned.filter((held) => held !== entry));
     }
     this.pump();
   }
@@ -197,7 +209,8 @@ export class WasmRunner {
   // ---- threads ----
 
   private spawn(): Promise<void> {
-    const data: WasmThreadData = { scratchRoot: this.scratch, pyodide: this.options.pyodide };
+    const progress = new SharedArrayBuffer(16);
+    const data: WasmThreadData = { scratchRoot: this.scratch, pyodide: this.options.pyodide, progress };
     if (this.options.outputBytes !== undefined) data.outputBytes = this.options.outputBytes;
     const worker = new Worker(new URL('./wasm-thread.js', import.meta.url), {
       workerData: data,
@@ -209,20 +222,22 @@ export class WasmRunner {
     });
     worker.stdout.resume();
     worker.stderr.resume();
-    const slot: Slot = { worker, ready: false, assigned: [], limit: 1, sent: new Set() };
+    const slot: Slot = { worker, ready: false, assigned: [], limit: 1, progress: progressViews(progress), seq: 0, outbox: [], sent: new Set() };
     this.slots.push(slot);
     return new Promise<void>((resolve) => {
-      worker.on('message', (reply: WasmThreadReply) => {
-        if (reply.t === 'ready') {
-          slot.ready = true;
-          resolve();
-          this.pump();
-        } else if (reply.t === 'failed') {
-          this.pyodideProblem ??= reply.reason;
-          this.options.log('error', reply.reason);
-          resolve();
-          this.failWaitingPython();
-        } else this.reply(slot, reply);
+      worker.on('message', (replies: WasmThreadReply[]) => {
+        for (const reply of replies) {
+          if (reply.t === 'ready') {
+            slot.ready = true;
+            resolve();
+          } else if (reply.t === 'failed') {
+            this.pyodideProblem ??= reply.reason;
+            this.options.log('error', reply.reason);
+            resolve();
+            this.failWaitingPython();
+          } else this.reply(slot, reply);
+        }
+        this.pump();
       });
       worker.on('error', (error) => this.threadFailed(slot, error.message));
       worker.on('exit', (code) => {
@@ -232,11 +247,14 @@ export class WasmRunner {
     });
   }
 
-  /** Terminates a thread and starts another in its place; what it held but had not started goes back to the queue. */
-  private replace(slot: Slot): void {
+  /**
+   * Terminates a thread and starts another in its place; `again` (by default what it held behind its first task)
+   * goes back to the front of the queue.
+   */
+  private replace(slot: Slot, again = slot.assigned.slice(1)): void {
     if (slot.retired) return;
     slot.retired = true;
-    this.requeue(slot.assigned.slice(1));
+    this.requeue(again);
     slot.assigned = [];
     this.remove(slot);
     void slot.worker.terminate();
@@ -262,9 +280,11 @@ export class WasmRunner {
     if (slot.retired) return;
     slot.retired = true;
     this.remove(slot);
-    const [entry, ...behind] = slot.assigned;
+    // The task it was running fails; the rest it held (finished but not reported, or not started) runs again.
+    const index = this.runningIndex(slot);
+    const entry = index >= 0 ? slot.assigned[index] : undefined;
+    this.requeue(slot.assigned.filter((held) => held !== entry));
     slot.assigned = [];
-    this.requeue(behind);
     if (entry && !entry.done) {
       const heap = /memory|ERR_WORKER_OUT_OF_MEMORY/i.test(how) ? ` (its JavaScript heap is limited to ${THREAD_HEAP_MB} MiB)` : '';
       this.fail(entry, 'WasmThreadDied', `the WebAssembly thread running this task stopped (${how})${heap}; it was replaced`);
@@ -278,6 +298,15 @@ export class WasmRunner {
 
   private pump(): void {
     if (this.stopping) return;
+    this.place();
+    for (const slot of this.slots) {
+      if (slot.outbox.length === 0) continue;
+      slot.worker.postMessage(slot.outbox);
+      slot.outbox = [];
+    }
+  }
+
+  private place(): void {
     for (let i = 0; i < this.queue.length; ) {
       const entry = this.queue[i];
       if (entry.done) {
@@ -337,39 +366,74 @@ export class WasmRunner {
     const code = this.codes.get(task.function_id)!;
     slot.assigned.push(entry);
     entry.slot = slot;
+    entry.seq = ++slot.seq;
     let message: ToWasmThread;
     if (entry.python) {
       slot.owner = task.owner;
-      message = { t: 'py', i: task.task_id, source: code.source, args: task.args, kwargs: task.kwargs };
+      message = { t: 'py', i: task.task_id, s: entry.seq, source: code.source, args: task.args, kwargs: task.kwargs };
       if (code.entrypoint !== undefined) message.entrypoint = code.entrypoint;
     } else {
       const compiled = this.modules.get(task.function_id) as { digest: string; module: never; maxPages: number };
-      message = { t: 'run', i: task.task_id, digest: compiled.digest, name: code.entrypoint ?? 'main', args: task.args, maxPages: compiled.maxPages };
-      if (code.entrypoint !== undefined) message.entrypoint = code.entrypoint;
+      const run: WasmRunMessage = { t: 'run', i: task.task_id, s: entry.seq, digest: compiled.digest, name: code.entrypoint ?? 'main', args: task.args, maxPages: compiled.maxPages };
+      if (code.entrypoint !== undefined) run.entrypoint = code.entrypoint;
       if (!slot.sent.has(compiled.digest)) {
-        message.module = compiled.module;
+        run.module = compiled.module;
         slot.sent.add(compiled.digest);
       }
+      message = run;
     }
-    slot.worker.postMessage(message);
+    slot.outbox.push(message);
     if (slot.assigned.length === 1) this.started(entry);
   }
 
-  /** The task is at the front of its thread: it runs, and its time limit counts from now. */
+  /** Where in what the thread holds its running task is (-1: between tasks, what it finished is on its way). */
+  private runningIndex(slot: Slot): number {
+    const seq = Atomics.load(slot.progress.running, 0);
+    return seq === 0 ? -1 : slot.assigned.findIndex((held) => held.seq === seq);
+  }
+
+  private limitOf(task: DispatchedTask): { seconds: number; whose: string } {
+    const seconds = Math.min(task.timeout_s ?? Infinity, this.options.timeLimitS);
+    const whose = task.timeout_s !== undefined && task.timeout_s <= this.options.timeLimitS ? "the task's timeout_s" : "the endpoint's wasm_time_limit_s";
+    return { seconds, whose };
+  }
+
+  /**
+   * Fails the task each thread is running (as its shared progress says) once it passed its time limit, counted
+   * from when the thread started it, and replaces the thread; what it held besides runs again (also what it had
+   * finished but not reported yet: completions travel together). Stops itself once no thread holds a task.
+   */
+  private checkTimeLimits(): void {
+    let held = false;
+    let replaced = false;
+    for (const slot of [...this.slots]) {
+      if (slot.retired || slot.assigned.length === 0) continue;
+      held = true;
+      const index = this.runningIndex(slot);
+      if (index === -1) continue;
+      const running = slot.assigned[index];
+      const { seconds, whose } = this.limitOf(running.task);
+      if (nowMs() - slot.progress.since[0] < seconds * 1000) continue;
+      if (!running.done) this.fail(running, 'TimeoutError', `stopped at its time limit of ${seconds} s (${whose}); the instance was terminated`);
+      this.replace(slot, slot.assigned.filter((other) => other !== running));
+      replaced = true;
+    }
+    if (!held) {
+      clearInterval(this.watchdog);
+      this.watchdog = undefined;
+    }
+    if (replaced) this.pump();
+  }
+
+  /** The task is at the front of its thread: it runs (its time limit counts from when the thread starts it). */
   private started(entry: WasmEntry): void {
-    const { task } = entry;
-    const slot = entry.slot!;
     entry.state = 'running';
     entry.timestamps.running = nowMs();
     entry.since = performance.now();
-    const limit = Math.min(task.timeout_s ?? Infinity, this.options.timeLimitS);
-    const whose = task.timeout_s !== undefined && task.timeout_s <= this.options.timeLimitS ? "the task's timeout_s" : "the endpoint's wasm_time_limit_s";
-    entry.timer = setTimeout(() => {
-      if (entry.done) return;
-      this.fail(entry, 'TimeoutError', `stopped at its time limit of ${limit} s (${whose}); the instance was terminated`);
-      this.replace(slot);
-      this.pump();
-    }, limit * 1000);
+    if (!this.watchdog) {
+      this.watchdog = setInterval(() => this.checkTimeLimits(), WATCHDOG_MS);
+      this.watchdog.unref();
+    }
     this.reporter.stateChanged(entry);
   }
 
@@ -388,7 +452,7 @@ export class WasmRunner {
     const next = slot.assigned.find((waiting) => !waiting.done);
     if (next && next.state !== 'running') this.started(next);
     // A prefetched task cancelled meanwhile still ran; its result is dropped.
-    if (entry.done) return this.pump();
+    if (entry.done) return;
     const timestamps = { ...entry.timestamps, running: reply.ts0 };
     if (reply.t === 'ok') {
       const size = JSON.stringify(reply.r).length;
@@ -400,7 +464,6 @@ export class WasmRunner {
     } else {
       this.finish(entry, { task_id: reply.i, state: 'failed', timestamps: { ...timestamps, failed: reply.ts1 }, error: reply.e });
     }
-    this.pump();
   }
 
   private failWaitingPython(): void {
@@ -413,7 +476,6 @@ export class WasmRunner {
   }
 
   private finish(entry: WasmEntry, completion: TaskCompletion): void {
-    clearTimeout(entry.timer);
     entry.done = true;
     entry.state = completion.state;
     this.entries.delete(entry.task.task_id);

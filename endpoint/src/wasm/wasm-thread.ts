@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { formatBytes, pagesToMiB, WASM_PAGE_BYTES, type StreamName, type TaskError } from '@funcx/protocol';
 import { webAssembly, type WasmMemory, type WasmModule } from '@funcx/node-common';
 import { callExport, commandResult, exportResult, WasmArgumentError } from './wasm-call.js';
-import { WASM_ERRORS, type ToWasmThread, type WasmRunMessage, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
+import { WASM_ERRORS, progressViews, type ToWasmThread, type WasmRunMessage, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
 import { OutputStream } from './output-stream.js';
 import { wasiImports, WasiExit } from './wasi-imports.js';
 import { PythonInWasm } from './pyodide-host.js';
@@ -39,8 +39,21 @@ function removeScratch(dir: string): void {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const post = (reply: WasmThreadReply) => port.postMessage(reply);
 const now = () => performance.timeOrigin + performance.now();
+const progress = progressViews(data.progress);
+
+/** Completions wait to go together (at the end of what the thread was sent, or 64 of them); anything else flushes them and goes at once. */
+const COMPLETIONS_TOGETHER = 64;
+let pending: WasmThreadReply[] = [];
+function flush(): void {
+  if (pending.length === 0) return;
+  port.postMessage(pending);
+  pending = [];
+}
+function post(reply: WasmThreadReply): void {
+  pending.push(reply);
+  if ((reply.t !== 'ok' && reply.t !== 'err') || pending.length >= COMPLETIONS_TOGETHER) flush();
+}
 
 /** Output of one task, cut at the endpoint's limit (one note, then nothing), so a chatty module cannot flood the manager. */
 function taskOutput(taskId: string): (name: StreamName, text: string) => void {
@@ -163,10 +176,16 @@ function runModule(message: WasmRunMessage): void {
 
 const python = data.pyodide ? new PythonInWasm(post, taskOutput) : undefined;
 
-port.on('message', (message: ToWasmThread) => {
-  if (message.t === 'run') runModule(message);
-  else if (python) python.run(message);
-  else post({ t: 'err', i: message.i, ts0: now(), ts1: now(), e: error(WASM_ERRORS.module, 'this thread runs no Python (pyodide is off)') });
+port.on('message', (messages: ToWasmThread[]) => {
+  for (const message of messages) {
+    progress.since[0] = now();
+    Atomics.store(progress.running, 0, message.s);
+    if (message.t === 'run') runModule(message);
+    else if (python) python.run(message);
+    else post({ t: 'err', i: message.i, ts0: now(), ts1: now(), e: error(WASM_ERRORS.module, 'this thread runs no Python (pyodide is off)') });
+  }
+  Atomics.store(progress.running, 0, 0);
+  flush();
 });
 
 if (python) {
