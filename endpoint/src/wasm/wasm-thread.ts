@@ -42,8 +42,11 @@ function removeScratch(dir: string): void {
 const now = () => performance.timeOrigin + performance.now();
 const progress = progressViews(data.progress);
 
-/** Completions wait to go together (at the end of what the thread was sent, or 64 of them); anything else flushes them and goes at once. */
-const COMPLETIONS_TOGETHER = 64;
+/**
+ * Completions wait to go together: at the end of what the thread was sent, or 16 of them (half of what a thread may
+ * hold, so it has tasks left while the pool sends it more); anything else flushes them and goes at once.
+ */
+const COMPLETIONS_TOGETHER = 16;
 let pending: WasmThreadReply[] = [];
 function flush(): void {
   if (pending.length === 0) return;
