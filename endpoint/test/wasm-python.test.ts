@@ -120,6 +120,20 @@ describe('Python with isolation "wasm"', () => {
     assert.equal((await run('platform', 'mixed')).result?.value, 'linux', 'without it, Python without isolation runs in a process');
   });
 
+  test("another user's wasm task still runs when the only thread's interpreter ran this user's Python (it is given a fresh thread)", async () => {
+    assert.equal((await run('mean', 'mixed', [[1, 3]])).result?.value, 2, "the only thread's interpreter is this user's now");
+    const bob = new HubClient({ hubUrl: hub.url, token: await hub.addUser('bob') });
+    try {
+      await client.shareEndpoint('mixed', { users: ['bob'] });
+      await client.shareFunction(ids.get('add')!, { users: ['bob'] });
+      const { task_id } = await bob.submit({ endpoint: (await client.getEndpoint('mixed')).endpoint_id, function_id: ids.get('add')!, args: [1, 2] });
+      const task = await finalRecord(() => bob.getTask(task_id), `bob's task ${task_id}`, 90_000);
+      assert.equal(task.result?.value, 3);
+    } finally {
+      bob.close();
+    }
+  });
+
   test('Python that never ends is stopped at its time limit, and the next task runs in a fresh interpreter', async () => {
     const spun = await run('spin', 'mixed', [], { timeout_s: 1 });
     assert.equal(spun.error?.ename, 'TimeoutError');

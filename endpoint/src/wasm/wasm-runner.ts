@@ -337,8 +337,10 @@ export class WasmRunner {
   }
 
   /**
-   * A thread for the task: for a module, the ready one holding fewest (below its limit) that runs no Python;
-   * Python goes alone to an idle thread of its user, else an unused one, else one recycled for it.
+   * A thread for the task: for a module, the ready one holding fewest (below its limit) that runs no Python and
+   * whose interpreter, if it ran one user's Python, is the task's user's (a module cannot reach the thread's
+   * JavaScript, but that user's code may have); Python goes alone to an idle thread of its user, else an unused
+   * one, else one recycled for it.
    */
   private freeSlot(entry: WasmEntry): Slot | undefined {
     const ready = this.slots.filter((slot) => slot.ready && !slot.retired);
@@ -347,9 +349,14 @@ export class WasmRunner {
       for (const slot of ready) {
         const held = slot.assigned.length;
         if (held >= slot.limit || (held > 0 && slot.assigned[0].python)) continue;
+        if (slot.owner !== undefined && slot.owner !== entry.task.owner) continue;
         if (!best || held < best.assigned.length) best = slot;
       }
-      return best;
+      if (best) return best;
+      // Every thread ready is another user's interpreter: an idle one is replaced by a fresh thread for this task.
+      const others = ready.find((slot) => slot.assigned.length === 0 && slot.owner !== undefined);
+      if (others) this.replace(others);
+      return undefined;
     }
     const idle = ready.filter((slot) => slot.assigned.length === 0);
     const owner = entry.task.owner;
