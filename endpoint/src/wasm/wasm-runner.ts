@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   MAX_RESULT_BYTES,
   WASM_PAGE_BYTES,
@@ -13,7 +12,8 @@ import {
 import type { LogLevel } from '../log.js';
 import { nextPrefetch } from '../prefetch.js';
 import { nowMs, type HeldTask, type TaskReporter } from '../reporter.js';
-import { WASM_ERRORS, progressViews, type ToWasmThread, type WasmRunMessage, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
+import { WASM_ERRORS, type ToWasmThread, type WasmRunMessage, type WasmThreadReply } from './wasm-messages.js';
+import { THREAD_HEAP_MB, WasmThreadHandle, type WasmThreadEvents } from './wasm-thread-handle.js';
 import { WasmModules } from './wasm-modules.js';
 
 export interface WasmRunnerOptions {
@@ -40,29 +40,7 @@ export interface WasmRunnerOptions {
 const PREFETCH_PER_THREAD = 32;
 /** How often the threads' running tasks are checked against their time limits. */
 const WATCHDOG_MS = 50;
-/** The JavaScript heap of a thread (its Pyodide, when it has one); wasm memories are apart from it. */
-const THREAD_HEAP_MB = 512;
-
-interface Slot {
-  worker: Worker;
-  ready: boolean;
-  /** The tasks it holds, in the order it runs them: the first is running. */
-  assigned: WasmEntry[];
-  /** How many it may hold now (nextPrefetch of its last task's run time). */
-  limit: number;
-  /** Which task it runs, and since when (wasm-messages.ts). */
-  progress: { running: Int32Array; since: Float64Array };
-  /** The number of the last task handed to it. */
-  seq: number;
-  /** Messages for it from this turn of pump(), sent together. */
-  outbox: ToWasmThread[];
-  /** Digests of the modules this thread was sent. */
-  sent: Set<string>;
-  /** The user whose Python this thread's interpreter ran: it runs no other user's Python. */
-  owner?: string;
-  /** Terminated on purpose: its exit fails nothing more. */
-  retired?: boolean;
-}
+type Slot = WasmThreadHandle<WasmEntry>;
 
 interface WasmEntry extends HeldTask {
   python: boolean;
@@ -90,6 +68,17 @@ export class WasmRunner {
   private pyodideProblem?: string;
   /** Checks running tasks' time limits while any thread holds a task. */
   private watchdog?: NodeJS.Timeout;
+  private readonly threadEvents: WasmThreadEvents<WasmEntry> = {
+    ready: () => {},
+    failed: (_thread, reason) => {
+      this.pyodideProblem ??= reason;
+      this.options.log('error', reason);
+      this.failWaitingPython();
+    },
+    reply: (thread, reply) => this.reply(thread, reply),
+    settled: () => this.pump(),
+    stopped: (thread, how) => this.threadFailed(thread, how),
+  };
 
   constructor(
     private readonly options: WasmRunnerOptions,
@@ -110,7 +99,7 @@ export class WasmRunner {
   stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.watchdog);
-    return Promise.all(this.slots.map((slot) => ((slot.retired = true), slot.worker.terminate()))).then(() => undefined);
+    return Promise.all(this.slots.map((slot) => slot.terminate())).then(() => undefined);
   }
 
   get held(): number {
@@ -201,49 +190,30 @@ export class WasmRunner {
       this.finish(entry, { task_id: id, state: 'cancelled', timestamps: { ...entry.timestamps, cancelled: nowMs() } });
       // The running one is stopped with its thread (what it held besides goes back to the queue, the tasks it
       // finished but had not reported yet included); one it finished or has not started yet is left, its result dropped.
-      if (slot && this.runningIndex(slot) === slot.assigned.indexOf(entry)) this.replace(slot, slot.assigned.filter((held) => held !== entry));
+      if (slot && slot.runningIndex() === slot.assigned.indexOf(entry)) this.replace(slot, slot.assigned.filter((held) => held !== entry));
     }
     this.pump();
   }
 
   // ---- threads ----
 
+  /** A new thread; resolves once it is ready, or could not start. */
   private spawn(): Promise<void> {
-    const progress = new SharedArrayBuffer(16);
-    const data: WasmThreadData = { scratchRoot: this.scratch, pyodide: this.options.pyodide, progress };
-    if (this.options.outputBytes !== undefined) data.outputBytes = this.options.outputBytes;
-    const worker = new Worker(new URL('./wasm-thread.js', import.meta.url), {
-      workerData: data,
-      // The thread gets no environment; what it prints itself (node:wasi's experimental warning) is not a task's.
-      env: {},
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
-    });
-    worker.stdout.resume();
-    worker.stderr.resume();
-    const slot: Slot = { worker, ready: false, assigned: [], limit: 1, progress: progressViews(progress), seq: 0, outbox: [], sent: new Set() };
-    this.slots.push(slot);
+    const data = { scratchRoot: this.scratch, pyodide: this.options.pyodide, ...(this.options.outputBytes !== undefined ? { outputBytes: this.options.outputBytes } : {}) };
     return new Promise<void>((resolve) => {
-      worker.on('message', (replies: WasmThreadReply[]) => {
-        for (const reply of replies) {
-          if (reply.t === 'ready') {
-            slot.ready = true;
-            resolve();
-          } else if (reply.t === 'failed') {
-            this.pyodideProblem ??= reply.reason;
-            this.options.log('error', reply.reason);
-            resolve();
-            this.failWaitingPython();
-          } else this.reply(slot, reply);
-        }
-        this.pump();
-      });
-      worker.on('error', (error) => this.threadFailed(slot, error.message));
-      worker.on('exit', (code) => {
-        resolve();
-        this.threadFailed(slot, `exit code ${code}`);
-      });
+      const events: WasmThreadEvents<WasmEntry> = {
+        ...this.threadEvents,
+        ready: () => resolve(),
+        failed: (thread, reason) => {
+          resolve();
+          this.threadEvents.failed(thread, reason);
+        },
+        stopped: (thread, how) => {
+          resolve();
+          this.threadEvents.stopped(thread, how);
+        },
+      };
+      this.slots.push(new WasmThreadHandle<WasmEntry>(data, events));
     });
   }
 
@@ -253,11 +223,10 @@ export class WasmRunner {
    */
   private replace(slot: Slot, again = slot.assigned.slice(1)): void {
     if (slot.retired) return;
-    slot.retired = true;
     this.requeue(again);
     slot.assigned = [];
     this.remove(slot);
-    void slot.worker.terminate();
+    void slot.terminate();
     if (!this.stopping) void this.spawn();
   }
 
@@ -281,7 +250,7 @@ export class WasmRunner {
     slot.retired = true;
     this.remove(slot);
     // The task it was running fails; the rest it held (finished but not reported, or not started) runs again.
-    const index = this.runningIndex(slot);
+    const index = slot.runningIndex();
     const entry = index >= 0 ? slot.assigned[index] : undefined;
     this.requeue(slot.assigned.filter((held) => held !== entry));
     slot.assigned = [];
@@ -299,11 +268,7 @@ export class WasmRunner {
   private pump(): void {
     if (this.stopping) return;
     this.place();
-    for (const slot of this.slots) {
-      if (slot.outbox.length === 0) continue;
-      slot.worker.postMessage(slot.outbox);
-      slot.outbox = [];
-    }
+    for (const slot of this.slots) slot.flush();
   }
 
   private place(): void {
@@ -393,12 +358,6 @@ export class WasmRunner {
     if (slot.assigned.length === 1) this.started(entry);
   }
 
-  /** Where in what the thread holds its running task is (-1: between tasks, what it finished is on its way). */
-  private runningIndex(slot: Slot): number {
-    const seq = Atomics.load(slot.progress.running, 0);
-    return seq === 0 ? -1 : slot.assigned.findIndex((held) => held.seq === seq);
-  }
-
   private limitOf(task: DispatchedTask): { seconds: number; whose: string } {
     const seconds = Math.min(task.timeout_s ?? Infinity, this.options.timeLimitS);
     const whose = task.timeout_s !== undefined && task.timeout_s <= this.options.timeLimitS ? "the task's timeout_s" : "the endpoint's wasm_time_limit_s";
@@ -416,11 +375,11 @@ export class WasmRunner {
     for (const slot of [...this.slots]) {
       if (slot.retired || slot.assigned.length === 0) continue;
       held = true;
-      const index = this.runningIndex(slot);
+      const index = slot.runningIndex();
       if (index === -1) continue;
       const running = slot.assigned[index];
       const { seconds, whose } = this.limitOf(running.task);
-      if (nowMs() - slot.progress.since[0] < seconds * 1000) continue;
+      if (nowMs() - slot.runningSince < seconds * 1000) continue;
       if (!running.done) this.fail(running, 'TimeoutError', `stopped at its time limit of ${seconds} s (${whose}); the instance was terminated`);
       this.replace(slot, slot.assigned.filter((other) => other !== running));
       replaced = true;
