@@ -85,10 +85,11 @@ const program = new Command('funcx')
 
 program
   .command('register')
-  .description('register FILE.py as a function and print its id')
-  .argument('<file>', 'a Python file')
+  .description('register FILE.py (or a WebAssembly module, MODULE.wasm) as a function and print its id')
+  .argument('<file>', 'a Python file, or a .wasm module (WASI)')
   .option('-n, --name <name>', 'function name (default: the entrypoint or the file name)')
-  .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell)')
+  .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell; a module: its _start)')
+  .option('--isolation <level>', 'wasm: run this Python only in WebAssembly (Pyodide), at endpoints that offer it')
   .option('-d, --description <text>', 'what the function does')
   .option('--public', 'let every user of this hub run it')
   .action(action((file: string, flags: RegisterFlags) => registerCommand(hub(), file, flags)));

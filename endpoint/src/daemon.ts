@@ -1,3 +1,4 @@
+import { endpointCapabilities } from './config-wasm.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type EndpointLoad, type FunctionCode, type TaskCompletion } from '@funcx/protocol';
@@ -178,6 +179,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       ...(uncharged.length > 0 ? { uncharged_task_ids: uncharged } : {}),
       // The hub refuses tasks of other functions before they travel; the endpoint checks again.
       ...(config.allowed_functions ? { allowed_functions: config.allowed_functions } : {}),
+      capabilities: endpointCapabilities(config),
     }),
     onDispatch,
     onCancel: (taskIds) => interchange.cancel(taskIds),

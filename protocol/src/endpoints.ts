@@ -1,4 +1,5 @@
 import type { SessionStatus } from './sessions.js';
+import type { EndpointCapabilities } from './capabilities.js';
 import type { Sharing } from './sharing.js';
 
 export interface GeoLocation {
@@ -27,6 +28,8 @@ export interface EndpointRecord {
   admins?: string[];
   /** The only functions it runs (ids); absent, any function. */
   allowed_functions?: string[];
+  /** The languages and isolation levels its daemon said it runs, in its last hello (absent: Python in processes). */
+  capabilities?: EndpointCapabilities;
 }
 
 /** Workers an endpoint keeps warm for one container image ("" for workers without a container). */

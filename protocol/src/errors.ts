@@ -8,6 +8,8 @@ export const ERRORS = {
   FUNCX_NESTED_TOO_DEEP: { statusCode: 400, message: 'The message nests arrays or objects too deeply' },
   FUNCX_FORBIDDEN: { statusCode: 403, message: 'This belongs to another user and is not shared' },
   FUNCX_FUNCTION_NOT_PERMITTED: { statusCode: 403, message: 'This endpoint does not run that function' },
+  FUNCX_WASM_INVALID: { statusCode: 400, message: 'The WebAssembly module is not one an endpoint can run' },
+  FUNCX_ENDPOINT_INCAPABLE: { statusCode: 409, message: 'No endpoint you named can run this function' },
   FUNCX_FUNCTION_NOT_FOUND: { statusCode: 404, message: 'No such function' },
   FUNCX_ENDPOINT_NOT_FOUND: { statusCode: 404, message: 'No such endpoint' },
   FUNCX_ENDPOINT_GROUP_NOT_FOUND: { statusCode: 404, message: 'No such endpoint group' },

@@ -1,3 +1,4 @@
+import type { EndpointCapabilities } from './capabilities.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
@@ -83,6 +84,8 @@ export interface EndpointHello {
    * refuses tasks for other functions. Absent, the hub's list (set through the sharing API, or none) stays.
    */
   allowed_functions?: string[];
+  /** The languages and isolation levels it runs; the hub routes only what it can run here (absent: Python in processes). */
+  capabilities?: EndpointCapabilities;
 }
 
 export interface EndpointToServerEvents {

@@ -3,6 +3,8 @@ export * from './format.js';
 export * from './table.js';
 export * from './task-states.js';
 export * from './outputs.js';
+export * from './capabilities.js';
+export * from './wasm-memory.js';
 export * from './functions.js';
 export * from './endpoints.js';
 export * from './tasks.js';

@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
+  FUNCTION_LANGUAGES,
+  ISOLATION_LEVELS,
   MAX_ALLOWED_FUNCTIONS,
   MAX_AUDIT_LIMIT,
   MAX_BATCH_TASKS,
@@ -37,7 +39,8 @@ export const functionRegistration = {
     name: { type: 'string', pattern: NAME_RULES.function.pattern },
     source: { type: 'string', minLength: 1 },
     entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
-    language: { type: 'string', enum: ['python'] },
+    language: { type: 'string', enum: FUNCTION_LANGUAGES },
+    isolation: { type: 'string', enum: ISOLATION_LEVELS },
     description: { type: 'string', maxLength: 10_000, pattern: NAME_RULES.description.pattern },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     public: { type: 'boolean' },

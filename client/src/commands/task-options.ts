@@ -94,8 +94,17 @@ function seconds(flag: string, text: string): number {
 
 export function readSource(file: string): string {
   if (!file.endsWith('.py')) throw new CliError(`${file} is not a Python file: give a FILE.py`, 2);
+  return readFile(file).toString('utf8');
+}
+
+/** A WebAssembly module's bytes in base64: the source of a wasm function. */
+export function readWasmModule(file: string): string {
+  return readFile(file).toString('base64');
+}
+
+function readFile(file: string): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(`cannot read ${file}${code === 'ENOENT' ? ': no such file' : ` (${code})`}`, 2);

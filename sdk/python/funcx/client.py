@@ -1,7 +1,9 @@
 """funcx.Client: the hub's REST API from Python, and one event stream for the tasks it follows."""
 
+import base64
 import http.client
 import json
+import os
 import re
 import threading
 
@@ -121,7 +123,7 @@ class Client:
         self.request("DELETE", "/v1/functions/" + _quote_ref(function_id))
 
     def register_function(self, func_or_source, name=None, public=False, *, entrypoint=None, description=None,
-                          container_image=None):
+                          container_image=None, isolation=None):
         """Registers a Python callable (sent as its source, or pickled when the source is not enough) or a source
         string; returns the function id. A source string that defines exactly one top-level function is called
         with the task's arguments; otherwise it runs like a notebook cell (its last expression is the value)."""
@@ -143,6 +145,28 @@ class Client:
             body["description"] = description
         if container_image is not None:
             body["container_image"] = container_image
+        if isolation is not None:
+            body["isolation"] = isolation
+        return self.request("POST", "/v1/functions", body)["function_id"]
+
+    def register_wasm(self, module, name=None, public=False, *, entrypoint=None, description=None):
+        """Registers a WebAssembly module (WASI) as a function: its bytes, or the path of a .wasm file; returns the
+        function id. With entrypoint, each task calls that exported function with its (numeric) arguments;
+        without, the module runs as a WASI command: its arguments as JSON on stdin, its last line on stdout the
+        value (docs/wasm.md)."""
+        if isinstance(module, (bytes, bytearray, memoryview)):
+            data = bytes(module)
+            name = name or entrypoint or "module"
+        else:
+            path = os.fspath(module)
+            with open(path, "rb") as file:
+                data = file.read()
+            name = name or entrypoint or os.path.splitext(os.path.basename(path))[0]
+        body = {"name": name, "source": base64.b64encode(data).decode("ascii"), "language": "wasm", "public": bool(public)}
+        if entrypoint:
+            body["entrypoint"] = entrypoint
+        if description is not None:
+            body["description"] = description
         return self.request("POST", "/v1/functions", body)["function_id"]
 
     def _registered_id(self, key, register):

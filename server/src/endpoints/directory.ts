@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   emptySharing,
   endpointRef,
+  type EndpointCapabilities,
   type EndpointCreated,
   type EndpointRecord,
   type EndpointRegistration,
@@ -129,6 +130,15 @@ export class EndpointDirectory {
       this.store.appendAudit([auditRecord(actor, 'endpoint.allowed_functions', { endpoint_ids: [endpointId], detail: { allowed_functions: list.length } })]),
     ]);
     return next;
+  }
+
+  /** Keeps what the endpoint's daemon said it runs (its hello) on its record, so tasks are routed by it while it is offline too. */
+  async setCapabilities(endpoint: EndpointRecord, capabilities: EndpointCapabilities): Promise<void> {
+    const current = endpoint.capabilities;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, i) => item === b[i]);
+    if (current && same(current.languages, capabilities.languages) && same(current.isolation, capabilities.isolation)) return;
+    const next: EndpointRecord = { ...endpoint, capabilities: { languages: [...capabilities.languages], isolation: [...capabilities.isolation] } };
+    await this.store.putEndpoint(next);
   }
 
   async get(endpointId: string): Promise<EndpointRecord | undefined> {

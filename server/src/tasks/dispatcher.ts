@@ -152,6 +152,8 @@ export class Dispatcher {
       if (!fn) continue;
       const code: FunctionCode = { function_id: fn.function_id, source: fn.source };
       if (fn.entrypoint !== undefined) code.entrypoint = fn.entrypoint;
+      if (fn.language !== 'python') code.language = fn.language;
+      if (fn.isolation !== undefined) code.isolation = fn.isolation;
       codes.push(code);
       connection.sentFunctions.add(functionId);
     }

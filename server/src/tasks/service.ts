@@ -22,6 +22,7 @@ import type { SessionService } from '../sessions/service.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids.js';
+import { assertCanRun } from './capabilities.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
@@ -80,6 +81,7 @@ export class TaskService {
           let endpoint = endpointsByRef.get(target);
           if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolve(user, target)));
           if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+          assertCanRun(user, endpoint, fn);
         } else {
           routed ??= new BatchRoutes(user, this.targets, endpointsByRef);
           (routes ??= new Array(count))[i] = await routed.route(target, fn);
