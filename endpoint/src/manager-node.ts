@@ -65,7 +65,11 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
     let slots = prefetch;
     // A worker kept for a session takes only that session's tasks, which the daemon sends whatever the room.
     for (const worker of manager.pool.workers) if (worker.ready && !worker.retiring && worker.session === undefined) slots += worker.limit;
-    return slots + (mpi?.capacity ?? 0) + (wasm?.capacity ?? 0);
+    // The daemon does not tell Python tasks from wasm ones: the pool's own room counts only on a manager without
+    // Python workers, else Python tasks would pile up on one manager behind it. Elsewhere what the pool holds is
+    // added, so wasm tasks take no Python worker's room.
+    const wasmRoom = manager.pool.workers.length === 0 ? (wasm?.capacity ?? 0) : (wasm?.held ?? 0);
+    return slots + (mpi?.capacity ?? 0) + wasmRoom;
   };
   let prefetch = 0;
   const load = (): EndpointLoad => {

@@ -66,8 +66,11 @@ export async function followTask(
     );
   };
   process.on('SIGINT', onInterrupt);
+  // Only a connection that was up can be lost: `result --wait` connects for the first time here.
+  let wasConnected = client.connectionState === 'connected';
   const stopNotes = client.onConnectionChange((state) => {
-    if (state === 'connecting') process.stderr.write('funcx: lost the connection to the hub; reconnecting…\n');
+    if (state === 'connected') wasConnected = true;
+    else if (state === 'connecting' && wasConnected) process.stderr.write('funcx: lost the connection to the hub; reconnecting…\n');
   });
   let waitingNote: ReturnType<typeof setTimeout> | undefined;
   const noteProgress = (state?: string) => {
