@@ -6,6 +6,7 @@ import type { TaskRouting } from './routing.js';
 import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
 import type {
   BatchSubmitted,
+  CachedFrom,
   DispatchedTask,
   TaskCompletion,
   TaskOutputUpdate,
@@ -42,6 +43,8 @@ export type TaskEvent =
       timestamps: StateTimestamps;
       result?: TaskResult;
       error?: TaskError;
+      /** The hub answered it from an earlier task's result. */
+      cached?: CachedFrom;
     };
 
 export interface ClientToServerEvents {

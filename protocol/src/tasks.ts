@@ -59,6 +59,18 @@ export interface TaskSubmission {
   task_group?: string;
   /** Run as an MPI task: the function runs on every rank under the block's launcher (mpiexec, srun). */
   resource_specification?: ResourceSpecification;
+  /**
+   * `true`: answer from an earlier task's result when one with the same code, image and arguments succeeded
+   * (and keep this one's for later); `false`: run it even when its function is pure. Absent: the function's `pure`.
+   */
+  cache?: boolean;
+}
+
+/** Where a memoized task's result came from: the task that computed it. */
+export interface CachedFrom {
+  task_id: string;
+  /** When that task finished (epoch ms). */
+  finished_at: number;
 }
 
 export interface TaskRecord {
@@ -77,6 +89,10 @@ export interface TaskRecord {
   container_image?: string;
   task_group?: string;
   resource_specification?: ResourceSpecification;
+  /** Answered by the hub from an earlier task's result, without reaching an endpoint. */
+  cached?: CachedFrom;
+  /** The memo key its result is kept under once it succeeds (a task submitted memoized that had to run). */
+  cache_key?: string;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */

@@ -52,6 +52,7 @@ export class FunctionRegistry {
     if (registration.entrypoint !== undefined) fn.entrypoint = registration.entrypoint;
     if (registration.description !== undefined) fn.description = registration.description;
     if (registration.container_image !== undefined) fn.container_image = registration.container_image;
+    if (registration.pure) fn.pure = true;
     await Promise.all([
       this.store.putFunction(fn),
       this.store.appendAudit([auditRecord(actor, 'function.register', { function_ids: [fn.function_id], detail: { name: fn.name, public: fn.public } })]),

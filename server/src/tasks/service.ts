@@ -22,6 +22,7 @@ import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
+import { cachedTask, type Memo } from '../memo/memo.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
 
@@ -41,6 +42,7 @@ export class TaskService {
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
+    private readonly memo?: Memo,
   ) {}
 
   /**
@@ -79,6 +81,7 @@ export class TaskService {
     }
     const batchId = asBatch ? randomUUID() : undefined;
     const taskIds: string[] = new Array(count);
+    const answered: TaskRecord[] = [];
     const writes: Promise<unknown>[] = [];
     for (let start = 0; start < count; start += SUBMIT_CHUNK) {
       // The previous chunk's journal write and dispatch go out first (both wait for the next turn).
@@ -86,6 +89,11 @@ export class TaskService {
       const end = Math.min(count, start + SUBMIT_CHUNK);
       const records: TaskRecord[] = new Array(end - start);
       const idsByEndpoint = new Map<string, string[]>();
+      const memoKeys = this.memo ? submissions.slice(start, end).map((submission) => {
+        const fn = functionsByKey.get(functionKey(submission))!;
+        return this.memo!.keyOf(user, fn, submission.container_image ?? fn.container_image, submission);
+      }) : [];
+      const memoHits = memoKeys.some((key) => key !== undefined) ? await this.memo!.lookup(user, memoKeys) : [];
       for (let i = start; i < end; i++) {
         const submission = submissions[i];
         const fn = functionsByKey.get(functionKey(submission))!;
@@ -116,6 +124,12 @@ export class TaskService {
         if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
         records[i - start] = task;
         taskIds[i] = task.task_id;
+        const hit = memoHits[i - start];
+        if (hit) {
+          answered.push(cachedTask(task, hit, now()));
+          continue;
+        }
+        if (memoKeys[i - start] !== undefined) task.cache_key = memoKeys[i - start];
         let ids = idsByEndpoint.get(endpointId);
         if (!ids) idsByEndpoint.set(endpointId, (ids = []));
         ids.push(task.task_id);
@@ -127,10 +141,11 @@ export class TaskService {
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
-      for (const task of records) this.fanout.task(user, submittedEvent(task));
+      for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count);
     await Promise.all(writes);
+    if (answered.length > 0) this.events.finished(answered);
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
     return { batch_id: batchId ?? '', task_ids: taskIds };
