@@ -71,6 +71,8 @@ function addTaskOptions(command: Command): Command {
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
+    .option('--cache', 'answer from an earlier identical call (memoized) and keep this result for later')
+    .option('--no-cache', 'run it even when the function is pure')
     .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
     .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
     .option('--walltime <seconds>', 'with --shell: stop the command after this many seconds (return code 124)');
@@ -89,6 +91,7 @@ program
   .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell)')
   .option('-d, --description <text>', 'what the function does')
   .option('--public', 'let every user of this hub run it')
+  .option('--pure', 'its result depends only on its code and arguments: the hub answers a repeated call from the first result')
   .action(action((file: string, flags: RegisterFlags) => registerCommand(hub(), file, flags)));
 
 addTaskOptions(

@@ -7,9 +7,10 @@ import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
 import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
 import { BLOCK_CONFIG_FIELDS, validateBlockConfig, type BlockConfig } from './config-blocks.js';
+import { DATA_CONFIG_FIELDS, validateDataConfig, type DataConfig } from './config-data.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig, DataConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
@@ -40,6 +41,7 @@ const FIELDS = [
   ...WORKER_CONFIG_FIELDS,
   ...CONTAINER_CONFIG_FIELDS,
   ...BLOCK_CONFIG_FIELDS,
+  ...DATA_CONFIG_FIELDS,
 ];
 
 function bad(message: string): FuncxError {
@@ -141,6 +143,7 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
   }
   Object.assign(config, wrap(() => validateWorkerConfig(data)));
   Object.assign(config, wrap(() => validateBlockConfig(data)));
+  Object.assign(config, wrap(() => validateDataConfig(data)));
   return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));
 }
 

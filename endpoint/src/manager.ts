@@ -1,6 +1,7 @@
 import {
   MAX_RESULT_BYTES,
   encodeDefine,
+  encodeDataAccess,
   encodeRun,
   nameProblem,
   type DispatchedTask,
@@ -13,6 +14,8 @@ import {
   type WorkerCompletionReply,
   type WorkerReply,
 } from '@funcx/protocol';
+import type { DataAccessSettings } from './data/daemon-data.js';
+import { dataToken } from './data/data-token.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
 import { resultTooLarge } from './result-size.js';
@@ -48,6 +51,8 @@ export interface ManagerOptions extends WorkerPoolOptions {
    * waiting-for-launch for a node's manager (the task has its node; it waits for a worker to launch it on).
    */
   queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
+  /** The endpoint's data store: a worker gets its user's token when it is first given a task. */
+  dataAccess?: DataAccessSettings;
 }
 
 /** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
@@ -308,7 +313,11 @@ export class Manager implements WorkerPoolListener {
     }
     entry.since = performance.now();
     entry.worker = worker;
-    worker.owner ??= task.owner;
+    if (worker.owner === undefined) {
+      worker.owner = task.owner;
+      const data = this.options.dataAccess;
+      if (data) worker.send(encodeDataAccess(data.address, dataToken(Buffer.from(data.secret, 'hex'), task.owner), data.result_threshold_bytes));
+    }
     this.ledger.atWorker(task.task_id);
     if (!worker.functions.has(task.function_id)) {
       worker.send(encodeDefine(this.functions.get(task.function_id)!));

@@ -1,3 +1,4 @@
+import type { DataKind, DataReference } from './data.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
@@ -96,7 +97,19 @@ export interface EndpointToServerEvents {
   'tasks:done': (completions: TaskCompletion[], ack: Ack<{ recorded: string[] }>) => void;
 }
 
+/** A part of a stored value, read for a client through the hub (`bytes` from `offset`, of `total`). */
+export interface DataChunk {
+  ref: DataReference;
+  offset: number;
+  total: number;
+  bytes: Uint8Array;
+}
+
 export interface ServerToEndpointEvents {
+  /** A user reads a value of the endpoint's data store through the hub (a part at a time). */
+  'data:get': (request: { user: string; url: string; offset: number; length: number }, ack: Ack<DataChunk>) => void;
+  /** A user stores a value in the endpoint's data store through the hub. */
+  'data:put': (request: { user: string; kind: DataKind; bytes: Uint8Array }, ack: Ack<{ ref: DataReference }>) => void;
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
   'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
   'tasks:cancel': (request: { task_ids: string[] }) => void;

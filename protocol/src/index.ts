@@ -19,3 +19,4 @@ export * from './audit.js';
 export * from './routing.js';
 export * from './flows.js';
 export * from './flow-runs.js';
+export * from './data.js';

@@ -7,6 +7,7 @@ export interface RegisterFlags {
   entrypoint?: string;
   description?: string;
   public?: boolean;
+  pure?: boolean;
 }
 
 /** `funcx register FILE.py`: prints the new function's id. */
@@ -19,6 +20,7 @@ export async function registerCommand(client: HubClient, file: string, flags: Re
     language: 'python',
     description: flags.description,
     public: flags.public ?? false,
+    ...(flags.pure ? { pure: true } : {}),
   });
   process.stdout.write(`${function_id}\n`);
   return 0;

@@ -120,7 +120,7 @@ class Client:
         self.request("DELETE", "/v1/functions/" + _quote_ref(function_id))
 
     def register_function(self, func_or_source, name=None, public=False, *, entrypoint=None, description=None,
-                          container_image=None):
+                          container_image=None, pure=False):
         """Registers a Python callable (sent as its source, or pickled when the source is not enough) or a source
         string; returns the function id. A source string that defines exactly one top-level function is called
         with the task's arguments; otherwise it runs like a notebook cell (its last expression is the value)."""
@@ -142,6 +142,8 @@ class Client:
             body["description"] = description
         if container_image is not None:
             body["container_image"] = container_image
+        if pure:
+            body["pure"] = True
         return self.request("POST", "/v1/functions", body)["function_id"]
 
     def _registered_id(self, key, register):
@@ -154,12 +156,12 @@ class Client:
     # ---- tasks ----
 
     def run(self, function_id=None, *, endpoint, args=(), kwargs=None, source=None, entrypoint=None, timeout=None,
-            return_pickle=False, task_group=None, container_image=None, policy=None):
+            return_pickle=False, task_group=None, container_image=None, policy=None, cache=None):
         """Submits one task (a registered function, or inline `source`) and returns its id at once. `endpoint` is
         an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub routes among (with `policy`)."""
         task = submission(function_id, endpoint, args, kwargs, source=source, entrypoint=entrypoint, timeout=timeout,
                           return_pickle=return_pickle, task_group=task_group, container_image=container_image,
-                          policy=policy)
+                          policy=policy, cache=cache)
         return self.request("POST", "/v1/tasks", task)["task_id"]
 
     def run_batch(self, tasks):
@@ -274,7 +276,7 @@ class Client:
 
 
 def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entrypoint=None, timeout=None,
-               return_pickle=False, task_group=None, container_image=None, policy=None):
+               return_pickle=False, task_group=None, container_image=None, policy=None, cache=None):
     """A TaskSubmission dict (protocol/src/tasks.ts)."""
     if (function_id is None) == (source is None):
         raise ValueError("give either a registered function id or source, not both or neither")
@@ -299,6 +301,8 @@ def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entr
         task["task_group"] = task_group
     if container_image is not None:
         task["container_image"] = container_image
+    if cache is not None:
+        task["cache"] = bool(cache)
     return task
 
 

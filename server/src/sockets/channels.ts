@@ -16,11 +16,16 @@ export function clientChannel(namespace: ClientNamespace): ClientChannel {
   };
 }
 
+/** How long the hub waits for an endpoint to answer a read or a write of its data store. */
+const DATA_TIMEOUT_MS = 60_000;
+
 /** One endpoint daemon's socket as the dispatcher sees it. */
 export function endpointChannel(socket: EndpointSocket): EndpointChannel {
   return {
     dispatch: (batch) => socket.emit('tasks:dispatch', batch),
     cancel: (taskIds) => socket.emit('tasks:cancel', { task_ids: taskIds }),
     close: () => socket.disconnect(true),
+    readData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:get', request),
+    writeData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:put', request),
   };
 }

@@ -1,4 +1,4 @@
-import type { DispatchedTask, FunctionCode } from '@funcx/protocol';
+import type { DataChunk, DataKind, DataReference, DispatchedTask, ErrorBody, FunctionCode } from '@funcx/protocol';
 
 /** The hub's line to one connected endpoint daemon, whatever carries it (today a Socket.IO socket). */
 export interface EndpointChannel {
@@ -7,4 +7,8 @@ export interface EndpointChannel {
   cancel(taskIds: string[]): void;
   /** Ends the connection; the daemon reconnects if the hub still accepts it. */
   close(): void;
+  /** A part of a value in the endpoint's data store, read for a user (a client's fetch). */
+  readData?(request: { user: string; url: string; offset: number; length: number }): Promise<DataChunk | { error: ErrorBody }>;
+  /** Stores a value in the endpoint's data store for a user. */
+  writeData?(request: { user: string; kind: DataKind; bytes: Uint8Array }): Promise<{ ref: DataReference } | { error: ErrorBody }>;
 }

@@ -145,7 +145,11 @@ export class TaskService {
     }
     this.metrics.tasksSubmitted(count);
     await Promise.all(writes);
-    if (answered.length > 0) this.events.finished(answered);
+    if (answered.length > 0) {
+      // What the first run printed arrives as it would have, then the final event.
+      for (const task of answered) for (const output of task.outputs) this.fanout.task(user, { type: 'output', task_id: task.task_id, output });
+      this.events.finished(answered);
+    }
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
     return { batch_id: batchId ?? '', task_ids: taskIds };

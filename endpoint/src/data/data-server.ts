@@ -1,0 +1,147 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { MAX_DATA_REQUEST_LINE, type DataReply } from '@funcx/protocol';
+import { DataError, type DataService } from './data-service.js';
+import { tokenUser } from './data-token.js';
+
+/**
+ * The daemon's data server: workers (on this machine or on a block's nodes) put and get values over the data
+ * wire (protocol/src/data.ts), each request with its user's data token. A connection is served one request at
+ * a time; a put's bytes go straight into one buffer of the announced size.
+ */
+export class DataServer {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly service: DataService,
+    private readonly secret: Buffer,
+    private readonly onWarning: (message: string) => void,
+  ) {
+    this.server = createServer((socket) => this.serve(socket));
+  }
+
+  /** Listens; resolves with HOST:PORT as workers reach it. */
+  listen(host: string, port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        const address = this.server.address() as AddressInfo;
+        resolve(`${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let pending: Buffer[] = [];
+    /** The put whose bytes are arriving. */
+    let body: { buffer: Buffer; filled: number; finish: (bytes: Buffer) => void } | undefined;
+    let busy = false;
+
+    const reply = (message: DataReply, bytes?: Buffer) => {
+      socket.write(JSON.stringify(message) + '\n');
+      if (bytes && bytes.length > 0) socket.write(bytes);
+    };
+    const fail = (error: unknown) => {
+      if (error instanceof DataError) return reply({ ok: false, code: error.code, message: error.message });
+      this.onWarning(`data store: ${(error as Error).message}`);
+      reply({ ok: false, code: 'unavailable', message: `the endpoint's data store failed: ${(error as Error).message}` });
+    };
+
+    const pump = () => {
+      for (;;) {
+        // A put's bytes are taken while its request is busy waiting for them.
+        if (body) {
+          while (body.filled < body.buffer.length && pending.length > 0) {
+            const chunk = pending[0];
+            const take = Math.min(chunk.length, body.buffer.length - body.filled);
+            chunk.copy(body.buffer, body.filled, 0, take);
+            body.filled += take;
+            if (take === chunk.length) pending.shift();
+            else pending[0] = chunk.subarray(take);
+          }
+          if (body.filled < body.buffer.length) return;
+          const done = body;
+          body = undefined;
+          done.finish(done.buffer);
+          continue;
+        }
+        if (busy) return;
+        const joined = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        const newline = joined.indexOf(10);
+        if (newline < 0) {
+          pending = joined.length > 0 ? [joined] : [];
+          if (joined.length > MAX_DATA_REQUEST_LINE) {
+            reply({ ok: false, code: 'bad_request', message: `a data request line is at most ${MAX_DATA_REQUEST_LINE} bytes` });
+            socket.end();
+          }
+          return;
+        }
+        const line = joined.subarray(0, newline).toString();
+        const rest = joined.subarray(newline + 1);
+        pending = rest.length > 0 ? [rest] : [];
+        busy = true;
+        this.handle(line, reply, (size, finish) => {
+          body = { buffer: Buffer.allocUnsafe(size), filled: 0, finish };
+          // Bytes that came with the request line (or before this) are waiting already.
+          pump();
+        })
+          .catch(fail)
+          .finally(() => {
+            busy = false;
+            pump();
+          });
+      }
+    };
+
+    socket.on('data', (chunk: Buffer) => {
+      pending.push(chunk);
+      pump();
+    });
+  }
+
+  /** One request; a put that must send its bytes registers where they go and resolves once they are stored. */
+  private async handle(
+    line: string,
+    reply: (message: DataReply, bytes?: Buffer) => void,
+    expectBody: (size: number, finish: (bytes: Buffer) => void) => void,
+  ): Promise<void> {
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new DataError('bad_request', 'a data request is one JSON object on a line');
+    }
+    const user = tokenUser(this.secret, request.token);
+    if (user === undefined) {
+      // A put's bytes would follow: the connection cannot be read on, so it ends.
+      throw new DataError('unauthorized', 'the data token is not one this endpoint gave: use funcx.store inside a task of this endpoint');
+    }
+    switch (request.op) {
+      case 'put': {
+        const existing = await this.service.existing(user, String(request.digest));
+        if (existing) return reply({ ok: true, ref: existing, have: true });
+        await this.service.admit(user, request.kind, request.digest, request.size);
+        reply({ ok: true, send: true });
+        const bytes = await new Promise<Buffer>((resolve) => expectBody(request.size as number, resolve));
+        return reply({ ok: true, ref: await this.service.put(user, request.kind as 'bytes' | 'pickle', request.digest as string, bytes) });
+      }
+      case 'get': {
+        const read = await this.service.read(user, request.url, (request.offset as number | undefined) ?? 0, request.length as number | undefined);
+        return reply({ ok: true, kind: read.kind, size: read.bytes.length, total: read.total, ref: read.ref }, read.bytes);
+      }
+      case 'stat':
+        return reply({ ok: true, ref: await this.service.stat(user, request.url) });
+      default:
+        throw new DataError('bad_request', `op must be put, get or stat (got ${JSON.stringify(request.op)})`);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HubClient } from '@funcx/client';
+import type { DataReference, TaskRecord } from '@funcx/protocol';
+import { cleanup, makeTempDir, startEndpoint, startHub, type EndpointProcess, type HubProcess } from '@funcx/testing';
+
+const MiB = 1024 * 1024;
+
+/** Functions of a two-step pipeline and its checks, run as inline source through the hub. */
+const PRODUCE = 'def produce(n):\n    import funcx\n    return funcx.store.put(b"%" * n)\n';
+const CONSUME = 'def consume(data):\n    return [len(data), bytes(data[:1]).decode(), isinstance(data, bytes)]\n';
+const PASS_ON = 'def pass_on(data):\n    import funcx_store\n    return {"ref": data, "fetched": object.__getattribute__(data, "__funcx_loaded__")}\n';
+const BIG = 'def big(n):\n    return b"x" * n\n';
+const STEAL = 'def steal(ref):\n    import funcx\n    return funcx.store.get(ref)\n';
+const FORGE = [
+  'def forge(ref, owner):',
+  '    import base64, funcx_store',
+  '    active = funcx_store.ACTIVE',
+  '    name = base64.urlsafe_b64encode(owner.encode()).decode().rstrip("=")',
+  '    forged = funcx_store.DataClient("%s:%d" % (active.host, active.port), name + "." + "A" * 43)',
+  '    try:',
+  '        forged.get_bytes(object.__getattribute__(ref, "__funcx_ref__")["$ref"])',
+  '    except funcx_store.DataStoreError as error:',
+  '        return [error.code, str(error)]',
+  '    return "read"',
+  '',
+].join('\n');
+
+describe('data references through a real hub, endpoint daemon and Python workers', { timeout: 120_000 }, () => {
+  let hub: HubProcess;
+  let endpoint: EndpointProcess;
+  let alice: HubClient;
+  let bob: HubClient;
+  let bobToken: string;
+  /** The lab endpoint as bob names it: OWNER/lab. */
+  let sharedLab: string;
+
+  before(async () => {
+    hub = await startHub({ funcxHome: makeTempDir('funcx-data-') });
+    endpoint = await startEndpoint(hub, { name: 'lab', workers: 2, config: { data_store: { result_threshold_bytes: 64 * 1024 } } });
+    alice = new HubClient({ hubUrl: hub.url, token: hub.token });
+    bobToken = await hub.addUser('bob');
+    bob = new HubClient({ hubUrl: hub.url, token: bobToken });
+    const shared = await fetch(`${hub.url}/v1/endpoints/lab/sharing`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ users: ['bob'] }),
+    });
+    assert.equal(shared.status, 200);
+    sharedLab = `${(await alice.whoami()).user}/lab`;
+  });
+  after(async () => {
+    alice.close();
+    bob.close();
+    await cleanup();
+  });
+
+  const run = async (client: HubClient, source: string, entrypoint: string, args: unknown[], endpointName = 'lab'): Promise<TaskRecord> => {
+    const { task_id } = await client.submit({ source, entrypoint, endpoint: endpointName, args: args as never });
+    return client.waitForTask(task_id);
+  };
+  const value = (task: TaskRecord) => {
+    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    return task.result?.value as any;
+  };
+  const fetchData = (ref: DataReference, token = hub.token) => {
+    const [store, digest] = ref.$ref.slice('funcx-data://'.length).split('/');
+    return fetch(`${hub.url}/v1/endpoints/${ref.endpoint_id}/data/${store}/${digest}`, { headers: { authorization: `Bearer ${token}` } });
+  };
+
+  test('a value one task puts reaches the next by reference, and a task that passes it on never fetches it', async () => {
+    const ref = value(await run(alice, PRODUCE, 'produce', [MiB])) as DataReference;
+    assert.match(ref.$ref, new RegExp(`^funcx-data://endpoint\\.${endpoint.endpointId}/[0-9a-f]{64}$`));
+    assert.equal(ref.size, MiB);
+    assert.equal(ref.kind, 'bytes');
+    assert.match(ref.digest, /^sha256:[0-9a-f]{64}$/);
+    assert.deepEqual(value(await run(alice, CONSUME, 'consume', [ref])), [MiB, '%', true]);
+    const passed = value(await run(alice, PASS_ON, 'pass_on', [ref]));
+    assert.deepEqual(passed, { ref, fetched: false });
+    const again = value(await run(alice, PRODUCE, 'produce', [MiB])) as DataReference;
+    assert.equal(again.$ref, ref.$ref, 'the same value is the same reference (written once, by digest)');
+  });
+
+  test('a result over the threshold comes back as a reference, which the hub serves with its size and kind', async () => {
+    const small = await run(alice, BIG, 'big', [1000]);
+    assert.match(String(small.result?.data['text/plain']), /^b'x{1000}'$/, 'under the threshold a result comes inline');
+    const task = await run(alice, BIG, 'big', [9 * MiB + 5]);
+    const ref = value(task) as DataReference;
+    assert.equal(ref.size, 9 * MiB + 5);
+    assert.match(String(task.result?.data['text/plain']), /^<funcx data reference: 9 MiB, funcx-data:\/\//);
+    const response = await fetchData(ref);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-funcx-data-kind'), 'bytes');
+    assert.equal(response.headers.get('content-length'), String(9 * MiB + 5));
+    const bytes = Buffer.from(await response.arrayBuffer());
+    assert.equal(bytes.length, 9 * MiB + 5, 'read in two parts of 8 MiB');
+    assert.ok(bytes.every((b) => b === 0x78));
+  });
+
+  test("another user's reference reads nothing of it, from a task, from a forged token, or through the hub", async () => {
+    const ref = value(await run(alice, PRODUCE, 'produce', [1000])) as DataReference;
+    const stolen = await run(bob, STEAL, 'steal', [ref], sharedLab);
+    assert.equal(stolen.state, 'failed');
+    assert.equal(stolen.error?.ename, 'DataStoreError');
+    assert.match(stolen.error!.evalue, /no value [0-9a-f]{12}… of yours in data store .*not yours \(references are per user\)/);
+    const owner = sharedLab.split('/')[0];
+    assert.deepEqual(value(await run(bob, FORGE, 'forge', [ref, owner], sharedLab))[0], 'unauthorized', "a token made up for the owner's name is refused");
+    const viaHub = await fetchData(ref, bobToken);
+    assert.equal(viaHub.status, 404);
+    const body = (await viaHub.json()) as { code: string; message: string };
+    assert.equal(body.code, 'FUNCX_DATA_NOT_FOUND');
+    assert.match(body.message, /not yours/);
+    assert.equal((await fetchData(ref)).status, 200, 'alice reads it');
+  });
+
+  test('a client stores a value through the hub and passes its reference to a task', async () => {
+    const stored = await fetch(`${hub.url}/v1/endpoints/lab/data?kind=bytes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/octet-stream' },
+      body: Buffer.from('%'.repeat(4096)),
+    });
+    assert.equal(stored.status, 201);
+    const { ref } = (await stored.json()) as { ref: DataReference };
+    assert.equal(ref.size, 4096);
+    assert.deepEqual(value(await run(alice, CONSUME, 'consume', [ref])), [4096, '%', true]);
+    const badKind = await fetch(`${hub.url}/v1/endpoints/lab/data?kind=json`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/octet-stream' },
+      body: Buffer.from('x'),
+    });
+    assert.equal(badKind.status, 400);
+    assert.match(((await badKind.json()) as { message: string }).message, /querystring\/kind must be one of "bytes", "pickle"/);
+  });
+
+  test('a memoized repeat of a pure function is answered without running it again on the endpoint', async () => {
+    const marks = join(makeTempDir('funcx-memo-'), 'runs');
+    const source = `def count(x):\n    with open(${JSON.stringify(marks)}, "a") as f:\n        f.write("ran\\n")\n    print("counted", x)\n    return x + 1\n`;
+    const { function_id } = await alice.registerFunction({ name: 'count', source, entrypoint: 'count', language: 'python', pure: true });
+    const first = await alice.waitForTask((await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
+    const repeat = await alice.waitForTask((await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
+    assert.equal(repeat.result?.value, 2);
+    assert.equal(repeat.cached?.task_id, first.task_id);
+    assert.deepEqual(repeat.outputs, first.outputs);
+    assert.equal(readFileSync(marks, 'utf8'), 'ran\n', 'the function ran once');
+  });
+});

@@ -1,0 +1,61 @@
+import { Readable } from 'node:stream';
+import { DATA_KINDS, dataUrl, type DataKind } from '@funcx/protocol';
+import type { HubPlugin } from '../http/hub-context.js';
+import { DataRelay } from '../data/data-relay.js';
+import { errorBody } from '../schemas.js';
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 413: errorBody };
+const endpointRef = { type: 'string', minLength: 1, maxLength: 300 } as const;
+
+/**
+ * Values in endpoints' data stores, for clients: a reference a task returned is read here (its bytes, as the
+ * endpoint keeps them), and a client stores a value to pass to tasks by reference.
+ */
+export const dataRoutes: HubPlugin = async (app) => {
+  const { hub } = app;
+  const relay = new DataRelay(hub.dispatcher);
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.get<{ Params: { ref: string; store: string; digest: string } }>('/endpoints/:ref/data/:store/:digest', {
+    schema: {
+      tags: ['data'],
+      summary: "A value in an endpoint's data store (yours only): its bytes, with its kind (bytes | pickle) in X-Funcx-Data-Kind",
+      params: {
+        type: 'object',
+        required: ['ref', 'store', 'digest'],
+        properties: { ref: endpointRef, store: { type: 'string', pattern: '^(endpoint|redis)\\.[A-Za-z0-9_.-]{1,64}$' }, digest: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      },
+      response: errors,
+    },
+  }, async (request, reply) => {
+    const endpoint = await hub.endpoints.resolve(request.user, request.params.ref);
+    const { first, rest } = await relay.open(request.user, endpoint, dataUrl(request.params.store, request.params.digest));
+    reply.header('content-type', 'application/octet-stream');
+    reply.header('content-length', String(first.total));
+    reply.header('x-funcx-data-kind', first.ref.kind);
+    reply.header('x-funcx-data-digest', first.ref.digest);
+    if (first.bytes.byteLength >= first.total) return reply.send(Buffer.from(first.bytes));
+    return reply.send(Readable.from((async function* () {
+      yield Buffer.from(first.bytes);
+      for await (const chunk of rest()) yield Buffer.from(chunk);
+    })()));
+  });
+
+  app.post<{ Params: { ref: string }; Querystring: { kind?: DataKind }; Body: Buffer }>('/endpoints/:ref/data', {
+    schema: {
+      tags: ['data'],
+      summary: "Store a value (the body, application/octet-stream) in an endpoint's data store; returns its data reference",
+      params: { type: 'object', required: ['ref'], properties: { ref: endpointRef } },
+      querystring: { type: 'object', additionalProperties: false, properties: { kind: { type: 'string', enum: [...DATA_KINDS] } } },
+      response: errors,
+    },
+  }, async (request, reply) => {
+    if (!Buffer.isBuffer(request.body)) {
+      return reply.code(400).send({ statusCode: 400, code: 'FUNCX_BAD_REQUEST', error: 'Bad Request', message: 'send the value as the body, with Content-Type: application/octet-stream' });
+    }
+    const endpoint = await hub.endpoints.resolve(request.user, request.params.ref);
+    const ref = await relay.write(request.user, endpoint, request.query.kind ?? 'bytes', request.body);
+    reply.code(201);
+    return { ref };
+  });
+};
