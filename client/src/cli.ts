@@ -18,6 +18,7 @@ import { runCommand, submitCommand } from './commands/run.js';
 import { shareCommand, type ShareFlags } from './commands/share.js';
 import type { TaskFlags } from './commands/task-options.js';
 import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
+import { dataGetCommand, type DataGetFlags } from './commands/data.js';
 import { loadCredentials } from './credentials.js';
 import { HubClient } from './hub-client.js';
 
@@ -107,6 +108,15 @@ addTaskOptions(
     .description('submit a task and print its id without waiting')
     .argument('[file]', 'a Python file to run (instead of --function)'),
 ).action(action((file: string | undefined, flags: TaskFlags) => submitCommand(hub(), file, flags)));
+
+program
+  .command('data')
+  .description("values in endpoints' data stores (data references)")
+  .command('get')
+  .description("write a data reference's value (a task's result, or a funcx-data:// URL) to a file or stdout")
+  .argument('<task-id-or-reference>')
+  .option('-o, --output <file>', 'write it to this file (else stdout, when not a terminal)')
+  .action(action((what: string, flags: DataGetFlags) => dataGetCommand(hub(), what, flags)));
 
 program
   .command('tasks')

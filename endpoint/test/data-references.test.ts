@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HubClient } from '@funcx/client';
 import type { DataReference, TaskRecord } from '@funcx/protocol';
-import { cleanup, makeTempDir, startEndpoint, startHub, type EndpointProcess, type HubProcess } from '@funcx/testing';
+import { bin, cleanup, makeTempDir, runProcess, startEndpoint, startHub, type EndpointProcess, type HubProcess } from '@funcx/testing';
 
 const MiB = 1024 * 1024;
 
@@ -113,6 +113,19 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.equal(body.code, 'FUNCX_DATA_NOT_FOUND');
     assert.match(body.message, /not yours/);
     assert.equal((await fetchData(ref)).status, 200, 'alice reads it');
+  });
+
+  test('the CLI says a result is a reference, with its size, and fetches it into a file', async () => {
+    const file = join(makeTempDir('funcx-cli-data-'), 'big.py');
+    writeFileSync(file, 'b"z" * (200 * 1024)\n');
+    const ran = await runProcess(process.execPath, [bin.funcx, 'run', file, '--endpoint', 'lab'], { env: hub.env(), timeoutMs: 30_000 });
+    const taskId = (await alice.listTasks({ limit: 1 })).tasks[0].task_id;
+    assert.match(ran.stdout, new RegExp(`^data reference: 200 KiB \\(bytes\\) funcx-data://endpoint\\.${endpoint.endpointId}/[0-9a-f]{64}\nfetch it with: funcx data get ${taskId} -o FILE\n$`));
+    const out = join(makeTempDir('funcx-cli-out-'), 'value.bin');
+    const got = await runProcess(process.execPath, [bin.funcx, 'data', 'get', taskId, '-o', out], { env: hub.env(), timeoutMs: 30_000 });
+    assert.match(got.stderr, /wrote 200 KiB \(bytes\) to /);
+    assert.equal(statSync(out).size, 200 * 1024);
+    assert.ok(readFileSync(out).every((b) => b === 0x7a));
   });
 
   test('a client stores a value through the hub and passes its reference to a task', async () => {

@@ -1,6 +1,7 @@
 """funcX for Jupyter from Python: Client (the hub's REST API), Executor (a concurrent.futures.Executor on an
 endpoint), ShellFunction, and the IPython extension (`%load_ext funcx`: the %%funcx and %funcx magics)."""
 
+from . import store
 from .client import Client
 from .errors import (
     FuncxError,
@@ -14,11 +15,13 @@ from .errors import (
 from .executor import Executor
 from .futures import TaskFuture
 from .shell import ShellFunction, ShellResult
+from .store import DataReference
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "DataReference",
     "Executor",
     "FuncxError",
     "SerializationError",
@@ -30,6 +33,7 @@ __all__ = [
     "TaskFuture",
     "TaskPending",
     "VersionMismatchError",
+    "store",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]

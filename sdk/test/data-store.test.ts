@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { cleanup, makeTempDir, startEndpoint, startHub, type HubProcess } from '@funcx/testing';
+
+const SDK_DIR = fileURLToPath(new URL('../../python', import.meta.url));
+
+/** Runs a Python script with the SDK importable (it needs only the standard library) against the hub. */
+function sdk(hub: HubProcess, script: string): Promise<any> {
+  return new Promise((resolve, reject) => {
+    execFile('python3', ['-c', `import json, funcx\n${script}`], {
+      timeout: 60_000,
+      maxBuffer: 1 << 20,
+      env: { ...hub.env(), PYTHONPATH: SDK_DIR },
+    }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`${error.message}\n${stderr}`));
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!));
+    });
+  });
+}
+
+describe('funcx.store and data references from the Python SDK', { timeout: 120_000 }, () => {
+  let hub: HubProcess;
+  before(async () => {
+    hub = await startHub({ funcxHome: makeTempDir('funcx-sdk-data-') });
+    await startEndpoint(hub, { name: 'lab', workers: 2, config: { data_store: { result_threshold_bytes: 64 * 1024 } } });
+  });
+  after(cleanup);
+
+  test('a large result is a DataReference that says its size and is fetched when asked', async () => {
+    const [text, size, length, first] = await sdk(hub, [
+      'client = funcx.Client()',
+      'task = client.run(source="def big(n):\\n    return b\\"y\\" * n\\n", entrypoint="big", endpoint="lab", args=[3 * 1024 * 1024])',
+      'ref = client.wait(task, timeout=30)',
+      'data = ref.get()',
+      'print(json.dumps([repr(ref), ref.size, len(data), data[:1].decode()]))',
+    ].join('\n'));
+    assert.match(text, /^DataReference\(3 MiB, funcx-data:\/\/endpoint\.[0-9a-f-]{36}\/[0-9a-f]{64}\)$/);
+    assert.deepEqual([size, length, first], [3 * 1024 * 1024, 3 * 1024 * 1024, 'y']);
+  });
+
+  test('a value put from the notebook is read lazily by a task, and a pickled one comes back as itself', async () => {
+    const [length, roundTrip, refused] = await sdk(hub, [
+      'client = funcx.Client()',
+      'ref = funcx.store.put(b"%" * 100000, endpoint="lab", client=client)',
+      'task = client.run(source="def size(x):\\n    return len(x)\\n", entrypoint="size", endpoint="lab", args=[ref])',
+      'obj = funcx.store.put({"a": (1, 2.0), "b": {3}}, endpoint="lab", client=client)',
+      'strict = funcx.Client(allow_pickle=False)',
+      'try:',
+      '    funcx.store.get(obj, client=strict)',
+      '    refused = None',
+      'except funcx.SerializationError as e:',
+      '    refused = str(e)',
+      'back = funcx.store.get(obj, client=client)',
+      'print(json.dumps([client.wait(task, timeout=30), back == {"a": (1, 2.0), "b": {3}}, refused]))',
+    ].join('\n'));
+    assert.equal(length, 100000);
+    assert.equal(roundTrip, true);
+    assert.match(refused, /holds a pickle, and this client does not load pickles \(allow_pickle=False\)/);
+  });
+
+  test('put without an endpoint outside a task, and get of something that is not a reference, say what to do', async () => {
+    const [noEndpoint, notRef, missing] = await sdk(hub, [
+      'out = []',
+      'try:',
+      '    funcx.store.put(b"x")',
+      'except funcx.FuncxError as e:',
+      '    out.append(str(e))',
+      'try:',
+      '    funcx.store.get({"a": 1})',
+      'except TypeError as e:',
+      '    out.append(str(e))',
+      'ref = funcx.DataReference(funcx.store.put(b"x", endpoint="lab"))',
+      'ref["$ref"] = ref["$ref"][:-64] + "0" * 64',
+      'try:',
+      '    ref.get()',
+      'except funcx.FuncxError as e:',
+      '    out.append(str(e))',
+      'print(json.dumps(out))',
+    ].join('\n'));
+    assert.match(noEndpoint, /needs the endpoint whose data store keeps the value/);
+    assert.match(notRef, /takes a data reference/);
+    assert.match(missing, /no value 000000000000… of yours .* \[FUNCX_DATA_NOT_FOUND\]$/);
+  });
+});
