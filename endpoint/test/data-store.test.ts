@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it, mock } from 'node:test';
@@ -182,14 +183,19 @@ describe('the data server', () => {
     assert.match(lines[2].message, /op must be put, get or stat/);
   });
 
-  it('a digest that does not match the bytes is refused and nothing is stored', async () => {
+  it('a small put sent with its bytes is answered once; a large one must wait for the reply', async () => {
     const r = await start();
-    const digest = 'a'.repeat(64);
-    const replies = await rawRequest(r.address, [JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'bytes', size: 3, digest }) + '\nabc'], 2);
-    assert.equal(replies[0].send, true);
-    assert.equal(replies[1].code, 'bad_request');
-    assert.match(replies[1].message, /not the digest given/);
-    assert.equal(await r.service.usage('alice'), 0);
+    const bytes = Buffer.from('abc');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const put = JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'bytes', size: 3, digest, with_bytes: true });
+    const [stored] = await rawRequest(r.address, [`${put}\nabc`], 1);
+    assert.equal(stored.ok, true);
+    assert.equal(stored.ref.size, 3);
+    assert.equal((await r.service.read('alice', stored.ref.$ref)).bytes.toString(), 'abc');
+    const large = JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'bytes', size: 2 * 1024 * 1024, digest, with_bytes: true });
+    const [refused] = await rawRequest(r.address, [large], 1);
+    assert.equal(refused.code, 'bad_request');
+    assert.match(refused.message, /a put with its bytes is at most 1048576 bytes/);
   });
 });
 

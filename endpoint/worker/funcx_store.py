@@ -22,6 +22,8 @@ KIND_BYTES = "bytes"
 KIND_PICKLE = "pickle"
 SCHEME = "funcx-data://"
 READ_CHUNK = 1 << 20
+# Values up to this size go with their request (protocol/src/data.ts MAX_DATA_INLINE_PUT).
+INLINE_PUT = 1 << 20
 
 ACTIVE = None
 
@@ -110,7 +112,14 @@ class DataClient:
         with self.lock:
             try:
                 self._connect()
-                self._send_line({"op": "put", "token": self.token, "kind": kind, "size": view.nbytes, "digest": digest})
+                header = {"op": "put", "token": self.token, "kind": kind, "size": view.nbytes, "digest": digest}
+                if view.nbytes <= INLINE_PUT:
+                    # One round trip: the bytes follow the request line at once.
+                    header["with_bytes"] = True
+                    line = (json.dumps(header, separators=(",", ":")) + "\n").encode()
+                    self.sock.sendall(line + view.tobytes())
+                    return Reference(self._reply()["ref"])
+                self._send_line(header)
                 reply = self._reply()
                 if not reply.get("have"):
                     self.sock.sendall(view)

@@ -54,10 +54,12 @@ export function isDataReference(value: unknown): value is DataReference {
  * (DataRequest), a reply one JSON line (DataReply), followed for a get by exactly `size` raw bytes. A put is
  * answered twice: first `have` (the store holds that digest already: nothing to send) or `send`, after which
  * the client sends exactly `size` raw bytes and gets the reference. Requests on one connection are answered in
- * order.
+ * order. A put of at most MAX_DATA_INLINE_PUT bytes may send them right after its line (`with_bytes`) and is
+ * answered once. The digest is the writer's own (the server does not hash the bytes again): a user's values
+ * are that user's alone, so a wrong digest can only mislabel the writer's own value.
  */
 export type DataRequest =
-  | { op: 'put'; token: string; kind: DataKind; size: number; digest: string }
+  | { op: 'put'; token: string; kind: DataKind; size: number; digest: string; with_bytes?: true }
   | { op: 'get'; token: string; url: string; offset?: number; length?: number }
   | { op: 'stat'; token: string; url: string };
 
@@ -69,5 +71,7 @@ export type DataReply =
 
 export type DataErrorCode = 'unauthorized' | 'not_found' | 'too_large' | 'bad_request' | 'wrong_store' | 'unavailable';
 
+/** Largest put whose bytes may follow its request line at once. */
+export const MAX_DATA_INLINE_PUT = 1024 * 1024;
 /** Longest request line the data server reads. */
 export const MAX_DATA_REQUEST_LINE = 4096;

@@ -172,6 +172,14 @@ describe('memoized results at the hub (embedded store)', () => {
     assert.ok(usage > 0 && usage <= 1_200, `usage ${usage} within the limit`);
   });
 
+  it('does not keep a result that is a data reference (its bytes live at the endpoint)', async () => {
+    const ref = { $ref: `funcx-data://endpoint.${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}/${'a'.repeat(64)}`, size: 5, digest: `sha256:${'a'.repeat(64)}`, kind: 'bytes', endpoint_id: 'e' };
+    const { hub, dispatched, pureId } = await open({}, () => ref);
+    assert.deepEqual((await finished(hub, await run(hub, { function_id: pureId, args: [1] }))).result.value, ref);
+    assert.equal((await finished(hub, await run(hub, { function_id: pureId, args: [1] }))).cached, undefined);
+    assert.equal(dispatched.length, 2);
+  });
+
   it('refuses a cache or pure that is not a boolean, naming the field', async () => {
     const { hub, pureId } = await open();
     const task = await hub.call('POST', '/v1/tasks', { function_id: pureId, endpoint: 'laptop', cache: 'yes' });

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { MAX_DATA_REQUEST_LINE, type DataReply } from '@funcx/protocol';
+import { MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply } from '@funcx/protocol';
 import { DataError, type DataService } from './data-service.js';
 import { tokenUser } from './data-token.js';
 
@@ -127,6 +127,17 @@ export class DataServer {
     }
     switch (request.op) {
       case 'put': {
+        if (request.with_bytes === true) {
+          // A small value comes with its request: one round trip.
+          if (typeof request.size !== 'number' || !Number.isInteger(request.size) || request.size < 0 || request.size > MAX_DATA_INLINE_PUT) {
+            throw new DataError('bad_request', `a put with its bytes is at most ${MAX_DATA_INLINE_PUT} bytes; send a larger value after the reply`);
+          }
+          const bytes = await new Promise<Buffer>((resolve) => expectBody(request.size as number, resolve));
+          const existing = await this.service.existing(user, String(request.digest));
+          if (existing) return reply({ ok: true, ref: existing, have: true });
+          await this.service.admit(user, request.kind, request.digest, request.size);
+          return reply({ ok: true, ref: await this.service.put(user, request.kind as 'bytes' | 'pickle', request.digest as string, bytes) });
+        }
         const existing = await this.service.existing(user, String(request.digest));
         if (existing) return reply({ ok: true, ref: existing, have: true });
         await this.service.admit(user, request.kind, request.digest, request.size);

@@ -1,4 +1,4 @@
-import { MAX_RESULT_BYTES, type FunctionRecord, type TaskRecord, type TaskSubmission } from '@funcx/protocol';
+import { MAX_RESULT_BYTES, isDataReference, type FunctionRecord, type TaskRecord, type TaskSubmission } from '@funcx/protocol';
 import type { HubMetrics } from '../metrics.js';
 import { isMemoized, memoKey } from './memo-key.js';
 import type { MemoEntry, MemoLimits, MemoStore, MemoWrite } from './memo-store.js';
@@ -53,6 +53,8 @@ export class Memo {
     const writes: MemoWrite[] = [];
     for (const task of tasks) {
       if (task.cache_key === undefined || task.state !== 'success' || !task.result) continue;
+      // A data reference's bytes live at its endpoint, with a lifetime of their own: the call runs again.
+      if (isDataReference(task.result.value)) continue;
       const entry: MemoEntry = {
         result: task.result,
         outputs: task.outputs,
