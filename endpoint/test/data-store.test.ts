@@ -44,6 +44,7 @@ function python(address: string, token: string, body: string): Promise<any> {
 }
 
 interface Running {
+  backend: DataBackend;
   service: DataService;
   server: DataServer;
   address: string;
@@ -55,7 +56,7 @@ async function serve(backend: DataBackend, limits = { ttlMs: 60_000, userBytes: 
   const service = new DataService(backend, ENDPOINT_ID, limits);
   const server = new DataServer(service, secret, () => undefined);
   const address = await server.listen('127.0.0.1', 0);
-  return { service, server, address, secret, token: (user) => dataToken(secret, user) };
+  return { backend, service, server, address, secret, token: (user) => dataToken(secret, user) };
 }
 
 /** What every backend does for the worker's client: write once, read back, per user. */
@@ -150,6 +151,12 @@ describe('the data server', () => {
     assert.equal(late.code, 'not_found');
     assert.match(late.message, /it expired \(data_store\.ttl_s\)/);
     assert.equal(await r.service.usage('alice'), 0, 'an expired value no longer counts');
+    const other = await python(r.address, r.token('bob'), 'print(json.dumps(funcx_store.put(b"bob\'s")))');
+    assert.ok(await r.backend.meta('bob', (other.digest as string).slice(7)));
+    mock.timers.tick(60_000);
+    await r.service.sweepAll();
+    const digest = (other.digest as string).slice('sha256:'.length);
+    assert.equal(await r.backend.meta('bob', digest), undefined, 'the sweep drops what nobody asked for again');
   });
 
   it("refuses a put past the user's limit, saying how much is kept, and keeps what was there", async () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { cleanup, makeTempDir, startEndpoint, startHub, type HubProcess } from '@funcx/testing';
@@ -24,7 +26,8 @@ describe('funcx.store and data references from the Python SDK', { timeout: 120_0
   let hub: HubProcess;
   before(async () => {
     hub = await startHub({ funcxHome: makeTempDir('funcx-sdk-data-') });
-    await startEndpoint(hub, { name: 'lab', workers: 2, config: { data_store: { result_threshold_bytes: 64 * 1024 } } });
+    // Under bubblewrap: the workers reach the daemon's data server from inside their sandbox.
+    await startEndpoint(hub, { name: 'lab', workers: 2, config: { sandbox: 'bwrap', data_store: { result_threshold_bytes: 64 * 1024 } } });
   });
   after(cleanup);
 
@@ -58,6 +61,31 @@ describe('funcx.store and data references from the Python SDK', { timeout: 120_0
     assert.equal(length, 100000);
     assert.equal(roundTrip, true);
     assert.match(refused, /holds a pickle, and this client does not load pickles \(allow_pickle=False\)/);
+  });
+
+  test('an Executor passes a reference from one function to the next, and a large value comes back as a DataReference', async () => {
+    const file = join(makeTempDir('funcx-sdk-exec-'), 'pipeline.py');
+    writeFileSync(file, [
+      'import json, funcx',
+      'def produce(n):',
+      '    import funcx',
+      '    return funcx.store.put(b"q" * n)',
+      'def consume(data):',
+      '    return [len(data), isinstance(data, bytes)]',
+      'def text(n):',
+      '    return "w" * n',
+      'with funcx.Executor(endpoint="lab") as ex:',
+      '    ref = ex.submit(produce, 5000).result()',
+      '    used = ex.submit(consume, ref).result()',
+      '    big = ex.submit(text, 200000).result()',
+      '    print(json.dumps([type(ref).__name__, ref.size, used, type(big).__name__, big.get() == "w" * 200000]))',
+      '',
+    ].join('\n'));
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('python3', [file], { timeout: 60_000, env: { ...hub.env(), PYTHONPATH: SDK_DIR } }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout));
+    });
+    assert.deepEqual(JSON.parse(out.trim()), ['DataReference', 5000, [5000, true], 'DataReference', true]);
   });
 
   test('put without an endpoint outside a task, and get of something that is not a reference, say what to do', async () => {

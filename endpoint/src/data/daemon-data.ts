@@ -11,6 +11,9 @@ import { FilesBackend } from './files-backend.js';
 import { MemoryBackend } from './memory-backend.js';
 import { RedisBackend } from './redis-backend.js';
 
+/** How often expired values are dropped (reads and puts drop them as they meet them too). */
+const SWEEP_INTERVAL_MS = 60_000;
+
 /** What a manager needs to give its workers their access: where the data server is, and the secret of tokens. */
 export interface DataAccessSettings {
   address: string;
@@ -52,11 +55,16 @@ export async function startDaemonData(config: EndpointConfig, host: string, log:
   const server = new DataServer(service, secret, (message) => log('warn', message));
   const address = await server.listen(host, settings.port ?? 0);
   log('info', `data store ${backend.storeName} (${settings.backend ?? 'memory'}) serves workers at ${address}`);
+  const sweeper = setInterval(() => {
+    service.sweepAll().catch((error: unknown) => log('warn', `data store: could not drop expired values: ${(error as Error).message}`));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
   return {
     service,
     access: { address, secret: secret.toString('hex'), result_threshold_bytes: settings.result_threshold_bytes ?? DEFAULT_RESULT_THRESHOLD_BYTES },
     relay: new DataRelay(service),
     async close() {
+      clearInterval(sweeper);
       await server.close();
       await service.close();
     },

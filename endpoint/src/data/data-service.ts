@@ -70,6 +70,14 @@ export class DataService {
     return bytes;
   }
 
+  /** Forgets every user's expired values (the daemon runs it every minute, so memory is given back). */
+  async sweepAll(): Promise<void> {
+    for (const user of [...this.index.keys()]) {
+      await this.sweep(user);
+      if (this.index.get(user)?.size === 0) this.index.delete(user);
+    }
+  }
+
   /** Bytes a user keeps now. */
   usage(user: string): Promise<number> {
     return this.sweep(user);
