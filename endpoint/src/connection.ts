@@ -90,6 +90,11 @@ export class HubConnection implements OutboxSink {
       if (!options.data) return ack(NO_DATA_STORE);
       void options.data.get(request).then(ack);
     });
+    this.socket.on('data:stream', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.stream(request).then(ack);
+    });
     this.socket.on('data:put', (request, ack) => {
       if (typeof ack !== 'function') return;
       if (!options.data) return ack(NO_DATA_STORE);

@@ -147,6 +147,52 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.match(((await badKind.json()) as { message: string }).message, /querystring\/kind must be one of "bytes", "pickle"/);
   });
 
+  test('a generator streams what it yields, held back at the endpoint while nobody reads', async () => {
+    const items = async (taskId: string, from: number, token = hub.token) => {
+      const response = await fetch(`${hub.url}/v1/tasks/${taskId}/items?from=${from}&wait_ms=0`, { headers: { authorization: `Bearer ${token}` } });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const { task_id } = await alice.submit({ source: 'def gen(n):\n    for i in range(n):\n        yield {"i": i}\n    yield b"not json"\n', entrypoint: 'gen', endpoint: 'lab', args: [200] });
+    let first: any;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      first = (await items(task_id, 0)).body;
+      if (first.items.length === 64) break;
+    }
+    assert.equal(first.items.length, 64, 'the endpoint holds 64 unread items');
+    assert.equal((await items(task_id, 0)).body.items.length, 64, 'and the generator waits: no more come while nobody reads');
+    assert.ok(!['success', 'failed', 'cancelled'].includes((await alice.getTask(task_id)).state), 'the task has not finished');
+    assert.equal((await items(task_id, 0, bobToken)).status, 403, "another user's task's items are refused");
+    const seen: unknown[] = [];
+    let from = 0;
+    for (let done = false; !done; ) {
+      const response = await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=${from}&wait_ms=5000`, { headers: { authorization: `Bearer ${hub.token}` } });
+      const page = (await response.json()) as { items: unknown[]; next: number; done: boolean };
+      seen.push(...page.items);
+      from = page.next;
+      done = page.done;
+    }
+    assert.equal(seen.length, 201);
+    assert.deepEqual(seen.slice(0, 3), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+    assert.deepEqual(seen[199], { i: 199 });
+    const last = seen[200] as DataReference;
+    assert.equal(last.kind, 'bytes', 'an item that is not JSON comes as a data reference');
+    assert.equal(Buffer.from(await (await fetchData(last)).arrayBuffer()).toString(), 'not json');
+    const task = await alice.waitForTask(task_id);
+    assert.deepEqual(task.result?.value, { stream_items: 201 });
+  });
+
+  test('a generator that fails half way: its items before the error are read, then the stream ends', async () => {
+    const { task_id } = await alice.submit({ source: 'def gen():\n    yield 1\n    yield 2\n    raise ValueError("half way")\n', entrypoint: 'gen', endpoint: 'lab' });
+    const task = await alice.waitForTask(task_id);
+    assert.equal(task.state, 'failed');
+    assert.match(task.error!.evalue, /half way/);
+    assert.ok(task.error!.traceback.every((line) => !line.includes('funcx_store')), 'the worker\'s own frames are left out');
+    const page = (await (await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=0`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as any;
+    assert.deepEqual([page.items, page.done], [[1, 2], false]);
+    const end = (await (await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=2`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as any;
+    assert.deepEqual([end.items, end.done], [[], true]);
+  });
+
   test('a memoized repeat of a pure function is answered without running it again on the endpoint', async () => {
     const marks = join(makeTempDir('funcx-memo-'), 'runs');
     const source = `def count(x):\n    with open(${JSON.stringify(marks)}, "a") as f:\n        f.write("ran\\n")\n    print("counted", x)\n    return x + 1\n`;

@@ -13,6 +13,7 @@ import { dataSecret, dataToken, tokenUser } from '../src/data/data-token.js';
 import { FilesBackend } from '../src/data/files-backend.js';
 import { MemoryBackend } from '../src/data/memory-backend.js';
 import { RedisBackend } from '../src/data/redis-backend.js';
+import { TaskStreams } from '../src/data/task-streams.js';
 
 const WORKER_DIR = fileURLToPath(new URL('../../worker', import.meta.url));
 const ENDPOINT_ID = '6f1c1d52-6a62-4b1e-9d38-0c1e6f4b2a10';
@@ -54,7 +55,7 @@ interface Running {
 
 async function serve(backend: DataBackend, limits = { ttlMs: 60_000, userBytes: 10 * 1024 * 1024 }, secret = dataSecret()): Promise<Running> {
   const service = new DataService(backend, ENDPOINT_ID, limits);
-  const server = new DataServer(service, secret, () => undefined);
+  const server = new DataServer(service, new TaskStreams(), secret, () => undefined);
   const address = await server.listen('127.0.0.1', 0);
   return { backend, service, server, address, secret, token: (user) => dataToken(secret, user) };
 }
@@ -187,7 +188,7 @@ describe('the data server', () => {
     const lines = await rawRequest(r.address, ['not json', JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'json', size: 1, digest: 'x' }), JSON.stringify({ op: 'rm', token: r.token('alice') })]);
     assert.deepEqual(lines.map((line) => line.code), ['bad_request', 'bad_request', 'bad_request']);
     assert.match(lines[1].message, /kind must be "bytes" or "pickle"/);
-    assert.match(lines[2].message, /op must be put, get or stat/);
+    assert.match(lines[2].message, /op must be put, get, stat or append/);
   });
 
   it('a small put sent with its bytes is answered once; a large one must wait for the reply', async () => {
@@ -203,6 +204,31 @@ describe('the data server', () => {
     const [refused] = await rawRequest(r.address, [large], 1);
     assert.equal(refused.code, 'bad_request');
     assert.match(refused.message, /a put with its bytes is at most 1048576 bytes/);
+  });
+});
+
+describe('task streams', () => {
+  afterEach(() => mock.timers.reset());
+
+  it('hold a producer back while its stream is full, let it on once read, and stop it when nobody reads', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+    const streams = new TaskStreams(2, 60_000);
+    await streams.append('alice', 't1', 1, false);
+    await streams.append('alice', 't1', 2, false);
+    let third = false;
+    const waiting = streams.append('alice', 't1', 3, false).then(() => (third = true));
+    await Promise.resolve();
+    assert.equal(third, false, 'full: the producer waits');
+    assert.deepEqual(await streams.read('alice', 't1', 0, 0), { from: 0, items: [1, 2], next: 2, done: false });
+    assert.equal(third, false, 'reading from 0 keeps the items');
+    assert.deepEqual((await streams.read('alice', 't1', 2, 0)).items, []);
+    await waiting;
+    assert.equal(third, true, 'a read from 2 makes room');
+    assert.deepEqual(await streams.read('bob', 't1', 0, 0), { from: 0, items: [], next: 0, done: false }, "another user's stream is empty");
+    await streams.append('alice', 't1', 4, false);
+    const stuck = streams.append('alice', 't1', 5, false);
+    mock.timers.tick(60_000);
+    await assert.rejects(stuck, /nobody has read this task's stream for 60 s: the generator is stopped/);
   });
 });
 

@@ -133,24 +133,41 @@ class DataClient:
                 raise DataStoreError("unavailable", "the endpoint's data server cannot be reached: %s" % error)
         return Reference(reply["ref"])
 
+    def append(self, task_id, data, done=False):
+        """Adds one item (its JSON, bytes) to the task's stream, or ends it; returns once the endpoint holds it
+        (it waits while the stream is full: a generator is held back until its reader catches up)."""
+        header = {"op": "append", "token": self.token, "task": task_id, "size": len(data)}
+        if done:
+            header["done"] = True
+        with self.lock:
+            try:
+                self._connect()
+                # No read timeout: waiting here is the back-pressure of a reader that is behind.
+                self.sock.settimeout(None)
+                self.sock.sendall((json.dumps(header, separators=(",", ":")) + "\n").encode() + data)
+                self._reply()
+            except OSError as error:
+                self._drop()
+                raise DataStoreError("unavailable", "the endpoint's data server cannot be reached: %s" % error)
+            finally:
+                if self.sock is not None:
+                    self.sock.settimeout(300)
+
     def get_bytes(self, url):
         with self.lock:
             try:
                 self._connect()
                 self._send_line({"op": "get", "token": self.token, "url": url})
                 reply = self._reply()
-                buffer = bytearray(reply["size"])
-                view = memoryview(buffer)
-                filled = 0
-                while filled < len(buffer):
-                    count = self.reader.readinto(view[filled:])
-                    if not count:
-                        raise DataStoreError("unavailable", "the data server closed the connection during a read")
-                    filled += count
+                # read(n) fills one bytes object of n straight from the socket: no second copy.
+                data = self.reader.read(reply["size"])
+                if len(data) != reply["size"]:
+                    self._drop()
+                    raise DataStoreError("unavailable", "the data server closed the connection during a read")
             except OSError as error:
                 self._drop()
                 raise DataStoreError("unavailable", "the endpoint's data server cannot be reached: %s" % error)
-        return reply["kind"], buffer
+        return reply["kind"], data
 
 
 def _client():
@@ -179,7 +196,7 @@ def get(ref):
     if not is_reference(ref):
         raise TypeError("funcx.store.get takes a data reference (what funcx.store.put returned), not %s" % type(ref).__name__)
     kind, data = _client().get_bytes(ref["$ref"])
-    return bytes(data) if kind == KIND_BYTES else pickle.loads(data)
+    return data if kind == KIND_BYTES else pickle.loads(data)
 
 
 class Proxy:
@@ -242,6 +259,29 @@ for _name in (
     setattr(Proxy, _name, _forward(_name))
 # Without __buffer__ (before Python 3.12) bytes(proxy) goes through __bytes__, which a bytes value lacks.
 Proxy.__bytes__ = lambda self: bytes(self.__funcx_target__())
+
+
+_ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
+
+def stream_generator(task_id, generator):
+    """Runs a generator task: each value it yields goes to the task's stream as it is yielded (JSON, or a
+    reference to it when it is not JSON or is over INLINE_PUT), the generator waiting while its reader is behind.
+    Returns the task's value: how many items there were."""
+    client = _client()
+    count = 0
+    for item in generator:
+        item = unproxied(item)
+        try:
+            data = _ENCODE(item).encode()
+        except (TypeError, ValueError, OverflowError, RecursionError):
+            data = None
+        if data is None or len(data) > INLINE_PUT:
+            data = _ENCODE(dict(put(item))).encode()
+        client.append(task_id, data)
+        count += 1
+    client.append(task_id, b"", done=True)
+    return {"stream_items": count}
 
 
 def resolve_arguments(args, kwargs):

@@ -36,6 +36,7 @@ import re
 import sys
 import threading
 import time
+import types
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
 from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent, speak_over_stdio
@@ -297,6 +298,9 @@ class Worker:
                 namespace = self.namespace()
                 exec(function.body, namespace)
                 value = eval(function.last_expr, namespace) if function.last_expr is not None else None
+            if type(value) is types.GeneratorType and funcx_store.ACTIVE is not None:
+                # A generator streams what it yields, as it yields it, to the endpoint's data store.
+                value = funcx_store.stream_generator(task_id, value)
             if "matplotlib.pyplot" in sys.modules:
                 self.show_figures()
         except BaseException as exc:  # noqa: B902 - the user's SystemExit and KeyboardInterrupt are task errors

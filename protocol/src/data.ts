@@ -1,3 +1,5 @@
+import type { JsonValue } from './json.js';
+
 /**
  * Data references: a value kept in an endpoint's data store, passed between functions (and to clients) by a
  * small typed value instead of inline. The worker side is endpoint/worker/funcx_store.py, the SDK side
@@ -61,11 +63,14 @@ export function isDataReference(value: unknown): value is DataReference {
 export type DataRequest =
   | { op: 'put'; token: string; kind: DataKind; size: number; digest: string; with_bytes?: true }
   | { op: 'get'; token: string; url: string; offset?: number; length?: number }
-  | { op: 'stat'; token: string; url: string };
+  | { op: 'stat'; token: string; url: string }
+  /** One item a generator task yielded (`size` bytes of its JSON follow), or the end of its stream (`done`). */
+  | { op: 'append'; token: string; task: string; size: number; done?: true };
 
 export type DataReply =
   | { ok: true; ref: DataReference; have?: true }
   | { ok: true; send: true }
+  | { ok: true; appended: true }
   | { ok: true; kind: DataKind; size: number; total: number; ref: DataReference }
   | { ok: false; code: DataErrorCode; message: string };
 
@@ -75,3 +80,13 @@ export type DataErrorCode = 'unauthorized' | 'not_found' | 'too_large' | 'bad_re
 export const MAX_DATA_INLINE_PUT = 1024 * 1024;
 /** Longest request line the data server reads. */
 export const MAX_DATA_REQUEST_LINE = 4096;
+
+/** Items a generator task yielded, as a client reads them: `items` from index `from`; ask from `next` after. */
+export interface StreamItems {
+  task_id: string;
+  from: number;
+  items: JsonValue[];
+  next: number;
+  /** The generator has ended and every item was read. */
+  done: boolean;
+}

@@ -1,4 +1,4 @@
-import type { DataKind, DataReference } from './data.js';
+import type { DataKind, DataReference, StreamItems } from './data.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
@@ -108,6 +108,8 @@ export interface DataChunk {
 export interface ServerToEndpointEvents {
   /** A user reads a value of the endpoint's data store through the hub (a part at a time). */
   'data:get': (request: { user: string; url: string; offset: number; length: number }, ack: Ack<DataChunk>) => void;
+  /** A user reads the items a generator task yielded (waiting up to `wait_ms` for one). */
+  'data:stream': (request: { user: string; task_id: string; from: number; wait_ms: number }, ack: Ack<StreamItems>) => void;
   /** A user stores a value in the endpoint's data store through the hub. */
   'data:put': (request: { user: string; kind: DataKind; bytes: Uint8Array }, ack: Ack<{ ref: DataReference }>) => void;
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */

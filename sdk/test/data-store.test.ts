@@ -88,6 +88,18 @@ describe('funcx.store and data references from the Python SDK', { timeout: 120_0
     assert.deepEqual(JSON.parse(out.trim()), ['DataReference', 5000, [5000, true], 'DataReference', true]);
   });
 
+  test('Client.stream yields what a generator task yields, in order, a non-JSON item as a DataReference', async () => {
+    const [values, last, result] = await sdk(hub, [
+      'client = funcx.Client()',
+      'task = client.run(source="def gen(n):\\n    for i in range(n):\\n        yield i * i\\n    yield {1, 2}\\n", entrypoint="gen", endpoint="lab", args=[150])',
+      'items = list(client.stream(task))',
+      'print(json.dumps([items[:-1], sorted(items[-1].get()), client.wait(task, timeout=30)]))',
+    ].join('\n'));
+    assert.deepEqual(values, Array.from({ length: 150 }, (_, i) => i * i));
+    assert.deepEqual(last, [1, 2]);
+    assert.deepEqual(result, { stream_items: 151 });
+  });
+
   test('put without an endpoint outside a task, and get of something that is not a reference, say what to do', async () => {
     const [noEndpoint, notRef, missing] = await sdk(hub, [
       'out = []',

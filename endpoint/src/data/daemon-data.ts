@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FuncxError, type DataChunk, type DataKind, type DataReference, type ErrorBody } from '@funcx/protocol';
+import { FuncxError, type DataChunk, type DataKind, type DataReference, type ErrorBody, type StreamItems } from '@funcx/protocol';
 import { DEFAULT_DATA_TTL_S, DEFAULT_DATA_USER_BYTES, DEFAULT_RESULT_THRESHOLD_BYTES } from '../config-data.js';
 import type { EndpointConfig } from '../config.js';
 import type { Log } from '../log.js';
@@ -10,9 +10,12 @@ import { dataSecret } from './data-token.js';
 import { FilesBackend } from './files-backend.js';
 import { MemoryBackend } from './memory-backend.js';
 import { RedisBackend } from './redis-backend.js';
+import { TaskStreams } from './task-streams.js';
 
 /** How often expired values are dropped (reads and puts drop them as they meet them too). */
 const SWEEP_INTERVAL_MS = 60_000;
+/** Longest a client's read of a stream waits for an item (the hub's ack timeout is longer). */
+const MAX_STREAM_WAIT_MS = 20_000;
 
 /** What a manager needs to give its workers their access: where the data server is, and the secret of tokens. */
 export interface DataAccessSettings {
@@ -52,17 +55,19 @@ export async function startDaemonData(config: EndpointConfig, host: string, log:
     userBytes: settings.user_bytes ?? DEFAULT_DATA_USER_BYTES,
   });
   const secret = dataSecret();
-  const server = new DataServer(service, secret, (message) => log('warn', message));
+  const streams = new TaskStreams();
+  const server = new DataServer(service, streams, secret, (message) => log('warn', message));
   const address = await server.listen(host, settings.port ?? 0);
   log('info', `data store ${backend.storeName} (${settings.backend ?? 'memory'}) serves workers at ${address}`);
   const sweeper = setInterval(() => {
+    streams.sweep(service.limits.ttlMs);
     service.sweepAll().catch((error: unknown) => log('warn', `data store: could not drop expired values: ${(error as Error).message}`));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   return {
     service,
     access: { address, secret: secret.toString('hex'), result_threshold_bytes: settings.result_threshold_bytes ?? DEFAULT_RESULT_THRESHOLD_BYTES },
-    relay: new DataRelay(service),
+    relay: new DataRelay(service, streams),
     async close() {
       clearInterval(sweeper);
       await server.close();
@@ -87,7 +92,19 @@ function errorBody(error: unknown): { error: ErrorBody } {
 
 /** The hub's requests for clients (the SDK and the CLI), on behalf of the user the hub names. */
 export class DataRelay {
-  constructor(private readonly service: DataService) {}
+  constructor(
+    private readonly service: DataService,
+    private readonly streams: TaskStreams,
+  ) {}
+
+  async stream(request: { user: string; task_id: string; from: number; wait_ms: number }): Promise<StreamItems | { error: ErrorBody }> {
+    try {
+      const read = await this.streams.read(request.user, request.task_id, request.from, Math.min(Math.max(0, request.wait_ms), MAX_STREAM_WAIT_MS));
+      return { task_id: request.task_id, ...read };
+    } catch (error) {
+      return errorBody(error);
+    }
+  }
 
   async get(request: { user: string; url: string; offset: number; length: number }): Promise<DataChunk | { error: ErrorBody }> {
     try {

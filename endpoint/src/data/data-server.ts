@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply } from '@funcx/protocol';
+import { MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply, type JsonValue } from '@funcx/protocol';
 import { DataError, type DataService } from './data-service.js';
 import { tokenUser } from './data-token.js';
+import type { TaskStreams } from './task-streams.js';
 
 /**
  * The daemon's data server: workers (on this machine or on a block's nodes) put and get values over the data
@@ -14,6 +15,7 @@ export class DataServer {
 
   constructor(
     private readonly service: DataService,
+    private readonly streams: TaskStreams,
     private readonly secret: Buffer,
     private readonly onWarning: (message: string) => void,
   ) {
@@ -151,8 +153,25 @@ export class DataServer {
       }
       case 'stat':
         return reply({ ok: true, ref: await this.service.stat(user, request.url) });
+      case 'append': {
+        const size = request.size;
+        if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_DATA_INLINE_PUT || typeof request.task !== 'string') {
+          throw new DataError('bad_request', `an append names its task and sends at most ${MAX_DATA_INLINE_PUT} bytes of JSON (a larger item goes by reference)`);
+        }
+        const bytes = size > 0 ? await new Promise<Buffer>((resolve) => expectBody(size, resolve)) : undefined;
+        let item: JsonValue | undefined;
+        if (bytes) {
+          try {
+            item = JSON.parse(bytes.toString()) as JsonValue;
+          } catch {
+            throw new DataError('bad_request', 'a stream item is JSON');
+          }
+        }
+        await this.streams.append(user, request.task, item, request.done === true);
+        return reply({ ok: true, appended: true });
+      }
       default:
-        throw new DataError('bad_request', `op must be put, get or stat (got ${JSON.stringify(request.op)})`);
+        throw new DataError('bad_request', `op must be put, get, stat or append (got ${JSON.stringify(request.op)})`);
     }
   }
 }

@@ -5,6 +5,7 @@ import re
 import threading
 
 from . import source as sources
+from . import store
 from .credentials import load_credentials
 from .errors import FuncxError, TaskPending
 from .events import MAX_URL_TASK_IDS, iter_events
@@ -163,6 +164,20 @@ class Client:
                           return_pickle=return_pickle, task_group=task_group, container_image=container_image,
                           policy=policy, cache=cache)
         return self.request("POST", "/v1/tasks", task)["task_id"]
+
+    def stream(self, task_id, wait=10.0):
+        """Yields what a generator task yields, as it yields it (values that are not JSON, or are large, as
+        DataReferences); ends when the generator has. The generator is held back at its endpoint while this
+        reader is behind, so nothing piles up in between."""
+        position = 0
+        while True:
+            page = self.request("GET", "/v1/tasks/%s/items" % _quote_ref(task_id),
+                                query={"from": position, "wait_ms": int(wait * 1000)})
+            for item in page["items"]:
+                yield store.wrap(item, self)
+            position = page["next"]
+            if page["done"]:
+                return
 
     def run_batch(self, tasks):
         """Submits TaskSubmission dicts, all or nothing (up to 50,000); returns their ids in order."""

@@ -1,4 +1,4 @@
-import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody } from '@funcx/protocol';
+import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody, type StreamItems } from '@funcx/protocol';
 import type { Dispatcher } from '../tasks/dispatcher.js';
 
 /** Parts a client's read is fetched in from the endpoint (each one Socket.IO message). */
@@ -13,7 +13,7 @@ export class DataRelay {
 
   private channel(endpoint: EndpointRecord) {
     const channel = this.dispatcher.channelOf(endpoint.endpoint_id);
-    if (!channel?.readData || !channel.writeData) {
+    if (!channel?.readData || !channel.writeData || !channel.readStream) {
       throw new FuncxError(
         'FUNCX_DATA_UNAVAILABLE',
         `endpoint ${endpoint.name} is not connected to this hub (offline, or connected to another hub on the same Redis): its data store can be read once it is online here`,
@@ -47,6 +47,20 @@ export class DataRelay {
       }
     }
     return { first, rest };
+  }
+
+  /** Items of a user's generator task, from index `from`, waiting up to `waitMs` for one. */
+  async stream(user: string, endpoint: EndpointRecord, taskId: string, from: number, waitMs: number): Promise<StreamItems> {
+    const channel = this.channel(endpoint);
+    if (!channel.readStream) throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} does not stream task items (update it)`);
+    let reply: StreamItems | { error: ErrorBody };
+    try {
+      reply = await channel.readStream({ user, task_id: taskId, from, wait_ms: waitMs });
+    } catch {
+      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer a read of a task's stream in time`);
+    }
+    if ('error' in reply) throw FuncxError.fromBody(reply.error);
+    return reply;
   }
 
   async write(user: string, endpoint: EndpointRecord, kind: DataKind, bytes: Uint8Array): Promise<DataReference> {

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { DATA_KINDS, dataUrl, type DataKind } from '@funcx/protocol';
+import { DATA_KINDS, FuncxError, dataUrl, isFinalState, type DataKind } from '@funcx/protocol';
 import type { HubPlugin } from '../http/hub-context.js';
 import { DataRelay } from '../data/data-relay.js';
-import { errorBody } from '../schemas.js';
+import { errorBody, uuidParams } from '../schemas.js';
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 409: errorBody, 413: errorBody };
 const endpointRef = { type: 'string', minLength: 1, maxLength: 300 } as const;
@@ -39,6 +39,29 @@ export const dataRoutes: HubPlugin = async (app) => {
       yield Buffer.from(first.bytes);
       for await (const chunk of rest()) yield Buffer.from(chunk);
     })()));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { from?: string; wait_ms?: string } }>('/tasks/:id/items', {
+    schema: {
+      tags: ['data'],
+      summary: 'Items a generator task yielded, from index `from` (default 0), waiting up to wait_ms (at most 20,000) for one; ask again from `next` until `done`',
+      params: uuidParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { from: { type: 'string', pattern: '^[0-9]{1,15}$' }, wait_ms: { type: 'string', pattern: '^[0-9]{1,6}$' } },
+      },
+      response: errors,
+    },
+  }, async (request) => {
+    const task = await hub.tasks.get(request.user, request.params.id);
+    const endpoint = await hub.store.getEndpoint(task.endpoint_id);
+    if (!endpoint) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', `task ${task.task_id}'s endpoint was deleted: its stream went with it`);
+    // A task that has ended (a generator that failed half way, or no generator at all) waits for nothing more.
+    const ended = isFinalState(task.state);
+    const read = await relay.stream(request.user, endpoint, task.task_id, Number(request.query.from ?? 0), ended ? 0 : Number(request.query.wait_ms ?? 10_000));
+    if (ended && read.items.length === 0) read.done = true;
+    return read;
   });
 
   app.post<{ Params: { ref: string }; Querystring: { kind?: DataKind }; Body: Buffer }>('/endpoints/:ref/data', {

@@ -27,5 +27,6 @@ export function endpointChannel(socket: EndpointSocket): EndpointChannel {
     close: () => socket.disconnect(true),
     readData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:get', request),
     writeData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:put', request),
+    readStream: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:stream', request),
   };
 }

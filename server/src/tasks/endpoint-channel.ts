@@ -1,4 +1,4 @@
-import type { DataChunk, DataKind, DataReference, DispatchedTask, ErrorBody, FunctionCode } from '@funcx/protocol';
+import type { DataChunk, DataKind, DataReference, DispatchedTask, ErrorBody, FunctionCode, StreamItems } from '@funcx/protocol';
 
 /** The hub's line to one connected endpoint daemon, whatever carries it (today a Socket.IO socket). */
 export interface EndpointChannel {
@@ -9,6 +9,8 @@ export interface EndpointChannel {
   close(): void;
   /** A part of a value in the endpoint's data store, read for a user (a client's fetch). */
   readData?(request: { user: string; url: string; offset: number; length: number }): Promise<DataChunk | { error: ErrorBody }>;
+  /** Items a user's generator task yielded, from index `from` (waiting up to `wait_ms` for one). */
+  readStream?(request: { user: string; task_id: string; from: number; wait_ms: number }): Promise<StreamItems | { error: ErrorBody }>;
   /** Stores a value in the endpoint's data store for a user. */
   writeData?(request: { user: string; kind: DataKind; bytes: Uint8Array }): Promise<{ ref: DataReference } | { error: ErrorBody }>;
 }
