@@ -61,9 +61,9 @@ async function measure(client: HubClient, path: string, endpoint: string, produc
   return { path, size, put: quantile(puts, 0.5), get: quantile(gets, 0.5), total: quantile(totals, 0.5) };
 }
 
-async function backend(hub: HubProcess, client: HubClient, name: string, dataStore: Record<string, unknown>, rows: Row[], alsoByHand = false): Promise<void> {
+async function backend(hub: HubProcess, client: HubClient, name: string, dataStore: Record<string, unknown>, rows: Row[], alsoByHand = false, streams?: StreamFigures[]): Promise<void> {
   log(`${name}: starting an endpoint…`);
-  const endpoint = await startEndpoint(hub, { name, workers: 2, python: flags.python, config: { data_store: { result_threshold_bytes: 0, ...dataStore } } });
+  const endpoint = await startEndpoint(hub, { name, workers: 2, python: flags.python, config: { data_store: dataStore } });
   for (const size of SIZES) {
     log(`${name}: ${size} bytes…`);
     rows.push(await measure(client, `${name} store`, name, PRODUCE_STORE, CONSUME_STORE, size));
@@ -72,7 +72,60 @@ async function backend(hub: HubProcess, client: HubClient, name: string, dataSto
       if (size <= 1_000_000) rows.push(await measure(client, 'inline through the hub', name, PRODUCE_INLINE, CONSUME_INLINE, size));
     }
   }
+  if (streams) {
+    log(`${name}: streaming against bulk…`);
+    streams.push(...(await streamingVsBulk(hub, client, name, 100, 1_000_000)));
+  }
   await endpoint.stop();
+}
+
+const STREAM_SOURCE = 'def pieces(count, size):\n    for i in range(count):\n        yield i.to_bytes(8, "little") + b"s" * (size - 8)\n';
+const BULK_SOURCE = 'def whole(count, size):\n    return b"".join(i.to_bytes(8, "little") + b"s" * (size - 8) for i in range(count))\n';
+
+interface StreamFigures {
+  way: string;
+  first: number;
+  total: number;
+}
+
+/**
+ * Streaming against bulk: 100 MB made as 100 pieces of 1 MB, read by the client through the hub, either as the
+ * generator yields them (each piece a data reference, fetched as it arrives) or as one result fetched at the end.
+ */
+async function streamingVsBulk(hub: HubProcess, client: HubClient, endpoint: string, count: number, size: number): Promise<StreamFigures[]> {
+  const headers = { authorization: `Bearer ${hub.token}` };
+  const fetchRef = async (ref: { $ref: string; endpoint_id: string }) => {
+    const [store, digest] = ref.$ref.slice('funcx-data://'.length).split('/');
+    const response = await fetch(`${hub.url}/v1/endpoints/${ref.endpoint_id}/data/${store}/${digest}`, { headers });
+    return (await response.arrayBuffer()).byteLength;
+  };
+  const figures: StreamFigures[] = [];
+  for (let round = 0; round < 2; round++) {
+    let started = performance.now();
+    const { task_id } = await client.submit({ source: STREAM_SOURCE, entrypoint: 'pieces', endpoint, args: [count, size] });
+    let first = NaN;
+    let bytes = 0;
+    for (let from = 0, done = false; !done; ) {
+      const page = (await (await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=${from}&wait_ms=10000`, { headers })).json()) as { items: { $ref: string; endpoint_id: string }[]; next: number; done: boolean };
+      for (const item of page.items) {
+        bytes += await fetchRef(item);
+        if (Number.isNaN(first)) first = performance.now() - started;
+      }
+      from = page.next;
+      done = page.done;
+    }
+    const streamed = performance.now() - started;
+    if (bytes !== count * size) throw new Error(`streamed ${bytes} bytes of ${count * size}`);
+    started = performance.now();
+    const task = await client.waitForTask((await client.submit({ source: BULK_SOURCE, entrypoint: 'whole', endpoint, args: [count, size] })).task_id);
+    if (task.state !== 'success') throw new Error(`the bulk task failed: ${task.error?.ename}: ${task.error?.evalue}`);
+    const whole = await fetchRef(task.result!.value as never);
+    const bulk = performance.now() - started;
+    if (whole !== count * size) throw new Error(`bulk read ${whole} bytes of ${count * size}`);
+    // The first round warms the path; the second is printed.
+    if (round === 1) figures.push({ way: `streamed, ${count} items of ${label(size)}`, first, total: streamed }, { way: 'bulk, one result', first: bulk, total: bulk });
+  }
+  return figures;
 }
 
 function label(size: number): string {
@@ -85,7 +138,8 @@ async function main() {
   const client = new HubClient({ hubUrl: hub.url, token: hub.token, transports: ['websocket'] });
   await client.connect();
   const rows: Row[] = [];
-  await backend(hub, client, 'memory', {}, rows, true);
+  const streams: StreamFigures[] = [];
+  await backend(hub, client, 'memory', {}, rows, true, streams);
   await backend(hub, client, 'redis', { backend: 'redis', url: `${redis.url}/0`, name: 'bench' }, rows);
   await backend(hub, client, 'files', { backend: 'files', dir: makeTempDir('funcx-bench-files-') }, rows);
   client.close();
@@ -105,6 +159,11 @@ async function main() {
   }
   console.log('put/get: inside the functions (producing the value excluded); two tasks: submit to the second result, at the client.');
   console.log('vs shared dir: (put + get) of the shared directory by hand over (put + get) of the row (inline: in the two tasks only).');
+  if (streams.length > 0) {
+    console.log('\n100 MB at the client through the hub, memory store (one run after a warm-up)');
+    console.log(`${'way'.padEnd(34)}${'first item (ms)'.padStart(16)}${'all of it (ms)'.padStart(16)}`);
+    for (const row of streams) console.log(`${row.way.padEnd(34)}${row.first.toFixed(0).padStart(16)}${row.total.toFixed(0).padStart(16)}`);
+  }
 }
 
 main()

@@ -185,7 +185,12 @@ describe('the data server', () => {
     const elsewhere = await python(r.address, r.token('alice'), `print(json.dumps(attempt(lambda: funcx_store.get({"$ref": "funcx-data://redis.other/${'0'.repeat(64)}", "size": 1}))))`);
     assert.equal(elsewhere.code, 'wrong_store');
     assert.match(elsewhere.message, /run the task on the endpoint that wrote it/);
-    const lines = await rawRequest(r.address, ['not json', JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'json', size: 1, digest: 'x' }), JSON.stringify({ op: 'rm', token: r.token('alice') })]);
+    // Each on a connection of its own: a line that is not JSON ends its connection (what follows cannot be read).
+    const lines = await Promise.all(
+      ['not json', JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'json', size: 1, digest: 'x' }), JSON.stringify({ op: 'rm', token: r.token('alice') })].map(
+        async (line) => (await rawRequest(r.address, [line]))[0],
+      ),
+    );
     assert.deepEqual(lines.map((line) => line.code), ['bad_request', 'bad_request', 'bad_request']);
     assert.match(lines[1].message, /kind must be "bytes" or "pickle"/);
     assert.match(lines[2].message, /op must be put, get, stat or append/);

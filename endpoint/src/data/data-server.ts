@@ -53,7 +53,11 @@ export class DataServer {
       if (bytes && bytes.length > 0) socket.write(bytes);
     };
     const fail = (error: unknown) => {
-      if (error instanceof DataError) return reply({ ok: false, code: error.code, message: error.message });
+      if (error instanceof DataError) {
+        reply({ ok: false, code: error.code, message: error.message });
+        if (error.fatal) socket.end();
+        return;
+      }
       this.onWarning(`data store: ${(error as Error).message}`);
       reply({ ok: false, code: 'unavailable', message: `the endpoint's data store failed: ${(error as Error).message}` });
     };
@@ -79,6 +83,11 @@ export class DataServer {
         if (busy) return;
         const joined = pending.length === 1 ? pending[0] : Buffer.concat(pending);
         const newline = joined.indexOf(10);
+        if (newline > MAX_DATA_REQUEST_LINE) {
+          reply({ ok: false, code: 'bad_request', message: `a data request line is at most ${MAX_DATA_REQUEST_LINE} bytes` });
+          socket.end();
+          return;
+        }
         if (newline < 0) {
           pending = joined.length > 0 ? [joined] : [];
           if (joined.length > MAX_DATA_REQUEST_LINE) {
@@ -120,19 +129,19 @@ export class DataServer {
     try {
       request = JSON.parse(line) as Record<string, unknown>;
     } catch {
-      throw new DataError('bad_request', 'a data request is one JSON object on a line');
+      throw new DataError('bad_request', 'a data request is one JSON object on a line', true);
     }
     const user = tokenUser(this.secret, request.token);
     if (user === undefined) {
       // A put's bytes would follow: the connection cannot be read on, so it ends.
-      throw new DataError('unauthorized', 'the data token is not one this endpoint gave: use funcx.store inside a task of this endpoint');
+      throw new DataError('unauthorized', 'the data token is not one this endpoint gave: use funcx.store inside a task of this endpoint', true);
     }
     switch (request.op) {
       case 'put': {
         if (request.with_bytes === true) {
           // A small value comes with its request: one round trip.
           if (typeof request.size !== 'number' || !Number.isInteger(request.size) || request.size < 0 || request.size > MAX_DATA_INLINE_PUT) {
-            throw new DataError('bad_request', `a put with its bytes is at most ${MAX_DATA_INLINE_PUT} bytes; send a larger value after the reply`);
+            throw new DataError('bad_request', `a put with its bytes is at most ${MAX_DATA_INLINE_PUT} bytes; send a larger value after the reply`, true);
           }
           const bytes = await new Promise<Buffer>((resolve) => expectBody(request.size as number, resolve));
           const existing = await this.service.existing(user, String(request.digest));
@@ -156,7 +165,7 @@ export class DataServer {
       case 'append': {
         const size = request.size;
         if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_DATA_INLINE_PUT || typeof request.task !== 'string') {
-          throw new DataError('bad_request', `an append names its task and sends at most ${MAX_DATA_INLINE_PUT} bytes of JSON (a larger item goes by reference)`);
+          throw new DataError('bad_request', `an append names its task and sends at most ${MAX_DATA_INLINE_PUT} bytes of JSON (a larger item goes by reference)`, true);
         }
         const bytes = size > 0 ? await new Promise<Buffer>((resolve) => expectBody(size, resolve)) : undefined;
         let item: JsonValue | undefined;

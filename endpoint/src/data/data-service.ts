@@ -5,6 +5,8 @@ export class DataError extends Error {
   constructor(
     readonly code: DataErrorCode,
     message: string,
+    /** The connection cannot be read on (bytes of unknown length may follow): it is closed after the reply. */
+    readonly fatal = false,
   ) {
     super(message);
   }
