@@ -95,6 +95,11 @@ export class HubConnection implements OutboxSink {
       if (!options.data) return ack(NO_DATA_STORE);
       void options.data.stream(request).then(ack);
     });
+    this.socket.on('data:send', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.send(request).then(ack);
+    });
     this.socket.on('data:put', (request, ack) => {
       if (typeof ack !== 'function') return;
       if (!options.data) return ack(NO_DATA_STORE);

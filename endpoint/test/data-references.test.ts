@@ -59,7 +59,24 @@ describe('data references through a real hub, endpoint daemon and Python workers
 
   const run = async (client: HubClient, source: string, entrypoint: string, args: unknown[], endpointName = 'lab'): Promise<TaskRecord> => {
     const { task_id } = await client.submit({ source, entrypoint, endpoint: endpointName, args: args as never });
-    return client.waitForTask(task_id);
+    return finished(client, task_id);
+  };
+  /** The task once final; a task still unfinished after 30 s fails the test with its record (never a silent hang). */
+  const finished = async (client: HubClient, taskId: string): Promise<TaskRecord> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.getTask(taskId).then(
+          (task) => reject(new Error(`task ${taskId} did not finish within 30 s: ${JSON.stringify(task).slice(0, 2000)}\n${endpoint.process?.output.slice(-3000)}`)),
+          reject,
+        );
+      }, 30_000);
+    });
+    try {
+      return await Promise.race([client.waitForTask(taskId), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
   const value = (task: TaskRecord) => {
     assert.equal(task.state, 'success', JSON.stringify(task.error));
@@ -177,13 +194,13 @@ describe('data references through a real hub, endpoint daemon and Python workers
     const last = seen[200] as DataReference;
     assert.equal(last.kind, 'bytes', 'an item that is not JSON comes as a data reference');
     assert.equal(Buffer.from(await (await fetchData(last)).arrayBuffer()).toString(), 'not json');
-    const task = await alice.waitForTask(task_id);
+    const task = await finished(alice, task_id);
     assert.deepEqual(task.result?.value, { stream_items: 201 });
   });
 
   test('a generator that fails half way: its items before the error are read, then the stream ends', async () => {
     const { task_id } = await alice.submit({ source: 'def gen():\n    yield 1\n    yield 2\n    raise ValueError("half way")\n', entrypoint: 'gen', endpoint: 'lab' });
-    const task = await alice.waitForTask(task_id);
+    const task = await finished(alice, task_id);
     assert.equal(task.state, 'failed');
     assert.match(task.error!.evalue, /half way/);
     assert.ok(task.error!.traceback.every((line) => !line.includes('funcx_store')), 'the worker\'s own frames are left out');
@@ -193,12 +210,31 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.deepEqual([end.items, end.done], [[], true]);
   });
 
+  test("a task reads the inputs a client sends it as they come, and another task reads a generator's items as they are yielded", async () => {
+    const send = (taskId: string, body: unknown) =>
+      fetch(`${hub.url}/v1/tasks/${taskId}/inputs`, { method: 'POST', headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { task_id } = await alice.submit({ source: 'def double_all():\n    import funcx\n    return [x * 2 for x in funcx.inputs()]\n', entrypoint: 'double_all', endpoint: 'lab' });
+    assert.deepEqual(await (await send(task_id, { items: [1, 2] })).json(), { accepted: 2 });
+    assert.deepEqual(await (await send(task_id, { items: [3], done: true })).json(), { accepted: 1 });
+    assert.deepEqual((await finished(alice, task_id)).result?.value, [2, 4, 6]);
+    const late = await send(task_id, { items: [4] });
+    assert.equal(late.status, 409);
+    assert.match(((await late.json()) as { message: string }).message, /has already finished \(success\): it reads no more inputs/);
+    const bad = await send(task_id, { items: 'x' });
+    assert.equal(bad.status, 400);
+
+    const producer = await alice.submit({ source: 'def gen(n):\n    for i in range(n):\n        yield i\n', entrypoint: 'gen', endpoint: 'lab', args: [100] });
+    const consumer = await alice.submit({ source: 'def total(task_id):\n    import funcx_store\n    return sum(funcx_store.items(task_id))\n', entrypoint: 'total', endpoint: 'lab', args: [producer.task_id] });
+    assert.equal((await finished(alice, consumer.task_id)).result?.value, 4950, 'the second function read the first one\'s 100 items while it ran (64 at most were held)');
+    assert.equal((await finished(alice, producer.task_id)).state, 'success');
+  });
+
   test('a memoized repeat of a pure function is answered without running it again on the endpoint', async () => {
     const marks = join(makeTempDir('funcx-memo-'), 'runs');
     const source = `def count(x):\n    with open(${JSON.stringify(marks)}, "a") as f:\n        f.write("ran\\n")\n    print("counted", x)\n    return x + 1\n`;
     const { function_id } = await alice.registerFunction({ name: 'count', source, entrypoint: 'count', language: 'python', pure: true });
-    const first = await alice.waitForTask((await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
-    const repeat = await alice.waitForTask((await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
+    const first = await finished(alice, (await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
+    const repeat = await finished(alice, (await alice.submit({ function_id, endpoint: 'lab', args: [1] })).task_id);
     assert.equal(repeat.result?.value, 2);
     assert.equal(repeat.cached?.task_id, first.task_id);
     assert.deepEqual(repeat.outputs, first.outputs);

@@ -153,6 +153,21 @@ class DataClient:
                 if self.sock is not None:
                     self.sock.settimeout(300)
 
+    def take(self, task_id, start, inputs):
+        """Items of a stream from index `start`, waiting for one: (items, next, done)."""
+        request = {"op": "take", "token": self.token, "task": task_id, "from": start, "wait_ms": 20000}
+        if inputs:
+            request["inputs"] = True
+        with self.lock:
+            try:
+                self._connect()
+                self._send_line(request)
+                reply = self._reply()
+            except OSError as error:
+                self._drop()
+                raise DataStoreError("unavailable", "the endpoint's data server cannot be reached: %s" % error)
+        return reply["items"], reply["next"], reply["done"]
+
     def get_bytes(self, url):
         with self.lock:
             try:
@@ -284,6 +299,32 @@ def stream_generator(task_id, generator):
     return {"stream_items": count}
 
 
+CURRENT_TASK = None
+
+
+def _read_stream(task_id, inputs):
+    start = 0
+    while True:
+        items, start, done = _client().take(task_id, start, inputs)
+        for item in items:
+            yield Proxy(item) if is_reference(item) else item
+        if done:
+            return
+
+
+def inputs():
+    """The items a client sends this task (Client.send), as they come; ends when it says there are no more."""
+    if CURRENT_TASK is None:
+        raise DataStoreError("unavailable", "funcx.store.inputs() reads a task's input stream: call it inside a task")
+    return _read_stream(CURRENT_TASK, True)
+
+
+def items(task_id):
+    """What another task of yours on this endpoint yields (a generator task), as it yields it: pipelines chain
+    without waiting for the first function to finish."""
+    return _read_stream(task_id, False)
+
+
 def resolve_arguments(args, kwargs):
     """Arguments with every reference (at any depth of lists and dicts) replaced by a Proxy."""
     if not _holds_reference(args) and not _holds_reference(kwargs):
@@ -375,6 +416,7 @@ def install_module():
             return
     except (ImportError, ValueError):
         pass
-    module = types.ModuleType("funcx", "funcX inside a task: funcx.store")
+    module = types.ModuleType("funcx", "funcX inside a task: funcx.store, funcx.inputs")
     module.store = sys.modules[__name__]
+    module.inputs = inputs
     sys.modules["funcx"] = module

@@ -290,6 +290,7 @@ class Worker:
         try:
             args = message.get("a") or ()
             kwargs = message.get("k") or {}
+            funcx_store.CURRENT_TASK = task_id
             if funcx_store.ACTIVE is not None and (args or kwargs):
                 args, kwargs = funcx_store.resolve_arguments(args, kwargs)
             if function.callable is not None:

@@ -65,12 +65,15 @@ export type DataRequest =
   | { op: 'get'; token: string; url: string; offset?: number; length?: number }
   | { op: 'stat'; token: string; url: string }
   /** One item a generator task yielded (`size` bytes of its JSON follow), or the end of its stream (`done`). */
-  | { op: 'append'; token: string; task: string; size: number; done?: true };
+  | { op: 'append'; token: string; task: string; size: number; done?: true }
+  /** Items from index `from` of a task's input stream (`inputs`) or of another task's items, waiting up to `wait_ms`. */
+  | { op: 'take'; token: string; task: string; inputs?: true; from: number; wait_ms: number };
 
 export type DataReply =
   | { ok: true; ref: DataReference; have?: true }
   | { ok: true; send: true }
   | { ok: true; appended: true }
+  | { ok: true; items: JsonValue[]; from: number; next: number; done: boolean }
   | { ok: true; kind: DataKind; size: number; total: number; ref: DataReference }
   | { ok: false; code: DataErrorCode; message: string };
 

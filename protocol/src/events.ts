@@ -1,5 +1,6 @@
 import type { DataKind, DataReference, StreamItems } from './data.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
+import type { JsonValue } from './json.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
 import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
@@ -110,6 +111,8 @@ export interface ServerToEndpointEvents {
   'data:get': (request: { user: string; url: string; offset: number; length: number }, ack: Ack<DataChunk>) => void;
   /** A user reads the items a generator task yielded (waiting up to `wait_ms` for one). */
   'data:stream': (request: { user: string; task_id: string; from: number; wait_ms: number }, ack: Ack<StreamItems>) => void;
+  /** A user sends items to a task's input stream (`done`: no more); the ack waits while the stream is full. */
+  'data:send': (request: { user: string; task_id: string; items: JsonValue[]; done: boolean }, ack: Ack<{ accepted: number }>) => void;
   /** A user stores a value in the endpoint's data store through the hub. */
   'data:put': (request: { user: string; kind: DataKind; bytes: Uint8Array }, ack: Ack<{ ref: DataReference }>) => void;
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */

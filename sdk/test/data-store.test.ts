@@ -100,6 +100,23 @@ describe('funcx.store and data references from the Python SDK', { timeout: 120_0
     assert.deepEqual(result, { stream_items: 151 });
   });
 
+  test('Client.send feeds a task that reads funcx.inputs(), and a finished task takes no more', async () => {
+    const [result, late] = await sdk(hub, [
+      'client = funcx.Client()',
+      'task = client.run(source="def total():\\n    import funcx\\n    return sum(funcx.inputs())\\n", entrypoint="total", endpoint="lab")',
+      'client.send(task, *range(100))',
+      'client.send(task, done=True)',
+      'result = client.wait(task, timeout=30)',
+      'try:',
+      '    client.send(task, 1)',
+      '    late = None',
+      'except funcx.FuncxError as e:',
+      '    late = e.code',
+      'print(json.dumps([result, late]))',
+    ].join('\n'));
+    assert.deepEqual([result, late], [4950, 'FUNCX_TASK_FINISHED']);
+  });
+
   test('put without an endpoint outside a task, and get of something that is not a reference, say what to do', async () => {
     const [noEndpoint, notRef, missing] = await sdk(hub, [
       'out = []',

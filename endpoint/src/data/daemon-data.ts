@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FuncxError, type DataChunk, type DataKind, type DataReference, type ErrorBody, type StreamItems } from '@funcx/protocol';
+import { FuncxError, type DataChunk, type DataKind, type DataReference, type ErrorBody, type JsonValue, type StreamItems } from '@funcx/protocol';
 import { DEFAULT_DATA_TTL_S, DEFAULT_DATA_USER_BYTES, DEFAULT_RESULT_THRESHOLD_BYTES } from '../config-data.js';
 import type { EndpointConfig } from '../config.js';
 import type { Log } from '../log.js';
@@ -10,10 +10,12 @@ import { dataSecret } from './data-token.js';
 import { FilesBackend } from './files-backend.js';
 import { MemoryBackend } from './memory-backend.js';
 import { RedisBackend } from './redis-backend.js';
-import { TaskStreams } from './task-streams.js';
+import { inputsOf, TaskStreams } from './task-streams.js';
 
 /** How often expired values are dropped (reads and puts drop them as they meet them too). */
 const SWEEP_INTERVAL_MS = 60_000;
+/** Longest a client's send waits for room in a task's input stream (the hub waits 60 s for the answer). */
+const SEND_WAIT_MS = 20_000;
 /** Longest a client's read of a stream waits for an item (the hub's ack timeout is longer). */
 const MAX_STREAM_WAIT_MS = 20_000;
 
@@ -96,6 +98,23 @@ export class DataRelay {
     private readonly service: DataService,
     private readonly streams: TaskStreams,
   ) {}
+
+  /** Items a client sends to a task's input stream; resolves once they are all held (waiting while it is full). */
+  async send(request: { user: string; task_id: string; items: JsonValue[]; done: boolean }): Promise<{ accepted: number } | { error: ErrorBody }> {
+    try {
+      const key = inputsOf(request.task_id);
+      let accepted = 0;
+      for (const item of request.items) {
+        // A task that does not read its inputs fills the stream: the client is told how many it took, and sends the rest later.
+        if (!(await this.streams.append(request.user, key, item, false, SEND_WAIT_MS))) return { accepted };
+        accepted++;
+      }
+      if (request.done) await this.streams.append(request.user, key, undefined, true);
+      return { accepted };
+    } catch (error) {
+      return errorBody(error);
+    }
+  }
 
   async stream(request: { user: string; task_id: string; from: number; wait_ms: number }): Promise<StreamItems | { error: ErrorBody }> {
     try {

@@ -2,7 +2,10 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply, type JsonValue } from '@funcx/protocol';
 import { DataError, type DataService } from './data-service.js';
 import { tokenUser } from './data-token.js';
-import type { TaskStreams } from './task-streams.js';
+import { inputsOf, type TaskStreams } from './task-streams.js';
+
+/** Longest a worker's take waits for an item before it asks again. */
+const MAX_TAKE_WAIT_MS = 30_000;
 
 /**
  * The daemon's data server: workers (on this machine or on a block's nodes) put and get values over the data
@@ -179,8 +182,18 @@ export class DataServer {
         await this.streams.append(user, request.task, item, request.done === true);
         return reply({ ok: true, appended: true });
       }
+      case 'take': {
+        const from = request.from;
+        const waitMs = request.wait_ms;
+        if (typeof request.task !== 'string' || typeof from !== 'number' || !Number.isInteger(from) || from < 0 || typeof waitMs !== 'number' || waitMs < 0) {
+          throw new DataError('bad_request', 'a take names its task, the index to read from and how long to wait (wait_ms)');
+        }
+        const key = request.inputs === true ? inputsOf(request.task) : request.task;
+        const read = await this.streams.read(user, key, from, Math.min(waitMs, MAX_TAKE_WAIT_MS));
+        return reply({ ok: true, ...read });
+      }
       default:
-        throw new DataError('bad_request', `op must be put, get, stat or append (got ${JSON.stringify(request.op)})`);
+        throw new DataError('bad_request', `op must be put, get, stat, append or take (got ${JSON.stringify(request.op)})`);
     }
   }
 }

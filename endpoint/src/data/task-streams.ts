@@ -17,6 +17,11 @@ interface Stream {
   lastRead: number;
 }
 
+/** The key of a task's input stream, beside the stream of what it yields. */
+export function inputsOf(taskId: string): string {
+  return `${taskId}\0inputs`;
+}
+
 /** What a read gives: items from `from`, the index to ask from next, and whether the stream has ended. */
 export interface StreamRead {
   from: number;
@@ -45,16 +50,21 @@ export class TaskStreams {
     return stream;
   }
 
-  /** Adds an item (or ends the stream); resolves once it is held, waiting while the stream is full. */
-  async append(user: string, taskId: string, item: JsonValue | undefined, done: boolean): Promise<void> {
+  /**
+   * Adds an item (or ends the stream); resolves once it is held, waiting while the stream is full. With
+   * `maxWaitMs`, resolves false instead once it has waited that long (the item is not added).
+   */
+  async append(user: string, taskId: string, item: JsonValue | undefined, done: boolean, maxWaitMs?: number): Promise<boolean> {
     const stream = this.stream(user, taskId);
+    const since = Date.now();
     while (item !== undefined && stream.items.length >= this.bufferItems) {
+      if (maxWaitMs !== undefined && Date.now() - since >= maxWaitMs) return false;
       const idle = Date.now() - stream.lastRead;
       if (idle >= this.idleMs) {
         throw new DataError('unavailable', `nobody has read this task's stream for ${Math.round(idle / 1000)} s: the generator is stopped (read it with Client.stream(task_id))`);
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.idleMs - idle);
+        const timer = setTimeout(resolve, Math.min(this.idleMs - idle, maxWaitMs ?? Infinity));
         timer.unref();
         stream.roomWaiters.push(() => {
           clearTimeout(timer);
@@ -65,6 +75,7 @@ export class TaskStreams {
     if (item !== undefined) stream.items.push(item);
     if (done) stream.done = true;
     for (const wake of stream.itemWaiters.splice(0)) wake();
+    return true;
   }
 
   /**

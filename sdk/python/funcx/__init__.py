@@ -15,7 +15,7 @@ from .errors import (
 from .executor import Executor
 from .futures import TaskFuture
 from .shell import ShellFunction, ShellResult
-from .store import DataReference
+from .store import DataReference, inputs
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,7 @@ __all__ = [
     "TaskFuture",
     "TaskPending",
     "VersionMismatchError",
+    "inputs",
     "store",
     "load_ipython_extension",
     "unload_ipython_extension",

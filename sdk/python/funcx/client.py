@@ -179,6 +179,17 @@ class Client:
             if page["done"]:
                 return
 
+    def send(self, task_id, *items, done=False):
+        """Sends JSON items to a task's input stream (funcx.store.inputs() in the task), in order; `done=True`
+        says there are no more. Waits while the task is behind (its stream holds 64 unread items)."""
+        items = list(items)
+        while True:
+            reply = self.request("POST", "/v1/tasks/%s/inputs" % _quote_ref(task_id),
+                                 {"items": items, "done": bool(done)} if items or done else {"items": []})
+            items = items[reply["accepted"]:]
+            if not items:
+                return
+
     def run_batch(self, tasks):
         """Submits TaskSubmission dicts, all or nothing (up to 50,000); returns their ids in order."""
         tasks = list(tasks)

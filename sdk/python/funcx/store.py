@@ -125,3 +125,21 @@ def get(ref, *, client=None):
     from . import runtime
 
     return runtime.from_wire(value, "the value of %s" % ref["$ref"])
+
+
+def inputs():
+    """Inside a task: the items a client sends it (Client.send), as they come, until it says there are no more."""
+    worker_store = _in_worker()
+    if worker_store is None:
+        raise FuncxError("FUNCX_BAD_REQUEST", "funcx.inputs() reads a task's input stream: call it inside a task "
+                                              "(send items to a task with Client.send(task_id, ...))")
+    return worker_store.inputs()
+
+
+def items(task_id, *, client=None):
+    """What a generator task yields, as it yields it: inside a task of the same endpoint straight from its store
+    (a pipeline), elsewhere through the hub (Client.stream)."""
+    worker_store = _in_worker()
+    if worker_store is not None:
+        return worker_store.items(task_id)
+    return _default_client(client).stream(task_id)

@@ -1,4 +1,4 @@
-import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody, type StreamItems } from '@funcx/protocol';
+import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody, type JsonValue, type StreamItems } from '@funcx/protocol';
 import type { Dispatcher } from '../tasks/dispatcher.js';
 
 /** Parts a client's read is fetched in from the endpoint (each one Socket.IO message). */
@@ -58,6 +58,19 @@ export class DataRelay {
       reply = await channel.readStream({ user, task_id: taskId, from, wait_ms: waitMs });
     } catch {
       throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer a read of a task's stream in time`);
+    }
+    if ('error' in reply) throw FuncxError.fromBody(reply.error);
+    return reply;
+  }
+
+  async send(user: string, endpoint: EndpointRecord, taskId: string, items: JsonValue[], done: boolean): Promise<{ accepted: number }> {
+    const channel = this.channel(endpoint);
+    if (!channel.sendInputs) throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} does not take task inputs (update it)`);
+    let reply: { accepted: number } | { error: ErrorBody };
+    try {
+      reply = await channel.sendInputs({ user, task_id: taskId, items, done });
+    } catch {
+      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not take the task's inputs in time`);
     }
     if ('error' in reply) throw FuncxError.fromBody(reply.error);
     return reply;

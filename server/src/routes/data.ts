@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DATA_KINDS, FuncxError, dataUrl, isFinalState, type DataKind } from '@funcx/protocol';
+import { DATA_KINDS, FuncxError, dataUrl, isFinalState, type DataKind, type JsonValue } from '@funcx/protocol';
 import type { HubPlugin } from '../http/hub-context.js';
 import { DataRelay } from '../data/data-relay.js';
 import { errorBody, uuidParams } from '../schemas.js';
@@ -62,6 +62,28 @@ export const dataRoutes: HubPlugin = async (app) => {
     const read = await relay.stream(request.user, endpoint, task.task_id, Number(request.query.from ?? 0), ended ? 0 : Number(request.query.wait_ms ?? 10_000));
     if (ended && read.items.length === 0) read.done = true;
     return read;
+  });
+
+  app.post<{ Params: { id: string }; Body: { items?: JsonValue[]; done?: boolean } }>('/tasks/:id/inputs', {
+    schema: {
+      tags: ['data'],
+      summary: "Send items to a task's input stream (funcx.store.inputs() in the task); done: there are no more. Answers how many it took: send the rest again later",
+      params: uuidParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { items: { type: 'array', maxItems: 10_000 }, done: { type: 'boolean' } },
+      },
+      response: errors,
+    },
+  }, async (request) => {
+    const task = await hub.tasks.get(request.user, request.params.id);
+    if (isFinalState(task.state)) {
+      throw new FuncxError('FUNCX_TASK_FINISHED', `task ${task.task_id} has already finished (${task.state}): it reads no more inputs`);
+    }
+    const endpoint = await hub.store.getEndpoint(task.endpoint_id);
+    if (!endpoint) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', `task ${task.task_id}'s endpoint was deleted`);
+    return relay.send(request.user, endpoint, task.task_id, request.body?.items ?? [], request.body?.done ?? false);
   });
 
   app.post<{ Params: { ref: string }; Querystring: { kind?: DataKind }; Body: Buffer }>('/endpoints/:ref/data', {

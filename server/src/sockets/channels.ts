@@ -28,5 +28,6 @@ export function endpointChannel(socket: EndpointSocket): EndpointChannel {
     readData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:get', request),
     writeData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:put', request),
     readStream: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:stream', request),
+    sendInputs: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:send', request),
   };
 }
