@@ -193,7 +193,7 @@ describe('the data server', () => {
     );
     assert.deepEqual(lines.map((line) => line.code), ['bad_request', 'bad_request', 'bad_request']);
     assert.match(lines[1].message, /kind must be "bytes" or "pickle"/);
-    assert.match(lines[2].message, /op must be put, get, stat or append/);
+    assert.match(lines[2].message, /op must be put, get, stat, append or take/);
   });
 
   it('a small put sent with its bytes is answered once; a large one must wait for the reply', async () => {
