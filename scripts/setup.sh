@@ -7,7 +7,8 @@ started=$SECONDS
 
 # --- System packages (Debian) -----------------------------------------------------------------------
 # Add packages here as the project needs them.
-APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap slurm-wlm munge openmpi-bin)
+APT_PACKAGES=(redis-server chromium curl bubblewrap podman runc debootstrap slurm-wlm munge openmpi-bin
+  clang lld wasi-libc libclang-rt-14-dev-wasm32 wabt)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -124,6 +125,9 @@ if ! grep -qs "extensions.append('funcx')" "$KERNEL_CONFIG"; then
   printf '%s\n' "# Written by scripts/setup.sh: %%funcx and %funcx in every kernel (a cell runs on an endpoint)." \
     "c.IPKernelApp.extensions.append('funcx')" >>"$KERNEL_CONFIG"
 fi
+
+# --- WebAssembly examples (examples/wasm, built from source; a module newer than its source is kept) ----------
+run_logged build-wasm "$ROOT/scripts/build-wasm.sh" || die "the WebAssembly examples did not build"
 
 node scripts/lab-settings.mjs "$VENV/share/jupyter/lab/settings/overrides.json"
 say "setup done in $((SECONDS - started)) s"

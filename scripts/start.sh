@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up, then starts the demo: a hub, endpoints `local` and `cloud`, and JupyterLab on
-# examples/demo.ipynb. Stays in the foreground; Ctrl-C stops everything it started.
+# examples/demo.ipynb. Stays in the foreground, starting again the hub or an endpoint that exits (JupyterLab
+# stays up); Ctrl-C stops everything it started.
 #   FUNCX_HOME (~/.funcx)  FUNCX_HUB_HOST/FUNCX_HUB_PORT (127.0.0.1:8470)  FUNCX_LAB_HOST/FUNCX_LAB_PORT (127.0.0.1:8888)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -63,13 +64,11 @@ cat <<INFO
   CLI          export PATH="$ROOT/node_modules/.bin:\$PATH"; funcx endpoints
   Logs         .run/
 
+  The hub or an endpoint that exits is started again; JupyterLab stays up.
   Press Ctrl-C to stop everything.
 
 INFO
 
-while kill -0 "$HUB_PID" 2>/dev/null && kill -0 "$LAB_PID" 2>/dev/null; do
-  sleep 1
-done
-kill -0 "$HUB_PID" 2>/dev/null || say "the hub exited (see .run/hub.log)"
-kill -0 "$LAB_PID" 2>/dev/null || say "JupyterLab exited (see .run/jupyterlab.log)"
+supervise "$LAB_PID" "${ENDPOINTS[@]}"
+say "JupyterLab exited (see .run/jupyterlab.log)"
 exit 1

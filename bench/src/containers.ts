@@ -11,14 +11,12 @@ import {
   workerLaunch,
   writePodmanConfig,
   type ContainerRuntime,
-  type HeldTask,
   type ManagerOptions,
   type PodmanConfig,
-  type TaskReporter,
   type WorkerLaunch,
 } from '@funcx/endpoint';
-import type { TaskCompletion } from '@funcx/protocol';
 import { makeTempDir, podmanProblem, removeTempDirs, testImages } from '@funcx/testing';
+import { Completions } from './completions.js';
 import { DirectWorker } from './floor.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { latencyFigures, ms, quantile, rate } from './stats.js';
@@ -112,20 +110,6 @@ async function warmHits(variant: Variant) {
     return { latency, throughput: (batch * 1_000) / (performance.now() - start) };
   } finally {
     await worker.stop();
-  }
-}
-
-/** A TaskReporter that resolves each task's completion. */
-class Completions implements TaskReporter {
-  private readonly waiting = new Map<string, (completion: TaskCompletion) => void>();
-  stateChanged(_task: HeldTask): void {}
-  output(): void {}
-  done(completion: TaskCompletion): void {
-    this.waiting.get(completion.task_id)?.(completion);
-    this.waiting.delete(completion.task_id);
-  }
-  wait(taskId: string): Promise<TaskCompletion> {
-    return new Promise((resolve) => this.waiting.set(taskId, resolve));
   }
 }
 

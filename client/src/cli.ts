@@ -15,6 +15,7 @@ import { flowCommands } from './commands/flow-program.js';
 import { endpointsCommand, functionsCommand, tasksCommand, type TasksFlags } from './commands/lists.js';
 import { registerCommand, type RegisterFlags } from './commands/register.js';
 import { runCommand, submitCommand } from './commands/run.js';
+import { endSessionCommand, listSessionsCommand } from './commands/sessions.js';
 import { shareCommand, type ShareFlags } from './commands/share.js';
 import type { TaskFlags } from './commands/task-options.js';
 import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
@@ -62,7 +63,7 @@ const repeat = (value: string, previous: string[] | undefined) => [...(previous 
 
 function addTaskOptions(command: Command): Command {
   return command
-    .option('-f, --function <id>', 'id of a registered function (instead of FILE.py)')
+    .option('-f, --function <name|id>', 'a registered function: its name (OWNER/NAME for one shared with you) or id (instead of FILE.py)')
     .requiredOption(
       '-e, --endpoint <name>',
       'endpoint (name or id) or endpoint group (group:NAME) to run on; repeat it to let the hub choose among several endpoints',
@@ -74,6 +75,7 @@ function addTaskOptions(command: Command): Command {
     .option('--timeout <seconds>', 'fail the task after this many seconds')
     .option('--cache', 'answer from an earlier identical call (memoized) and keep this result for later')
     .option('--no-cache', 'run it even when the function is pure')
+    .option('--session <name>', 'run in this session of yours: on one worker kept for it, seeing what its earlier tasks defined')
     .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
     .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
     .option('--walltime <seconds>', 'with --shell: stop the command after this many seconds (return code 124)');
@@ -86,10 +88,11 @@ const program = new Command('funcx')
 
 program
   .command('register')
-  .description('register FILE.py as a function and print its id')
-  .argument('<file>', 'a Python file')
+  .description('register FILE.py (or a WebAssembly module, MODULE.wasm) as a function and print its id')
+  .argument('<file>', 'a Python file, or a .wasm module (WASI)')
   .option('-n, --name <name>', 'function name (default: the entrypoint or the file name)')
-  .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell)')
+  .option('--entrypoint <name>', 'function in the file to call (default: run the file like a notebook cell; a module: its _start)')
+  .option('--isolation <level>', 'wasm: run this Python only in WebAssembly (Pyodide), at endpoints that offer it')
   .option('-d, --description <text>', 'what the function does')
   .option('--public', 'let every user of this hub run it')
   .option('--pure', 'its result depends only on its code and arguments: the hub answers a repeated call from the first result')
@@ -123,7 +126,7 @@ program
   .description('list your tasks, newest first (a page at a time)')
   .option('--state <state>', 'only tasks in this state (received, running, success, failed, cancelled, …)')
   .option('-e, --endpoint <name>', 'only tasks of this endpoint (name or id)')
-  .option('-f, --function <id>', 'only tasks of this function')
+  .option('-f, --function <name|id>', 'only tasks of this function (its name or id)')
   .option('--limit <n>', 'tasks per page (default 50, at most 500)')
   .option('--cursor <cursor>', 'the next page, as the previous one printed it')
   .action(action((flags: TasksFlags) => tasksCommand(hub(), flags)));
@@ -161,11 +164,11 @@ program
 function addShareOptions(command: Command, verb: 'add' | 'remove'): Command {
   return command
     .argument('<what>', '"function", "endpoint" or "endpoint-group"')
-    .argument('<ref>', 'the function id, or the endpoint or endpoint group name or id (owner/name for one shared with you)')
+    .argument('<ref>', 'the function name or id, or the endpoint or endpoint group name or id (owner/name for one shared with you)')
     .option('--user <name>', `${verb} a user (repeat for more)`, repeat, [] as string[])
     .option('--group <name>', `${verb} a group (repeat for more)`, repeat, [] as string[])
     .option('--admin <name>', `endpoints: ${verb} an admin, who may change its sharing (owner only; repeat for more)`, repeat, [] as string[])
-    .option('--allow-function <id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, [] as string[]);
+    .option('--allow-function <name|id>', `endpoints: ${verb} a function to the only ones it runs (repeat for more)`, repeat, [] as string[]);
 }
 
 addShareOptions(
@@ -236,6 +239,23 @@ groups
   .description('delete an endpoint group (its endpoints stay)')
   .argument('<group>')
   .action(action((ref: string) => deleteGroupCommand(hub(), ref)));
+
+const sessions = program
+  .command('sessions')
+  .description('your sessions: workers kept for tasks run with --session NAME, where each task sees what earlier ones defined');
+
+sessions
+  .command('list', { isDefault: true })
+  .description('list your sessions, on every endpoint you may use or on one')
+  .option('-e, --endpoint <name>', 'only the sessions on this endpoint')
+  .action(action((flags: { endpoint?: string }) => listSessionsCommand(hub(), flags)));
+
+sessions
+  .command('end')
+  .description('end a session: its worker stops and its variables are gone; tasks of it still waiting fail')
+  .argument('<name>')
+  .option('-e, --endpoint <name>', 'the endpoint it lives on (needed when it lives on several)')
+  .action(action((name: string, flags: { endpoint?: string }) => endSessionCommand(hub(), name, flags)));
 
 flowCommands(program, action, hub);
 

@@ -31,6 +31,7 @@ import {
   type TaskPage,
   type TaskRecord,
   type TaskState,
+  type SessionView,
   type TaskSubmission,
 } from '@funcx/protocol';
 import { FlowsClient } from './flows-client.js';
@@ -171,6 +172,16 @@ export class HubClient {
   }
   async cancelTask(id: string): Promise<void> {
     await this.request('POST', `/tasks/${encodeURIComponent(id)}/cancel`);
+  }
+  /** Your sessions on the endpoints you may use (or on one), as the endpoints last reported them. */
+  async listSessions(endpoint?: string): Promise<SessionView[]> {
+    const query = endpoint === undefined ? '' : `?endpoint=${encodeURIComponent(endpoint)}`;
+    return (await this.request<{ sessions: SessionView[] }>('GET', `/sessions${query}`)).sessions;
+  }
+  /** Ends your session NAME (on `endpoint`, needed when it lives on several); returns it as it was. */
+  async endSession(name: string, endpoint?: string): Promise<SessionView> {
+    const query = endpoint === undefined ? '' : `?endpoint=${encodeURIComponent(endpoint)}`;
+    return (await this.request<{ ended: SessionView }>('DELETE', `/sessions/${encodeURIComponent(name)}${query}`)).ended;
   }
   /** The user this client's token belongs to. */
   whoami(): Promise<{ user: string }> {

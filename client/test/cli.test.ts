@@ -209,4 +209,51 @@ describe('the funcx CLI against a real hub and endpoint', { timeout: 180_000 }, 
     assert.notEqual(run.code, 0);
     assert.match(run.stderr, /http:\/\/127\.0\.0\.1:1 could not be reached/);
   });
+
+  test('a variable set by one run of a session is there in the next; sessions lists it; end ends it', async () => {
+    const set = await funcx(world, ['run', file('set.py', 'x = 41\n'), '--endpoint', 'local', '--session', 'cli']);
+    assert.equal(set.code, 0, set.stderr);
+    const read = await funcx(world, ['run', file('read.py', 'x + 1\n'), '--endpoint', 'local', '--session', 'cli']);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout, '42\n');
+    const without = await funcx(world, ['run', join(dir, 'read.py'), '--endpoint', 'local']);
+    assert.equal(without.code, 1);
+    assert.match(without.stderr, /NameError/);
+
+    // As the endpoint reports it, which it does as soon as a task of the session ends.
+    const listed = await waitFor(async () => {
+      const out = await funcx(world, ['sessions']);
+      return /\ncli\s+local\s+ready\s+2\s+0\s/.test(out.stdout) && out;
+    }, { what: 'session cli listed ready after 2 tasks', timeoutMs: 15_000, intervalMs: 200 });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME\s+ENDPOINT\s+STATE\s+TASKS\s+WAITING\s+LAST USED\s+RELEASED AFTER\n/);
+    assert.match(listed.stdout, /1800 s idle\n$/);
+
+    const ended = await funcx(world, ['sessions', 'end', 'cli']);
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(ended.stdout, 'ended session cli on local\n');
+    const afterEnd = await funcx(world, ['run', join(dir, 'read.py'), '--endpoint', 'local', '--session', 'cli']);
+    assert.equal(afterEnd.code, 1, 'a fresh namespace: x is gone');
+    assert.match(afterEnd.stderr, /NameError/);
+    assert.equal((await funcx(world, ['sessions', 'end', 'cli'])).code, 0);
+  });
+
+  test('ending a session you do not have, or naming a bad one, says what is wrong', async () => {
+    const missing = await funcx(world, ['sessions', 'end', 'nothing-here']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^funcx: You have no session "nothing-here"; .* \[FUNCX_SESSION_NOT_FOUND\]\n$/);
+    const bad = await funcx(world, ['run', join(dir, 'set.py'), '--endpoint', 'local', '--session', 'no spaces']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--session: "no spaces" is not a valid session name: use 1 to 64 letters/);
+    const badEnd = await funcx(world, ['sessions', 'end', '../x']);
+    assert.equal(badEnd.code, 2);
+    const none = await waitFor(async () => {
+      const out = await funcx(world, ['sessions', '--endpoint', 'local']);
+      return out.stdout === 'no sessions: a task run with --session NAME starts one\n' && out;
+    }, { what: 'no sessions listed', timeoutMs: 15_000, intervalMs: 200 });
+    assert.equal(none.code, 0, none.stderr);
+    const unknown = await funcx(world, ['sessions', '--endpoint', 'nowhere']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /FUNCX_ENDPOINT_NOT_FOUND/);
+  });
 });

@@ -29,6 +29,8 @@ export interface ConnectionOptions {
   onCancel(taskIds: string[]): void;
   /** Serves the hub's reads and writes of the data store for clients (absent: the endpoint has none). */
   data?: DataRelay;
+  /** The hub asks to end sessions (their users did). */
+  onEndSessions?(sessions: { owner: string; name: string }[]): void;
   /** After each successful hello. */
   onReady(): void;
   /** The hub refuses this endpoint for good (token revoked, endpoint deleted). */
@@ -104,6 +106,10 @@ export class HubConnection implements OutboxSink {
       if (typeof ack !== 'function') return;
       if (!options.data) return ack(NO_DATA_STORE);
       void options.data.put(request).then(ack);
+    });
+    this.socket.on('sessions:end', (request) => {
+      const sessions = Array.isArray(request?.sessions) ? request.sessions : [];
+      options.onEndSessions?.(sessions.filter((session) => typeof session?.owner === 'string' && typeof session?.name === 'string'));
     });
   }
 

@@ -1,3 +1,4 @@
+import { endpointCapabilities } from './config-wasm.js';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HEARTBEAT_INTERVAL_MS, type DispatchedTask, type EndpointLoad, type FunctionCode, type TaskCompletion } from '@funcx/protocol';
@@ -9,10 +10,13 @@ import { managerSettings } from './manager-settings.js';
 import type { EndpointConfig } from './config.js';
 import { HubConnection } from './connection.js';
 import { CRASHES_TO_BLAME } from './crash-recovery.js';
+import { sessionLimits } from './config-sessions.js';
+import { DaemonSessions } from './daemon-sessions.js';
 import { daemonContainers } from './daemon-containers.js';
 import { resetScratchRoot, scratchRootOf, workerSettings } from './daemon-workers.js';
 import { EXIT_NO_RESTART } from './exit-codes.js';
 import { FileLedger } from './ledger.js';
+import { LoadReports } from './load-reports.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
@@ -75,10 +79,18 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }
   }
   const outbox = new Outbox(results);
+  // The connection exists before the first task can start: tasks arrive through it.
+  const loadReports = new LoadReports(() => connection.heartbeat(load()));
   const firstManager = firstManagerWaiter();
   const strategy = resolveStrategy(config, config.provider);
+  const limits = sessionLimits(config);
+  const sessions = new DaemonSessions(limits.max_sessions, paths.sessions, (error) =>
+    log('warn', `could not write ${paths.sessions} (${error.message}): after a restart, sessions will start afresh without saying why`),
+  );
   const interchange = new Interchange({
     reporter: outbox,
+    sessions,
+    onLoadChanged: () => loadReports.soon(),
     nodesPerBlock: strategy.nodesPerBlock,
     log,
     ledger,
@@ -123,7 +135,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     log,
     onGone: () => firstManager.failed('its manager exited before its workers were ready (its reason is in the log above)'),
   });
-  const load = (): EndpointLoad => ({ ...interchange.load(), blocks: blocks.status(), provider: config.provider });
+  const load = (): EndpointLoad => ({ ...interchange.load(), blocks: blocks.status(), provider: config.provider, ...limits });
   log('info', `starting endpoint ${config.name}: ${config.workers} ${config.python} worker(s) per node, provider ${config.provider}, managers connect to ${address}`);
   const stopParts = async () => {
     interchange.stop();
@@ -172,10 +184,12 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       ...(uncharged.length > 0 ? { uncharged_task_ids: uncharged } : {}),
       // The hub refuses tasks of other functions before they travel; the endpoint checks again.
       ...(config.allowed_functions ? { allowed_functions: config.allowed_functions } : {}),
+      capabilities: endpointCapabilities(config),
     }),
     onDispatch,
     onCancel: (taskIds) => interchange.cancel(taskIds),
     ...(data ? { data: data.relay } : {}),
+    onEndSessions: (ended) => interchange.endSessions(ended),
     onReady: () => {
       uncharged = [];
       results.resendAll();
@@ -191,6 +205,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
   });
   outbox.sink = connection;
+  // At once, not after the load report's pause: the hub knows a new session before the result of its first task.
+  sessions.onChange = () => connection.heartbeat(load());
   connection.start();
   const heartbeat = setInterval(() => {
     const now = load();
@@ -203,6 +219,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
       log('info', `stopping endpoint ${config.name}`);
       clearInterval(heartbeat);
       await stopParts();
+      loadReports.stop();
       containers.stop();
       outbox.flush();
       if (connection.ready && results.size > 0 && !(await results.drained(FLUSH_ON_STOP_MS))) {
@@ -227,7 +244,8 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
 /** What `funcx-endpoint status` shows of the blocks (written at each heartbeat). */
 function writeBlocks(path: string, load: EndpointLoad): void {
   try {
-    writeFileSync(path, JSON.stringify({ provider: load.provider, blocks: load.blocks ?? [], at: Date.now() }) + '\n');
+    const sessions = load.sessions ?? [];
+    writeFileSync(path, JSON.stringify({ provider: load.provider, blocks: load.blocks ?? [], sessions, max_sessions: load.max_sessions, at: Date.now() }) + '\n');
   } catch {
     // status then shows no blocks; the endpoint serves on
   }

@@ -20,3 +20,4 @@ export { parseDaemonAddress } from './daemon-link.js';
 export { Outbox, type OutboxSink } from './outbox.js';
 export { ResultsBuffer } from './results-buffer.js';
 export { FileLedger } from './ledger.js';
+export { WasmRunner, type WasmRunnerOptions } from './wasm/wasm-runner.js';

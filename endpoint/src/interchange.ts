@@ -1,5 +1,8 @@
 import {
   MANAGER_LOST_AFTER_MS,
+  SESSION_ENDED,
+  loadChanged,
+  sessionKey,
   type DispatchedTask,
   type EndpointLoad,
   type FunctionCode,
@@ -7,6 +10,7 @@ import {
   type TaskCompletion,
   type WarmImage,
 } from '@funcx/protocol';
+import { DaemonSessions, SessionRefusal } from './daemon-sessions.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import type { Log } from './log.js';
 import { type DaemonTask, type ManagerLink } from './manager-link.js';
@@ -22,8 +26,12 @@ export interface InterchangeOptions {
   /** Nodes per block: an MPI task asking for more can never run here. */
   nodesPerBlock?: number;
   onContainerProblem?: (image: string, message: string) => void;
+  /** Sessions: which manager holds each, and the endpoint's cap (default: none allowed). */
+  sessions?: DaemonSessions;
   /** A manager joined, became ready, failed to start its workers, or was lost. */
   onManager?: (link: ManagerLink, event: 'joined' | 'ready' | 'failed' | 'lost', detail?: string) => void;
+  /** A manager reported a load that differs from its last one (a task started or ended there). */
+  onLoadChanged?: () => void;
 }
 
 /** The ename of a task whose manager (its node, its block) was lost under it more often than it may be run again. */
@@ -43,6 +51,9 @@ export class Interchange {
   private readonly queue = new TaskQueue<DaemonTask>();
   private readonly mpiQueue: DaemonTask[] = [];
   private readonly suspects: DaemonTask[] = [];
+  /** Session tasks waiting for a manager to hold their session (none is ready yet), in arrival order. */
+  private readonly sessionWaiting: DaemonTask[] = [];
+  readonly sessions: DaemonSessions;
   private queuedCount = 0;
   private pumpQueued = false;
   private readonly ledger: TaskLedger;
@@ -51,13 +62,14 @@ export class Interchange {
 
   constructor(private readonly options: InterchangeOptions) {
     this.ledger = options.ledger ?? NO_LEDGER;
+    this.sessions = options.sessions ?? new DaemonSessions(0);
     this.liveness = setInterval(() => this.checkLiveness(), LIVENESS_CHECK_MS);
     this.liveness.unref();
   }
 
   /** Tasks waiting at the daemon for a manager. */
   get queued(): number {
-    return this.queuedCount + this.mpiQueue.length + this.suspects.length;
+    return this.queuedCount + this.mpiQueue.length + this.suspects.length + this.sessionWaiting.length;
   }
 
   /** Tasks the daemon holds, queued or at managers. */
@@ -76,7 +88,8 @@ export class Interchange {
       this.tasks.set(task.task_id, entry);
       fresh.push(entry);
       this.ledger.queued(task.task_id);
-      if (this.ledger.crashes(task.task_id) > 0) {
+      if (task.session !== undefined) this.sessionWaiting.push(entry);
+      else if (this.ledger.crashes(task.task_id) > 0) {
         entry.suspect = true;
         this.suspects.push(entry);
       } else if (task.resource_specification) {
@@ -116,7 +129,7 @@ export class Interchange {
         ids.push(id);
         continue;
       }
-      if (!entry.suspect && !entry.task.resource_specification) this.queuedCount--;
+      if (!entry.suspect && !entry.task.resource_specification && entry.task.session === undefined) this.queuedCount--;
       entry.timestamps.cancelled = nowMs();
       this.finish(entry, { task_id: id, state: 'cancelled', timestamps: entry.timestamps });
     }
@@ -149,7 +162,7 @@ export class Interchange {
       }
     }
     const warm_images = [...images.values()].sort((a, b) => b.workers - a.workers);
-    return { workers_total: total, workers_busy: busy, queued, running, warm_images };
+    return { workers_total: total, workers_busy: busy, queued, running, warm_images, sessions: this.sessions.status(this.links) };
   }
 
   // ---- managers ----
@@ -191,12 +204,15 @@ export class Interchange {
         }
         return;
       case 'load': {
+        const changed = loadChanged(link.load, frame.load);
+        if (frame.load.sessions?.length || link.load.sessions?.length) this.sessions.reported(link.load.sessions, frame.load.sessions);
         link.load = frame.load;
         link.capacity = frame.capacity;
         if (!link.ready && frame.load.workers_total > 0) {
           link.ready = true;
           this.options.onManager?.(link, 'ready');
         }
+        if (changed) this.options.onLoadChanged?.();
         return this.schedule();
       }
       case 'log':
@@ -206,6 +222,8 @@ export class Interchange {
       case 'failed':
         this.options.onManager?.(link, 'failed', frame.reason);
         return;
+      case 'session-gone':
+        return this.sessions.gone(link, frame.owner, frame.name, frame.reason);
       case 'register':
         return link.close('it registered twice');
     }
@@ -229,6 +247,7 @@ export class Interchange {
     if (!this.links.delete(link)) return;
     this.options.onManager?.(link, 'lost', reason);
     if (this.stopped) return;
+    this.sessions.lost(link, reason);
     const back: DaemonTask[] = [];
     const now = nowMs();
     const max = this.options.maxRetries;
@@ -255,7 +274,8 @@ export class Interchange {
     if (back.length > 0) this.options.log('warn', `${link.label} was lost (${reason}): ${back.length} task(s) go back to the queue`);
     for (let i = back.length - 1; i >= 0; i--) {
       const entry = back[i];
-      if (entry.suspect) this.suspects.unshift(entry);
+      if (entry.task.session !== undefined) this.sessionWaiting.unshift(entry);
+      else if (entry.suspect) this.suspects.unshift(entry);
       else if (entry.task.resource_specification) this.mpiQueue.unshift(entry);
       else {
         this.queue.unshift(entry);
@@ -286,6 +306,7 @@ export class Interchange {
   /** Sends waiting tasks to managers with room: suspects alone first, then MPI tasks, then the rest spread evenly. */
   private pump(): void {
     if (this.stopped || this.links.size === 0) return;
+    if (this.sessionWaiting.length > 0) this.pumpSessions();
     if (this.suspects.length > 0 && !this.pumpSuspects()) return;
     if (this.mpiQueue.length > 0) this.pumpMpi();
     if (this.queuedCount === 0) return;
@@ -302,6 +323,46 @@ export class Interchange {
       }
       hungry = still;
     }
+  }
+
+  /**
+   * Session tasks go to the manager of their session whatever its room (it runs them one after another on the
+   * session's worker); a new session goes to the ready manager with the most room, in the order tasks came.
+   */
+  private pumpSessions(): void {
+    const waiting = this.sessionWaiting.splice(0);
+    const choose = () => {
+      let best: ManagerLink | undefined;
+      for (const link of this.links) {
+        if (!link.ready || link.draining || link.closed || link.quarantine) continue;
+        if (!best || link.room > best.room) best = link;
+      }
+      return best;
+    };
+    for (const entry of waiting) {
+      if (entry.done) continue;
+      const placed = this.sessions.place(entry, choose);
+      if (placed instanceof SessionRefusal) {
+        entry.timestamps.failed = nowMs();
+        const error = { ename: placed.ename, evalue: placed.evalue, traceback: [`${placed.ename}: ${placed.evalue}`] };
+        this.finish(entry, { task_id: entry.task.task_id, state: 'failed', timestamps: entry.timestamps, error });
+      } else if (placed) this.sendTo(placed, [entry]);
+      else this.sessionWaiting.push(entry);
+    }
+  }
+
+  /** Ends sessions: their waiting tasks here fail, their managers stop their workers. */
+  endSessions(sessions: { owner: string; name: string }[]): void {
+    const ended = new Set(sessions.map((session) => sessionKey(session.owner, session.name)));
+    for (let i = this.sessionWaiting.length - 1; i >= 0; i--) {
+      const entry = this.sessionWaiting[i];
+      if (entry.done || !ended.has(sessionKey(entry.task.owner, entry.task.session!))) continue;
+      this.sessionWaiting.splice(i, 1);
+      const evalue = `session ${entry.task.session} was ended before this task ran`;
+      entry.timestamps.failed = nowMs();
+      this.finish(entry, { task_id: entry.task.task_id, state: 'failed', timestamps: entry.timestamps, error: { ename: SESSION_ENDED, evalue, traceback: [`${SESSION_ENDED}: ${evalue}`] } });
+    }
+    this.sessions.end(sessions);
   }
 
   /** True once no suspect waits; a suspect goes to a manager that holds nothing, and nothing else follows it. */

@@ -83,8 +83,12 @@ function managerFrameProblem(frame: Fields): string | undefined {
       return typeof frame.image === 'string' && typeof frame.message === 'string' ? undefined : 'its "image" or "message" is not a string';
     case 'failed':
       return typeof frame.reason === 'string' ? undefined : 'its "reason" is not a string';
+    case 'session-gone':
+      return typeof frame.owner === 'string' && typeof frame.name === 'string' && typeof frame.reason === 'string'
+        ? undefined
+        : 'its "owner", "name" or "reason" is not a string';
     default:
-      return 'it is of no known kind (register, load, states, outputs, done, log, container-problem, failed)';
+      return 'it is of no known kind (register, load, states, outputs, done, session-gone, log, container-problem, failed)';
   }
 }
 
@@ -101,11 +105,15 @@ function daemonFrameProblem(frame: Fields): string | undefined {
       );
     case 'cancel':
       return Array.isArray(frame.task_ids) ? undefined : 'its "task_ids" is not an array';
+    case 'end-sessions':
+      return everyItem(frame.sessions, (item) =>
+        typeof item.owner === 'string' && typeof item.name === 'string' ? undefined : 'a session lacks "owner" or "name"',
+      );
     case 'drain':
     case 'stop':
       return undefined;
     default:
-      return 'it is of no known kind (welcome, tasks, cancel, drain, stop)';
+      return 'it is of no known kind (welcome, tasks, cancel, end-sessions, drain, stop)';
   }
 }
 

@@ -2,10 +2,14 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { rmSync } from 'node:fs';
 import type { DaemonFrame, DispatchedTask, EndpointLoad, FunctionCode, NodeResources } from '@funcx/protocol';
 import { DaemonLink, parseDaemonAddress } from './daemon-link.js';
+import { LoadReports, withLoadReports } from './load-reports.js';
 import type { LogLevel } from './log.js';
 import { Manager } from './manager.js';
 import { blockNodes, managerOptions, type ManagerSettings } from './manager-settings.js';
 import { MpiRunner } from './mpi-runner.js';
+import { wasmRunnerOptions } from './config-wasm.js';
+import { resolveLimits } from './config-workers.js';
+import { WasmRunner } from './wasm/wasm-runner.js';
 import { Outbox } from './outbox.js';
 import { ResultsBuffer } from './results-buffer.js';
 import { ENDPOINT_VERSION } from './version.js';
@@ -43,6 +47,7 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
   const { env } = launch;
   let manager: Manager | undefined;
   let mpi: MpiRunner | undefined;
+  let wasm: WasmRunner | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let draining = false;
   let stopping: Promise<void> | undefined;
@@ -54,27 +59,36 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
     if (link.ready) link.send({ t: 'log', level, line });
     else process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} manager: ${line}\n`);
   };
-  const held = () => (manager?.held().length ?? 0) + (mpi?.held ?? 0);
+  const held = () => (manager?.held().length ?? 0) + (mpi?.held ?? 0) + (wasm?.held ?? 0);
   const capacity = () => {
     if (!manager || draining) return 0;
     let slots = prefetch;
-    for (const worker of manager.pool.workers) if (worker.ready && !worker.retiring) slots += worker.limit;
-    return slots + (mpi?.capacity ?? 0);
+    // A worker kept for a session takes only that session's tasks, which the daemon sends whatever the room.
+    for (const worker of manager.pool.workers) if (worker.ready && !worker.retiring && worker.session === undefined) slots += worker.limit;
+    return slots + (mpi?.capacity ?? 0) + (wasm?.capacity ?? 0);
   };
   let prefetch = 0;
-  const load = (): EndpointLoad =>
-    manager ? { ...manager.load(), ...(mpi ? { running: manager.load().running + mpi.held } : {}) } : { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+  const load = (): EndpointLoad => {
+    if (!manager) return { workers_total: 0, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+    const own = manager.load();
+    // Tasks in the WebAssembly pool count as running or queued; its threads are not Python workers.
+    return { ...own, running: own.running + (mpi?.held ?? 0) + (wasm?.running ?? 0), queued: own.queued + (wasm?.queued ?? 0), sessions: manager.sessionStatus() };
+  };
   const sendLoad = () => link.send({ t: 'load', load: load(), capacity: capacity() });
+  // A task that starts or ends, or a session that changes, reaches the daemon's load at once, and from there the hub's.
+  const loadReports = new LoadReports(sendLoad);
 
   const stop = (code: number): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(heartbeat);
+      loadReports.stop();
       // The daemon hears at once that this manager is going: what it held goes back to its queue now, not once
       // the workers have stopped (a scancelled block may be killed before that).
       outbox.flush();
       await link.end();
       outbox.stop();
       mpi?.stop();
+      await wasm?.stop();
       await manager?.stop();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
       resolveExit(code);
@@ -93,25 +107,35 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
       const options = managerOptions(settings, managerId, resources, env, log);
       scratch = options.scratchRoot;
       prefetch = settings.config.prefetch_capacity ?? options.size;
-      const reporter = {
-        stateChanged: outbox.stateChanged.bind(outbox),
-        output: outbox.output.bind(outbox),
-        done: (completion: Parameters<Outbox['done']>[0]) => {
-          outbox.done(completion);
-          if (draining) setImmediate(finishDrain);
+      const reporter = withLoadReports(
+        {
+          stateChanged: outbox.stateChanged.bind(outbox),
+          output: outbox.output.bind(outbox),
+          done: (completion: Parameters<Outbox['done']>[0]) => {
+            outbox.done(completion);
+            if (draining) setImmediate(finishDrain);
+          },
         },
-      };
+        loadReports,
+      );
       manager = new Manager(
         {
           ...options,
           queuedState: 'waiting-for-launch',
+          ...(settings.config.session_idle_s !== undefined ? { sessionIdleMs: settings.config.session_idle_s * 1000 } : {}),
+          onSessionGone: (owner, name, reason) => {
+            link.send({ t: 'session-gone', owner, name, reason });
+            loadReports.soon();
+          },
+          onSessionsChanged: () => loadReports.soon(),
           log: (line) => log('warn', line),
           onContainerProblem: (image, message) => link.send({ t: 'container-problem', image, message }),
         },
         reporter,
       );
       mpi = new MpiRunner(settings.config, blockNodes(env), reporter, log);
-      await manager.start();
+      wasm = new WasmRunner(wasmRunnerOptions(settings.config, options.scratchRoot!, resolveLimits(settings.config.limits).task.outputBytes, log), reporter);
+      await Promise.all([manager.start(), wasm.start()]);
     } catch (error) {
       link.send({ t: 'failed', reason: (error as Error).message });
       await stop(1);
@@ -131,7 +155,11 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
       case 'cancel':
         manager?.cancel(frame.task_ids);
         mpi?.cancel(frame.task_ids);
+        wasm?.cancel(frame.task_ids);
         return;
+      case 'end-sessions':
+        manager?.endSessions(frame.sessions);
+        return sendLoad();
       case 'drain':
         draining = true;
         sendLoad();
@@ -142,10 +170,16 @@ export async function runManager(launch: ManagerLaunch): Promise<number> {
     }
   };
   const submit = (tasks: DispatchedTask[], functions: FunctionCode[]) => {
-    if (!manager || !mpi) return;
+    if (!manager || !mpi || !wasm) return;
     mpi.define(functions);
-    const plain = tasks.filter((task) => !task.resource_specification);
+    wasm.define(functions);
+    let plain = tasks.filter((task) => !task.resource_specification);
     if (plain.length !== tasks.length) mpi.submit(tasks.filter((task) => task.resource_specification));
+    const inWasm = plain.filter((task) => wasm!.takes(task));
+    if (inWasm.length > 0) {
+      wasm.submit(inWasm);
+      plain = plain.filter((task) => !wasm!.takes(task));
+    }
     manager.submit(plain, functions);
   };
 

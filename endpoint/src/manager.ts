@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SESSION_IDLE_S,
   MAX_RESULT_BYTES,
   encodeDefine,
   encodeDataAccess,
@@ -11,11 +12,13 @@ import {
   type StreamName,
   type TaskCompletion,
   type TaskOutput,
+  type SessionStatus,
   type WorkerCompletionReply,
   type WorkerReply,
 } from '@funcx/protocol';
 import type { DataAccessSettings } from './data/daemon-data.js';
 import { dataToken } from './data/data-token.js';
+import { ManagerSessions } from './manager-sessions.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
 import { resultTooLarge } from './result-size.js';
@@ -53,6 +56,12 @@ export interface ManagerOptions extends WorkerPoolOptions {
   queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
   /** The endpoint's data store: a worker gets its user's token when it is first given a task. */
   dataAccess?: DataAccessSettings;
+  /** A session without a task this long is released (config session_idle_s, in ms). */
+  sessionIdleMs?: number;
+  /** A session was released here after its idle time: the daemon forgets it. */
+  onSessionGone?: (owner: string, name: string, reason: string) => void;
+  /** A session's status changed (its load is worth sending now). */
+  onSessionsChanged?: () => void;
 }
 
 /** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
@@ -66,6 +75,8 @@ interface Entry extends HeldTask {
   /** Its presence at a worker coincided with a daemon's death: it runs alone. */
   suspect?: boolean;
   outputBytes?: number;
+  /** Its session's namespace was fresh again when it ran: why. */
+  sessionRestarted?: string;
 }
 
 
@@ -96,6 +107,7 @@ export class Manager implements WorkerPoolListener {
   /** What dispatch may use (warm-dispatch.ts); restartsPending is refreshed before each placement. */
   private readonly limits: DispatchLimits;
   private readonly queuedState: 'waiting-for-nodes' | 'waiting-for-launch';
+  private readonly sessions: ManagerSessions<Entry>;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -114,6 +126,21 @@ export class Manager implements WorkerPoolListener {
     };
     this.pool.beforeWrite = () => this.ledger.flush();
     this.guard = new TaskGuard(options.limits ?? {}, (worker, ename, evalue) => this.stopRunning(worker, ename, evalue));
+    this.sessions = new ManagerSessions<Entry>(
+      {
+        workers: () => this.pool.workers,
+        limits: () => ((this.limits.restartsPending = this.pool.restartsPending), this.limits),
+        spawnFor: (image) => this.pool.spawnFor(image),
+        recycle: (worker) => this.pool.recycle(worker),
+        own: (worker, owner) => this.own(worker, owner),
+        assign: (entry, worker) => this.assign(entry, worker, nowMs()),
+        fail: (entry, ename, evalue) => this.fail(entry, ename, evalue),
+        output: (taskId, output) => this.reporter.output(taskId, output),
+        gone: (owner, name, reason) => options.onSessionGone?.(owner, name, reason),
+        changed: () => options.onSessionsChanged?.(),
+      },
+      options.sessionIdleMs ?? DEFAULT_SESSION_IDLE_S * 1000,
+    );
   }
 
   async start(): Promise<void> {
@@ -127,6 +154,7 @@ export class Manager implements WorkerPoolListener {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.guardTimer);
+    this.sessions.stop();
     for (const entry of this.tasks.values()) clearTimeout(entry.timer);
     await this.pool.stop();
   }
@@ -158,6 +186,13 @@ export class Manager implements WorkerPoolListener {
         }
       }
       this.ledger.queued(task.task_id);
+      if (task.session !== undefined) {
+        // A session's tasks wait for its worker, one after another (manager-sessions.ts).
+        entry.timestamps[this.queuedState] = now;
+        this.reporter.stateChanged(entry);
+        this.sessions.submit(entry);
+        continue;
+      }
       if (this.ledger.crashes(task.task_id) > 0) {
         entry.suspect = true;
         this.wait(entry, now, this.suspects);
@@ -198,7 +233,8 @@ export class Manager implements WorkerPoolListener {
       const entry = this.tasks.get(id);
       if (!entry || entry.done) continue;
       const worker = entry.worker;
-      if (!worker && !entry.suspect) this.queued--;
+      if (!worker && !entry.suspect && entry.task.session === undefined) this.queued--;
+      if (worker && worker.assigned[0] === id) this.sessions.stopping(worker, `its worker was stopped to cancel task ${id}`);
       this.settle(entry, 'cancelled');
       cancelled.push(id);
       // A prefetched task still runs, and its reply is ignored; the running one is stopped now, with its tree.
@@ -206,6 +242,15 @@ export class Manager implements WorkerPoolListener {
     }
     if (cancelled.length > 0) this.schedule();
     return cancelled;
+  }
+
+  /** Ends these sessions of their users; returns the names of those it held. */
+  endSessions(sessions: { owner: string; name: string }[]): string[] {
+    return this.sessions.end(sessions);
+  }
+
+  sessionStatus(): SessionStatus[] {
+    return this.sessions.status();
   }
 
   /** Ids of every task this manager holds (queued or at a worker). */
@@ -216,15 +261,18 @@ export class Manager implements WorkerPoolListener {
   load(): EndpointLoad {
     let busy = 0;
     let atWorkers = 0;
+    let running = 0;
     for (const worker of this.pool.workers) {
-      if (worker.assigned.length > 0) busy++;
+      if (worker.assigned.length > 0) running++;
+      // A worker kept for a session is taken, even between its tasks.
+      if (worker.assigned.length > 0 || (worker.session !== undefined && worker.ready)) busy++;
       atWorkers += worker.assigned.length;
     }
     return {
       workers_total: this.pool.readyCount,
       workers_busy: busy,
-      queued: this.queued + this.suspects.length + atWorkers - busy,
-      running: busy,
+      queued: this.queued + this.suspects.length + this.sessions.queued + atWorkers - running,
+      running,
       warm_images: warmImages(this.pool.workers),
     };
   }
@@ -313,11 +361,7 @@ export class Manager implements WorkerPoolListener {
     }
     entry.since = performance.now();
     entry.worker = worker;
-    if (worker.owner === undefined) {
-      worker.owner = task.owner;
-      const data = this.options.dataAccess;
-      if (data) worker.send(encodeDataAccess(data.address, dataToken(Buffer.from(data.secret, 'hex'), task.owner), data.result_threshold_bytes));
-    }
+    if (worker.owner === undefined) this.own(worker, task.owner);
     this.ledger.atWorker(task.task_id);
     if (!worker.functions.has(task.function_id)) {
       worker.send(encodeDefine(this.functions.get(task.function_id)!));
@@ -331,12 +375,20 @@ export class Manager implements WorkerPoolListener {
     this.reporter.stateChanged(entry);
   }
 
+  /** A worker's first user, for good (a session's worker gets it when bound): its token for the data store. */
+  private own(worker: WorkerProcess, owner: string): void {
+    worker.owner = owner;
+    const data = this.options.dataAccess;
+    if (data) worker.send(encodeDataAccess(data.address, dataToken(Buffer.from(data.secret, 'hex'), owner), data.result_threshold_bytes));
+  }
+
   private armTimeout(entry: Entry): void {
     const seconds = entry.task.timeout_s;
     if (!seconds || entry.timer || entry.done) return;
     entry.timer = setTimeout(() => {
       if (entry.done) return;
       const worker = entry.worker;
+      if (worker) this.sessions.stopping(worker, `its worker was stopped when task ${entry.task.task_id} timed out after ${seconds} s`);
       this.fail(entry, 'TimeoutError', `timed out after ${seconds} s`);
       worker?.kill();
     }, seconds * 1000);
@@ -345,6 +397,7 @@ export class Manager implements WorkerPoolListener {
   /** Fails the worker's running task and kills the worker with everything it started. */
   private stopRunning(worker: WorkerProcess, ename: string, evalue: string): void {
     const entry = this.tasks.get(worker.assigned[0]);
+    this.sessions.stopping(worker, `its worker was stopped (${ename}: ${evalue})`);
     if (entry && !entry.done) this.fail(entry, ename, evalue);
     worker.kill();
   }
@@ -353,6 +406,7 @@ export class Manager implements WorkerPoolListener {
 
   workerReady(worker: WorkerProcess): void {
     this.guard.workerReady(worker);
+    this.sessions.workerReady(worker);
     const first = worker.assigned[0];
     if (first !== undefined) {
       const entry = this.tasks.get(first);
@@ -428,6 +482,7 @@ export class Manager implements WorkerPoolListener {
     if (index === 0) worker.assigned.shift();
     else worker.assigned.splice(index, 1);
     if (worker.assigned.length === 0) worker.lastUsed = performance.now();
+    if (worker.assigned.length === 0 && worker.session === undefined) this.sessions.wake();
     const ran = reply.ts1 - reply.ts0;
     worker.limit = nextPrefetch(worker.limit, ran, this.maxPrefetch);
     const entry = this.tasks.get(id);
@@ -465,13 +520,14 @@ export class Manager implements WorkerPoolListener {
       }
       this.failWaiting(worker.image, startFailure);
       this.options.onContainerProblem?.(worker.image, startFailure);
+      this.sessions.workerExited(worker, startFailure);
       return this.schedule();
     }
     const running = head === undefined ? undefined : this.tasks.get(head);
-    if (running && !running.done) {
-      const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
-      this.fail(running, 'WorkerDied', `worker died (${how})`);
-    }
+    const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
+    if (running && !running.done) this.fail(running, 'WorkerDied', `worker died (${how})`);
+    this.sessions.workerExited(worker, how);
+    this.sessions.wake();
     const now = nowMs();
     for (let i = rest.length - 1; i >= 0; i--) {
       const entry = this.tasks.get(rest[i]);
@@ -534,6 +590,10 @@ export class Manager implements WorkerPoolListener {
     this.tasks.delete(entry.task.task_id);
     this.ledger.ended(entry.task.task_id);
     if (this.quarantined === entry) this.quarantined = undefined;
+    if (entry.task.session !== undefined) {
+      if (entry.sessionRestarted !== undefined) completion.session_restarted = entry.sessionRestarted;
+      this.sessions.finished(entry);
+    }
     this.reporter.done(completion);
   }
 }

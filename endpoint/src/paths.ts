@@ -7,7 +7,7 @@ export function endpointsDir(env?: NodeJS.ProcessEnv): string {
 
 /**
  * The files of one endpoint: `$FUNCX_HOME/endpoints/NAME/{config.yaml,daemon.pid,supervisor.pid,daemon.log,
- * results.jsonl,ledger,containers.json}`, and `podman/` when the endpoint runs podman.
+ * results.jsonl,ledger,containers.json,sessions.json}`, and `podman/` when the endpoint runs podman.
  */
 export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
   const dir = join(endpointsDir(env), name);
@@ -26,6 +26,8 @@ export function endpointPaths(name: string, env?: NodeJS.ProcessEnv) {
     containers: join(dir, 'containers.json'),
     /** The running daemon's blocks, as its last heartbeat reported them (blocks.ts). */
     blocks: join(dir, 'blocks.json'),
+    /** The sessions the daemon holds, so the next daemon tells their next tasks they start afresh (daemon-sessions.ts). */
+    sessions: join(dir, 'sessions.json'),
     /** Batch scripts and the output of the blocks the provider submits. */
     blocksDir: join(dir, 'blocks'),
   };

@@ -27,6 +27,7 @@ export class ResultsFile {
   private writing = false;
   private acksSinceCompaction = 0;
   private closed = false;
+  private settledWaiters: (() => void)[] = [];
 
   private constructor(
     private readonly file: string,
@@ -96,6 +97,20 @@ export class ResultsFile {
       fsyncSync(this.fd);
     }
     closeSync(this.fd);
+    this.notifyIfSettled();
+  }
+
+  /** Resolves once every line added so far is written and synced (or the file is closed). */
+  settled(): Promise<void> {
+    if (this.closed || (!this.waiting && !this.writing)) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  private notifyIfSettled(): void {
+    if (!this.closed && (this.waiting || this.writing)) return;
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private get waiting(): boolean {
@@ -123,6 +138,7 @@ export class ResultsFile {
     if (this.closed || !this.waiting) return;
     if (this.acksSinceCompaction >= COMPACT_AFTER_ACKS) {
       this.compact();
+      this.notifyIfSettled();
       return;
     }
     const text = this.takeText();
@@ -131,10 +147,12 @@ export class ResultsFile {
     write(fd, text, null, 'utf8', (error) => {
       const done = (syncError: Error | null) => {
         this.writing = false;
-        if (error ?? syncError) this.onError((error ?? syncError)!);
+        // Closed meanwhile: close() wrote and synced the rest, and the descriptor is gone.
+        if (!this.closed && (error ?? syncError)) this.onError((error ?? syncError)!);
         if (this.waiting && !this.closed) this.schedule();
+        this.notifyIfSettled();
       };
-      if (error) done(null);
+      if (error || this.closed) done(null);
       else fdatasync(fd, done);
     });
   }

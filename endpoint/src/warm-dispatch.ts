@@ -17,6 +17,8 @@ export interface DispatchWorker {
   readonly limit: number;
   /** When it last took or finished a task (performance.now()). */
   readonly lastUsed: number;
+  /** Kept for a session: it takes no other task and gives its slot to none. */
+  readonly session?: string;
 }
 
 export interface DispatchLimits {
@@ -75,6 +77,7 @@ export function placeTask<W extends DispatchWorker>(image: string, owner: string
       if (worker.replacement === image) incoming = true;
       continue;
     }
+    if (worker.session !== undefined) continue;
     const busy = worker.assigned.length;
     if (worker.image === image && mayServe(worker, owner)) {
       if (!worker.ready) {

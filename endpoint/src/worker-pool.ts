@@ -366,7 +366,8 @@ export class WorkerPool implements WorkerProcessListener {
   private stopIdle(idleMs: number): void {
     const now = performance.now();
     for (const worker of this.workers) {
-      if (worker.image === '' || !worker.ready || worker.retiring || worker.assigned.length > 0) continue;
+      // A session's worker stays between its tasks: the session's own idle time releases it.
+      if (worker.image === '' || !worker.ready || worker.retiring || worker.assigned.length > 0 || worker.session !== undefined) continue;
       if (now - worker.lastUsed < idleMs) continue;
       worker.idleStopped = true;
       worker.retiring = true;

@@ -48,6 +48,10 @@ export class WorkerProcess {
   owner?: string;
   /** Being stopped (to make room, or idle too long); it takes no more tasks. */
   retiring = false;
+  /** The session it is kept for (sessionKey), if any: it runs that session's tasks only. */
+  session?: string;
+  /** Why the manager stopped it, told to its session's next task. */
+  stopReason?: string;
   /** The image of the worker that takes its slot once it has gone (it was repurposed). */
   replacement?: string;
   /** Ids of the tasks handed to this worker, in the order it runs them; the first is running. */

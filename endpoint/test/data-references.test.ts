@@ -87,6 +87,17 @@ describe('data references through a real hub, endpoint daemon and Python workers
     return fetch(`${hub.url}/v1/endpoints/${ref.endpoint_id}/data/${store}/${digest}`, { headers: { authorization: `Bearer ${token}` } });
   };
 
+  // First, while the workers belong to nobody: a session binds its worker itself, and the worker gets the store then.
+  test("a session's worker reaches the data store: what one task of the session puts, a later one reads", async () => {
+    const put = await finished(alice, (await alice.submit({ source: 'import funcx\nkept = funcx.store.put(b"s" * 1000)\nkept["size"]', endpoint: 'lab', session: 'stored' })).task_id);
+    assert.equal(put.state, 'success', JSON.stringify(put.error));
+    assert.equal(put.result?.value, 1000);
+    const read = await finished(alice, (await alice.submit({ source: 'import funcx\nlen(funcx.store.get(kept))', endpoint: 'lab', session: 'stored' })).task_id);
+    assert.equal(read.state, 'success', JSON.stringify(read.error));
+    assert.equal(read.result?.value, 1000);
+    await alice.endSession('stored', 'lab');
+  });
+
   test('a value one task puts reaches the next by reference, and a task that passes it on never fetches it', async () => {
     const ref = value(await run(alice, PRODUCE, 'produce', [MiB])) as DataReference;
     assert.match(ref.$ref, new RegExp(`^funcx-data://endpoint\\.${endpoint.endpointId}/[0-9a-f]{64}$`));

@@ -28,7 +28,7 @@ describe('results kept on disk until the hub acknowledges them', () => {
     buffer.add(completion('b', 2));
     buffer.add(completion('c', 3));
     buffer.acknowledged(['b', 'unknown']);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await first.file.settled();
     // A crash: no close(); a torn line at the end as from a write cut short.
     appendFileSync(file, '{"d":{"task_id":"torn"');
 
@@ -54,7 +54,7 @@ describe('results kept on disk until the hub acknowledges them', () => {
     buffer.add(completion('quick', 1));
     buffer.acknowledged(['quick']);
     buffer.add(completion('slow', 2));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await opened.file.settled();
     assert.deepEqual(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)), [
       { d: completion('slow', 2) },
     ]);
@@ -65,5 +65,24 @@ describe('results kept on disk until the hub acknowledges them', () => {
     const reopened = ResultsFile.open(file, () => [], fail);
     reopened.file.close();
     assert.deepEqual(reopened.kept, [completion('slow', 3)]);
+  });
+
+  it('closed while a write is on its way, it reports no error and loses nothing', async () => {
+    const file = join(dir, 'closing.jsonl');
+    const errors: Error[] = [];
+    const opened = ResultsFile.open(file, () => [], (error) => errors.push(error));
+    const buffer = new ResultsBuffer(opened.file);
+    for (let i = 0; i < 20; i++) {
+      buffer.add(completion(`t${i}`, i));
+      // Let the flush timer fire now and then, so that close() below can find a write in flight.
+      if (i % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 6));
+    }
+    opened.file.close();
+    await opened.file.settled();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(errors, []);
+    const reopened = ResultsFile.open(file, () => [], fail);
+    reopened.file.close();
+    assert.deepEqual(reopened.kept.map((kept) => kept.task_id).sort(), Array.from({ length: 20 }, (_, i) => `t${i}`).sort());
   });
 });

@@ -7,8 +7,9 @@ stdout/stderr pipes: the daemon attributes what arrives there (C extensions, sub
 The format is typed once, in protocol/src/worker-wire.ts; this is the same, as the worker sees it:
 
 Requests:   {"t":"f","f":FUNCTION_ID,"s":SOURCE,"e":ENTRYPOINT|null}  define (or redefine) a function
-            {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS[,"p":true]}
-                                                                     run a task (in arrival order); p: pickle it too
+            {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS[,"p":true][,"n":SESSION]}
+                                                                     run a task (in arrival order); p: pickle it too;
+                                                                     n: in the session's namespace, kept between tasks
             {"t":"u","a":"HOST:PORT","k":DATA_TOKEN,"r":BYTES}       the data store (funcx_store), once, before
                                                                      the worker's first task; results whose reply
                                                                      passes BYTES are stored, sent as a reference
@@ -39,6 +40,7 @@ import time
 import types
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
+from funcx_ipython import route_ipython_display
 from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent, speak_over_stdio
 from funcx_results import encode, encode_display, encode_success, format_bytes, result_of
 import funcx_store
@@ -212,6 +214,9 @@ class Worker:
         self.value_depth = options.get("value_depth", VALUE_DEPTH)
         self.display_depth = options.get("display_depth", DISPLAY_DEPTH)
         self.task_dir = TaskDir(options["scratch"]) if options.get("scratch") else None
+        # A worker kept for one session (the daemon sends it only that session's tasks) runs them in one namespace.
+        self.session_namespace = None
+        self.session_functions = set()
         self.stdout = TaskStream(self, "stdout", 1)
         self.stderr = TaskStream(self, "stderr", 2)
         # Results whose reply is longer go to the data store and come back as a reference (0: never).
@@ -219,8 +224,12 @@ class Worker:
 
     # ---- namespace given to user code ----
 
-    def display(self, *objects, **_options):
+    def display(self, *objects, raw=False, metadata=None, **_options):
         for obj in objects:
+            if raw and isinstance(obj, dict):
+                # IPython's display(bundle, raw=True): obj is already a MIME bundle.
+                self.send_display(obj, metadata or {})
+                continue
             if is_figure(obj):
                 self.shown_figures.add(id(obj))
                 data, metadata = figure_bundle(obj)
@@ -253,10 +262,29 @@ class Worker:
     def namespace(self):
         return {"__name__": "__main__", "__builtins__": builtins, "display": self.display}
 
+    def session(self, name):
+        """The session's namespace; `__funcx_session__` in it tells code sent by the SDK to run there too."""
+        if self.session_namespace is None:
+            self.session_namespace = self.namespace()
+            self.session_namespace["__funcx_session__"] = name
+        return self.session_namespace
+
+    def session_callable(self, function, function_id, namespace):
+        """A function with an entrypoint, defined in the session's namespace (once), so it sees the session's
+        variables as its globals."""
+        if function_id not in self.session_functions:
+            exec(function.body, namespace)
+            self.session_functions.add(function_id)
+        target = namespace.get(function.entrypoint)
+        if not callable(target):
+            raise NameError("the function's source defines no callable named %r" % function.entrypoint)
+        return target
+
     # ---- running ----
 
     def define(self, message):
         function = Function(message["f"], message["s"], message.get("e"))
+        self.session_functions.discard(message["f"])
         if function.entrypoint and function.error is None:
             namespace = self.namespace()
             try:
@@ -293,7 +321,15 @@ class Worker:
             funcx_store.CURRENT_TASK = task_id
             if funcx_store.ACTIVE is not None and (args or kwargs):
                 args, kwargs = funcx_store.resolve_arguments(args, kwargs)
-            if function.callable is not None:
+            session = message.get("n")
+            if session is not None:
+                namespace = self.session(session)
+                if function.callable is not None:
+                    value = self.session_callable(function, message["f"], namespace)(*args, **kwargs)
+                else:
+                    exec(function.body, namespace)
+                    value = eval(function.last_expr, namespace) if function.last_expr is not None else None
+            elif function.callable is not None:
                 value = function.callable(*args, **kwargs)
             else:
                 namespace = self.namespace()
@@ -455,4 +491,5 @@ if __name__ == "__main__":
     apply_limits(OPTIONS.get("memory_mb"), OPTIONS.get("processes"))
     funcx_store.install_module()
     WORKER = Worker(OPTIONS)
+    route_ipython_display(WORKER.display)
     WORKER.serve()

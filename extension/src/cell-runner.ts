@@ -1,5 +1,6 @@
-import { endpointRef, type EndpointView, type FuncxError, type TaskSubmission } from '@funcx/protocol';
+import { MAX_TASK_ATTEMPTS, endpointRef, isFinalState, type EndpointView, type FuncxError, type TaskSubmission } from '@funcx/protocol';
 import type { TaskFinalEvent } from '@funcx/client/hub-client';
+import type { TaskResult } from '@funcx/protocol';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel } from '@jupyterlab/notebook';
@@ -7,7 +8,8 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import type { CellRun, ICellRunner, IFuncxService } from './tokens';
 import { OutputBuffer } from './output-buffer';
 import { endpointTarget, isRoutedTarget } from './magic';
-import { describeEndpoints, finalOutputs, funcxErrorOutput, toCellOutput } from './outputs';
+import { describeEndpoints, finalOutputs, funcxErrorOutput, namespaceNote, toCellOutput } from './outputs';
+import { runRecordOf, writeRunRecord, type CellRunRecord } from './run-record';
 
 /** The endpoint a run goes to: its id, how the user writes it (`owner/name` when shared) and its owner. */
 interface ResolvedEndpoint {
@@ -32,6 +34,8 @@ interface OutputSink {
 interface Running {
   taskId?: string;
   cancelled: boolean;
+  /** Ends a wait for the hub (the run was stopped meanwhile). */
+  wake?: () => void;
 }
 
 /**
@@ -42,6 +46,10 @@ export class CellRunner implements ICellRunner {
   private readonly running = new Map<ICodeCellModel, Running>();
   private readonly counters = new WeakMap<INotebookModel, number>();
   private readonly _endpointUsed = new Signal<this, string>(this);
+  private readonly _noteChanged = new Signal<this, ICodeCellModel>(this);
+  private readonly notes = new Map<ICodeCellModel, string>();
+  /** Notebooks whose cells were told that each runs in a fresh namespace. */
+  private readonly toldFreshNamespace = new WeakSet<object>();
   private _lastEndpoint: string | null = null;
 
   constructor(private readonly service: IFuncxService) {}
@@ -55,6 +63,15 @@ export class CellRunner implements ICellRunner {
     return this._endpointUsed;
   }
 
+  /** Emits a cell whose note changed (what a running cell waits for, shown under it; not an output). */
+  get noteChanged(): ISignal<this, ICodeCellModel> {
+    return this._noteChanged;
+  }
+
+  noteOf(cell: ICodeCellModel): string | null {
+    return this.notes.get(cell) ?? null;
+  }
+
   isRunning(cell: ICodeCellModel): boolean {
     return this.running.has(cell);
   }
@@ -65,12 +82,18 @@ export class CellRunner implements ICellRunner {
     await this.cancelCell(cell);
     const state: Running = { cancelled: false };
     this.running.set(cell, state);
+    cell.executionState = 'running';
+    // Asked for while the hub is unreachable, the run waits for it and leaves the last run's outputs in place.
+    if (this.service.connectionState !== 'connected' && !(await this.waitForHub(cell, state))) {
+      this.finish(run, state);
+      return false;
+    }
     cell.sharedModel.transact(() => {
       cell.clearExecution();
     }, false);
-    cell.executionState = 'running';
     // Until the run knows whose code runs where, what arrives renders as an untrusted notebook's would.
     cell.trusted = false;
+    const stopWatchingHub = this.noteHubOutages(cell, state);
     try {
       return await this.execute(run, state);
     } catch (error) {
@@ -78,7 +101,57 @@ export class CellRunner implements ICellRunner {
       this.guarded(cell, state).outputs.add(funcxErrorOutput((error as FuncxError).code ?? 'FuncxError', message));
       this.finish(run, state);
       return false;
+    } finally {
+      stopWatchingHub();
     }
+  }
+
+  /** Resolves true once the hub is connected, false when the run was stopped first; notes the wait meanwhile. */
+  private waitForHub(cell: ICodeCellModel, state: Running): Promise<boolean> {
+    this.setNote(cell, `Waiting for the hub (${this.unreachableSince()}): the cell runs once it is back.`);
+    return new Promise<boolean>(resolve => {
+      const done = (connected: boolean) => {
+        this.service.connectionChanged.disconnect(check);
+        state.wake = undefined;
+        this.setNote(cell, null);
+        resolve(connected);
+      };
+      const check = () => {
+        if (this.service.connectionState === 'connected') done(true);
+      };
+      state.wake = () => done(false);
+      this.service.connectionChanged.connect(check);
+    });
+  }
+
+  /** While the run is under way, a lost hub connection shows as a note under the cell. */
+  private noteHubOutages(cell: ICodeCellModel, state: Running): () => void {
+    const update = () => {
+      if (this.running.get(cell) !== state) return;
+      this.setNote(
+        cell,
+        this.service.connectionState === 'connected'
+          ? null
+          : `Waiting for the hub (${this.unreachableSince()}): the task goes on at its endpoint, and what it printed arrives once the hub is back.`
+      );
+    };
+    this.service.connectionChanged.connect(update);
+    return () => {
+      this.service.connectionChanged.disconnect(update);
+      if (this.running.get(cell) === state || !this.running.has(cell)) this.setNote(cell, null);
+    };
+  }
+
+  private unreachableSince(): string {
+    const since = this.service.disconnectedSince;
+    return since ? `unreachable since ${new Date(since).toLocaleTimeString()}` : 'connecting';
+  }
+
+  private setNote(cell: ICodeCellModel, note: string | null): void {
+    if ((this.notes.get(cell) ?? null) === note) return;
+    if (note) this.notes.set(cell, note);
+    else this.notes.delete(cell);
+    this._noteChanged.emit(cell);
   }
 
   /** Cancels every task running for cells of this notebook; resolves with how many were cancelled. */
@@ -96,6 +169,7 @@ export class CellRunner implements ICellRunner {
     const state = this.running.get(cell);
     if (!state || state.cancelled) return;
     state.cancelled = true;
+    state.wake?.();
     if (state.taskId) {
       await this.service.client.cancelTask(state.taskId).catch(() => undefined);
     }
@@ -125,7 +199,7 @@ export class CellRunner implements ICellRunner {
     state.taskId = taskId;
     this._lastEndpoint = written;
     this._endpointUsed.emit(written);
-    const tracked = { function_id: run.submission.function_id, label: run.label };
+    const tracked = { function_id: run.submission.function_id, label: run.label, cell_id: run.cell.id };
     this.service.tasks.track(taskId, endpoint ? { ...tracked, endpoint_id: endpoint.id } : tracked);
     if (state.cancelled) void client.cancelTask(taskId).catch(() => undefined);
 
@@ -153,19 +227,46 @@ export class CellRunner implements ICellRunner {
     showWaiting();
 
     const outputs = new OutputBuffer(output => cell.outputs.add(toCellOutput(output)));
+    /** Which attempt is running: the hub hands a task out again when its endpoint is lost while running it. */
+    let attempt = 1;
+    /** The current attempt was seen running or printing: a waiting state after that means it was handed out again. */
+    let ran = false;
+    let requeued = false;
+    /** What the task does next (runs, prints, ends) belongs to a new attempt when it was handed out again. */
+    const attemptGoesOn = () => {
+      ran = true;
+      if (!requeued) return;
+      requeued = false;
+      attempt++;
+      waitingNote = false;
+      cell.outputs.clear();
+      cell.outputs.add({
+        output_type: 'stream',
+        name: 'stderr',
+        text: `Attempt ${attempt} of ${MAX_TASK_ATTEMPTS} after the endpoint was lost: the output of attempt ${attempt - 1} was cleared.\n`
+      });
+    };
     const final = await new Promise<TaskFinalEvent | FuncxError>(resolve => {
       const stop = client.watchTask(taskId, {
         onState: event => {
           routedTo = event.endpoint_id ?? routedTo;
           outputs.flush();
-          if (event.state === 'running') clearWaiting();
-          else if (event.state === 'waiting-for-endpoint') showWaiting();
+          if (event.state === 'running') {
+            attemptGoesOn();
+            clearWaiting();
+          } else if (ran && !isFinalState(event.state)) {
+            requeued = true;
+          }
+          if (event.state === 'waiting-for-endpoint') showWaiting();
         },
         onOutput: output => {
           clearWaiting();
+          attemptGoesOn();
           outputs.push(output);
         },
         onFinal: event => {
+          // A quick attempt reports no running state: its output or its end is the first sign of it.
+          if (requeued) attemptGoesOn();
           stop();
           resolve(event);
         },
@@ -183,9 +284,42 @@ export class CellRunner implements ICellRunner {
       this.finish(run, state, count);
       return false;
     }
+    // Once per notebook, and again whenever a name is missing: a cell outside a session runs in a fresh namespace.
+    // Before the cell's value or error, where a kernel's %%funcx shows it too.
+    const notebook = run.notebook ?? run.cell;
+    if (run.submission.session === undefined && (!this.toldFreshNamespace.has(notebook) || final.error?.ename === 'NameError')) {
+      this.toldFreshNamespace.add(notebook);
+      cell.outputs.add(namespaceNote());
+    }
     for (const output of finalOutputs(final, count)) cell.outputs.add(output);
+    await this.record(run, state, taskId, written, attempt);
+    if (final.state === 'success' && run.storeAs && this.running.get(run.cell) === state) {
+      try {
+        await run.storeAs.store(storable(final.result));
+      } catch (error) {
+        cell.outputs.add(funcxErrorOutput('FuncxStoreError', (error as Error).message));
+        this.finish(run, state, count);
+        return false;
+      }
+    }
     this.finish(run, state, count);
     return final.state === 'success';
+  }
+
+  /** Writes where and how the cell ran into its metadata (`funcx.run`), from the task's record at the hub. */
+  private async record(run: CellRun, state: Running, taskId: string, written: string, attempt: number): Promise<void> {
+    let record: CellRunRecord;
+    try {
+      const task = await this.service.client.getTask(taskId);
+      const view = this.service.endpoints.get(task.endpoint_id);
+      record = runRecordOf(task, view ? this.service.endpoints.refOf(view) : written);
+    } catch {
+      const entry = this.service.tasks.get(taskId);
+      record = { task_id: taskId, state: entry?.state ?? 'failed', endpoint: written, endpoint_id: entry?.endpoint_id, attempt };
+    }
+    if (this.running.get(run.cell) !== state || run.cell.isDisposed) return;
+    writeRunRecord(run.cell, record);
+    this._noteChanged.emit(run.cell);
   }
 
   /**
@@ -253,6 +387,7 @@ export class CellRunner implements ICellRunner {
   }
 
   private finish(run: CellRun, state: Running, count?: number): void {
+    state.wake = undefined;
     if (this.running.get(run.cell) !== state) return;
     this.running.delete(run.cell);
     if (run.cell.isDisposed) return;
@@ -274,4 +409,13 @@ export class CellRunner implements ICellRunner {
     }
     return highest + 1;
   }
+}
+
+/** What `-o NAME` stores for a task's result: a `None` result has neither a value nor a pickle. */
+function storable(result: TaskResult | undefined): TaskResult {
+  if (!result) return { data: {}, value: null };
+  if (result.value === undefined && result.pickle === undefined && result.data['text/plain'] === 'None') {
+    return { ...result, value: null };
+  }
+  return result;
 }

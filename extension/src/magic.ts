@@ -1,13 +1,15 @@
 import {
   GROUP_PREFIX,
+  NAME_RULES,
   POLICY_NAMES,
   isPolicyName,
   isValidName,
   type EndpointTarget,
-  type PolicyName
+  type PolicyName,
+  type TaskSubmission
 } from '@funcx/protocol';
 
-/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S]` first line. */
+/** A parsed `%%funcx [TARGET] [--policy P] [--timeout S] [--session NAME] [--async] [-o NAME]` first line. */
 export interface FuncxMagic {
   /**
    * Where to run, as written: an endpoint name or id, an endpoint group (`group:NAME`, `group:OWNER/NAME`) or
@@ -17,14 +19,23 @@ export interface FuncxMagic {
   /** How the hub chooses among several endpoints. */
   policy?: PolicyName;
   timeoutS?: number;
+  /** `--session NAME`: the cell runs in that session of the user's, seeing what its earlier cells defined. */
+  session?: string;
+  /** `--async`: the cell runs beside the cells before and after it instead of waiting its turn. */
+  async?: boolean;
+  /** `-o NAME`: the cell's value is stored in the notebook's kernel as NAME. */
+  output?: string;
   /** The cell without its first line. */
   body: string;
+  /** The code as it is sent: the first line left blank, so line numbers in a traceback are the editor's. */
+  code: string;
 }
 
 export class MagicError extends Error {}
 
 const MAGIC = /^%%funcx(?=\s|$)/;
-const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS]"';
+const FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] [-o NAME]"';
+const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What is wrong with a `group:` reference, or undefined: `group:NAME`, `group:OWNER/NAME` or `group:ID`. */
@@ -73,7 +84,7 @@ export function parseFuncxMagic(source: string): FuncxMagic {
   const firstLine = newline === -1 ? trimmed : trimmed.slice(0, newline);
   const body = newline === -1 ? '' : trimmed.slice(newline + 1);
   const words = firstLine.trim().split(/\s+/).slice(1);
-  const magic: FuncxMagic = { body };
+  const magic: FuncxMagic = { body, code: cellCode(source) };
   for (let i = 0; i < words.length; i++) {
     const word = words[i];
     if (word === '--policy' || word.startsWith('--policy=')) {
@@ -89,6 +100,16 @@ export function parseFuncxMagic(source: string): FuncxMagic {
         throw new MagicError(`--timeout needs a number of seconds above 0, e.g. "%%funcx local --timeout 60" (got "${value ?? ''}")`);
       }
       magic.timeoutS = seconds;
+    } else if (word === '--session' || word.startsWith('--session=')) {
+      magic.session = sessionName(word.includes('=') ? word.slice('--session='.length) : words[++i]);
+    } else if (word === '--async') {
+      magic.async = true;
+    } else if (word === '-o' || word === '--output' || word.startsWith('--output=')) {
+      const value = word.includes('=') ? word.slice('--output='.length) : words[++i];
+      if (!value || !PYTHON_NAME.test(value)) {
+        throw new MagicError(`${word.split('=')[0]} needs a Python name to store the value under, e.g. "%%funcx local -o mean" (got "${value ?? ''}")`);
+      }
+      magic.output = value;
     } else if (word.startsWith('-')) {
       throw new MagicError(`Unknown option ${word}: the first line reads ${FORM}`);
     } else if (magic.endpoint === undefined) {
@@ -104,16 +125,45 @@ export function parseFuncxMagic(source: string): FuncxMagic {
   return magic;
 }
 
+/**
+ * What a `%%funcx` cell's task carries besides where it goes: its code, its options, its session (the line's, else
+ * the notebook's default), and a pickled value when `-o NAME` keeps it in the kernel.
+ */
+export function cellSubmission(magic: FuncxMagic, defaultSession?: string): Omit<TaskSubmission, 'endpoint'> {
+  const session = magic.session ?? defaultSession;
+  return {
+    // Ending in a newline, as a kernel's cell does (IPython adds one), so that a traceback reads the same in both.
+    source: magic.code.endsWith('\n') || magic.code === '' ? magic.code : `${magic.code}\n`,
+    timeout_s: magic.timeoutS,
+    ...(magic.policy ? { policy: magic.policy } : {}),
+    ...(session ? { session } : {}),
+    ...(magic.output ? { return_pickle: true } : {})
+  };
+}
+
+/** A session name as a first line (or a notebook's default) gives it; MagicError with the rule when it is not one. */
+export function sessionName(value: string | undefined): string {
+  if (value === undefined || !isValidName('session', value)) {
+    throw new MagicError(`--session needs a session name, e.g. "%%funcx local --session analysis" (got "${value ?? ''}"): ${NAME_RULES.session.rule}`);
+  }
+  return value;
+}
+
 /** The name of the only top-level function the source defines, if it defines exactly one. */
 export function singleTopLevelFunction(source: string): string | undefined {
   const names = [...source.matchAll(/^(?:async\s+)?def\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(/gm)].map(m => m[1]);
   return names.length === 1 ? names[0] : undefined;
 }
 
-/** A cell's code without a leading `%%funcx` line. */
+/**
+ * A cell's code without its `%%funcx` line: that line (and any blank lines before it) left empty, so that
+ * line N of what runs is line N in the editor.
+ */
 export function cellCode(source: string): string {
   if (!isFuncxCell(source)) return source;
-  const trimmed = source.trimStart();
-  const newline = trimmed.indexOf('\n');
-  return newline === -1 ? '' : trimmed.slice(newline + 1);
+  const start = source.length - source.trimStart().length;
+  const newline = source.indexOf('\n', start);
+  if (newline === -1) return '';
+  const blankLines = source.slice(0, newline + 1).split('\n').length - 1;
+  return '\n'.repeat(blankLines) + source.slice(newline + 1);
 }

@@ -63,3 +63,16 @@ export function describeEndpoints(endpoints: readonly EndpointView[]): string {
   });
   return `Endpoints you can use: ${items.join(', ')}.`;
 }
+
+/** Said once per notebook (and after a NameError): no state carries from one `%%funcx` cell to the next. */
+export function namespaceNote(): nbformat.IOutput {
+  return {
+    output_type: 'display_data',
+    data: {
+      'text/plain':
+        'Note: each %%funcx cell runs in a fresh namespace: names from other cells (and the kernel) are not ' +
+        'defined in it. "--session NAME" runs cells in one namespace that lasts; "-o NAME" keeps a cell\'s value in the kernel.'
+    },
+    metadata: { funcx: { note: 'fresh-namespace' } }
+  };
+}

@@ -24,6 +24,7 @@ export class FuncxService implements IFuncxService {
   private _client: HubClient;
   private _lastError: string | null = null;
   private _user: string | null = null;
+  private _disconnectedSince: number | null = null;
   private readonly _connectionChanged = new Signal<this, ConnectionState>(this);
   private readonly _hubUnreachable = new Signal<this, string>(this);
   private unsubscribe: (() => void)[] = [];
@@ -72,6 +73,10 @@ export class FuncxService implements IFuncxService {
     return this._lastError;
   }
 
+  get disconnectedSince(): number | null {
+    return this._disconnectedSince;
+  }
+
   /** The hub user of the token, once connected. */
   get user(): string | null {
     return this._user;
@@ -116,6 +121,7 @@ export class FuncxService implements IFuncxService {
       client.onConnectionChange((state, error) => {
         if (client !== this._client) return;
         if (state === 'connected') {
+          this._disconnectedSince = null;
           this._lastError = null;
           this._lastErrorCode = null;
           this.outageReported = false;
@@ -124,10 +130,14 @@ export class FuncxService implements IFuncxService {
           void this.refreshGroups(client);
           void this.refreshUser(client);
           void this.refreshTasks(client);
+          void this.refreshShownTasks(client);
         } else if (error) {
           this.reportError(error);
         }
-        if (state === 'disconnected') this.scheduleRetry(client);
+        if (state === 'disconnected') {
+          this._disconnectedSince ??= Date.now();
+          this.scheduleRetry(client);
+        }
         this._connectionChanged.emit(state);
       }),
       client.onEndpointStatus(endpoints => this.endpoints.update(endpoints)),
@@ -173,6 +183,24 @@ export class FuncxService implements IFuncxService {
     }
   }
 
+  /**
+   * After a (re)connect, the state of every unfinished task the sidebar shows is read again: its final event
+   * may have been sent while this page was not connected (a hub restart).
+   */
+  private async refreshShownTasks(client: HubClient): Promise<void> {
+    const unfinished = this.tasks.unfinished();
+    await Promise.all(
+      unfinished.map(async taskId => {
+        try {
+          const record = await client.getTask(taskId);
+          if (client === this._client) this.tasks.refresh(record);
+        } catch {
+          // gone from the hub (an in-memory hub restarted): it shows as it was last seen
+        }
+      })
+    );
+  }
+
   private async refreshUser(client: HubClient): Promise<void> {
     try {
       const { user } = await client.whoami();
@@ -200,6 +228,7 @@ export class FuncxService implements IFuncxService {
   }
 
   private reportError(error: Error): void {
+    this._disconnectedSince ??= Date.now();
     this._lastError = error.message;
     this._lastErrorCode = (error as { code?: string }).code ?? null;
     this._connectionChanged.emit(this.connectionState);

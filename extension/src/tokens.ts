@@ -1,4 +1,4 @@
-import type { TaskSubmission } from '@funcx/protocol';
+import type { TaskResult, TaskSubmission } from '@funcx/protocol';
 import type { HubClient, ConnectionState } from '@funcx/client/hub-client';
 import type { ICodeCellModel } from '@jupyterlab/cells';
 import type { INotebookModel } from '@jupyterlab/notebook';
@@ -20,6 +20,8 @@ export interface IFuncxService {
   readonly connectionChanged: ISignal<IFuncxService, ConnectionState>;
   /** What went wrong on the last failed connection, with what to check; null while connected. */
   readonly lastError: string | null;
+  /** When the hub became unreachable (Unix ms), while it is; null while connected. */
+  readonly disconnectedSince: number | null;
   /** The hub user the token belongs to, once connected (null before). */
   readonly user: string | null;
   readonly endpoints: EndpointsModel;
@@ -67,6 +69,8 @@ export interface CellRun {
   endpoint: string | undefined;
   /** Shown in the sidebar's task list. */
   label?: string;
+  /** `-o NAME`: after a success, the value is stored (in the notebook's kernel) under this name. */
+  storeAs?: { name: string; store(result: TaskResult): Promise<void> };
 }
 
 /** Runs cells as funcX tasks, writing outputs into them; shared by the `%%funcx` executor and the commands. */
@@ -76,6 +80,9 @@ export interface ICellRunner {
   /** Emits the endpoint (as the user writes it) each run goes to. */
   readonly endpointUsed: ISignal<ICellRunner, string>;
   isRunning(cell: ICodeCellModel): boolean;
+  /** What a cell's run waits for (the hub, while it is unreachable), shown under the cell; null when nothing. */
+  noteOf(cell: ICodeCellModel): string | null;
+  readonly noteChanged: ISignal<ICellRunner, ICodeCellModel>;
   /** Runs the cell; resolves true when the task succeeded. */
   run(run: CellRun): Promise<boolean>;
   cancelCell(cell: ICodeCellModel): Promise<void>;

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { EndpointView, TaskOutput, TaskSubmission } from '@funcx/protocol';
 import type { TaskWatchHandlers } from '@funcx/client/hub-client';
 import type { ICodeCellModel } from '@jupyterlab/cells';
+import { Signal } from '@lumino/signaling';
 import { CellRunner } from '../src/cell-runner';
 import { EndpointsModel } from '../src/models/endpoints-model';
 import type { IFuncxService } from '../src/tokens';
@@ -24,11 +25,18 @@ function fakeService() {
   const endpoints = new EndpointsModel();
   endpoints.reset([ENDPOINT]);
   endpoints.setUser('alice');
+  const connectionChanged = new Signal<unknown, string>({});
   const service = {
     user: 'alice',
     endpoints,
-    tasks: { track: () => undefined },
+    connectionState: 'connected',
+    connectionChanged,
+    disconnectedSince: null as number | null,
+    tasks: { track: () => undefined, get: () => undefined },
     client: {
+      getTask: async () => {
+        throw new Error('not at this hub');
+      },
       submitLive: async (tasks: TaskSubmission[]) => {
         submitted.push(...tasks);
         return { batch_id: 'b', task_ids: [`t${++next}`] };
@@ -41,14 +49,24 @@ function fakeService() {
       getFunction: async () => ({ owner: 'alice' }),
     },
   };
-  return { service: service as unknown as IFuncxService, watches, submitted };
+  /** Moves the connection to `state`, as the service does when the hub goes away or comes back. */
+  const setConnection = (state: 'connected' | 'disconnected') => {
+    service.connectionState = state;
+    service.disconnectedSince = state === 'connected' ? null : Date.now();
+    connectionChanged.emit(state);
+  };
+  return { service: service as unknown as IFuncxService, watches, submitted, setConnection };
 }
 
 /** The part of a code cell model the runner touches, recording its outputs. */
 function fakeCell() {
   const outputs: unknown[] = [];
+  const metadata: Record<string, unknown> = {};
   const cell = {
+    id: 'cell-1',
     isDisposed: false,
+    getMetadata: (key: string) => metadata[key],
+    setMetadata: (key: string, value: unknown) => (metadata[key] = value),
     trusted: false,
     executionState: 'idle',
     executionCount: null as number | null,
@@ -62,7 +80,7 @@ function fakeCell() {
       clear: () => (outputs.length = 0),
     },
   };
-  return { cell: cell as unknown as ICodeCellModel & { trusted: boolean }, outputs };
+  return { cell: cell as unknown as ICodeCellModel & { trusted: boolean }, outputs, metadata };
 }
 
 const stdout = (text: string): TaskOutput => ({ output_type: 'stream', name: 'stdout', text });
@@ -131,5 +149,116 @@ describe('the cell runner', () => {
     assert.deepEqual(submitted[1].endpoint, ['local', 'bob/cluster']);
     watches.get('t2')!.onFinal!({ type: 'final', task_id: 't2', state: 'success', timestamps: {} });
     await toList;
+  });
+
+  /** A task that prints, is handed out again, then prints and ends: the texts in the cell and its run record. */
+  async function twoAttempts(secondReportsRunning: boolean) {
+    const { service, watches } = fakeService();
+    const { cell, outputs } = fakeCell();
+    const runner = new CellRunner(service);
+    const running = runner.run({ cell, notebook: null, submission: { source: 'x' }, endpoint: 'local' });
+    await settle();
+    const task = watches.get('t1')!;
+    task.onState!({ type: 'state', task_id: 't1', state: 'running', timestamps: {} });
+    task.onOutput!(stdout('first attempt\n'), 't1');
+    await settle();
+    task.onState!({ type: 'state', task_id: 't1', state: 'waiting-for-endpoint', timestamps: {} });
+    if (secondReportsRunning) task.onState!({ type: 'state', task_id: 't1', state: 'running', timestamps: {} });
+    task.onOutput!(stdout('second attempt\n'), 't1');
+    task.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {} });
+    assert.equal(await running, true);
+    const texts = outputs.map((output) => (output as { text?: string }).text).filter(Boolean);
+    return { texts, attempt: (cell.getMetadata('funcx') as { run: { attempt: number } }).run.attempt };
+  }
+  const SECOND_ATTEMPT = ['Attempt 2 of 3 after the endpoint was lost: the output of attempt 1 was cleared.\n', 'second attempt\n'];
+
+  it('a task handed out again after its endpoint was lost clears the first attempt and says which attempt this is', async () => {
+    const { texts, attempt } = await twoAttempts(true);
+    assert.deepEqual(texts, SECOND_ATTEMPT);
+    assert.equal(attempt, 2);
+  });
+
+  it('a quick second attempt, which reports no running state, still clears the first and says which attempt it is', async () => {
+    assert.deepEqual((await twoAttempts(false)).texts, SECOND_ATTEMPT);
+  });
+
+  it('a run asked for while the hub is unreachable waits with a note, keeping the last outputs, and runs once it is back', async () => {
+    const { service, watches, submitted, setConnection } = fakeService();
+    const { cell, outputs } = fakeCell();
+    outputs.push(stdout('from the last run\n'));
+    const runner = new CellRunner(service);
+    setConnection('disconnected');
+    const running = runner.run({ cell, notebook: null, submission: { source: 'x' }, endpoint: 'local' });
+    await settle();
+    assert.equal(submitted.length, 0);
+    assert.match(runner.noteOf(cell) ?? '', /^Waiting for the hub \(unreachable since .*\): the cell runs once it is back\.$/);
+    assert.equal(outputs.length, 1, 'nothing erased while waiting');
+    setConnection('connected');
+    await settle();
+    assert.equal(submitted.length, 1);
+    assert.equal(runner.noteOf(cell), null);
+    setConnection('disconnected');
+    assert.match(runner.noteOf(cell) ?? '', /the task goes on at its endpoint/);
+    setConnection('connected');
+    watches.get('t1')!.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {} });
+    assert.equal(await running, true);
+  });
+
+  it('says once per notebook, and after a NameError, that each cell runs in a fresh namespace', async () => {
+    const { service, watches } = fakeService();
+    const runner = new CellRunner(service);
+    const notebook = { cells: { length: 0 } } as never;
+    const notes = (outputs: unknown[]) =>
+      outputs.filter((output) => (output as { metadata?: { funcx?: { note?: string } } }).metadata?.funcx?.note === 'fresh-namespace').length;
+    const first = fakeCell();
+    const one = runner.run({ cell: first.cell, notebook, submission: { source: 'x = 1' }, endpoint: 'local' });
+    await settle();
+    watches.get('t1')!.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {} });
+    await one;
+    assert.equal(notes(first.outputs), 1);
+    const second = fakeCell();
+    const two = runner.run({ cell: second.cell, notebook, submission: { source: 'x' }, endpoint: 'local' });
+    await settle();
+    watches.get('t2')!.onFinal!({
+      type: 'final', task_id: 't2', state: 'failed', timestamps: {},
+      error: { ename: 'NameError', evalue: "name 'x' is not defined", traceback: [] },
+    });
+    await two;
+    assert.equal(notes(second.outputs), 1);
+    const third = fakeCell();
+    const three = runner.run({ cell: third.cell, notebook, submission: { source: '1' }, endpoint: 'local' });
+    await settle();
+    watches.get('t3')!.onFinal!({ type: 'final', task_id: 't3', state: 'success', timestamps: {} });
+    await three;
+    assert.equal(notes(third.outputs), 0);
+  });
+  it('a cell in a session is never told it runs in a fresh namespace, and its session goes with its task', async () => {
+    const { service, watches, submitted } = fakeService();
+    const runner = new CellRunner(service);
+    const notebook = { cells: { length: 0 } } as never;
+    const { cell, outputs } = fakeCell();
+    const running = runner.run({ cell, notebook, submission: { source: 'x', session: 'nb' }, endpoint: 'local' });
+    await settle();
+    watches.get('t1')!.onFinal!({
+      type: 'final', task_id: 't1', state: 'failed', timestamps: {},
+      error: { ename: 'NameError', evalue: "name 'x' is not defined", traceback: [] },
+    });
+    await running;
+    assert.equal(submitted[0].session, 'nb');
+    assert.ok(!outputs.some((output) => (output as { metadata?: { funcx?: { note?: string } } }).metadata?.funcx?.note), 'no note');
+  });
+
+  it('a session that restarted says so in the cell, in the line its endpoint sent, before the value', async () => {
+    const { service, watches } = fakeService();
+    const runner = new CellRunner(service);
+    const { cell, outputs } = fakeCell();
+    const running = runner.run({ cell, notebook: null, submission: { source: 'x', session: 'nb' }, endpoint: 'local' });
+    await settle();
+    const line = 'session nb was restarted: the worker that held it exited (signal SIGKILL); earlier variables are gone\n';
+    watches.get('t1')!.onOutput!({ output_type: 'stream', name: 'stderr', text: line }, 't1');
+    watches.get('t1')!.onFinal!({ type: 'final', task_id: 't1', state: 'success', timestamps: {}, result: { value: 1, data: { 'text/plain': '1' } }, session_restarted: 'the worker that held it exited (signal SIGKILL)' });
+    await running;
+    assert.deepEqual(outputs.map((output) => (output as { output_type: string }).output_type), ['stream', 'execute_result']);
+    assert.equal((outputs[0] as { text: string }).text, line);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cellCode, endpointTarget, isFuncxCell, isRoutedTarget, MagicError, parseFuncxMagic, singleTopLevelFunction } from '../src/magic';
+import { cellCode, cellSubmission, endpointTarget, isFuncxCell, isRoutedTarget, MagicError, parseFuncxMagic, singleTopLevelFunction } from '../src/magic';
 
 describe('the %%funcx first line', () => {
   it('a %%funcx line with --timeout 5 gives endpoint and timeout', () => {
@@ -84,9 +84,52 @@ describe('the %%funcx first line', () => {
     assert.equal(isFuncxCell('x = 1\n%%funcx'), false);
   });
 
-  it('the code of a %%funcx cell is the cell without its first line; other cells are kept whole', () => {
-    assert.equal(cellCode('%%funcx local\nx = 1\ny = 2'), 'x = 1\ny = 2');
+  it('a cell is sent as a kernel runs it: its first line blank, ending in a newline, with its options and session', () => {
+    assert.deepEqual(cellSubmission(parseFuncxMagic('%%funcx local --timeout 5 --policy random\nx + 1')), { source: '\nx + 1\n', timeout_s: 5, policy: 'random' });
+    assert.deepEqual(cellSubmission(parseFuncxMagic('%%funcx local -o kept\nx\n'), 'nb'), { source: '\nx\n', timeout_s: undefined, session: 'nb', return_pickle: true });
+    assert.equal(cellSubmission(parseFuncxMagic('%%funcx local --session own\nx'), 'nb').session, 'own', "the line's session before the notebook's");
+  });
+
+  it('the code of a %%funcx cell leaves its first line blank, so line N of the code is line N in the editor', () => {
+    assert.equal(cellCode('%%funcx local\nx = 1\ny = 2'), '\nx = 1\ny = 2');
+    assert.equal(cellCode('\n\n%%funcx local\nraise ValueError'), '\n\n\nraise ValueError');
+    assert.equal(parseFuncxMagic('%%funcx local\nx = 1').code, '\nx = 1');
     assert.equal(cellCode('x = 1'), 'x = 1');
+  });
+
+  it('--async runs a cell beside the others; without it a cell waits its turn', () => {
+    assert.equal(parseFuncxMagic('%%funcx local --async\nx').async, true);
+    assert.equal(parseFuncxMagic('%%funcx local\nx').async, undefined);
+  });
+
+  it('-o NAME (or --output NAME) names where the value is kept in the kernel; a name that is not Python is refused', () => {
+    assert.equal(parseFuncxMagic('%%funcx local -o mean\nx').output, 'mean');
+    assert.equal(parseFuncxMagic('%%funcx --output=total local\nx').output, 'total');
+    assert.throws(() => parseFuncxMagic('%%funcx local -o 2x\n'), /-o needs a Python name/);
+    assert.throws(() => parseFuncxMagic('%%funcx local -o\n'), /-o needs a Python name/);
+  });
+});
+
+describe('%%funcx --session NAME', () => {
+  it('names the session the cell runs in, written either way', () => {
+    assert.equal(parseFuncxMagic('%%funcx local --session analysis\nx = 1').session, 'analysis');
+    assert.equal(parseFuncxMagic('%%funcx --session=run-7.b local\nx').session, 'run-7.b');
+    assert.equal(parseFuncxMagic('%%funcx local --session analysis\nx').endpoint, 'local');
+    assert.equal(parseFuncxMagic('%%funcx local\nx').session, undefined);
+  });
+
+  it('a name that cannot be a session is refused with the rule, as the kernel refuses it', () => {
+    for (const line of ['%%funcx local --session', '%%funcx local --session -x', '%%funcx local --session=a/b', `%%funcx local --session ${'s'.repeat(65)}`]) {
+      assert.throws(() => parseFuncxMagic(`${line}\n1`), (error: Error) => {
+        assert.ok(error instanceof MagicError, line);
+        assert.match(error.message, /^--session needs a session name, e\.g\. "%%funcx local --session analysis" \(got ".*"\): use 1 to 64 letters, digits, "\.", "_" or "-", starting with a letter or digit$/);
+        return true;
+      });
+    }
+  });
+
+  it('the first line as errors quote it names --session', () => {
+    assert.throws(() => parseFuncxMagic('%%funcx local --gpu\n'), /\[--session NAME\]/);
   });
 });
 

@@ -1,2 +1,3 @@
 export * from './cli-error.js';
 export * from './funcx-home.js';
+export * from './webassembly.js';

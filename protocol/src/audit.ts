@@ -25,7 +25,8 @@ export type AuditAction =
   | 'flow.share'
   | 'flow.run'
   | 'flow.cancel'
-  | 'flow.trigger';
+  | 'flow.trigger'
+  | 'session.end';
 
 /**
  * Through what the action came: the REST API, the client socket, the hub's own CLI, an endpoint's hello, or a

@@ -1,3 +1,5 @@
+import type { SessionStatus } from './sessions.js';
+import type { EndpointCapabilities } from './capabilities.js';
 import type { Sharing } from './sharing.js';
 
 export interface GeoLocation {
@@ -26,6 +28,8 @@ export interface EndpointRecord {
   admins?: string[];
   /** The only functions it runs (ids); absent, any function. */
   allowed_functions?: string[];
+  /** The languages and isolation levels its daemon said it runs, in its last hello (absent: Python in processes). */
+  capabilities?: EndpointCapabilities;
 }
 
 /** Workers an endpoint keeps warm for one container image ("" for workers without a container). */
@@ -72,10 +76,20 @@ export interface EndpointLoad {
   blocks?: BlockStatus[];
   /** The provider its blocks come from (local, slurm, pbs, kubernetes). */
   provider?: string;
+  /**
+   * Its sessions (every user's). The hub keeps them for routing and for `GET /v1/sessions`, which shows each
+   * user their own; an endpoint's status shows others only how many there are (`session_count`).
+   */
+  sessions?: SessionStatus[];
+  /** Most sessions it holds at once (config max_sessions), and how long an idle one lasts (session_idle_s). */
+  max_sessions?: number;
+  session_idle_s?: number;
 }
 
-export interface EndpointStatus extends EndpointLoad {
+export interface EndpointStatus extends Omit<EndpointLoad, 'sessions'> {
   online: boolean;
+  /** How many sessions it holds (its users see their own with GET /v1/sessions). */
+  session_count?: number;
   /** Epoch ms of the last heartbeat, if any was ever received. */
   last_heartbeat?: number;
 }
@@ -99,4 +113,18 @@ export function endpointStatus(endpoint: EndpointView): EndpointDisplayStatus {
   const { status } = endpoint;
   if (!status.online) return 'offline';
   return status.workers_total > 0 && status.workers_busy >= status.workers_total ? 'busy' : 'online';
+}
+
+/** Whether two loads differ in anything a client shows. */
+export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
+  if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
+  if (a.warm_images.length !== b.warm_images.length) return true;
+  if (JSON.stringify(a.blocks) !== JSON.stringify(b.blocks)) return true;
+  if ((a.sessions?.length ?? 0) !== (b.sessions?.length ?? 0)) return true;
+  for (let i = 0; i < a.warm_images.length; i++) {
+    const x = a.warm_images[i];
+    const y = b.warm_images[i];
+    if (x.image !== y.image || x.workers !== y.workers || x.idle !== y.idle) return true;
+  }
+  return false;
 }

@@ -1,4 +1,5 @@
 import type { DataKind, DataReference, StreamItems } from './data.js';
+import type { EndpointCapabilities } from './capabilities.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
 import type { JsonValue } from './json.js';
 import type { ErrorBody } from './errors.js';
@@ -47,6 +48,8 @@ export type TaskEvent =
       error?: TaskError;
       /** The hub answered it from an earlier task's result. */
       cached?: CachedFrom;
+      /** The task's session started again in a fresh namespace: why. */
+      session_restarted?: string;
     };
 
 export interface ClientToServerEvents {
@@ -86,6 +89,8 @@ export interface EndpointHello {
    * refuses tasks for other functions. Absent, the hub's list (set through the sharing API, or none) stays.
    */
   allowed_functions?: string[];
+  /** The languages and isolation levels it runs; the hub routes only what it can run here (absent: Python in processes). */
+  capabilities?: EndpointCapabilities;
 }
 
 export interface EndpointToServerEvents {
@@ -118,4 +123,6 @@ export interface ServerToEndpointEvents {
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
   'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
   'tasks:cancel': (request: { task_ids: string[] }) => void;
+  /** End these sessions: their workers stop, their waiting tasks fail with SessionEnded. */
+  'sessions:end': (request: { sessions: { owner: string; name: string }[] }) => void;
 }

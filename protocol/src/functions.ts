@@ -1,13 +1,18 @@
+import type { FunctionLanguage, IsolationLevel } from './capabilities.js';
 import type { Sharing } from './sharing.js';
-
-export type FunctionLanguage = 'python';
 
 export interface FunctionRegistration {
   name: string;
+  /** Python source; for a `wasm` function, the module's bytes in base64. */
   source: string;
-  /** Name of the function in `source` to call; without it the source runs like a notebook cell. */
+  /**
+   * Name of the function in `source` to call; without it the source runs like a notebook cell. For a `wasm`
+   * function: the exported function to call, or none to run the module as a WASI command (`_start`).
+   */
   entrypoint?: string;
   language: FunctionLanguage;
+  /** `wasm`: run this Python function only in WebAssembly (Pyodide), at endpoints that offer it. */
+  isolation?: IsolationLevel;
   description?: string;
   /** Container image its tasks run in at endpoints that run containers (a task may name another). */
   container_image?: string;
@@ -24,6 +29,7 @@ export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'nam
   function_id: string;
   owner: string;
   entrypoint?: string;
+  isolation?: IsolationLevel;
   description?: string;
   container_image?: string;
   public: boolean;
@@ -44,4 +50,7 @@ export interface FunctionCode {
   function_id: string;
   source: string;
   entrypoint?: string;
+  /** Absent: python. */
+  language?: FunctionLanguage;
+  isolation?: IsolationLevel;
 }

@@ -67,6 +67,15 @@ export interface ManagerDoneFrame {
   capacity: number;
 }
 
+/** A session this manager held is gone (released after its idle time, or ended): the daemon forgets it. */
+export interface ManagerSessionGoneFrame {
+  t: 'session-gone';
+  owner: string;
+  name: string;
+  /** Why, as the next task of that name is told ("it was idle for 1800 s and was released"). */
+  reason: string;
+}
+
 export interface ManagerLogFrame {
   t: 'log';
   level: 'info' | 'warn' | 'error';
@@ -92,6 +101,7 @@ export type ManagerFrame =
   | ManagerStatesFrame
   | ManagerOutputsFrame
   | ManagerDoneFrame
+  | ManagerSessionGoneFrame
   | ManagerLogFrame
   | ManagerContainerProblemFrame
   | ManagerFailedFrame;
@@ -118,6 +128,12 @@ export interface DaemonCancelFrame {
   task_ids: string[];
 }
 
+/** End these sessions (their user asked): their workers stop, their waiting tasks fail. */
+export interface DaemonEndSessionsFrame {
+  t: 'end-sessions';
+  sessions: { owner: string; name: string }[];
+}
+
 /** Take no more tasks; finish those held, then exit (a block near its walltime, or scaling in). */
 export interface DaemonDrainFrame {
   t: 'drain';
@@ -128,7 +144,7 @@ export interface DaemonStopFrame {
   t: 'stop';
 }
 
-export type DaemonFrame = DaemonWelcome | DaemonTasksFrame | DaemonCancelFrame | DaemonDrainFrame | DaemonStopFrame;
+export type DaemonFrame = DaemonWelcome | DaemonTasksFrame | DaemonCancelFrame | DaemonEndSessionsFrame | DaemonDrainFrame | DaemonStopFrame;
 
 export function encodeFrame(frame: ManagerFrame | DaemonFrame): string {
   return JSON.stringify(frame) + '\n';

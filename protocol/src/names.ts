@@ -51,6 +51,12 @@ export const NAME_RULES = {
     pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
     rule: 'use 1 to 128 letters, digits, ".", "_", ":" or "-" (a UUID is a good one)',
   },
+  session: {
+    label: 'session name',
+    // Written apart from the other patterns, which a schema error is mapped back from by its text.
+    pattern: '^[A-Za-z0-9][-A-Za-z0-9._]{0,63}$',
+    rule: 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  },
   site: {
     label: 'site',
     pattern: '^[^\\p{C}]{0,200}$',

@@ -64,6 +64,17 @@ export interface TaskSubmission {
    * (and keep this one's for later); `false`: run it even when its function is pure. Absent: the function's `pure`.
    */
   cache?: boolean;
+  /**
+   * The task's id, chosen by the client (a fresh UUID), so that a submission whose answer was lost can be sent
+   * again safely: the hub answers a task id it already has (of the same user) with that task instead of making a
+   * second one. The hub does not compare the rest of the submission.
+   */
+  task_id?: string;
+  /**
+   * Run in this session of the user (protocol/src/sessions.ts): on one worker kept for it, in one namespace
+   * that lasts from task to task. Sent to a group or a list, the task goes where the session already lives.
+   */
+  session?: string;
 }
 
 /** Where a memoized task's result came from: the task that computed it. */
@@ -93,6 +104,9 @@ export interface TaskRecord {
   cached?: CachedFrom;
   /** The memo key its result is kept under once it succeeds (a task submitted memoized that had to run). */
   cache_key?: string;
+  session?: string;
+  /** Why the task's session started again in a fresh namespace before it ran (its earlier variables are gone). */
+  session_restarted?: string;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -115,6 +129,13 @@ export interface DispatchedTask {
   /** Container image to run in (none: the endpoint's default image, or no container). */
   container_image?: string;
   resource_specification?: ResourceSpecification;
+  /** The session of its owner it runs in. */
+  session?: string;
+  /**
+   * Set by a daemon for a manager: the session's earlier namespace is gone (its manager was lost, or the daemon
+   * restarted), and why.
+   */
+  session_restarted?: string;
 }
 
 /** A state change an endpoint reports for a task it holds (not final). */
@@ -137,6 +158,8 @@ export interface TaskCompletion {
   timestamps: StateTimestamps;
   result?: TaskResult;
   error?: TaskError;
+  /** The task's session started again in a fresh namespace before it ran: why. */
+  session_restarted?: string;
 }
 
 export interface TaskSubmitted {

@@ -17,7 +17,10 @@ export interface WorkerDefineRequest {
   e: string | null;
 }
 
-/** Run a task; a worker runs its tasks in the order they arrive. `p`: also return the value pickled. */
+/**
+ * Run a task; a worker runs its tasks in the order they arrive. `p`: also return the value pickled. `n`: run in
+ * the worker's session namespace (a worker kept for one session), which lasts from task to task.
+ */
 export interface WorkerRunRequest {
   t: 'r';
   i: string;
@@ -25,6 +28,7 @@ export interface WorkerRunRequest {
   a: JsonValue[];
   k: { [key: string]: JsonValue };
   p?: true;
+  n?: string;
 }
 
 /**
@@ -74,9 +78,10 @@ export function encodeDefine(code: FunctionCode): string {
   return JSON.stringify(request);
 }
 
-export function encodeRun(task: Pick<DispatchedTask, 'task_id' | 'function_id' | 'args' | 'kwargs' | 'return_pickle'>): string {
+export function encodeRun(task: Pick<DispatchedTask, 'task_id' | 'function_id' | 'args' | 'kwargs' | 'return_pickle' | 'session'>): string {
   const request: WorkerRunRequest = { t: 'r', i: task.task_id, f: task.function_id, a: task.args, k: task.kwargs };
   if (task.return_pickle) request.p = true;
+  if (task.session !== undefined) request.n = task.session;
   return JSON.stringify(request);
 }
 

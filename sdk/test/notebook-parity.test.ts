@@ -10,7 +10,8 @@ import { startSdkWorld, stopSdkWorld, type SdkWorld } from './support/world.js';
 
 /**
  * %%funcx cells whose outputs both paths must agree on: streams, a figure, HTML, values, errors, a timeout, an
- * unknown endpoint, a cell routed to an endpoint group, and first lines both refuse.
+ * unknown endpoint, a cell routed to an endpoint group, cells of a session, a value kept with -o, and first lines
+ * both refuse.
  */
 const CELLS = [
   '%%funcx local\nimport sys\nprint("hello")\nprint("to stderr", file=sys.stderr)\nprint("back on stdout")\n6 * 7',
@@ -25,6 +26,12 @@ const CELLS = [
   '%%funcx local --colour red\n1',
   '%%funcx a,,b\n1',
   '%%funcx local --policy fastest\n1',
+  '%%funcx local --session parity\nshared = 41',
+  '%%funcx local --session=parity\nshared + 1',
+  '%%funcx local\nshared + 1',
+  '%%funcx local --session "two words"\n1',
+  '%%funcx local -o kept --async\n[1, 2]',
+  '%%funcx local -o 1bad\n1',
 ];
 
 /** The outputs as compared: no execution counts (each path counts its own), text as one string. */
@@ -85,10 +92,17 @@ describe('a notebook of %%funcx cells gives the same outputs in JupyterLab and t
     for (let i = 0; i < CELLS.length; i++) {
       assert.deepEqual(kernel[i], frontend[i], `cell ${i} differs:\n${CELLS[i]}`);
     }
-    assert.deepEqual(kernel[0].map((output) => output.output_type), ['stream', 'stream', 'stream', 'execute_result']);
+    assert.deepEqual(kernel[0].map((output) => output.output_type), ['stream', 'stream', 'stream', 'display_data', 'execute_result']);
     assert.equal(kernel[3][0].ename, 'ZeroDivisionError');
     assert.equal(kernel[7][0].ename, 'EndpointNotFound');
     assert.equal(kernel[8].map((output) => output.output_type).join(), 'stream,execute_result');
-    assert.deepEqual(kernel.slice(9).map((outputs) => outputs[0].ename), ['FuncxMagicError', 'FuncxMagicError', 'FuncxMagicError']);
+    assert.deepEqual(kernel.slice(9, 12).map((outputs) => outputs[0].ename), ['FuncxMagicError', 'FuncxMagicError', 'FuncxMagicError']);
+    // The first cell says each cell runs in a fresh namespace, the cells of a session share theirs, and a name
+    // missing outside the session says it again.
+    assert.deepEqual(kernel[13].map((output) => output.data), [{ 'text/plain': '42' }]);
+    assert.deepEqual(kernel[14].map((output) => output.output_type), ['display_data', 'error']);
+    assert.equal(kernel[14][1].ename, 'NameError');
+    assert.deepEqual([kernel[15][0].ename, kernel[17][0].ename], ['FuncxMagicError', 'FuncxMagicError']);
+    assert.deepEqual(kernel[16].map((output) => output.data), [{ 'text/plain': '[1, 2]' }]);
   });
 });

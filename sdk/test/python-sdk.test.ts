@@ -19,8 +19,16 @@ describe('the Python SDK against a real hub and endpoints', { timeout: 900_000 }
     await reportPythonTests(t, await runPythonTests(['test_client'], { env: world.env }));
   });
 
+  test('sessions: Client.run(session=), Executor(session=), Client.sessions and end_session', async (t) => {
+    await reportPythonTests(t, await runPythonTests(['test_sessions'], { env: world.env }));
+  });
+
   test('every FUNCX_* refusal is a FuncxError with its code, status and message', async (t) => {
     await reportPythonTests(t, await runPythonTests(['test_errors'], { env: world.env }));
+  });
+
+  test('funcx.Flow', async (t) => {
+    await reportPythonTests(t, await runPythonTests(['test_flows'], { env: world.env }));
   });
 
   test('funcx.Executor', async (t) => {

@@ -22,6 +22,7 @@ import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { sharingRoutes } from './routes/sharing.js';
 import { taskRoutes } from './routes/tasks.js';
 import { userRoutes } from './routes/users.js';
@@ -33,7 +34,7 @@ export interface HubApp {
 }
 
 /** The REST API, every part under /v1. */
-const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes, dataRoutes];
+const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, sessionRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes, dataRoutes];
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { MAX_SUBMISSION_BYTES } from '@funcx/protocol';
 import { Access } from './auth/access.js';
+import { SessionService } from './sessions/service.js';
 import { SessionGuard } from './auth/session-guard.js';
 import { EndpointGroupDirectory } from './endpoint-groups/directory.js';
 import { EndpointDirectory } from './endpoints/directory.js';
@@ -67,6 +68,8 @@ export interface HubContext {
   limits: RateLimits;
   /** Announcing status changes and deleting endpoints. */
   endpointLifecycle: EndpointLifecycle;
+  /** Sessions of users on endpoints: where each lives, routing to it, ending one. */
+  endpointSessions: SessionService;
   /** Flows: definitions, the runs this hub drives (while it holds their leases) and triggers. */
   flows: Flows;
   /** Runs `work` when the hub closes, before its store closes (last added, first run). */
@@ -108,7 +111,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     { ttlMs: options.memoTtlMs ?? DEFAULT_MEMO_TTL_MS, userBytes: options.memoUserBytes ?? DEFAULT_MEMO_USER_BYTES },
     (error) => log.warn({ err: error }, 'memoized results: the store failed (tasks run instead)'),
   );
-  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, memo);
+  const endpointSessions = new SessionService(store, endpoints, dispatcher);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, memo, endpointSessions);
   const reports = new EndpointReports(store, taskEvents, memo);
   const recovery = new TaskRecovery(store, taskEvents, metrics);
   const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
@@ -130,6 +134,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     access,
     sharing,
     sessions,
+    endpointSessions,
     metrics,
     presence,
     fanout,

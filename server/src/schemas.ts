@@ -1,5 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
+  FUNCTION_LANGUAGES,
+  ISOLATION_LEVELS,
   MAX_ALLOWED_FUNCTIONS,
   MAX_AUDIT_LIMIT,
   MAX_BATCH_TASKS,
@@ -37,7 +39,8 @@ export const functionRegistration = {
     name: { type: 'string', pattern: NAME_RULES.function.pattern },
     source: { type: 'string', minLength: 1 },
     entrypoint: { type: 'string', pattern: IDENTIFIER_PATTERN },
-    language: { type: 'string', enum: ['python'] },
+    language: { type: 'string', enum: FUNCTION_LANGUAGES },
+    isolation: { type: 'string', enum: ISOLATION_LEVELS },
     description: { type: 'string', maxLength: 10_000, pattern: NAME_RULES.description.pattern },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     public: { type: 'boolean' },
@@ -79,6 +82,8 @@ export const taskSubmission = {
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
     cache: { type: 'boolean' },
+    task_id: uuidString,
+    session: { type: 'string', pattern: NAME_RULES.session.pattern },
     resource_specification: {
       type: 'object',
       required: ['num_nodes', 'ranks_per_node'],

@@ -147,6 +147,23 @@ describe('several hubs on one Redis', () => {
     assert.equal((await b.call('GET', `/v1/tasks/${body.task_id}`)).body.state, 'cancelled');
   });
 
+  it('lists on hub A the sessions an endpoint connected to hub B reports, and ends one there', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'kept');
+    const { daemon } = await connectDaemon(b.url, endpoint.endpoint_token);
+    const ends: { owner: string; name: string }[] = [];
+    daemon.on('sessions:end', ({ sessions }) => ends.push(...sessions));
+    const session = { owner: 'alice', name: 'nb', state: 'ready' as const, tasks: 2, queued: 0, last_used: 1, started: 1 };
+    daemon.emit('heartbeat', { ...LOAD, sessions: [session, { ...session, owner: 'bob' }], max_sessions: 4, session_idle_s: 60 });
+    await waitUntil(async () => (await a.call('GET', '/v1/sessions')).body.sessions?.length === 1, 'the session listed on A');
+    const listed = (await a.call('GET', '/v1/sessions')).body.sessions;
+    assert.deepEqual(listed.map((each: { owner: string; endpoint: string; idle_s: number }) => [each.owner, each.endpoint, each.idle_s]), [['alice', 'kept', 60]], "only alice's own");
+    assert.equal((await a.call('GET', `/v1/endpoints/${endpoint.endpoint_id}`)).body.status.session_count, 2);
+    assert.equal((await a.call('DELETE', '/v1/sessions/nb')).statusCode, 200);
+    await waitFor(() => ends.length === 1, 5000, 'the end relayed to B');
+    assert.deepEqual(ends, [{ owner: 'alice', name: 'nb' }]);
+  });
+
   it('puts tasks back in the queue when a lease runs out, and fails them after the last attempt', async () => {
     const [a, b] = await twoHubs(400);
     const endpoint = await registerEndpoint(a, 'flaky');

@@ -18,3 +18,5 @@ export * from './redis.js';
 export * from './slurm.js';
 export * from './images.js';
 export * from './action-provider.js';
+export * from './wasm.js';
+export * from './tasks.js';

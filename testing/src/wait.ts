@@ -1,3 +1,5 @@
+import { isFinalState, type TaskRecord } from '@funcx/protocol';
+
 export interface WaitForOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -39,4 +41,19 @@ export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, wha
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The task's record once it has ended, read through `reader` (a HubClient) every `intervalMs`. */
+export function taskFinished(
+  reader: { getTask(taskId: string): Promise<TaskRecord> },
+  taskId: string,
+  options: WaitForOptions = {},
+): Promise<TaskRecord> {
+  return waitFor(
+    async () => {
+      const task = await reader.getTask(taskId);
+      return isFinalState(task.state) && task;
+    },
+    { what: `task ${taskId} finished`, timeoutMs: 60_000, intervalMs: 30, ...options },
+  );
 }

@@ -8,10 +8,17 @@ export class SidebarPage {
     return this.page.locator('#funcx-endpoints');
   }
 
-  /** Opens the sidebar from its tab in the left side bar. */
+  /**
+   * Opens the sidebar. Once JupyterLab has restored its layout (after a reload it may reopen the sidebar
+   * itself), the shell activates the panel: unlike a click on its tab, this never closes it.
+   */
   async open(): Promise<void> {
-    if (await this.panel.isVisible()) return;
-    await this.page.locator('.jp-SideBar .lm-TabBar-tab[data-id="funcx-endpoints"]').click();
+    await this.page.waitForFunction(() => (window as any).jupyterapp?.restored !== undefined);
+    await this.page.evaluate(async () => {
+      const app = (window as any).jupyterapp;
+      await app.restored;
+      app.shell.activateById('funcx-endpoints');
+    });
     await expect(this.panel).toBeVisible();
   }
 

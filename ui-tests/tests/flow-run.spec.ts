@@ -16,7 +16,10 @@ async function hubPost<T>(path: string, body: unknown): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** A function on the `local` endpoint, a six-second Wait (long enough to see it active), a Choice on the result and an ExpressionEval. */
+/**
+ * A function on the `local` endpoint, a Wait long enough to be seen active however slowly the view opens on a
+ * loaded machine, a Choice on the result and an ExpressionEval.
+ */
 const definition: FlowDefinition = {
   Comment: 'square then report',
   StartAt: 'square',
@@ -28,7 +31,7 @@ const definition: FlowDefinition = {
       ResultPath: '$.square',
       Next: 'pause',
     },
-    pause: { Type: 'Wait', Seconds: 6, Next: 'check' },
+    pause: { Type: 'Wait', Seconds: 25, Next: 'check' },
     check: { Type: 'Choice', Choices: [{ Variable: '$.square.details.result', NumericGreaterThan: 10, Next: 'report' }], Default: 'too_small' },
     report: { Type: 'ExpressionEval', Parameters: { 'message.=': "'squared to ' & $string(square.details.result)" }, End: true },
     too_small: { Type: 'Fail', Error: 'TooSmall' },
@@ -50,7 +53,7 @@ test('a flow run opened from the sidebar draws its states, which turn succeeded 
   for (const state of Object.keys(definition.States)) await expect(flows.node(run.run_id, state)).toHaveCount(1);
   await flows.expectStatus(run.run_id, 'square', 'succeeded');
   await flows.expectStatus(run.run_id, 'pause', 'active');
-  await flows.expectStatus(run.run_id, 'check', 'succeeded');
+  await flows.expectStatus(run.run_id, 'check', 'succeeded', 60_000);
   await flows.expectStatus(run.run_id, 'report', 'succeeded');
   await expect(flows.view(run.run_id)).toHaveAttribute('data-status', 'SUCCEEDED');
   await expect(flows.node(run.run_id, 'too_small')).toHaveAttribute('data-status', 'pending');

@@ -1,6 +1,7 @@
 import { describeBlock, endpointRef, endpointStatus, sharingState, type FunctionSummary, type TaskState } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
 import { formatAgo, formatDuration, table } from '../format.js';
+import { resolveFunction } from './function-ref.js';
 import type { HubClient } from '../hub-client.js';
 
 export async function endpointsCommand(client: HubClient, flags: { blocks?: boolean } = {}): Promise<number> {
@@ -73,7 +74,8 @@ export interface TasksFlags {
 export async function tasksCommand(client: HubClient, flags: TasksFlags): Promise<number> {
   const limit = flags.limit === undefined ? undefined : Number(flags.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new CliError(`--limit must be a whole number, 1 or more (got "${flags.limit}")`, 2);
-  const page = await client.listTasks({ state: flags.state, endpoint: flags.endpoint, function: flags.function, limit, cursor: flags.cursor });
+  const functionId = flags.function === undefined ? undefined : await resolveFunction(client, flags.function);
+  const page = await client.listTasks({ state: flags.state, endpoint: flags.endpoint, function: functionId, limit, cursor: flags.cursor });
   if (page.tasks.length === 0) {
     process.stdout.write(flags.cursor ? 'no more tasks\n' : 'no tasks yet: run one with `funcx run FILE.py --endpoint NAME`\n');
     return 0;

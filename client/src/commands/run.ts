@@ -1,12 +1,13 @@
 import type { HubClient, TaskFinalEvent } from '../hub-client.js';
 import { printFinal, printOutput, shellExitCode } from './task-printer.js';
+import { resolveFunction } from './function-ref.js';
 import { buildSubmission, type TaskFlags } from './task-options.js';
 
 const WAITING_NOTE_AFTER_MS = 1_000;
 
 /** `funcx run`: submit over the socket, stream outputs live, print the result; exit 1 if the task failed. */
 export async function runCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
-  const task = buildSubmission(file, flags);
+  const task = await submissionFor(client, file, flags);
   // Ctrl-C while the submission is on its way: cancel the task as soon as its id is known.
   let interruptedEarly = false;
   const onEarlyInterrupt = () => {
@@ -32,9 +33,16 @@ export async function runCommand(client: HubClient, file: string | undefined, fl
 
 /** `funcx submit`: print the task id and return at once. */
 export async function submitCommand(client: HubClient, file: string | undefined, flags: TaskFlags): Promise<number> {
-  const { task_id } = await client.submit(buildSubmission(file, flags));
+  const { task_id } = await client.submit(await submissionFor(client, file, flags));
   process.stdout.write(`${task_id}\n`);
   return 0;
+}
+
+/** The submission, with a `--function` given by name resolved to its id. */
+async function submissionFor(client: HubClient, file: string | undefined, flags: TaskFlags) {
+  const task = buildSubmission(file, flags);
+  if (task.function_id) task.function_id = await resolveFunction(client, task.function_id);
+  return task;
 }
 
 /** Streams a task's outputs until it ends; Ctrl-C cancels it (when asked to) and exits 130. */

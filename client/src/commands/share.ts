@@ -1,5 +1,6 @@
 import { sharingState, type SharingState, type SharingUpdate } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
+import { resolveFunction } from './function-ref.js';
 import type { HubClient } from '../hub-client.js';
 
 export interface ShareFlags {
@@ -67,6 +68,7 @@ export async function shareCommand(client: HubClient, what: string, ref: string,
   if (kind !== 'endpoint' && (flags.admin.length > 0 || flags.allowFunction.length > 0 || flags.anyFunction)) {
     throw new CliError('--admin, --allow-function and --any-function are for endpoints', 2);
   }
+  if (kind === 'function') ref = await resolveFunction(client, ref);
   const before = sharingState(await current(client, kind, ref));
   const change = adding ? added : removed;
   const update: SharingUpdate = {};
@@ -79,7 +81,8 @@ export async function shareCommand(client: HubClient, what: string, ref: string,
     if (!adding && !before.allowed_functions) {
       throw new CliError(`endpoint ${ref} runs any function: there is no list to take ${flags.allowFunction.join(', ')} out of`);
     }
-    update.allowed_functions = change(before.allowed_functions ?? [], flags.allowFunction.map((id) => id.toLowerCase()));
+    const allowed = await Promise.all(flags.allowFunction.map((fn) => resolveFunction(client, fn)));
+    update.allowed_functions = change(before.allowed_functions ?? [], allowed.map((id) => id.toLowerCase()));
   }
   let after = before;
   if (Object.keys(update).length > 0) {

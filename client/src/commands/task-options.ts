@@ -3,6 +3,7 @@ import type { JsonValue, TaskSubmission } from '@funcx/protocol';
 import { CliError } from '@funcx/node-common';
 import { SHELL_ENTRYPOINT, SHELL_RESULT_LINES, SHELL_TIMEOUT_MARGIN_S, shellRunnerSource } from '../shell-task.js';
 import { policyFlag } from './endpoint-groups.js';
+import { sessionName } from './sessions.js';
 
 export interface TaskFlags {
   function?: string;
@@ -18,6 +19,7 @@ export interface TaskFlags {
   walltime?: string;
   /** --cache / --no-cache: memoize this task, or run it even when its function is pure. */
   cache?: boolean;
+  session?: string;
 }
 
 /** The submission `run` and `submit` send: a registered function (--function) or a Python file's source. */
@@ -83,6 +85,7 @@ function target(flags: TaskFlags): TaskSubmission {
   const task: TaskSubmission = { endpoint: flags.endpoint.length === 1 ? flags.endpoint[0] : flags.endpoint };
   const policy = policyFlag(flags.policy);
   if (policy) task.policy = policy;
+  if (flags.session !== undefined) task.session = sessionName(flags.session);
   return task;
 }
 
@@ -94,8 +97,17 @@ function seconds(flag: string, text: string): number {
 
 export function readSource(file: string): string {
   if (!file.endsWith('.py')) throw new CliError(`${file} is not a Python file: give a FILE.py`, 2);
+  return readFile(file).toString('utf8');
+}
+
+/** A WebAssembly module's bytes in base64: the source of a wasm function. */
+export function readWasmModule(file: string): string {
+  return readFile(file).toString('base64');
+}
+
+function readFile(file: string): Buffer {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(`cannot read ${file}${code === 'ENOENT' ? ': no such file' : ` (${code})`}`, 2);

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { describeBlock, type BlockStatus } from '@funcx/protocol';
+import { describeBlock, type BlockStatus, type SessionStatus } from '@funcx/protocol';
 import { readConfig, type EndpointConfig } from '../config.js';
 import { resolveStrategy } from '../config-blocks.js';
 import { DEFAULT_CONTAINER_IDLE_S, DEFAULT_WARM_MODE } from '../config-containers.js';
@@ -81,17 +81,22 @@ function containerRows(path: string): string[][] {
   return rows;
 }
 
-/** One row per block the running daemon reported at its last heartbeat. */
+/** One row per block, then one per session, that the running daemon reported at its last heartbeat. */
 function blockRows(path: string): string[][] {
-  let saved: { blocks?: BlockStatus[] };
+  let saved: { blocks?: BlockStatus[]; sessions?: SessionStatus[]; max_sessions?: number };
   try {
-    saved = JSON.parse(readFileSync(path, 'utf8')) as { blocks?: BlockStatus[] };
+    saved = JSON.parse(readFileSync(path, 'utf8')) as typeof saved;
   } catch {
     return [];
   }
   const blocks = saved.blocks ?? [];
-  if (blocks.length === 0) return [['blocks', 'none']];
-  return blocks.map((block) => ['block', describeBlock(block)]);
+  const rows = blocks.length === 0 ? [['blocks', 'none']] : blocks.map((block) => ['block', describeBlock(block)]);
+  const sessions = saved.sessions ?? [];
+  rows.push(['sessions', `${sessions.length} of at most ${saved.max_sessions ?? '?'}`]);
+  for (const session of sessions) {
+    rows.push(['session', `${session.owner}/${session.name} ${session.state}, ${session.tasks} task(s) run, ${session.queued} waiting`]);
+  }
+  return rows;
 }
 
 /** `status NAME`: the config (without its token), files, and whether the daemon runs. */

@@ -13,6 +13,7 @@ export interface RunOptions {
   owner?: string;
   return_pickle?: boolean;
   container_image?: string;
+  session?: string;
 }
 
 /** The interpreter python3 names, resolved past launcher shims (pyenv's adds variables of its own to a worker). */
@@ -45,6 +46,7 @@ export function run(manager: Manager, source: string, options: RunOptions = {}):
         kwargs: options.kwargs ?? {},
         timeout_s: options.timeout_s,
         return_pickle: options.return_pickle,
+        ...(options.session !== undefined ? { session: options.session } : {}),
         container_image: options.container_image,
       },
     ],

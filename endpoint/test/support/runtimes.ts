@@ -30,10 +30,14 @@ export function testPodman(): PodmanConfig {
   return writePodmanConfig(makeTempDir('funcx-podman-test-'), [images.imageStore!]);
 }
 
-/** Removes a test podman's run directory and its configuration and storage (its containers are gone by then). */
+/**
+ * Removes a test podman's run directory and its configuration and storage. Its containers are gone by then, but
+ * podman's own clean-up of the last one may still be writing in the run directory for a moment.
+ */
 export function removePodman(podman: PodmanConfig): void {
-  rmSync(podman.runDir, { recursive: true, force: true });
-  rmSync(dirname(podman.dir), { recursive: true, force: true });
+  const patiently = { recursive: true, force: true, maxRetries: 20, retryDelay: 100 };
+  rmSync(podman.runDir, patiently);
+  rmSync(dirname(podman.dir), patiently);
 }
 
 /** Pool options for containers of the test image under podman. */

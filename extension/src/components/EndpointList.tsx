@@ -13,6 +13,8 @@ export interface IEndpointListProps {
   emptyText: string;
   /** The time relative times are shown against (the view's clock). */
   now: number;
+  /** Each endpoint's blocks under a toggle. */
+  showBlocks?: boolean;
 }
 
 export function EndpointList(props: IEndpointListProps): JSX.Element {
@@ -34,6 +36,7 @@ export function EndpointList(props: IEndpointListProps): JSX.Element {
           }
           selectedLabel={props.selectedLabel}
           onSelect={props.onSelect}
+          showBlocks={props.showBlocks}
         />
       ))}
     </ul>

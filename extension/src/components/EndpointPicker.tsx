@@ -5,6 +5,7 @@ import * as React from 'react';
 import type { IFuncxService } from '../tokens';
 import { EndpointGroupList } from './EndpointGroupList';
 import { EndpointList } from './EndpointList';
+import { moveFocusWithArrows } from './list-keys';
 import { Clock } from './use-now';
 
 /** Dialog body: the endpoints with live status, then the endpoint groups; click one to choose it. */
@@ -13,9 +14,24 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
 
   constructor(private readonly service: IFuncxService, initial: string | null) {
     super();
-    this.selected = initial;
+    // Something is always chosen, so the focus ring and the "chosen" chip are on one row from the start.
+    const first = service.endpoints.endpoints.find(endpoint => endpoint.status.online) ?? service.endpoints.endpoints[0];
+    this.selected = initial ?? (first ? service.endpoints.refOf(first) : null);
     this.addClass('funcx-EndpointPicker');
   }
+
+  /** Up and Down choose the next endpoint or group, and the focus goes with the choice. */
+  private onKeyDown = (event: React.KeyboardEvent<HTMLElement>): void => {
+    moveFocusWithArrows(event, item => {
+      const endpointId = item.dataset.endpointId;
+      const endpoint = endpointId ? this.service.endpoints.get(endpointId) : undefined;
+      if (endpoint) this.choose(endpoint);
+      else if (item.dataset.groupRef) {
+        this.selected = item.dataset.groupRef;
+        this.update();
+      }
+    });
+  };
 
   getValue(): string | null {
     return this.selected;
@@ -37,7 +53,7 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
         {now => (
           <UseSignal signal={this.service.endpoints.changed}>
             {() => (
-              <>
+              <div className="funcx-EndpointPicker-lists" onKeyDown={this.onKeyDown}>
                 <EndpointList
                   endpoints={this.service.endpoints.endpoints}
                   refOf={endpoint => this.service.endpoints.refOf(endpoint)}
@@ -63,7 +79,7 @@ class EndpointPickerBody extends ReactWidget implements Dialog.IBodyWidget<strin
                     ) : null
                   }
                 </UseSignal>
-              </>
+              </div>
             )}
           </UseSignal>
         )}
@@ -79,7 +95,7 @@ export async function pickEndpoint(service: IFuncxService, initial: string | nul
     title: 'Run cell on endpoint',
     body: new EndpointPickerBody(service, initial),
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Run' })],
-    focusNodeSelector: '.funcx-EndpointItem'
+    focusNodeSelector: '.funcx-EndpointPicker [aria-selected="true"]'
   });
   return result.button.accept ? result.value : null;
 }

@@ -1,4 +1,4 @@
-import { endpointStatus, type EndpointView } from '@funcx/protocol';
+import { describeBlock, endpointStatus, type BlockStatus, type EndpointView } from '@funcx/protocol';
 import * as React from 'react';
 import { formatLocation, heartbeatText } from './format';
 
@@ -11,11 +11,13 @@ export interface IEndpointRowProps {
   selected: boolean;
   selectedLabel: string;
   onSelect: (endpoint: EndpointView) => void;
+  /** Lists its blocks (scheduler jobs) under a toggle: the sidebar does, the picker does not. */
+  showBlocks?: boolean;
 }
 
-/** One endpoint: status dot, name, site, location, load and last heartbeat. */
+/** One endpoint: status dot, name, site, location, load and last heartbeat, and (in the sidebar) its blocks. */
 export function EndpointRow(props: IEndpointRowProps): JSX.Element {
-  const { endpoint, label, now, selected, selectedLabel, onSelect } = props;
+  const { endpoint, label, now, selected, selectedLabel, onSelect, showBlocks } = props;
   const status = endpointStatus(endpoint);
   const load = endpoint.status;
   return (
@@ -65,6 +67,14 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           <dt>running</dt>
           <dd className="funcx-EndpointItem-running">{load.running}</dd>
         </div>
+        {load.session_count !== undefined && load.session_count > 0 && (
+          <div>
+            <dt>sessions</dt>
+            <dd className="funcx-EndpointItem-sessions" title="workers kept for %%funcx --session cells, every user's">
+              {load.max_sessions !== undefined ? `${load.session_count}/${load.max_sessions}` : load.session_count}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>heartbeat</dt>
           <dd className="funcx-EndpointItem-heartbeat" title={heartbeatTitle(load.last_heartbeat)}>
@@ -72,7 +82,52 @@ export function EndpointRow(props: IEndpointRowProps): JSX.Element {
           </dd>
         </div>
       </dl>
+      {showBlocks && endpoint.status.blocks && endpoint.status.blocks.length > 0 && (
+        <Blocks blocks={endpoint.status.blocks} provider={endpoint.status.provider} endpointLabel={label} />
+      )}
     </li>
+  );
+}
+
+/** The endpoint's blocks, folded behind a toggle ("2 blocks (slurm)") that does not select the endpoint. */
+function Blocks(props: { blocks: BlockStatus[]; provider?: string; endpointLabel: string }): JSX.Element {
+  const { blocks, provider, endpointLabel } = props;
+  const [open, setOpen] = React.useState(false);
+  const listId = `funcx-blocks-${React.useId()}`;
+  const toggle = (event: React.SyntheticEvent) => {
+    event.stopPropagation();
+    setOpen(!open);
+  };
+  return (
+    <div className="funcx-Blocks">
+      <button
+        type="button"
+        className="funcx-Blocks-toggle"
+        aria-expanded={open}
+        aria-controls={listId}
+        title={`${open ? 'Hide' : 'Show'} the blocks of ${endpointLabel}`}
+        onClick={toggle}
+        onKeyDown={event => {
+          // Enter and Space on the toggle open it; on the row they select the endpoint.
+          if (event.key === 'Enter' || event.key === ' ') event.stopPropagation();
+        }}
+      >
+        {blocks.length} block{blocks.length === 1 ? '' : 's'}
+        {provider ? ` (${provider})` : ''}
+      </button>
+      {open && (
+        <ul className="funcx-BlockList" id={listId} aria-label={`Blocks of ${endpointLabel}`}>
+          {blocks.map(block => (
+            <li key={block.job_id} className="funcx-Block" data-job-id={block.job_id} data-state={block.state}>
+              <span className="funcx-Block-state" data-state={block.state}>
+                {block.state}
+              </span>
+              <span className="funcx-Block-text">{describeBlock(block)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
   );
 }
 

@@ -9,6 +9,7 @@ import type { IDefaultEndpoint, IFuncxService } from '../tokens';
 import { EndpointGroupList } from './EndpointGroupList';
 import { EndpointList } from './EndpointList';
 import { TaskList } from './TaskList';
+import { moveFocusWithArrows } from './list-keys';
 import { Clock } from './use-now';
 
 /**
@@ -27,6 +28,13 @@ export class EndpointsPanel extends ReactWidget {
     this.title.caption = 'funcX endpoints';
     this.addClass('funcx-EndpointsPanel');
     commands.commandChanged.connect(() => this.update(), this);
+    service.connectionChanged.connect(this.markHub, this);
+    this.markHub();
+  }
+
+  private markHub(): void {
+    const unreachable = this.service.connectionState !== 'connected' && this.service.disconnectedSince !== null;
+    this.node.dataset.hub = unreachable ? 'unreachable' : 'connected';
   }
 
   /** Groups change through REST without events: list them again whenever the sidebar comes into view. */
@@ -86,6 +94,10 @@ export class EndpointsPanel extends ReactWidget {
                 ) : null
               }
             </UseSignal>
+            <div className="funcx-EndpointsPanel-lists" onKeyDown={moveFocusWithArrows}>
+            <UseSignal signal={service.connectionChanged}>
+              {() => <Unreachable since={service.disconnectedSince} connected={service.connectionState === 'connected'} />}
+            </UseSignal>
             <UseSignal signal={defaultEndpoint.changed} initialArgs={defaultEndpoint.current}>
               {(_, current) => (
                 <UseSignal signal={service.endpoints.changed}>
@@ -102,6 +114,7 @@ export class EndpointsPanel extends ReactWidget {
                           : 'Not connected to the hub.'
                       }
                       now={now}
+                      showBlocks
                     />
                   )}
                 </UseSignal>
@@ -127,12 +140,21 @@ export class EndpointsPanel extends ReactWidget {
                 </UseSignal>
               )}
             </UseSignal>
+            </div>
             <p className="funcx-Hint">
               Click an endpoint or a group to make it this notebook&apos;s default for %%funcx cells.
             </p>
             <h3 className="funcx-Section">Latest tasks</h3>
             <UseSignal signal={service.tasks.changed}>
-              {() => <TaskList tasks={service.tasks.tasks} endpoints={service.endpoints} now={now} />}
+              {() => (
+                <TaskList
+                  tasks={service.tasks.tasks}
+                  endpoints={service.endpoints}
+                  now={now}
+                  onShowCell={task => void commands.execute(CommandIDs.showTaskCell, { taskId: task.task_id })}
+                  onClear={() => void commands.execute(CommandIDs.clearTasks)}
+                />
+              )}
             </UseSignal>
             {commands.hasCommand(CommandIDs.openFlowRun) && (
               <FlowRunList service={service} now={now} onOpen={runId => void commands.execute(CommandIDs.openFlowRun, { runId })} />
@@ -142,4 +164,17 @@ export class EndpointsPanel extends ReactWidget {
       </Clock>
     );
   }
+}
+
+/**
+ * While the hub is unreachable: since when, and that what the sidebar shows is as it was then (the lists below
+ * are greyed by `.funcx-EndpointsPanel[data-hub='unreachable']`).
+ */
+function Unreachable({ since, connected }: { since: number | null; connected: boolean }): JSX.Element | null {
+  if (connected || since === null) return null;
+  return (
+    <p className="funcx-Unreachable" role="status">
+      Hub unreachable since {new Date(since).toLocaleTimeString()}: endpoints and tasks are shown as they were then.
+    </p>
+  );
 }

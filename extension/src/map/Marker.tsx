@@ -45,6 +45,9 @@ export function Marker(props: IMarkerProps): JSX.Element {
       onBlur={() => props.onFocusChange(null, x, y)}
     >
       <span className="funcx-MapMarker-dot" aria-hidden="true" />
+      <span className="funcx-MapMarker-name" aria-hidden="true">
+        {endpoint.name}
+      </span>
       {pulse && (
         <span
           key={pulse.count}

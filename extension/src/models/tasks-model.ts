@@ -21,6 +21,8 @@ export interface TaskEntry {
   label?: string;
   /** Why the hub sent it where it did, when it chose among several endpoints (a group, or a list). */
   routing?: TaskRouting;
+  /** The notebook cell it ran for (its cell id), when this page ran it from a cell. */
+  cell_id?: string;
 }
 
 /** A task started or finished on an endpoint (the map pulses the endpoint's marker). */
@@ -69,6 +71,34 @@ export class TasksModel {
 
   get(taskId: string): TaskEntry | undefined {
     return this.byId.get(taskId);
+  }
+
+  /** Ids of the tasks shown that are not in a final state. */
+  unfinished(): string[] {
+    return [...this.byId.values()].filter(task => !isFinalState(task.state)).map(task => task.task_id);
+  }
+
+  /** Applies a task's record as the hub has it now (read again after a reconnect). */
+  refresh(record: TaskSummary): void {
+    const task = this.byId.get(record.task_id);
+    if (!task) return;
+    task.state = record.state;
+    task.timestamps = { ...task.timestamps, ...record.timestamps };
+    task.endpoint_id ??= record.endpoint_id;
+    if (record.routing) task.routing ??= record.routing;
+    this.announce(task);
+    this._changed.emit();
+  }
+
+  /** Forgets every finished task ("Clear" in the sidebar); unfinished ones stay. */
+  clearFinished(): void {
+    let removed = false;
+    for (const [id, task] of this.byId) {
+      if (!isFinalState(task.state)) continue;
+      this.byId.delete(id);
+      removed = true;
+    }
+    if (removed) this._changed.emit();
   }
 
   /** How to learn the endpoint of a task this page did not submit (e.g. from the CLI). */

@@ -2,7 +2,6 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { trackCellBadges } from '../cell-badges';
 import { registerCommands } from '../commands';
 import { ICellRunner, IDefaultEndpoint, IEndpointMap, IFuncxService } from '../tokens';
 
@@ -24,6 +23,5 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
     launcher: ILauncher | null
   ) => {
     registerCommands(app, { service, runner, notebooks, defaultEndpoint, map, palette, launcher });
-    trackCellBadges(notebooks);
   }
 };

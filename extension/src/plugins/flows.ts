@@ -48,6 +48,7 @@ export const flowsPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.listFlowRuns, {
       label: 'funcX: Open a Flow Run…',
       caption: 'Pick one of your latest flow runs and show it',
+      icon: funcxIcon,
       execute: async () => {
         let runs;
         try {

@@ -1,5 +1,6 @@
 """funcX for Jupyter from Python: Client (the hub's REST API), Executor (a concurrent.futures.Executor on an
-endpoint), ShellFunction, and the IPython extension (`%load_ext funcx`: the %%funcx and %funcx magics)."""
+endpoint), ShellFunction, Flow (durable chains of actions), and the IPython extension (`%load_ext funcx`: the
+%%funcx and %funcx magics)."""
 
 from . import store
 from .client import Client
@@ -13,6 +14,7 @@ from .errors import (
     VersionMismatchError,
 )
 from .executor import Executor
+from .flows import Flow, FlowRun, FlowRunFailed
 from .futures import TaskFuture
 from .shell import ShellFunction, ShellResult
 from .store import DataReference, inputs
@@ -23,6 +25,9 @@ __all__ = [
     "Client",
     "DataReference",
     "Executor",
+    "Flow",
+    "FlowRun",
+    "FlowRunFailed",
     "FuncxError",
     "SerializationError",
     "ShellCommandFailed",

@@ -1,19 +1,23 @@
 """The first line of a `%%funcx` cell, read as JupyterLab's extension reads it (extension/src/magic.ts), plus the
-kernel's own options: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout S] [--no-stream]
-[--shell]`."""
+kernel's own options: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout S] [--session NAME]
+[--async] [-o NAME] [--no-stream] [--shell]`."""
 
 import re
 
-USAGE = "%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--no-stream] [--shell]"
+USAGE = ("%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] "
+         "[-o NAME] [--no-stream] [--shell]")
 # What an error says the first line reads: the extension's words, so that a line both refuse reads the same in
 # JupyterLab and in a kernel (--no-stream and --shell are the kernel's alone; JupyterLab refuses them).
-FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS]"'
+FORM = '"%%funcx [ENDPOINT | group:NAME | A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] [-o NAME]"'
 # protocol/src/routing.ts and names.ts
 POLICY_NAMES = ("random", "round-robin", "least-loaded", "warming-aware")
 GROUP_PREFIX = "group:"
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _GROUP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SESSION = re.compile(r"[A-Za-z0-9][-A-Za-z0-9._]{0,63}")
+SESSION_RULE = 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'
+_PYTHON_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class MagicError(Exception):
@@ -25,6 +29,10 @@ class CellOptions:
         self.endpoint = None
         self.policy = None
         self.timeout_s = None
+        self.session = None
+        # --async: in JupyterLab the cell runs beside the others; a kernel runs its cells one after another anyway.
+        self.run_async = False
+        self.output = None
         self.stream = True
         self.shell = False
 
@@ -74,7 +82,7 @@ def parse_cell_line(line):
     i = 0
     while i < len(words):
         word = words[i]
-        if word in ("--policy", "--timeout") or word.startswith(("--policy=", "--timeout=")):
+        if word in ("--policy", "--timeout", "--session") or word.startswith(("--policy=", "--timeout=", "--session=")):
             name, _, value = word.partition("=")
             if not _:
                 i += 1
@@ -84,8 +92,21 @@ def parse_cell_line(line):
                     raise MagicError('--policy needs one of %s, e.g. "%%%%funcx group:gpus --policy least-loaded" '
                                      '(got "%s")' % (", ".join(POLICY_NAMES), value))
                 options.policy = value
+            elif name == "--session":
+                options.session = session_name(value)
             else:
                 options.timeout_s = _seconds(value)
+        elif word == "--async":
+            options.run_async = True
+        elif word in ("-o", "--output") or word.startswith("--output="):
+            name, _, value = word.partition("=")
+            if not _:
+                i += 1
+                value = words[i] if i < len(words) else ""
+            if not _PYTHON_NAME.fullmatch(value):
+                raise MagicError('%s needs a Python name to store the value under, e.g. "%%%%funcx local -o mean" '
+                                 '(got "%s")' % (name, value))
+            options.output = value
         elif word == "--no-stream":
             options.stream = False
         elif word == "--shell":
@@ -102,6 +123,14 @@ def parse_cell_line(line):
                              'after "%s")' % (FORM, word, options.endpoint))
         i += 1
     return options
+
+
+def session_name(value):
+    """A session name as the first line gives it; MagicError in the extension's words when it cannot be one."""
+    if not _SESSION.fullmatch(value):
+        raise MagicError('--session needs a session name, e.g. "%%%%funcx local --session analysis" (got "%s"): %s'
+                         % (value, SESSION_RULE))
+    return value
 
 
 def _seconds(value):

@@ -71,6 +71,18 @@ def result_output(result):
     return CellResult(result)
 
 
+# What the extension says (extension/src/outputs.ts namespaceNote), once per notebook and after a NameError.
+NAMESPACE_NOTE = ('Note: each %%funcx cell runs in a fresh namespace: names from other cells (and the kernel) are not '
+                  'defined in it. "--session NAME" runs cells in one namespace that lasts; "-o NAME" keeps a cell\'s '
+                  'value in the kernel.')
+
+
+def show_namespace_note():
+    from IPython.display import publish_display_data
+
+    publish_display_data({"text/plain": NAMESPACE_NOTE}, {"funcx": {"note": "fresh-namespace"}})
+
+
 def final_outcome(final):
     """(CellResult or None) for a success; raises the error output otherwise."""
     state = final.get("state")

@@ -1,6 +1,9 @@
 """funcx.Client: the hub's REST API from Python, and one event stream for the tasks it follows."""
 
+import base64
 import http.client
+import json
+import os
 import re
 import threading
 
@@ -121,7 +124,7 @@ class Client:
         self.request("DELETE", "/v1/functions/" + _quote_ref(function_id))
 
     def register_function(self, func_or_source, name=None, public=False, *, entrypoint=None, description=None,
-                          container_image=None, pure=False):
+                          container_image=None, pure=False, isolation=None):
         """Registers a Python callable (sent as its source, or pickled when the source is not enough) or a source
         string; returns the function id. A source string that defines exactly one top-level function is called
         with the task's arguments; otherwise it runs like a notebook cell (its last expression is the value)."""
@@ -145,6 +148,28 @@ class Client:
             body["container_image"] = container_image
         if pure:
             body["pure"] = True
+        if isolation is not None:
+            body["isolation"] = isolation
+        return self.request("POST", "/v1/functions", body)["function_id"]
+
+    def register_wasm(self, module, name=None, public=False, *, entrypoint=None, description=None):
+        """Registers a WebAssembly module (WASI) as a function: its bytes, or the path of a .wasm file; returns the
+        function id. With entrypoint, each task calls that exported function with its (numeric) arguments;
+        without, the module runs as a WASI command: its arguments as JSON on stdin, its last line on stdout the
+        value (docs/wasm.md)."""
+        if isinstance(module, (bytes, bytearray, memoryview)):
+            data = bytes(module)
+            name = name or entrypoint or "module"
+        else:
+            path = os.fspath(module)
+            with open(path, "rb") as file:
+                data = file.read()
+            name = name or entrypoint or os.path.splitext(os.path.basename(path))[0]
+        body = {"name": name, "source": base64.b64encode(data).decode("ascii"), "language": "wasm", "public": bool(public)}
+        if entrypoint:
+            body["entrypoint"] = entrypoint
+        if description is not None:
+            body["description"] = description
         return self.request("POST", "/v1/functions", body)["function_id"]
 
     def _registered_id(self, key, register):
@@ -157,12 +182,14 @@ class Client:
     # ---- tasks ----
 
     def run(self, function_id=None, *, endpoint, args=(), kwargs=None, source=None, entrypoint=None, timeout=None,
-            return_pickle=False, task_group=None, container_image=None, policy=None, cache=None):
+            return_pickle=False, task_group=None, container_image=None, policy=None, cache=None, session=None):
         """Submits one task (a registered function, or inline `source`) and returns its id at once. `endpoint` is
-        an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub routes among (with `policy`)."""
+        an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub routes among (with `policy`).
+        `session`: run in that session of yours, on one worker kept for it, where what earlier tasks of the session
+        defined is still there."""
         task = submission(function_id, endpoint, args, kwargs, source=source, entrypoint=entrypoint, timeout=timeout,
                           return_pickle=return_pickle, task_group=task_group, container_image=container_image,
-                          policy=policy, cache=cache)
+                          policy=policy, cache=cache, session=session)
         return self.request("POST", "/v1/tasks", task)["task_id"]
 
     def stream(self, task_id, wait=10.0):
@@ -256,6 +283,18 @@ class Client:
         task: FuncxError FUNCX_TASK_FINISHED (409)."""
         return self.request("POST", "/v1/tasks/%s/cancel" % _quote_ref(task_id))["state"]
 
+    def sessions(self, endpoint=None):
+        """Your sessions on every endpoint you may use (or on `endpoint`), as the endpoints last reported them."""
+        query = "" if endpoint is None else "?endpoint=" + _quote_ref(endpoint)
+        return self.request("GET", "/v1/sessions" + query)["sessions"]
+
+    def end_session(self, name, endpoint=None):
+        """Ends your session `name` (its worker stops, its variables are gone, its waiting tasks fail); `endpoint`
+        when it lives on several. Returns the session as it was. Unknown: FuncxError FUNCX_SESSION_NOT_FOUND."""
+        check_session(name)
+        query = "" if endpoint is None else "?endpoint=" + _quote_ref(endpoint)
+        return self.request("DELETE", "/v1/sessions/" + _quote_ref(name) + query)["ended"]
+
     def _records(self, task_ids):
         """(records, missing ids) of up to MAX_URL_TASK_IDS tasks in one request: the snapshot that opens an
         event stream (the hub has no batch read of tasks). Tasks that are not yours raise FUNCX_FORBIDDEN."""
@@ -301,8 +340,20 @@ class Client:
         return future.result(timeout)
 
 
+# protocol/src/names.ts, NAME_RULES.session.
+_SESSION_NAME = re.compile(r"[A-Za-z0-9][-A-Za-z0-9._]{0,63}")
+SESSION_RULE = 'use 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit'
+
+
+def check_session(name):
+    """Raises FUNCX_BAD_REQUEST, in the hub's words, unless `name` can name a session."""
+    if not isinstance(name, str) or not _SESSION_NAME.fullmatch(name):
+        raise FuncxError("FUNCX_BAD_REQUEST", "%s is not a valid session name: %s" % (json.dumps(name), SESSION_RULE), 400)
+    return name
+
+
 def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entrypoint=None, timeout=None,
-               return_pickle=False, task_group=None, container_image=None, policy=None, cache=None):
+               return_pickle=False, task_group=None, container_image=None, policy=None, cache=None, session=None):
     """A TaskSubmission dict (protocol/src/tasks.ts)."""
     if (function_id is None) == (source is None):
         raise ValueError("give either a registered function id or source, not both or neither")
@@ -329,6 +380,8 @@ def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entr
         task["container_image"] = container_image
     if cache is not None:
         task["cache"] = bool(cache)
+    if session is not None:
+        task["session"] = check_session(session)
     return task
 
 

@@ -13,7 +13,7 @@ import time
 import uuid
 
 from . import runtime
-from .client import Client
+from .client import Client, check_session
 from .errors import FuncxError
 from .functions import FunctionCache
 from .futures import TaskFuture
@@ -36,11 +36,14 @@ class Executor(concurrent.futures.Executor):
     TaskFuture; ``map(fn, *iterables)`` submits every call in batches. `task_group` names the executor's tasks
     on the hub so that ``reload_tasks()`` finds them again (after a kernel restart, say); `timeout` (seconds)
     stops each task on its endpoint; `stream_output=True` prints what tasks print here as they print it.
+    `session="NAME"` runs every task in that session of yours: one after another on one worker kept for it, each
+    seeing the globals earlier ones left (functions sent as source run with the session's namespace as globals).
     """
 
     def __init__(self, endpoint=None, *, client=None, hub_url=None, token=None, task_group=None, timeout=None,
                  container_image=None, batch_size=10_000, serializer=None, stream_output=False, allow_pickle=True,
-                 policy=None):
+                 policy=None, session=None):
+        self.session = None if session is None else check_session(session)
         self._owns_client = client is None
         self.client = client if client is not None else Client(hub_url, token, allow_pickle=allow_pickle)
         self.task_group = task_group or "executor-%s" % uuid.uuid4().hex[:12]

@@ -1,30 +1,37 @@
-"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--no-stream]
-[--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints, sets the
-default one and shows a task.
+"""The IPython extension: `%%funcx [ENDPOINT | group:NAME | A,B] [--policy P] [--timeout S] [--session NAME]
+[--async] [-o NAME] [--no-stream] [--shell]` runs the cell on an endpoint (or one the hub routes it to), and `%funcx` lists endpoints,
+sets the default endpoint and session, and shows a task.
 
 The cell's outputs are those JupyterLab's own %%funcx executor writes (funcx.cell_outputs): what it prints
 streams in live, displays are re-displayed, the last expression is the cell's value, a remote exception is an
 error output with its traceback. Ctrl-C (interrupting the kernel) cancels the task.
 """
 
+import base64
 import os
+import pickle
 import queue
 import time
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from . import shell as shells
-from .cell_line import MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, target
-from .cell_outputs import OutputWriter, final_outcome, funcx_error
+from .cell_line import (MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, session_name,
+                        target)
+from .cell_outputs import OutputWriter, final_outcome, funcx_error, show_namespace_note
 from .client import Client
 from .errors import FuncxError, ShellCommandFailed, TaskCancelled
 from .tracker import OutputCursor, Watch, final_event
 
 LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
 %funcx use [ENDPOINT]   the endpoint of %%funcx cells that name none (without ENDPOINT: show it)
+%funcx session [NAME | --none]   the session of %%funcx cells that name none (without NAME: show it)
+%funcx sessions         your sessions, with their endpoints and state
 %funcx task TASK_ID     a task's state, when it entered each state, and its outcome
 %funcx cancel TASK_ID   cancel a task
-%%funcx ENDPOINT [--timeout S] [--no-stream] [--shell]   run the cell there (--shell: as a shell script)
+%%funcx ENDPOINT [--timeout S] [--session NAME] [-o NAME] [--no-stream] [--shell]   run the cell there
+         (--session: in that session, seeing what its earlier cells defined; -o NAME: keep its value here as
+         NAME; --shell: as a shell script)
          (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
 # After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
 CANCEL_WAIT_S = 5.0
@@ -61,6 +68,8 @@ class FuncxMagics(Magics):
         super().__init__(shell)
         self._client = None
         self.default_endpoint = os.environ.get("FUNCX_ENDPOINT") or None
+        self.default_session = None
+        self.told_fresh_namespace = False
 
     @property
     def client(self):
@@ -88,7 +97,13 @@ class FuncxMagics(Magics):
                               "or set one with %%funcx use ENDPOINT. %s" % describe_endpoints(self.client.endpoints()))
         # A group or a list of endpoints is routed at the hub, which says what is wrong with it (as in JupyterLab).
         view = None if is_routed(written) else self._endpoint_view(written)
-        task = self._submission(options, cell, target(written))
+        # The %%funcx line stays as a blank line: line N of what runs is line N of the cell, as in JupyterLab.
+        task = self._submission(options, "\n" + cell, target(written))
+        session = options.session or self.default_session
+        if session is not None:
+            task["session"] = session
+        if options.output is not None:
+            task["return_pickle"] = True
         return self._follow(options, task, view)
 
     def _endpoint_view(self, ref):
@@ -132,9 +147,32 @@ class FuncxMagics(Magics):
             final = self._drain(task_id, watch, options, view)
         finally:
             tracker.early_state_watchers -= 1
+        # Once per notebook, and again whenever a name is missing: a cell outside a session runs in a fresh
+        # namespace (before the value or error, as JupyterLab's %%funcx shows it).
+        error = final.get("error") or {}
+        if "session" not in task and (not self.told_fresh_namespace or error.get("ename") == "NameError"):
+            self.told_fresh_namespace = True
+            show_namespace_note()
         if options.shell:
             return self._shell_outcome(final)
-        return final_outcome(final)
+        outcome = final_outcome(final)
+        if options.output is not None:
+            self.shell.user_ns[options.output] = self._value_of(final.get("result") or {})
+        return outcome
+
+    def _value_of(self, result):
+        """What -o NAME stores: the task's value unpickled when this Python can load it, else from JSON."""
+        pickled = result.get("pickle")
+        if pickled is not None and self.client.allow_pickle:
+            try:
+                return pickle.loads(base64.b64decode(pickled))
+            except Exception:  # noqa: BLE001 - a pickle of another Python: the JSON value, when there is one
+                if "value" not in result:
+                    raise
+        if "value" not in result and result.get("data", {}).get("text/plain") not in (None, "None"):
+            raise funcx_error("FuncxStoreError", "the value of the task is neither JSON nor a pickle this Python "
+                              "can load")
+        return result.get("value")
 
     def _drain(self, task_id, watch, options, view):
         """Writes the task's outputs as they come (or at the end, with --no-stream) and returns its final
@@ -233,6 +271,10 @@ class FuncxMagics(Magics):
                 print(self._endpoint_table())
             elif command == "use":
                 return self._use(words[1] if len(words) > 1 else None)
+            elif command == "session" and len(words) <= 2:
+                return self._session(words[1] if len(words) > 1 else None)
+            elif command == "sessions":
+                print(self._sessions_text())
             elif command == "task" and len(words) == 2:
                 print(self._task_text(words[1]))
             elif command == "cancel" and len(words) == 2:
@@ -244,6 +286,33 @@ class FuncxMagics(Magics):
         except FuncxError as error:
             raise funcx_error(error.code, error.message) from None
         return None
+
+    def _session(self, name):
+        if name is None:
+            print("default session: %s" % (self.default_session or "none: each cell runs in a fresh namespace "
+                                            "(%funcx session NAME sets one)"))
+            return None
+        if name == "--none":
+            self.default_session = None
+            print("%%funcx cells without --session now run in a fresh namespace each")
+            return None
+        try:
+            self.default_session = session_name(name)
+        except MagicError as error:
+            raise funcx_error("FuncxMagicError", str(error)) from None
+        print("%%%%funcx cells without --session now run in session %s: each sees what the ones before defined"
+              % name)
+        return None
+
+    def _sessions_text(self):
+        sessions = self.client.sessions()
+        if not sessions:
+            return "no sessions: a %%funcx cell with --session NAME starts one"
+        lines = ["%-20s %-20s %-10s %s" % ("NAME", "ENDPOINT", "STATE", "TASKS")]
+        for session in sessions:
+            state = session["state"] + (" (restarted: %s)" % session["restarted"] if session.get("restarted") else "")
+            lines.append("%-20s %-20s %-10s %d" % (session["name"], session["endpoint"], state, session["tasks"]))
+        return "\n".join(lines)
 
     def _use(self, ref):
         if ref is None:

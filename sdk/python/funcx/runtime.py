@@ -190,6 +190,9 @@ def from_wire(value, what="the value"):
 # ---- on the worker: the function and its entry ----
 
 def _source_namespace(host):
+    # In a session the function lives in the session's namespace: its globals are the session's variables.
+    if "__funcx_session__" in host:
+        return host
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     if "display" in host:
         namespace["display"] = host["display"]

@@ -3,13 +3,20 @@ request was on its way goes in the next POST /v1/tasks/batch, up to a count and 
 
 import collections
 import threading
+import time
+import uuid
 
+from .errors import HUB_UNREACHABLE, FuncxError
 from .wire import encode
 
 # A batch request stays under this many bytes (the hub accepts 10 MiB); one task larger goes alone.
 MAX_BATCH_BYTES = 8 * 1024 * 1024
 # How long the first submission waits for the event stream, so its events arrive live rather than caught up.
 STREAM_WAIT_S = 5.0
+# A batch whose answer did not come (the hub unreachable, restarting, or failing) is sent again, with the same
+# task ids, for this long: the hub answers ids it already has with their tasks, so nothing runs twice.
+SEND_RETRY_S = 30.0
+SEND_RETRY_CODES = (HUB_UNREACHABLE, "FUNCX_REQUEST_TIMEOUT", "FUNCX_INTERNAL")
 
 
 class Submission:
@@ -25,7 +32,7 @@ class Submission:
 
 
 class BatchSender:
-    """`options` gives task_group, policy and container_image at send time; `cancel_late` cancels the tasks of futures
+    """`options` gives task_group, policy, session and container_image at send time; `cancel_late` cancels the tasks of futures
     cancelled while their request was on its way."""
 
     def __init__(self, client, options, batch_size, cancel_late):
@@ -113,24 +120,42 @@ class BatchSender:
             prefix = prefixes.get(key)
             if prefix is None:
                 prefix = prefixes[key] = self._prefix(function, submission.endpoint)
-            parts.append(prefix + "," + submission.payload + "}" if submission.payload else prefix + "}")
+            head = prefix + ',"task_id":"%s"' % uuid.uuid4()
+            parts.append(head + "," + submission.payload + "}" if submission.payload else head + "}")
             sent.append(submission)
         if not sent:
             return
         body = ('{"tasks":[' + ",".join(parts) + "]}").encode("ascii")
         epoch = tracker.begin_submit()
         try:
-            task_ids = self.client.request("POST", "/v1/tasks/batch", body)["task_ids"]
+            task_ids, retried = self._post(body)
             pairs = []
             for submission, task_id in zip(sent, task_ids):
                 submission.future.task_id = task_id
                 pairs.append((task_id, submission.future))
-            tracker.attach(pairs, epoch)
+            # Events sent while the answer was lost are not on the stream: a retried batch catches up from records.
+            tracker.attach(pairs, None if retried else epoch)
         finally:
             tracker.end_submit()
         late = [submission.future for submission in sent if submission.future.cancelled()]
         if late:
             self.cancel_late(late)
+
+    def _post(self, body):
+        """POSTs the batch, sending it again while the hub cannot answer; returns its task ids and whether it was
+        sent more than once."""
+        deadline = time.monotonic() + SEND_RETRY_S
+        delay = 0.25
+        retried = False
+        while True:
+            try:
+                return self.client.request("POST", "/v1/tasks/batch", body)["task_ids"], retried
+            except FuncxError as error:
+                if error.code not in SEND_RETRY_CODES or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+            retried = True
 
     def _prefix(self, function, endpoint):
         """The task's JSON up to its arguments: the same for every task of a function and endpoint."""
@@ -139,6 +164,8 @@ class BatchSender:
             encode(function.function_id), encode(target), encode(self.options.task_group))
         if self.options.policy is not None:
             prefix += ',"policy":%s' % encode(self.options.policy)
+        if self.options.session is not None:
+            prefix += ',"session":%s' % encode(self.options.session)
         if function.timeout is not None:
             prefix += ',"timeout_s":%s' % encode(function.timeout)
         if function.return_pickle:

@@ -57,6 +57,17 @@ def wait_until(predicate, timeout=15.0, what="the condition"):
     raise AssertionError("timed out after %g s waiting for %s" % (timeout, what))
 
 
+def build_wasm_examples():
+    """Builds examples/wasm (scripts/build-wasm.sh) and returns the folder of the modules; fails, naming the packages
+    to install, when the compilers are missing."""
+    import subprocess
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    built = subprocess.run([os.path.join(root, "scripts", "build-wasm.sh")], capture_output=True, text=True, timeout=120)
+    if built.returncode != 0:
+        raise AssertionError("the WebAssembly examples could not be built: " + built.stderr.strip())
+    return built.stdout.strip()
+
+
 def client(**options):
     return funcx.Client(HUB_URL, TOKEN, **options)
 

@@ -13,6 +13,12 @@ class FirstLine(unittest.TestCase):
         self.assertTrue(is_routed("a,b") and is_routed("group:x") and not is_routed("local"))
         self.assertEqual(parse_cell_line("").endpoint, None)
 
+    def test_a_session_a_value_to_keep_and_async_as_jupyterlab_reads_them(self):
+        options = parse_cell_line("local --session analysis -o mean --async")
+        self.assertEqual((options.session, options.output, options.run_async), ("analysis", "mean", True))
+        self.assertEqual(parse_cell_line("--session=run-7.b --output=x local").session, "run-7.b")
+        self.assertEqual(parse_cell_line("local").session, None)
+
     def test_the_kernels_own_options(self):
         options = parse_cell_line("local --shell --no-stream --timeout 60")
         self.assertEqual((options.shell, options.stream, options.timeout_s), (True, False, 60))
@@ -20,7 +26,12 @@ class FirstLine(unittest.TestCase):
     def test_each_refusal_says_what_to_change_in_the_extensions_words(self):
         cases = {
             "local --colour red": 'Unknown option --colour: the first line reads "%%funcx [ENDPOINT | group:NAME | '
-                                  'A,B] [--policy NAME] [--timeout SECONDS]"',
+                                  'A,B] [--policy NAME] [--timeout SECONDS] [--session NAME] [--async] [-o NAME]"',
+            "local --session two/parts": '--session needs a session name, e.g. "%%funcx local --session analysis" '
+                                         '(got "two/parts"): use 1 to 64 letters',
+            "local --session": '--session needs a session name',
+            "local -o 1st": '-o needs a Python name to store the value under, e.g. "%%funcx local -o mean" (got "1st")',
+            "local --output": '--output needs a Python name to store the value under',
             "local --timeout 0": '--timeout needs a number of seconds above 0, e.g. "%%funcx local --timeout 60" '
                                  '(got "0")',
             "local --policy fastest": "--policy needs one of random, round-robin, least-loaded, warming-aware",

@@ -1,10 +1,11 @@
 """funcx.Client against the real hub and endpoint sdk/test/ started."""
 
+import os
 import time
 import unittest
 
 import funcx
-from support import ENDPOINT, HubTestCase, needs_hub
+from support import ENDPOINT, HubTestCase, build_wasm_examples, needs_hub
 
 
 @needs_hub
@@ -36,6 +37,15 @@ class ClientTasks(HubTestCase):
         self.assertNotIn("entrypoint", self.client.get_function(cell))
         self.assertEqual(self.client.wait(self.client.run(called, endpoint=ENDPOINT, args=[21]), 30), 42)
         self.assertEqual(self.client.wait(self.client.run(cell, endpoint=ENDPOINT), 30), 21)
+
+    def test_a_webassembly_module_runs_by_its_exported_function_and_a_broken_one_is_refused_with_why(self):
+        function_id = self.client.register_wasm(os.path.join(build_wasm_examples(), "add.wasm"), entrypoint="add")
+        self.assertEqual(self.client.get_function(function_id)["language"], "wasm")
+        self.assertEqual(self.client.wait(self.client.run(function_id, endpoint=ENDPOINT, args=[2, 40]), 30), 42)
+        with self.assertRaises(funcx.FuncxError) as caught:
+            self.client.register_wasm(b"(module)", name="broken")
+        self.assertEqual(caught.exception.code, "FUNCX_WASM_INVALID")
+        self.assertIn("it does not validate", caught.exception.message)
 
     def test_get_result_of_an_unfinished_task_is_task_pending_then_its_value(self):
         task_id = self.client.run(source="import time\ntime.sleep(1)\n'done'", endpoint=ENDPOINT)

@@ -233,6 +233,33 @@ class Reattaching(unittest.TestCase):
             self.assertEqual([f.result(60) for f in futures], [0, 1, 2])
             self.assertEqual(executor.submit(square, 5).result(30), 25)
 
+    def test_a_batch_whose_answer_was_lost_is_sent_again_and_runs_once(self):
+        """the hub takes the batch in but its answer never arrives; the sender sends it again with the same task
+        ids, and the hub answers with the tasks it already made"""
+        lossy = client()
+        original = lossy.request
+        answers = []
+
+        def request(method, path, body=None, query=None):
+            answer = original(method, path, body, query)
+            if method == "POST" and path == "/v1/tasks/batch":
+                answers.append(answer)
+                if len(answers) == 1:
+                    raise funcx.FuncxError("FUNCX_HUB_UNREACHABLE", "the answer was lost on its way")
+            return answer
+
+        lossy.request = request
+        with funcx.Executor(ENDPOINT, client=lossy) as executor:
+            future = executor.submit(printing, 1)
+            self.assertEqual(future.result(30), 1)
+            group = executor.task_group
+        self.assertEqual(len(answers), 2)
+        self.assertEqual(answers[0]["task_ids"], answers[1]["task_ids"])
+        self.assertEqual([task["task_id"] for task in lossy.tasks(task_group=group)], [future.task_id])
+        record = lossy.get_task(future.task_id)
+        self.assertEqual("".join(output.get("text", "") for output in record["outputs"]), "line 0\n")
+        lossy.close()
+
     def test_a_task_whose_final_event_never_comes_is_looked_up(self):
         """the stream drops every final event; the watchdog fetches the task's record instead"""
         lossy = client()

@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from support import ENDPOINT, OFFLINE_ENDPOINT, HubTestCase, needs_hub
+from support import ENDPOINT, OFFLINE_ENDPOINT, HubTestCase, needs_hub, wait_until
 
 try:
     import nbformat
@@ -74,14 +74,24 @@ class NotebookCells(HubTestCase):
             code("%%funcx\n'on the default endpoint'"),
             code("%funcx endpoints"),
             code("local_value = 5\nlocal_value * 2"),
+            code("%%%%funcx %s -o stored --async\n{'pair': (1, 2)}" % ENDPOINT),
+            code("stored['pair']"),
         ])
 
     def test_prints_stream_into_the_cell_in_order_and_the_last_expression_is_its_result(self):
         outputs = self.cells[0].outputs
-        self.assertEqual(kinds(outputs), ["stdout", "stderr", "stdout", "execute_result"])
+        self.assertEqual(kinds(outputs), ["stdout", "stderr", "stdout", "display_data", "execute_result"])
         self.assertEqual(texts(outputs, "stdout"), "hello from the endpoint\nback on stdout\n")
         self.assertEqual(texts(outputs, "stderr"), "to stderr\n")
         self.assertEqual(outputs[-1]["data"], {"text/plain": "42"})
+
+    def test_the_first_cell_says_each_cell_runs_in_a_fresh_namespace_as_jupyterlab_does(self):
+        note = self.cells[0].outputs[3]
+        self.assertEqual(note["metadata"], {"funcx": {"note": "fresh-namespace"}})
+        self.assertIn("each %%funcx cell runs in a fresh namespace", note["data"]["text/plain"])
+        self.assertIn('"--session NAME" runs cells in one namespace that lasts', note["data"]["text/plain"])
+        notes = [o for cell in self.cells[1:] for o in cell.outputs if o.get("metadata", {}).get("funcx")]
+        self.assertEqual(notes, [], "once per notebook")
 
     def test_a_matplotlib_figure_is_a_png_display(self):
         (display,) = self.cells[1].outputs
@@ -99,8 +109,9 @@ class NotebookCells(HubTestCase):
         (error,) = self.cells[3].outputs
         self.assertEqual((error["output_type"], error["ename"], error["evalue"]),
                          ("error", "ZeroDivisionError", "division by zero"))
-        self.assertIn('  File "<cell>", line 2, in mean', error["traceback"])
-        self.assertIn('  File "<cell>", line 4, in <module>', error["traceback"])
+        # The %%funcx line counts: line N is line N of the cell, as the editor numbers it.
+        self.assertIn('  File "<cell>", line 3, in mean', error["traceback"])
+        self.assertIn('  File "<cell>", line 5, in <module>', error["traceback"])
 
     def test_a_cell_without_a_value_has_no_result(self):
         self.assertEqual(self.cells[4].outputs, [])
@@ -143,8 +154,77 @@ class NotebookCells(HubTestCase):
         self.assertTrue(table.startswith("NAME"))
         self.assertIn(ENDPOINT, table)
 
+    def test_o_name_keeps_the_value_in_the_kernel_and_async_is_read_as_jupyterlab_reads_it(self):
+        self.assertEqual(self.cells[15].outputs[0]["data"], {"text/plain": "{'pair': (1, 2)}"})
+        self.assertEqual(self.cells[16].outputs[0]["data"], {"text/plain": "(1, 2)"}, "unpickled: a tuple")
+
     def test_other_cells_run_on_the_kernel_as_usual(self):
         self.assertEqual(self.cells[14].outputs[0]["data"], {"text/plain": "10"})
+
+
+@needs_hub
+@unittest.skipIf(nbformat is None, "needs nbformat and jupyter_client (the project's .venv)")
+class SessionCells(HubTestCase):
+    """Cells that share state through a session, run by nbconvert in a real kernel."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cells = execute([
+            code("%%%%funcx %s --session nb\nx = 41" % ENDPOINT),
+            code("%%%%funcx %s --session nb\nx + 1" % ENDPOINT),
+            code("%%%%funcx %s\nx + 1" % ENDPOINT, tags=["raises-exception"]),
+            code("%%%%funcx %s --session nb\nimport os\nos.kill(os.getpid(), 9)" % ENDPOINT, tags=["raises-exception"]),
+            code("%%%%funcx %s --session=nb\n'x' in dir()" % ENDPOINT),
+            code("%funcx session other"),
+            code("%%%%funcx %s\ny = 1" % ENDPOINT),
+            code("%%%%funcx %s\ny + 1" % ENDPOINT),
+            code("%funcx sessions"),
+            code("%%%%funcx %s --session 'no good'\n1" % ENDPOINT, tags=["raises-exception"]),
+        ])
+
+    @classmethod
+    def tearDownClass(cls):
+        # Each session holds one of the endpoint's workers until it ends.
+        for session in cls.client.sessions():
+            cls.client.end_session(session["name"], session["endpoint"])
+        wait_until(lambda: not cls.client.sessions(), what="the notebook's sessions ended")
+        super().tearDownClass()
+
+    def test_a_later_cell_of_a_session_sees_what_an_earlier_one_defined(self):
+        self.assertEqual(self.cells[0].outputs, [])
+        self.assertEqual(self.cells[1].outputs[0]["data"], {"text/plain": "42"})
+
+    def test_a_cell_without_the_session_runs_in_a_fresh_namespace_and_says_so(self):
+        note, error = self.cells[2].outputs
+        self.assertEqual(note["metadata"], {"funcx": {"note": "fresh-namespace"}})
+        self.assertEqual((error["ename"], error["evalue"]), ("NameError", "name 'x' is not defined"))
+        self.assertEqual([o for o in self.cells[1].outputs if o.get("metadata", {}).get("funcx")], [],
+                         "a cell of a session is never told")
+
+    def test_after_the_sessions_worker_died_the_next_cell_says_its_namespace_is_fresh(self):
+        (died,) = self.cells[3].outputs
+        self.assertEqual(died["ename"], "WorkerDied")
+        outputs = self.cells[4].outputs
+        self.assertEqual(kinds(outputs), ["stderr", "execute_result"])
+        self.assertRegex(texts(outputs, "stderr"),
+                         r"^session nb was restarted: the worker that held it exited \(.*\); earlier variables are gone\n$")
+        self.assertEqual(outputs[-1]["data"], {"text/plain": "False"})
+
+    def test_funcx_session_sets_the_session_of_cells_that_name_none(self):
+        self.assertIn("now run in session other", texts(self.cells[5].outputs, "stdout"))
+        self.assertEqual(self.cells[7].outputs[0]["data"], {"text/plain": "2"})
+
+    def test_funcx_sessions_lists_them(self):
+        table = texts(self.cells[8].outputs, "stdout")
+        self.assertTrue(table.startswith("NAME"))
+        self.assertRegex(table, r"\nnb\s+%s\s" % ENDPOINT)
+        self.assertRegex(table, r"\nother\s+%s\s" % ENDPOINT)
+
+    def test_a_bad_session_name_says_what_to_change(self):
+        (error,) = self.cells[9].outputs
+        self.assertEqual(error["ename"], "FuncxMagicError")
+        self.assertIn('--session needs a session name, e.g. "%%funcx local --session analysis"', error["evalue"])
 
 
 @needs_hub

@@ -9,10 +9,11 @@ export type CellOutput = Record<string, unknown> & { output_type: string };
 
 interface ExtensionModules {
   CellRunner: new (service: unknown) => {
-    run(run: { cell: unknown; notebook: null; endpoint?: string; submission: TaskSubmission }): Promise<boolean>;
+    run(run: { cell: unknown; notebook: unknown; endpoint?: string; submission: TaskSubmission }): Promise<boolean>;
   };
   EndpointsModel: new () => { reset(views: EndpointView[]): void; setUser(user: string): void };
-  parseFuncxMagic(source: string): { endpoint?: string; timeoutS?: number; body: string };
+  parseFuncxMagic(source: string): { endpoint?: string };
+  cellSubmission(magic: unknown): Omit<TaskSubmission, 'endpoint'>;
   MagicError: new (...args: never[]) => Error;
   funcxErrorOutput(ename: string, message: string): CellOutput;
 }
@@ -33,10 +34,14 @@ function extension(): ExtensionModules {
  * A code cell's output area as JupyterLab keeps it: a stream output that follows one of the same name is merged
  * into it (OutputAreaModel does so, and so the notebook JupyterLab saves has them merged).
  */
-function outputArea() {
+function outputArea(id: string) {
   const outputs: CellOutput[] = [];
+  const metadata: Record<string, unknown> = {};
   const cell = {
+    id,
     isDisposed: false,
+    getMetadata: (key: string) => metadata[key],
+    setMetadata: (key: string, value: unknown) => (metadata[key] = value),
     trusted: false,
     executionState: 'idle',
     executionCount: null as number | null,
@@ -66,18 +71,23 @@ function outputArea() {
  * cell executor hands such cells to), with a real HubClient, writing into an output area like JupyterLab's.
  */
 export async function runCellsLikeJupyterLab(client: HubClient, sources: string[]): Promise<CellOutput[][]> {
-  const { CellRunner, EndpointsModel, parseFuncxMagic, MagicError, funcxErrorOutput } = extension();
+  const { CellRunner, EndpointsModel, parseFuncxMagic, cellSubmission, MagicError, funcxErrorOutput } = extension();
   const { user } = await client.whoami();
   const endpoints = new EndpointsModel();
   endpoints.reset(await client.listEndpoints());
   endpoints.setUser(user);
-  const runner = new CellRunner({ user, endpoints, tasks: { track: () => undefined }, client });
+  // What the runner asks of the extension's service: the hub is connected throughout, tasks are not listed.
+  const connectionChanged = { connect: () => true, disconnect: () => true };
+  const service = { user, endpoints, tasks: { track: () => undefined, get: () => undefined }, client, connectionState: 'connected', connectionChanged, disconnectedSince: null };
+  const runner = new CellRunner(service);
+  // One notebook: what the runner says once per notebook it says once here.
+  const notebook = { cells: { length: 0, get: () => undefined } };
   const results: CellOutput[][] = [];
-  for (const source of sources) {
-    const { cell, outputs } = outputArea();
+  for (const [i, source] of sources.entries()) {
+    const { cell, outputs } = outputArea(`cell-${i}`);
     try {
       const magic = parseFuncxMagic(source);
-      await runner.run({ cell, notebook: null, endpoint: magic.endpoint, submission: { source: magic.body, timeout_s: magic.timeoutS } as TaskSubmission });
+      await runner.run({ cell, notebook, endpoint: magic.endpoint, submission: cellSubmission(magic) as TaskSubmission });
     } catch (error) {
       if (!(error instanceof MagicError)) throw error as FuncxError;
       cell.outputs.add(funcxErrorOutput('FuncxMagicError', error.message));

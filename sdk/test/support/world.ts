@@ -28,7 +28,8 @@ export async function startSdkWorld(options: { plain?: boolean; limited?: boolea
   const hub = await startHub({ funcxHome: home });
   const plainPython = options.plain ? await bareVenv(join(home, 'plain-venv')) : undefined;
   const [local] = await Promise.all([
-    startEndpoint(hub, { name: 'local', workers: 2, python: projectPython() }),
+    // Two sessions at once (the default leaves one worker free of sessions): a notebook test uses two.
+    startEndpoint(hub, { name: 'local', workers: 2, python: projectPython(), config: { max_sessions: 2 } }),
     plainPython ? startEndpoint(hub, { name: 'plain', workers: 1, python: plainPython }) : undefined,
     configureEndpoint(hub, { name: 'offline' }),
     configureEndpoint(hub, { name: 'restricted' }),

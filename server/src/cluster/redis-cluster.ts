@@ -22,6 +22,7 @@ export async function joinRedisCluster(io: Server, hub: HubContext, store: Redis
     {
       work: (endpointId) => hub.dispatcher.schedule(endpointId, true),
       cancel: (endpointId, taskIds) => hub.dispatcher.cancel(endpointId, taskIds, true),
+      endSessions: (endpointId, sessions) => hub.dispatcher.endSessions(endpointId, sessions, true),
     },
     (error) => hub.log.warn({ err: error }, 'relay publish failed'),
   );

@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Relay } from '../tasks/dispatcher.js';
 
-/** What a hub publishes in one tick: endpoints whose queue has work, and cancels for endpoints elsewhere. */
+type SessionRefs = { owner: string; name: string }[];
+
+/** What a hub publishes in one tick: endpoints whose queue has work, cancels and session ends for endpoints elsewhere. */
 interface RelayMessage {
   from: string;
   work: string[];
   cancel: [endpointId: string, taskIds: string[]][];
+  end_sessions?: [endpointId: string, sessions: SessionRefs][];
 }
 
 export interface RelayTarget {
   /** Drain this endpoint's queue if the endpoint is connected here. */
   work(endpointId: string): void;
   cancel(endpointId: string, taskIds: string[]): void;
+  endSessions(endpointId: string, sessions: SessionRefs): void;
 }
 
 interface Publisher {
@@ -33,6 +37,7 @@ export class RedisRelay implements Relay {
   private readonly id = randomUUID();
   private pendingWork = new Set<string>();
   private cancels: [string, string[]][] = [];
+  private sessionEnds: [string, SessionRefs][] = [];
   private scheduled = false;
 
   private constructor(
@@ -54,6 +59,7 @@ export class RedisRelay implements Relay {
       if (message.from === relay.id) return;
       for (const endpointId of message.work ?? []) target.work(endpointId);
       for (const [endpointId, taskIds] of message.cancel ?? []) target.cancel(endpointId, taskIds);
+      for (const [endpointId, sessions] of message.end_sessions ?? []) target.endSessions(endpointId, sessions);
     });
     return relay;
   }
@@ -68,6 +74,11 @@ export class RedisRelay implements Relay {
     this.schedule();
   }
 
+  endSessions(endpointId: string, sessions: SessionRefs): void {
+    this.sessionEnds.push([endpointId, sessions]);
+    this.schedule();
+  }
+
   async stop(): Promise<void> {
     await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
   }
@@ -78,8 +89,10 @@ export class RedisRelay implements Relay {
     setImmediate(() => {
       this.scheduled = false;
       const message: RelayMessage = { from: this.id, work: [...this.pendingWork], cancel: this.cancels };
+      if (this.sessionEnds.length > 0) message.end_sessions = this.sessionEnds;
       this.pendingWork = new Set();
       this.cancels = [];
+      this.sessionEnds = [];
       this.publisher.publish(this.channel, JSON.stringify(message)).catch(this.onError);
     });
   }

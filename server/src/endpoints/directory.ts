@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   emptySharing,
   endpointRef,
+  type EndpointCapabilities,
   type EndpointCreated,
   type EndpointRecord,
   type EndpointRegistration,
   type EndpointView,
+  type SessionStatus,
 } from '@funcx/protocol';
 import { auditRecord, type Actor } from '../audit/entries.js';
 import { assertOwns, type Access } from '../auth/access.js';
@@ -13,7 +15,7 @@ import { newToken } from '../auth/tokens.js';
 import type { Store } from '../store/store.js';
 import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
 import { findByName, type NamedKind } from './by-name.js';
-import type { EndpointPresence } from './presence.js';
+import { statusOf, type EndpointPresence } from './presence.js';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,11 +89,15 @@ export class EndpointDirectory {
     ]);
     const status = this.presence.status(endpoint.endpoint_id, queued);
     if (status.online || !shared) return { ...withSharing(endpoint), status };
-    const { load } = shared;
-    return {
-      ...withSharing(endpoint),
-      status: { ...load, online: true, queued: load.queued + queued, last_heartbeat: shared.last_heartbeat },
-    };
+    return { ...withSharing(endpoint), status: statusOf(shared.load, true, queued, shared.last_heartbeat) };
+  }
+
+  /** Every user's sessions at the endpoint as it last reported them, here or through another hub; none offline. */
+  async sessions(endpointId: string): Promise<SessionStatus[]> {
+    const local = this.presence.sessions(endpointId);
+    if (local) return local;
+    const [shared] = await this.store.getPresence([endpointId]);
+    return shared?.load.sessions ?? [];
   }
 
   /** Deletes an endpoint the user owns, revoking its token; returns the record it had. */
@@ -124,6 +130,15 @@ export class EndpointDirectory {
       this.store.appendAudit([auditRecord(actor, 'endpoint.allowed_functions', { endpoint_ids: [endpointId], detail: { allowed_functions: list.length } })]),
     ]);
     return next;
+  }
+
+  /** Keeps what the endpoint's daemon said it runs (its hello) on its record, so tasks are routed by it while it is offline too. */
+  async setCapabilities(endpoint: EndpointRecord, capabilities: EndpointCapabilities): Promise<void> {
+    const current = endpoint.capabilities;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, i) => item === b[i]);
+    if (current && same(current.languages, capabilities.languages) && same(current.isolation, capabilities.isolation)) return;
+    const next: EndpointRecord = { ...endpoint, capabilities: { languages: [...capabilities.languages], isolation: [...capabilities.isolation] } };
+    await this.store.putEndpoint(next);
   }
 
   async get(endpointId: string): Promise<EndpointRecord | undefined> {

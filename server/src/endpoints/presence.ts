@@ -1,5 +1,4 @@
-import type { EndpointLoad, EndpointStatus } from '@funcx/protocol';
-import { loadChanged } from '../sockets/endpoint-messages.js';
+import { loadChanged, type EndpointLoad, type EndpointStatus, type SessionStatus } from '@funcx/protocol';
 
 /** An unchanged endpoint's status is sent to clients again after this long, so its last heartbeat stays recent. */
 export const STATUS_REFRESH_MS = 30_000;
@@ -76,18 +75,31 @@ export class EndpointPresence {
   /** The status to show; `hubQueued` tasks wait at the hub for this endpoint. */
   status(endpointId: string, hubQueued: number): EndpointStatus {
     const live = this.live.get(endpointId);
-    const load = live?.load ?? NO_LOAD;
-    const status: EndpointStatus = {
-      online: live?.online ?? false,
-      workers_total: load.workers_total,
-      workers_busy: load.workers_busy,
-      queued: load.queued + hubQueued,
-      running: load.running,
-      warm_images: load.warm_images,
-    };
-    if (load.blocks !== undefined) status.blocks = load.blocks;
-    if (load.provider !== undefined) status.provider = load.provider;
-    if (live?.last_heartbeat !== undefined) status.last_heartbeat = live.last_heartbeat;
-    return status;
+    return statusOf(live?.load ?? NO_LOAD, live?.online ?? false, hubQueued, live?.last_heartbeat);
   }
+
+  /** Every user's sessions at the endpoint, as it last reported them (none while it is offline). */
+  sessions(endpointId: string): SessionStatus[] | undefined {
+    const live = this.live.get(endpointId);
+    return live?.online ? (live.load.sessions ?? []) : undefined;
+  }
+}
+
+/** An endpoint's status as every user may see it: its sessions only as a count (each user sees their own apart). */
+export function statusOf(load: EndpointLoad, online: boolean, hubQueued: number, lastHeartbeat?: number): EndpointStatus {
+  const status: EndpointStatus = {
+    online,
+    workers_total: load.workers_total,
+    workers_busy: load.workers_busy,
+    queued: load.queued + hubQueued,
+    running: load.running,
+    warm_images: load.warm_images,
+  };
+  if (load.blocks !== undefined) status.blocks = load.blocks;
+  if (load.provider !== undefined) status.provider = load.provider;
+  if (load.sessions !== undefined) status.session_count = load.sessions.length;
+  if (load.max_sessions !== undefined) status.max_sessions = load.max_sessions;
+  if (load.session_idle_s !== undefined) status.session_idle_s = load.session_idle_s;
+  if (lastHeartbeat !== undefined) status.last_heartbeat = lastHeartbeat;
+  return status;
 }

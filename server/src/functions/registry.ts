@@ -3,6 +3,7 @@ import { FuncxError, emptySharing, type FunctionRecord, type FunctionRegistratio
 import { auditRecord, type Actor } from '../audit/entries.js';
 import { assertOwns, type Access } from '../auth/access.js';
 import type { Store } from '../store/store.js';
+import { checkWasmRegistration } from './wasm-module.js';
 
 /**
  * How long a function read from the store is used without reading it again: its code never changes, but its
@@ -39,6 +40,7 @@ export class FunctionRegistry {
   ) {}
 
   async register(actor: Actor, registration: FunctionRegistration): Promise<FunctionRecord> {
+    if (registration.language === 'wasm') await checkWasmRegistration(registration);
     const fn: FunctionRecord = {
       function_id: randomUUID(),
       owner: actor.user,
@@ -50,12 +52,13 @@ export class FunctionRegistry {
       created_at: Date.now(),
     };
     if (registration.entrypoint !== undefined) fn.entrypoint = registration.entrypoint;
+    if (registration.isolation !== undefined) fn.isolation = registration.isolation;
     if (registration.description !== undefined) fn.description = registration.description;
     if (registration.container_image !== undefined) fn.container_image = registration.container_image;
     if (registration.pure) fn.pure = true;
     await Promise.all([
       this.store.putFunction(fn),
-      this.store.appendAudit([auditRecord(actor, 'function.register', { function_ids: [fn.function_id], detail: { name: fn.name, public: fn.public } })]),
+      this.store.appendAudit([auditRecord(actor, 'function.register', { function_ids: [fn.function_id], detail: { name: fn.name, public: fn.public, ...(fn.language !== 'python' ? { language: fn.language } : {}) } })]),
     ]);
     this.remember(fn);
     return fn;

@@ -61,6 +61,13 @@ export class Router {
     return state;
   }
 
+  /** The record of a task that goes where its session lives: the policy it would have had, and its candidates. */
+  pinned(route: Route, policy: PolicyName | undefined): Omit<TaskRouting, 'reason'> {
+    const routing: Omit<TaskRouting, 'reason'> = { policy: policy ?? route.policy ?? DEFAULT_POLICY, candidates: route.candidateIds };
+    if (route.group !== undefined) routing.group = route.group;
+    return routing;
+  }
+
   /** Decides where one task goes and counts it in, so the next task of the batch sees it. */
   route(route: Route, image: string, policy: PolicyName | undefined): { endpointId: string; routing: TaskRouting } {
     const name = policy ?? route.policy ?? DEFAULT_POLICY;

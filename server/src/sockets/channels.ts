@@ -24,6 +24,7 @@ export function endpointChannel(socket: EndpointSocket): EndpointChannel {
   return {
     dispatch: (batch) => socket.emit('tasks:dispatch', batch),
     cancel: (taskIds) => socket.emit('tasks:cancel', { task_ids: taskIds }),
+    endSessions: (sessions) => socket.emit('sessions:end', { sessions }),
     close: () => socket.disconnect(true),
     readData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:get', request),
     writeData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:put', request),

@@ -3,10 +3,12 @@ import {
   BLOCK_STATES,
   MAX_JSON_DEPTH,
   MAX_REPORTED_BLOCKS,
+  isValidName,
   jsonDepth,
   type BlockState,
   type BlockStatus,
   type EndpointLoad,
+  type SessionStatus,
   type WarmImage,
 } from '@funcx/protocol';
 import { describeValidationErrors } from '../schemas.js';
@@ -72,7 +74,41 @@ export function asLoad(value: unknown): EndpointLoad {
   };
   if (Array.isArray(load.blocks)) bounded.blocks = asBlocks(load.blocks, count);
   if (typeof load.provider === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(load.provider)) bounded.provider = load.provider;
+  if (Array.isArray(load.sessions)) bounded.sessions = asSessions(load.sessions, count);
+  if (load.max_sessions !== undefined) bounded.max_sessions = count(load.max_sessions);
+  if (typeof load.session_idle_s === 'number' && Number.isFinite(load.session_idle_s) && load.session_idle_s > 0) {
+    bounded.session_idle_s = Math.min(load.session_idle_s, MAX_COUNT);
+  }
   return bounded;
+}
+
+/** Most sessions the hub keeps of one endpoint's report. */
+const MAX_REPORTED_SESSIONS = 10_000;
+const SESSION_STATES = new Set(['starting', 'ready', 'busy']);
+
+/** Sessions whose owner and name are valid names and whose state is known; times and counts bounded. */
+function asSessions(entries: unknown[], count: (n: unknown) => number): SessionStatus[] {
+  const sessions: SessionStatus[] = [];
+  const epoch = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.min(1e14, Math.max(0, n)) : 0);
+  for (const entry of entries) {
+    if (sessions.length === MAX_REPORTED_SESSIONS) break;
+    const session = (typeof entry === 'object' && entry !== null ? entry : {}) as Partial<Record<keyof SessionStatus, unknown>>;
+    const { owner, name, state } = session;
+    if (typeof owner !== 'string' || !isValidName('user', owner) || typeof name !== 'string' || !isValidName('session', name)) continue;
+    if (!SESSION_STATES.has(state as string)) continue;
+    const bounded: SessionStatus = {
+      owner,
+      name,
+      state: state as SessionStatus['state'],
+      tasks: count(session.tasks),
+      queued: count(session.queued),
+      last_used: epoch(session.last_used),
+      started: epoch(session.started),
+    };
+    if (typeof session.restarted === 'string') bounded.restarted = session.restarted.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
+    sessions.push(bounded);
+  }
+  return sessions;
 }
 
 const MAX_JOB_ID = 128;
@@ -98,17 +134,4 @@ function asBlocks(entries: unknown[], count: (n: unknown) => number): BlockStatu
     });
   }
   return blocks;
-}
-
-/** Whether two loads differ in anything a client shows. */
-export function loadChanged(a: EndpointLoad, b: EndpointLoad): boolean {
-  if (a.workers_total !== b.workers_total || a.workers_busy !== b.workers_busy || a.queued !== b.queued || a.running !== b.running) return true;
-  if (a.warm_images.length !== b.warm_images.length) return true;
-  if (JSON.stringify(a.blocks) !== JSON.stringify(b.blocks)) return true;
-  for (let i = 0; i < a.warm_images.length; i++) {
-    const x = a.warm_images[i];
-    const y = b.warm_images[i];
-    if (x.image !== y.image || x.workers !== y.workers || x.idle !== y.idle) return true;
-  }
-  return false;
 }

@@ -82,6 +82,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
         const record = hello.allowed_functions
           ? await hub.endpoints.setAllowedFunctions(endpointId, hello.allowed_functions)
           : await hub.endpoints.get(endpointId);
+        if (record && hello.capabilities) await hub.endpoints.setCapabilities(record, hello.capabilities);
         if (!record) throw new FuncxError('FUNCX_ENDPOINT_NOT_FOUND', 'This endpoint was deleted');
         hub.presence.online(endpointId, load);
         hub.dispatcher.connect(endpointId, channel);

@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { FINAL_TASK_STATES, MAX_ALLOWED_FUNCTIONS, MAX_JSON_DEPTH, MAX_RESULT_BYTES, TASK_STATES, jsonDepth } from '@funcx/protocol';
+import { FINAL_TASK_STATES, FUNCTION_LANGUAGES, ISOLATION_LEVELS, MAX_ALLOWED_FUNCTIONS, MAX_JSON_DEPTH, MAX_RESULT_BYTES, TASK_STATES, jsonDepth } from '@funcx/protocol';
 import { describeValidationErrors, uuidString } from '../schemas.js';
 
 /**
@@ -89,6 +89,7 @@ export const completion = {
     timestamps,
     result: taskResult,
     error: taskError,
+    session_restarted: { type: 'string', maxLength: 2_000 },
   },
 } as const;
 
@@ -112,6 +113,15 @@ export const hello = {
     load: { type: 'object' },
     version: { type: 'string', maxLength: 64 },
     allowed_functions: { type: 'array', maxItems: MAX_ALLOWED_FUNCTIONS, items: uuidString },
+    capabilities: {
+      type: 'object',
+      required: ['languages', 'isolation'],
+      additionalProperties: false,
+      properties: {
+        languages: { type: 'array', maxItems: FUNCTION_LANGUAGES.length, uniqueItems: true, items: { type: 'string', enum: FUNCTION_LANGUAGES } },
+        isolation: { type: 'array', maxItems: ISOLATION_LEVELS.length, uniqueItems: true, items: { type: 'string', enum: ISOLATION_LEVELS } },
+      },
+    },
   },
 } as const;
 

@@ -11,6 +11,7 @@ export interface Relay {
   /** Tells the other hubs that this endpoint's queue has work. */
   work(endpointId: string): void;
   cancel(endpointId: string, taskIds: string[]): void;
+  endSessions(endpointId: string, sessions: { owner: string; name: string }[]): void;
 }
 
 interface Connection {
@@ -65,6 +66,13 @@ export class Dispatcher {
     const connection = this.connections.get(endpointId);
     if (connection) connection.channel.cancel(taskIds);
     else if (!relayed) this.relay?.cancel(endpointId, taskIds);
+  }
+
+  endSessions(endpointId: string, sessions: { owner: string; name: string }[], relayed = false): void {
+    if (sessions.length === 0) return;
+    const connection = this.connections.get(endpointId);
+    if (connection) connection.channel.endSessions(sessions);
+    else if (!relayed) this.relay?.endSessions(endpointId, sessions);
   }
 
   schedule(endpointId: string, relayed = false): void {
@@ -124,6 +132,7 @@ export class Dispatcher {
           if (task.return_pickle) dispatched.return_pickle = true;
           if (task.container_image !== undefined) dispatched.container_image = task.container_image;
           if (task.resource_specification !== undefined) dispatched.resource_specification = task.resource_specification;
+          if (task.session !== undefined) dispatched.session = task.session;
           tasks[i] = dispatched;
         }
         connection.channel.dispatch({ tasks, functions });
@@ -143,6 +152,8 @@ export class Dispatcher {
       if (!fn) continue;
       const code: FunctionCode = { function_id: fn.function_id, source: fn.source };
       if (fn.entrypoint !== undefined) code.entrypoint = fn.entrypoint;
+      if (fn.language !== 'python') code.language = fn.language;
+      if (fn.isolation !== undefined) code.isolation = fn.isolation;
       codes.push(code);
       connection.sentFunctions.add(functionId);
     }

@@ -5,6 +5,8 @@ export interface EndpointChannel {
   /** Tasks to run, with the code of functions the endpoint has not been sent on this channel. */
   dispatch(batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }): void;
   cancel(taskIds: string[]): void;
+  /** Ends sessions of their owners (their workers stop). */
+  endSessions(sessions: { owner: string; name: string }[]): void;
   /** Ends the connection; the daemon reconnects if the hub still accepts it. */
   close(): void;
   /** A part of a value in the endpoint's data store, read for a user (a client's fetch). */

@@ -103,6 +103,7 @@ export function applyCompletion(task: TaskRecord, completion: TaskCompletion, at
   task.timestamps[state] = completion.timestamps?.[state] ?? at;
   if (result !== undefined) task.result = result;
   if (error !== undefined) task.error = error;
+  if (completion.session_restarted !== undefined && task.session !== undefined) task.session_restarted = completion.session_restarted;
 }
 
 function trimOutputs(task: TaskRecord, room: number, limit: number): void {

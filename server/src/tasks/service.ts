@@ -18,8 +18,11 @@ import type { EventFanout } from '../events/fanout.js';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Route } from '../routing/router.js';
+import type { SessionService } from '../sessions/service.js';
 import type { AuditRecord, Store } from '../store/store.js';
 import { assertFunctionAllowed } from './allowed-functions.js';
+import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids.js';
+import { assertCanRun } from './capabilities.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
 import { cachedTask, type Memo } from '../memo/memo.js';
@@ -43,6 +46,7 @@ export class TaskService {
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
     private readonly memo?: Memo,
+    private readonly sessions?: SessionService,
   ) {}
 
   /**
@@ -54,15 +58,24 @@ export class TaskService {
   async submit(user: string, submissions: TaskSubmission[], asBatch: boolean, via: AuditChannel): Promise<BatchSubmitted> {
     const received = now();
     const count = submissions.length;
+    const existing = await alreadySubmitted(this.store, user, submissions, asBatch);
+    if (existing && existing.size === count) return answerAgain(existing, count);
     const endpointsByRef = new Map<string, EndpointRecord>();
     const functionsByKey = new Map<string, FunctionRecord>();
     // Only a batch with a group or an endpoint list routes: the rest goes the way a single endpoint always went.
     let routed: BatchRoutes | undefined;
     let routes: (Route | undefined)[] | undefined;
     for (let i = 0; i < count; i++) {
+      if (existing?.has(i)) continue;
       const submission = submissions[i];
       const target = submission.endpoint;
       try {
+        if (submission.session !== undefined && submission.resource_specification !== undefined) {
+          throw new FuncxError(
+            'FUNCX_BAD_REQUEST',
+            'An MPI task (resource_specification) runs on ranks of its own and cannot run in a session: give session or resource_specification, not both',
+          );
+        }
         const key = functionKey(submission);
         let fn = functionsByKey.get(key);
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
@@ -70,6 +83,7 @@ export class TaskService {
           let endpoint = endpointsByRef.get(target);
           if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolve(user, target)));
           if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
+          assertCanRun(user, endpoint, fn);
         } else {
           routed ??= new BatchRoutes(user, this.targets, endpointsByRef);
           (routes ??= new Array(count))[i] = await routed.route(target, fn);
@@ -79,7 +93,21 @@ export class TaskService {
         throw error;
       }
     }
-    const batchId = asBatch ? randomUUID() : undefined;
+    // A routed session task goes where its session lives (looked up once per session of the batch).
+    let pins: (string | undefined)[] | undefined;
+    if (routes && this.sessions) {
+      const found = new Map<string, string | undefined>();
+      pins = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const session = submissions[i].session;
+        const route = routes[i];
+        if (session === undefined || !route) continue;
+        const key = `${session}\0${route.candidateIds.join(',')}`;
+        if (!found.has(key)) found.set(key, await this.sessions.pinned(user, session, route.candidateIds));
+        pins[i] = found.get(key);
+      }
+    }
+    const batchId = asBatch ? (earlierBatchId(existing) ?? randomUUID()) : undefined;
     const taskIds: string[] = new Array(count);
     const answered: TaskRecord[] = [];
     const writes: Promise<unknown>[] = [];
@@ -87,24 +115,36 @@ export class TaskService {
       // The previous chunk's journal write and dispatch go out first (both wait for the next turn).
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(count, start + SUBMIT_CHUNK);
-      const records: TaskRecord[] = new Array(end - start);
+      const records: TaskRecord[] = [];
       const idsByEndpoint = new Map<string, string[]>();
-      const memoKeys = this.memo ? submissions.slice(start, end).map((submission) => {
+      // A task id submitted before is answered with that task: it is neither looked up nor run again.
+      const memoKeys = this.memo ? submissions.slice(start, end).map((submission, offset) => {
+        if (existing?.has(start + offset)) return undefined;
         const fn = functionsByKey.get(functionKey(submission))!;
         return this.memo!.keyOf(user, fn, submission.container_image ?? fn.container_image, submission);
       }) : [];
       const memoHits = memoKeys.some((key) => key !== undefined) ? await this.memo!.lookup(user, memoKeys) : [];
       for (let i = start; i < end; i++) {
+        const earlier = existing?.get(i);
+        if (earlier) {
+          taskIds[i] = earlier.task_id;
+          continue;
+        }
         const submission = submissions[i];
         const fn = functionsByKey.get(functionKey(submission))!;
         const image = submission.container_image ?? fn.container_image;
         const route = routes?.[i];
         let endpointId: string;
         let routing: TaskRouting | undefined;
-        if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
+        const pinned = pins?.[i];
+        if (route && pinned !== undefined) {
+          endpointId = pinned;
+          routing = { ...this.targets.router.pinned(route, submission.policy), reason: `session ${submission.session} lives on this endpoint` };
+        } else if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
         else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
+        if (submission.session !== undefined) this.sessions?.sent(user, submission.session, endpointId);
         const task: TaskRecord = {
-          task_id: randomUUID(),
+          task_id: submission.task_id ?? randomUUID(),
           function_id: fn.function_id,
           endpoint_id: endpointId,
           owner: user,
@@ -122,7 +162,8 @@ export class TaskService {
         if (image !== undefined) task.container_image = image;
         if (submission.task_group !== undefined) task.task_group = submission.task_group;
         if (submission.resource_specification !== undefined) task.resource_specification = submission.resource_specification;
-        records[i - start] = task;
+        if (submission.session !== undefined) task.session = submission.session;
+        records.push(task);
         taskIds[i] = task.task_id;
         const hit = memoHits[i - start];
         if (hit) {
@@ -143,7 +184,7 @@ export class TaskService {
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
       for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
-    this.metrics.tasksSubmitted(count);
+    this.metrics.tasksSubmitted(count - (existing?.size ?? 0));
     await Promise.all(writes);
     if (answered.length > 0) {
       // What the first run printed arrives as it would have, then the final event.

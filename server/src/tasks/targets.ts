@@ -14,6 +14,7 @@ import type { RoutingCandidate } from '../routing/policy.js';
 import { candidateOf, type Route, type Router } from '../routing/router.js';
 import type { Store } from '../store/store.js';
 import { assertFunctionAllowed, runsFunction } from './allowed-functions.js';
+import { assertCanRun, canRun, noneCanRun } from './capabilities.js';
 
 function keyOf(target: string | string[]): string {
   return typeof target === 'string' ? target : `\0${target.join('\0')}`;
@@ -109,10 +110,13 @@ export class BatchRoutes {
     return route;
   }
 
-  /** The endpoints that run the function; a 403 when none does. */
+  /** The endpoints that run the function (allow it, and run its language and isolation); a 403 or 409 when none does. */
   private runners(records: EndpointRecord[], fn: FunctionRecord, among: string): EndpointRecord[] {
-    const runners = records.filter((endpoint) => runsFunction(endpoint, fn));
+    const allowing = records.filter((endpoint) => runsFunction(endpoint, fn));
+    const runners = allowing.filter((endpoint) => canRun(endpoint, fn));
     if (runners.length > 0) return runners;
+    if (allowing.length === 1) assertCanRun(this.user, allowing[0], fn);
+    if (allowing.length > 0) throw noneCanRun(among, fn);
     if (records.length === 1) assertFunctionAllowed(this.user, records[0], fn);
     const which = fn.ephemeral ? 'inline source (register the function and ask for its id to be allowed)' : `function ${fn.function_id} ("${fn.name}")`;
     throw new FuncxError(

@@ -12,7 +12,7 @@ import type { ActionContext, ActionProvider } from './provider.js';
 /** Most characters of a task's stdout carried in its action's details. */
 const MAX_STDOUT_CHARS = 64 * 1024;
 
-const { task_group: _group, ...submissionFields } = taskSubmission.properties;
+const { task_group: _group, task_id: _taskId, ...submissionFields } = taskSubmission.properties;
 const checkSubmission = new Ajv({ allErrors: false, strict: false }).compile({ ...taskSubmission, properties: submissionFields });
 
 /** The task group of an action's task: its request id, or a hash of one too long to be a task group. */

@@ -142,7 +142,8 @@ export class RunDriver implements RunState {
     this.clearTimer(id);
     this.timers.set(id, this.deps.clock.setTimer(() => {
       this.timers.delete(id);
-      if (this.now() < when - 1) return this.at(id, when, fire);
+      // Timers may fire a little before the wall clock reaches their time: a Wait never ends early.
+      if (this.now() < when) return this.at(id, when, fire);
       fire();
     }, when - this.now()));
   }

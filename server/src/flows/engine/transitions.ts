@@ -63,7 +63,7 @@ export class Transitions {
     this.state.dropped(thread);
   }
 
-  private event(batch: Batch, thread: FlowThread, event: Omit<NewRunEvent, 'at' | 'state'>): void {
+  private event(batch: Batch, thread: FlowThread, event: Omit<NewRunEvent, 'at' | 'state'> & { at?: number }): void {
     const full: NewRunEvent = { at: this.state.now(), state: labelOf(thread), ...event };
     if (thread.parent) full.item = thread.parent.index;
     batch.events.push(full);
@@ -208,18 +208,20 @@ export class Transitions {
   startWait(batch: Batch, thread: FlowThread, state: WaitState, input: JsonValue): void {
     const context = contextOf(this.state.run, thread);
     const where = whereOf(thread);
+    const now = this.state.now();
     let wakeAt: number;
     if (state.Seconds !== undefined || state.SecondsPath !== undefined) {
       const seconds = state.Seconds ?? readPath(state.SecondsPath!, input, context, `${where}.SecondsPath`);
       if (typeof seconds !== 'number' || !(seconds >= 0)) throw new FlowFailure(FLOW_ERRORS.runtime, `${where}.SecondsPath: ${state.SecondsPath} is ${JSON.stringify(seconds)}, not a number of seconds`);
-      wakeAt = this.state.now() + seconds * 1000;
+      wakeAt = now + seconds * 1000;
     } else {
       const timestamp = state.Timestamp ?? readPath(state.TimestampPath!, input, context, `${where}.TimestampPath`);
       wakeAt = typeof timestamp === 'string' ? Date.parse(timestamp) : NaN;
       if (Number.isNaN(wakeAt)) throw new FlowFailure(FLOW_ERRORS.runtime, `${where}.TimestampPath: ${JSON.stringify(timestamp)} is not an ISO 8601 time`);
     }
     const waiting = this.put(batch, { ...thread, phase: 'waiting', wake_at: wakeAt });
-    this.event(batch, waiting, { type: 'wait_started', until: wakeAt });
+    // One clock reading for both: the event says exactly how long the Wait is.
+    this.event(batch, waiting, { type: 'wait_started', until: wakeAt, at: now });
     batch.next.push(waiting.thread_id);
   }
 
