@@ -19,6 +19,7 @@ import { endSessionCommand, listSessionsCommand } from './commands/sessions.js';
 import { shareCommand, type ShareFlags } from './commands/share.js';
 import type { TaskFlags } from './commands/task-options.js';
 import { cancelCommand, resultCommand, statusCommand } from './commands/tasks.js';
+import { dataGetCommand, type DataGetFlags } from './commands/data.js';
 import { loadCredentials } from './credentials.js';
 import { HubClient } from './hub-client.js';
 
@@ -72,6 +73,8 @@ function addTaskOptions(command: Command): Command {
     .option('--args <json>', 'positional arguments, a JSON array')
     .option('--kwargs <json>', 'keyword arguments, a JSON object')
     .option('--timeout <seconds>', 'fail the task after this many seconds')
+    .option('--cache', 'answer from an earlier identical call (memoized) and keep this result for later')
+    .option('--no-cache', 'run it even when the function is pure')
     .option('--session <name>', 'run in this session of yours: on one worker kept for it, seeing what its earlier tasks defined')
     .option('--entrypoint <name>', 'function in FILE.py to call (default: run the file like a notebook cell)')
     .option('--shell <command>', 'run a shell command instead (a template: --kwargs fill its {fields}, shell-quoted); exits with its return code')
@@ -92,6 +95,7 @@ program
   .option('--isolation <level>', 'wasm: run this Python only in WebAssembly (Pyodide), at endpoints that offer it')
   .option('-d, --description <text>', 'what the function does')
   .option('--public', 'let every user of this hub run it')
+  .option('--pure', 'its result depends only on its code and arguments: the hub answers a repeated call from the first result')
   .action(action((file: string, flags: RegisterFlags) => registerCommand(hub(), file, flags)));
 
 addTaskOptions(
@@ -107,6 +111,15 @@ addTaskOptions(
     .description('submit a task and print its id without waiting')
     .argument('[file]', 'a Python file to run (instead of --function)'),
 ).action(action((file: string | undefined, flags: TaskFlags) => submitCommand(hub(), file, flags)));
+
+program
+  .command('data')
+  .description("values in endpoints' data stores (data references)")
+  .command('get')
+  .description("write a data reference's value (a task's result, or a funcx-data:// URL) to a file or stdout")
+  .argument('<task-id-or-reference>')
+  .option('-o, --output <file>', 'write it to this file (else stdout, when not a terminal)')
+  .action(action((what: string, flags: DataGetFlags) => dataGetCommand(hub(), what, flags)));
 
 program
   .command('tasks')

@@ -2,6 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
   FuncxError,
+  parseDataUrl,
+  type DataKind,
+  type DataReference,
   GROUP_PREFIX,
   MAX_SUBMISSION_BYTES,
   type BatchSubmitted,
@@ -33,7 +36,7 @@ import {
 } from '@funcx/protocol';
 import { FlowsClient } from './flows-client.js';
 import { errorFromSocket, unreachableError } from './hub-errors.js';
-import { checkBodySize, hubRequest, type RequestSettings } from './hub-request.js';
+import { checkBodySize, hubFetchBytes, hubRequest, type RequestSettings } from './hub-request.js';
 import { DEFAULT_RATE_LIMIT_RETRIES, withRateLimitRetry } from './rate-limit-retry.js';
 import { socketTarget } from './socket-target.js';
 import { TaskTracker, type TaskWatchHandlers } from './task-tracker.js';
@@ -232,6 +235,18 @@ export class HubClient {
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     const search = params.toString();
     return this.request('GET', `/audit${search ? `?${search}` : ''}`);
+  }
+
+  /** A data reference's value through the hub, as a stream of its bytes, with its kind and size. */
+  async openData(ref: DataReference): Promise<{ kind: DataKind; size: number; body: ReadableStream<Uint8Array> }> {
+    const parsed = parseDataUrl(ref.$ref);
+    if (!parsed) throw new FuncxError('FUNCX_BAD_REQUEST', `not a data reference: ${ref.$ref} (a data reference is funcx-data://STORE/DIGEST)`);
+    const response = await hubFetchBytes(this.settings, `/endpoints/${encodeURIComponent(ref.endpoint_id)}/data/${parsed.store}/${parsed.digest}`);
+    return {
+      kind: (response.headers.get('x-funcx-data-kind') ?? 'bytes') as DataKind,
+      size: Number(response.headers.get('content-length') ?? ref.size),
+      body: response.body!,
+    };
   }
 
   private request<T>(method: string, path: string, body?: unknown): Promise<T> {

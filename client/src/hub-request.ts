@@ -63,3 +63,22 @@ export function checkBodySize(json: string, maxBytes: number): string {
 function formatMB(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** A GET whose reply is raw bytes (a data reference's value): the response, to be read as a stream. */
+export async function hubFetchBytes(settings: RequestSettings, path: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(`${settings.hubUrl}/v1${path}`, { headers: { authorization: `Bearer ${settings.token}` } });
+  } catch (error) {
+    throw unreachableError(settings.hubUrl, error);
+  }
+  if (response.ok) return response;
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the text itself is the message
+  }
+  throw errorFromResponse(response.status, response.statusText, parsed, response.headers.get('retry-after'));
+}

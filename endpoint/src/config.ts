@@ -7,11 +7,12 @@ import { PROVIDER_KINDS, type ProviderKind } from './providers/provider.js';
 import { validateWorkerConfig, WORKER_CONFIG_FIELDS, type WorkerConfig } from './config-workers.js';
 import { CONTAINER_CONFIG_FIELDS, validateContainerConfig, type ContainerConfig } from './config-containers.js';
 import { BLOCK_CONFIG_FIELDS, validateBlockConfig, type BlockConfig } from './config-blocks.js';
+import { DATA_CONFIG_FIELDS, validateDataConfig, type DataConfig } from './config-data.js';
 import { SESSION_CONFIG_FIELDS, validateSessionConfig, type SessionConfig } from './config-sessions.js';
 import { WASM_CONFIG_FIELDS, validateWasmConfig, type WasmConfig } from './config-wasm.js';
 
 /** `$FUNCX_HOME/endpoints/NAME/config.yaml`. */
-export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig, SessionConfig, WasmConfig {
+export interface EndpointConfig extends WorkerConfig, ContainerConfig, BlockConfig, DataConfig, SessionConfig, WasmConfig {
   name: string;
   endpoint_id: string;
   hub_url: string;
@@ -42,6 +43,7 @@ const FIELDS = [
   ...WORKER_CONFIG_FIELDS,
   ...CONTAINER_CONFIG_FIELDS,
   ...BLOCK_CONFIG_FIELDS,
+  ...DATA_CONFIG_FIELDS,
   ...SESSION_CONFIG_FIELDS,
   ...WASM_CONFIG_FIELDS,
 ];
@@ -145,6 +147,7 @@ export function validateConfig(raw: unknown, source: string): EndpointConfig {
   }
   Object.assign(config, wrap(() => validateWorkerConfig(data)));
   Object.assign(config, wrap(() => validateBlockConfig(data)));
+  Object.assign(config, wrap(() => validateDataConfig(data)));
   Object.assign(config, wrap(() => validateSessionConfig(data)));
   Object.assign(config, wrap(() => validateWasmConfig(data)));
   return Object.assign(config, wrap(() => validateContainerConfig(data, MAX_WORKERS)));

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import {
   ENDPOINT_NAMESPACE,
+  FuncxError,
   isErrorBody,
   type DispatchedTask,
   type EndpointHello,
@@ -12,6 +13,7 @@ import {
   type TaskOutputUpdate,
   type TaskStateUpdate,
 } from '@funcx/protocol';
+import type { DataRelay } from './data/daemon-data.js';
 import type { Log } from './log.js';
 import type { OutboxSink } from './outbox.js';
 
@@ -25,6 +27,8 @@ export interface ConnectionOptions {
   hello(): EndpointHello;
   onDispatch(tasks: DispatchedTask[], functions: FunctionCode[]): void;
   onCancel(taskIds: string[]): void;
+  /** Serves the hub's reads and writes of the data store for clients (absent: the endpoint has none). */
+  data?: DataRelay;
   /** The hub asks to end sessions (their users did). */
   onEndSessions?(sessions: { owner: string; name: string }[]): void;
   /** After each successful hello. */
@@ -33,6 +37,9 @@ export interface ConnectionOptions {
   onRejected(message: string): void;
 }
 
+const NO_DATA_STORE = {
+  error: new FuncxError('FUNCX_DATA_UNAVAILABLE', 'this endpoint has no data store (data_store: false in its config.yaml)').toBody(),
+};
 const HELLO_TIMEOUT_MS = 10_000;
 const DONE_ACK_TIMEOUT_MS = 30_000;
 const RECONNECT_DELAY_MS = 500;
@@ -80,6 +87,26 @@ export class HubConnection implements OutboxSink {
     });
     this.socket.on('tasks:dispatch', (batch) => options.onDispatch(batch.tasks ?? [], batch.functions ?? []));
     this.socket.on('tasks:cancel', (request) => options.onCancel(request.task_ids ?? []));
+    this.socket.on('data:get', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.get(request).then(ack);
+    });
+    this.socket.on('data:stream', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.stream(request).then(ack);
+    });
+    this.socket.on('data:send', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.send(request).then(ack);
+    });
+    this.socket.on('data:put', (request, ack) => {
+      if (typeof ack !== 'function') return;
+      if (!options.data) return ack(NO_DATA_STORE);
+      void options.data.put(request).then(ack);
+    });
     this.socket.on('sessions:end', (request) => {
       const sessions = Array.isArray(request?.sessions) ? request.sessions : [];
       options.onEndSessions?.(sessions.filter((session) => typeof session?.owner === 'string' && typeof session?.name === 'string'));

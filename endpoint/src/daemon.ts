@@ -21,6 +21,7 @@ import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
 import { endpointPaths } from './paths.js';
 import { createProvider } from './providers/index.js';
+import { startDaemonData } from './data/daemon-data.js';
 import { ResultsBuffer } from './results-buffer.js';
 import { ResultsFile } from './results-file.js';
 import { nowMs } from './reporter.js';
@@ -105,12 +106,15 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     },
   });
   const secret = managerSecret();
+  // The daemon serves the data store: every worker of every node reaches the same one, it outlives the blocks
+  // that come and go, and it is what the hub asks for a client's reads.
+  const data = await startDaemonData(config, config.manager_address ?? DEFAULT_MANAGER_ADDRESS, log);
   const listener = new ManagerListener({
     host: config.manager_address ?? DEFAULT_MANAGER_ADDRESS,
     port: config.manager_port ?? 0,
     secret,
     interchange,
-    settings: managerSettings(config, scratchRoot, containers.podmanEnv) as unknown as { [key: string]: unknown },
+    settings: { ...managerSettings(config, scratchRoot, containers.podmanEnv), ...(data ? { data: data.access } : {}) } as unknown as { [key: string]: unknown },
     log,
   });
   const address = await listener.listen();
@@ -137,6 +141,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     interchange.stop();
     await blocks.stop();
     await listener.close();
+    await data?.close();
   };
   try {
     await blocks.start();
@@ -183,6 +188,7 @@ export async function startDaemon(config: EndpointConfig, options: DaemonOptions
     }),
     onDispatch,
     onCancel: (taskIds) => interchange.cancel(taskIds),
+    ...(data ? { data: data.relay } : {}),
     onEndSessions: (ended) => interchange.endSessions(ended),
     onReady: () => {
       uncharged = [];

@@ -28,6 +28,8 @@ export interface SessionHost<E extends SessionEntry> {
   spawnFor(image: string): WorkerProcess;
   /** Stops a worker and starts a fresh one for the same image in its slot. */
   recycle(worker: WorkerProcess): void;
+  /** Binds a worker that has no user yet to this one (it gets that user's access to the endpoint's data store). */
+  own?(worker: WorkerProcess, owner: string): void;
   /** Hands the task to the worker (the worker runs it at once: it holds nothing else). */
   assign(entry: E, worker: WorkerProcess): void;
   fail(entry: E, ename: string, evalue: string): void;
@@ -240,7 +242,10 @@ export class ManagerSessions<E extends SessionEntry> {
         return undefined;
     }
     worker.session = slot.key;
-    worker.owner ??= slot.owner;
+    if (worker.owner === undefined) {
+      if (this.host.own) this.host.own(worker, slot.owner);
+      else worker.owner = slot.owner;
+    }
     slot.worker = worker;
     this.host.changed();
     return worker;

@@ -6,6 +6,7 @@ import { workersPerNode } from './config-blocks.js';
 import { containerPoolOptions } from './daemon-containers.js';
 import { workerSettings } from './daemon-workers.js';
 import type { Log } from './log.js';
+import type { DataAccessSettings } from './data/daemon-data.js';
 import type { ManagerOptions } from './manager.js';
 
 /** What the daemon's welcome tells a manager: the endpoint's config (without its token) and where things go. */
@@ -15,6 +16,8 @@ export interface ManagerSettings {
   scratch_root: string;
   /** The environment the endpoint's podman runs with, when it runs podman. */
   podman_env?: { [name: string]: string };
+  /** The endpoint's data store, for the workers' access (absent: none). */
+  data?: DataAccessSettings;
 }
 
 /** The welcome's settings, without the endpoint's token (a manager never needs it). */
@@ -39,6 +42,7 @@ export function managerOptions(
     python: config.python,
     containers: containerPoolOptions(config, settings.podman_env, env),
     accelerators: config.available_accelerators,
+    ...(settings.data ? { dataAccess: settings.data } : {}),
   };
 }
 

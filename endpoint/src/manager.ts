@@ -2,6 +2,7 @@ import {
   DEFAULT_SESSION_IDLE_S,
   MAX_RESULT_BYTES,
   encodeDefine,
+  encodeDataAccess,
   encodeRun,
   nameProblem,
   type DispatchedTask,
@@ -15,6 +16,8 @@ import {
   type WorkerCompletionReply,
   type WorkerReply,
 } from '@funcx/protocol';
+import type { DataAccessSettings } from './data/daemon-data.js';
+import { dataToken } from './data/data-token.js';
 import { ManagerSessions } from './manager-sessions.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import { nowMs, type HeldTask, type TaskReporter } from './reporter.js';
@@ -51,6 +54,8 @@ export interface ManagerOptions extends WorkerPoolOptions {
    * waiting-for-launch for a node's manager (the task has its node; it waits for a worker to launch it on).
    */
   queuedState?: 'waiting-for-nodes' | 'waiting-for-launch';
+  /** The endpoint's data store: a worker gets its user's token when it is first given a task. */
+  dataAccess?: DataAccessSettings;
   /** A session without a task this long is released (config session_idle_s, in ms). */
   sessionIdleMs?: number;
   /** A session was released here after its idle time: the daemon forgets it. */
@@ -127,6 +132,7 @@ export class Manager implements WorkerPoolListener {
         limits: () => ((this.limits.restartsPending = this.pool.restartsPending), this.limits),
         spawnFor: (image) => this.pool.spawnFor(image),
         recycle: (worker) => this.pool.recycle(worker),
+        own: (worker, owner) => this.own(worker, owner),
         assign: (entry, worker) => this.assign(entry, worker, nowMs()),
         fail: (entry, ename, evalue) => this.fail(entry, ename, evalue),
         output: (taskId, output) => this.reporter.output(taskId, output),
@@ -355,7 +361,7 @@ export class Manager implements WorkerPoolListener {
     }
     entry.since = performance.now();
     entry.worker = worker;
-    worker.owner ??= task.owner;
+    if (worker.owner === undefined) this.own(worker, task.owner);
     this.ledger.atWorker(task.task_id);
     if (!worker.functions.has(task.function_id)) {
       worker.send(encodeDefine(this.functions.get(task.function_id)!));
@@ -367,6 +373,13 @@ export class Manager implements WorkerPoolListener {
     // A task's timeout counts from when it reaches the front of a running worker, not from a container's start.
     if (worker.assigned.length === 1 && worker.ready) this.armTimeout(entry);
     this.reporter.stateChanged(entry);
+  }
+
+  /** A worker's first user, for good (a session's worker gets it when bound): its token for the data store. */
+  private own(worker: WorkerProcess, owner: string): void {
+    worker.owner = owner;
+    const data = this.options.dataAccess;
+    if (data) worker.send(encodeDataAccess(data.address, dataToken(Buffer.from(data.secret, 'hex'), owner), data.result_threshold_bytes));
   }
 
   private armTimeout(entry: Entry): void {

@@ -10,6 +10,9 @@ Requests:   {"t":"f","f":FUNCTION_ID,"s":SOURCE,"e":ENTRYPOINT|null}  define (or
             {"t":"r","i":TASK_ID,"f":FUNCTION_ID,"a":ARGS,"k":KWARGS[,"p":true][,"n":SESSION]}
                                                                      run a task (in arrival order); p: pickle it too;
                                                                      n: in the session's namespace, kept between tasks
+            {"t":"u","a":"HOST:PORT","k":DATA_TOKEN,"r":BYTES}       the data store (funcx_store), once, before
+                                                                     the worker's first task; results whose reply
+                                                                     passes BYTES are stored, sent as a reference
 Replies:    {"t":"ready","pid":N,"python":"3.11.7"}
             {"t":"s","i":TASK_ID,"ts":MS}                           a task that runs a while has started
             {"t":"o","i":TASK_ID,"n":"stdout"|"stderr","x":TEXT}     printed text
@@ -34,11 +37,13 @@ import re
 import sys
 import threading
 import time
+import types
 
 from funcx_display import figure_bundle, format_error, is_figure, mime_bundle
 from funcx_ipython import route_ipython_display
 from funcx_process import TaskDir, apply_limits, become_reaper, die_with_parent, speak_over_stdio
-from funcx_results import encode, encode_display, encode_success, result_of
+from funcx_results import encode, encode_display, encode_success, format_bytes, result_of
+import funcx_store
 
 IN_FD = 3
 OUT_FD = 4
@@ -214,6 +219,8 @@ class Worker:
         self.session_functions = set()
         self.stdout = TaskStream(self, "stdout", 1)
         self.stderr = TaskStream(self, "stderr", 2)
+        # Results whose reply is longer go to the data store and come back as a reference (0: never).
+        self.store_results_over = 0
 
     # ---- namespace given to user code ----
 
@@ -311,6 +318,9 @@ class Worker:
         try:
             args = message.get("a") or ()
             kwargs = message.get("k") or {}
+            funcx_store.CURRENT_TASK = task_id
+            if funcx_store.ACTIVE is not None and (args or kwargs):
+                args, kwargs = funcx_store.resolve_arguments(args, kwargs)
             session = message.get("n")
             if session is not None:
                 namespace = self.session(session)
@@ -325,6 +335,9 @@ class Worker:
                 namespace = self.namespace()
                 exec(function.body, namespace)
                 value = eval(function.last_expr, namespace) if function.last_expr is not None else None
+            if type(value) is types.GeneratorType and funcx_store.ACTIVE is not None:
+                # A generator streams what it yields, as it yields it, to the endpoint's data store.
+                value = funcx_store.stream_generator(task_id, value)
             if "matplotlib.pyplot" in sys.modules:
                 self.show_figures()
         except BaseException as exc:  # noqa: B902 - the user's SystemExit and KeyboardInterrupt are task errors
@@ -342,11 +355,28 @@ class Worker:
                         repr(_now() * 1000) + _NONE_REPLY_END)
             return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": _NONE_RESULT}
         try:
+            value = funcx_store.unproxied(value)
             result, full_repr = result_of(value, want_pickle, self.value_depth)
             reply = {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "r": result}
-            return encode_success(reply, full_repr, self.value_depth)
+            line = encode_success(reply, full_repr, self.value_depth)
+            if self.store_results_over and len(line) > self.store_results_over and not funcx_store.is_reference(value):
+                return self.stored_result(task_id, ts0, value, len(line))
+            return line
         except BaseException as exc:  # noqa: B902 - a value whose representation breaks is the task's error
             return {"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "e": format_error(exc)}
+
+    def stored_result(self, task_id, ts0, value, reply_bytes):
+        """A result too large to travel inline: kept in the data store, returned as its reference."""
+        try:
+            ref = funcx_store.put(value)
+        except funcx_store.DataStoreError as exc:
+            return {"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000, "e": _error(
+                "DataStoreError", "the result (%s) is over the size sent inline and could not be stored: %s"
+                % (format_bytes(reply_bytes), exc))}
+        text = "<funcx data reference: %s, %s; fetch it with funcx.store.get(ref) or funcx data get>" % (
+            format_bytes(ref["size"]), ref["$ref"])
+        return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000,
+                "r": {"value": dict(ref), "data": {"text/plain": text}}}
 
     def finish(self, reply):
         channel = self.channel
@@ -429,6 +459,9 @@ class Worker:
                     self.run(message)
                 elif kind == "f":
                     self.define(message)
+                elif kind == "u":
+                    funcx_store.activate(message["a"], message["k"])
+                    self.store_results_over = message.get("r") or 0
             self.channel.flush()
 
 
@@ -456,6 +489,7 @@ if __name__ == "__main__":
     if OPTIONS.get("reaper"):
         become_reaper()
     apply_limits(OPTIONS.get("memory_mb"), OPTIONS.get("processes"))
+    funcx_store.install_module()
     WORKER = Worker(OPTIONS)
     route_ipython_display(WORKER.display)
     WORKER.serve()

@@ -31,6 +31,9 @@ export const ERRORS = {
   FUNCX_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The body is larger than the hub accepts' },
   FUNCX_URI_TOO_LONG: { statusCode: 414, message: 'A part of the path is longer than the hub accepts' },
   FUNCX_RATE_LIMITED: { statusCode: 429, message: 'Too many requests; retry later' },
+  FUNCX_DATA_NOT_FOUND: { statusCode: 404, message: 'No such data reference of yours' },
+  FUNCX_DATA_STORE_FULL: { statusCode: 413, message: "The value does not fit in your share of the endpoint's data store" },
+  FUNCX_DATA_UNAVAILABLE: { statusCode: 409, message: "The endpoint that holds the data cannot be reached through this hub" },
   FUNCX_INTERNAL: { statusCode: 500, message: 'The hub failed unexpectedly' },
   FUNCX_HUB_UNREACHABLE: {
     statusCode: 503,

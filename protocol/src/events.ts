@@ -1,5 +1,7 @@
+import type { DataKind, DataReference, StreamItems } from './data.js';
 import type { EndpointCapabilities } from './capabilities.js';
 import type { EndpointLoad, EndpointView } from './endpoints.js';
+import type { JsonValue } from './json.js';
 import type { ErrorBody } from './errors.js';
 import type { FunctionCode } from './functions.js';
 import type { TaskError, TaskOutput, TaskResult } from './outputs.js';
@@ -7,6 +9,7 @@ import type { TaskRouting } from './routing.js';
 import type { FinalTaskState, StateTimestamps, TaskState } from './task-states.js';
 import type {
   BatchSubmitted,
+  CachedFrom,
   DispatchedTask,
   TaskCompletion,
   TaskOutputUpdate,
@@ -43,6 +46,8 @@ export type TaskEvent =
       timestamps: StateTimestamps;
       result?: TaskResult;
       error?: TaskError;
+      /** The hub answered it from an earlier task's result. */
+      cached?: CachedFrom;
       /** The task's session started again in a fresh namespace: why. */
       session_restarted?: string;
     };
@@ -98,7 +103,23 @@ export interface EndpointToServerEvents {
   'tasks:done': (completions: TaskCompletion[], ack: Ack<{ recorded: string[] }>) => void;
 }
 
+/** A part of a stored value, read for a client through the hub (`bytes` from `offset`, of `total`). */
+export interface DataChunk {
+  ref: DataReference;
+  offset: number;
+  total: number;
+  bytes: Uint8Array;
+}
+
 export interface ServerToEndpointEvents {
+  /** A user reads a value of the endpoint's data store through the hub (a part at a time). */
+  'data:get': (request: { user: string; url: string; offset: number; length: number }, ack: Ack<DataChunk>) => void;
+  /** A user reads the items a generator task yielded (waiting up to `wait_ms` for one). */
+  'data:stream': (request: { user: string; task_id: string; from: number; wait_ms: number }, ack: Ack<StreamItems>) => void;
+  /** A user sends items to a task's input stream (`done`: no more); the ack waits while the stream is full. */
+  'data:send': (request: { user: string; task_id: string; items: JsonValue[]; done: boolean }, ack: Ack<{ accepted: number }>) => void;
+  /** A user stores a value in the endpoint's data store through the hub. */
+  'data:put': (request: { user: string; kind: DataKind; bytes: Uint8Array }, ack: Ack<{ ref: DataReference }>) => void;
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
   'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
   'tasks:cancel': (request: { task_ids: string[] }) => void;

@@ -18,6 +18,11 @@ export interface FunctionRegistration {
   container_image?: string;
   /** Anyone with a token of this hub may run it. */
   public?: boolean;
+  /**
+   * Its result depends only on its code, image and arguments: a repeat call is answered by the hub from the
+   * result of an earlier one (memoized), without reaching an endpoint.
+   */
+  pure?: boolean;
 }
 
 export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'name' | 'source' | 'language'>> {
@@ -28,6 +33,8 @@ export interface FunctionRecord extends Required<Pick<FunctionRegistration, 'nam
   description?: string;
   container_image?: string;
   public: boolean;
+  /** Registered pure: its tasks are memoized (see FunctionRegistration.pure). */
+  pure?: boolean;
   /** Users and groups besides the owner who may run it (absent in records from before sharing: nobody). */
   shared_with?: Sharing;
   /** Created for a task submitted with inline source; not listed. */

@@ -21,4 +21,5 @@ export * from './audit.js';
 export * from './routing.js';
 export * from './flows.js';
 export * from './flow-runs.js';
+export * from './data.js';
 export * from './sessions.js';

@@ -60,6 +60,11 @@ export interface TaskSubmission {
   /** Run as an MPI task: the function runs on every rank under the block's launcher (mpiexec, srun). */
   resource_specification?: ResourceSpecification;
   /**
+   * `true`: answer from an earlier task's result when one with the same code, image and arguments succeeded
+   * (and keep this one's for later); `false`: run it even when its function is pure. Absent: the function's `pure`.
+   */
+  cache?: boolean;
+  /**
    * The task's id, chosen by the client (a fresh UUID), so that a submission whose answer was lost can be sent
    * again safely: the hub answers a task id it already has (of the same user) with that task instead of making a
    * second one. The hub does not compare the rest of the submission.
@@ -70,6 +75,13 @@ export interface TaskSubmission {
    * that lasts from task to task. Sent to a group or a list, the task goes where the session already lives.
    */
   session?: string;
+}
+
+/** Where a memoized task's result came from: the task that computed it. */
+export interface CachedFrom {
+  task_id: string;
+  /** When that task finished (epoch ms). */
+  finished_at: number;
 }
 
 export interface TaskRecord {
@@ -88,6 +100,10 @@ export interface TaskRecord {
   container_image?: string;
   task_group?: string;
   resource_specification?: ResourceSpecification;
+  /** Answered by the hub from an earlier task's result, without reaching an endpoint. */
+  cached?: CachedFrom;
+  /** The memo key its result is kept under once it succeeds (a task submitted memoized that had to run). */
+  cache_key?: string;
   session?: string;
   /** Why the task's session started again in a fresh namespace before it ran (its earlier variables are gone). */
   session_restarted?: string;

@@ -31,7 +31,19 @@ export interface WorkerRunRequest {
   n?: string;
 }
 
-export type WorkerRequest = WorkerDefineRequest | WorkerRunRequest;
+/**
+ * The worker's access to its endpoint's data store, sent once, when the worker is first given a user's task
+ * (a worker serves one user for its life): `a` the data server's HOST:PORT, `k` that user's data token, `r` the
+ * result size (bytes of its reply) above which a value is stored and returned as a reference (0: never).
+ */
+export interface WorkerDataAccessRequest {
+  t: 'u';
+  a: string;
+  k: string;
+  r: number;
+}
+
+export type WorkerRequest = WorkerDefineRequest | WorkerRunRequest | WorkerDataAccessRequest;
 
 export type WorkerReadyReply = { t: 'ready'; pid: number; python: string };
 /** A task that runs a while has started. */
@@ -70,5 +82,10 @@ export function encodeRun(task: Pick<DispatchedTask, 'task_id' | 'function_id' |
   const request: WorkerRunRequest = { t: 'r', i: task.task_id, f: task.function_id, a: task.args, k: task.kwargs };
   if (task.return_pickle) request.p = true;
   if (task.session !== undefined) request.n = task.session;
+  return JSON.stringify(request);
+}
+
+export function encodeDataAccess(address: string, token: string, resultThresholdBytes: number): string {
+  const request: WorkerDataAccessRequest = { t: 'u', a: address, k: token, r: resultThresholdBytes };
   return JSON.stringify(request);
 }

@@ -12,6 +12,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, type HubOptions } from './options.js';
 import { auditRoutes } from './routes/audit.js';
 import { endpointGroupRoutes } from './routes/endpoint-groups.js';
 import { endpointRoutes } from './routes/endpoints.js';
+import { dataRoutes } from './routes/data.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRunRoutes } from './routes/flow-runs.js';
 import { flowTriggerRoutes } from './routes/flow-triggers.js';
@@ -33,7 +34,7 @@ export interface HubApp {
 }
 
 /** The REST API, every part under /v1. */
-const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, sessionRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes];
+const API_ROUTES = [healthRoutes, meRoutes, functionRoutes, endpointRoutes, endpointGroupRoutes, taskRoutes, sessionRoutes, eventRoutes, sharingRoutes, userRoutes, groupRoutes, auditRoutes, flowRoutes, flowRunRoutes, flowTriggerRoutes, dataRoutes];
 
 /** Builds the hub's Fastify instance: plugins in order, then routes. Not listening yet; see startHub. */
 export async function buildApp(options: HubOptions = {}): Promise<HubApp> {

@@ -14,6 +14,11 @@ import { createFlows, type Flows } from './flows/index.js';
 import { FunctionRegistry } from './functions/registry.js';
 import { GroupMembership } from './groups/membership.js';
 import { HubMetrics } from './metrics.js';
+import { Memo } from './memo/memo.js';
+import { DEFAULT_MEMO_TTL_MS, DEFAULT_MEMO_USER_BYTES } from './memo/memo-store.js';
+import { MemoryMemoStore } from './memo/memory-memo-store.js';
+import { RedisMemoStore } from './memo/redis-memo-store.js';
+import { RedisStore } from './store/redis.js';
 import { DEFAULT_RATE_LIMIT, DEFAULT_REQUEST_RATE_LIMIT, type HubOptions } from './options.js';
 import { createRateLimits, type RateLimits } from './rate-limit.js';
 import { Router } from './routing/router.js';
@@ -53,6 +58,8 @@ export interface HubContext {
   router: Router;
   dispatcher: Dispatcher;
   tasks: TaskService;
+  /** Memoized results of pure functions (and of tasks submitted with cache: true). */
+  memo: Memo;
   /** What endpoints report of their tasks. */
   reports: EndpointReports;
   /** Tasks endpoints lost. */
@@ -98,9 +105,15 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
   const router = new Router();
   const taskEvents = new TaskEvents(fanout, metrics);
+  const memo = new Memo(
+    store instanceof RedisStore ? new RedisMemoStore(store.client, store.keys.prefix) : new MemoryMemoStore(),
+    metrics,
+    { ttlMs: options.memoTtlMs ?? DEFAULT_MEMO_TTL_MS, userBytes: options.memoUserBytes ?? DEFAULT_MEMO_USER_BYTES },
+    (error) => log.warn({ err: error }, 'memoized results: the store failed (tasks run instead)'),
+  );
   const endpointSessions = new SessionService(store, endpoints, dispatcher);
-  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, endpointSessions);
-  const reports = new EndpointReports(store, taskEvents);
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, memo, endpointSessions);
+  const reports = new EndpointReports(store, taskEvents, memo);
   const recovery = new TaskRecovery(store, taskEvents, metrics);
   const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
@@ -132,6 +145,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     router,
     dispatcher,
     tasks,
+    memo,
     reports,
     recovery,
     limits: createRateLimits(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.requestRateLimit ?? DEFAULT_REQUEST_RATE_LIMIT),

@@ -16,6 +16,12 @@ function hours(value: string): number {
   return n;
 }
 
+function memoHours(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--memo-ttl must be a number of hours above 0, e.g. 24 or 0.5');
+  return n;
+}
+
 function seconds(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -47,7 +53,9 @@ const program = new Command('funcx-hub')
   .option('--public-url <url>', "the hub's URL as action providers reach it, for their callbacks (default: the address it listens on)")
   .option('--action-url-prefix <prefix...>', 'only call action providers whose URL starts with one of these (default: any http(s) URL)')
   .option('--flow-lease <seconds>', "how long a hub's hold on a flow run lasts unrenewed: another hub sharing the store carries the run on after it", seconds('--flow-lease'), 10)
-  .action(async (options: { host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number; publicUrl?: string; actionUrlPrefix?: string[]; flowLease: number }) => {
+  .option('--memo-ttl <hours>', 'how long a memoized result (pure functions, tasks with cache: true) is used after its task finished', memoHours, 24)
+  .option('--memo-user-mb <n>', 'MiB of memoized results kept per user (the oldest go first)', integer('--memo-user-mb', 1, 1_000_000), 256)
+  .action(async (options: { memoTtl: number; memoUserMb: number; host: string; port: number; store: string; dataDir?: string; logLevel: string; rateLimit: number; requestRateLimit: number; resultRetention: number; publicUrl?: string; actionUrlPrefix?: string[]; flowLease: number }) => {
     const storeError = storeSpecError(options.store);
     if (storeError) program.error(`error: ${storeError}`, { exitCode: 2 });
     const hub = await startHub({
@@ -63,6 +71,8 @@ const program = new Command('funcx-hub')
       publicUrl: options.publicUrl?.replace(/\/+$/, ''),
       actionUrlPrefixes: options.actionUrlPrefix,
       flowLeaseMs: options.flowLease * 1000,
+      memoTtlMs: options.memoTtl * 3600 * 1000,
+      memoUserBytes: options.memoUserMb * 1024 * 1024,
     });
     process.stdout.write(`funcx hub listening on ${hub.url}\n`);
     let stopping = false;

@@ -32,6 +32,26 @@ export class HubMetrics {
     [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
     this.registry,
   );
+  private readonly memoHits = new Counter({
+    name: 'funcx_memo_hits_total',
+    help: 'Memoized submissions answered from an earlier result, without reaching an endpoint',
+    registers: [this.registry],
+  });
+  private readonly memoMisses = new Counter({
+    name: 'funcx_memo_misses_total',
+    help: 'Memoized submissions that found no earlier result and ran',
+    registers: [this.registry],
+  });
+  private readonly memoStoredCount = new Counter({
+    name: 'funcx_memo_stored_total',
+    help: 'Results kept for memoized submissions',
+    registers: [this.registry],
+  });
+  private readonly memoEvicted = new Counter({
+    name: 'funcx_memo_evicted_total',
+    help: "Memoized results dropped before their time to keep a user's within the hub's limit",
+    registers: [this.registry],
+  });
   private readonly finishedCounts: Record<FinalTaskState, number> = { success: 0, failed: 0, cancelled: 0 };
   private finishedPending = false;
 
@@ -41,6 +61,16 @@ export class HubMetrics {
 
   tasksSubmitted(count: number): void {
     this.submitted.inc(count);
+  }
+
+  memoLookups(hits: number, misses: number): void {
+    if (hits > 0) this.memoHits.inc(hits);
+    if (misses > 0) this.memoMisses.inc(misses);
+  }
+
+  memoStored(stored: number, evicted: number): void {
+    if (stored > 0) this.memoStoredCount.inc(stored);
+    if (evicted > 0) this.memoEvicted.inc(evicted);
   }
 
   tasksRequeued(count: number): void {

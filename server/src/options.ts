@@ -44,6 +44,10 @@ export interface HubOptions {
   /** First and longest wait between polls of an action (defaults ACTION_POLL_MIN_MS, ACTION_POLL_MAX_MS). */
   actionPollMinMs?: number;
   actionPollMaxMs?: number;
+  /** How long a memoized result is used after its task finished, in ms (default a day). */
+  memoTtlMs?: number;
+  /** Bytes of memoized results kept per user (default 256 MiB); the oldest go first. */
+  memoUserBytes?: number;
   /** The clock flows wait on (tests give one they move by hand). */
   flowClock?: FlowClock;
 }

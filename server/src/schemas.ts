@@ -44,6 +44,7 @@ export const functionRegistration = {
     description: { type: 'string', maxLength: 10_000, pattern: NAME_RULES.description.pattern },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     public: { type: 'boolean' },
+    pure: { type: 'boolean' },
   },
 } as const;
 
@@ -80,6 +81,7 @@ export const taskSubmission = {
     return_pickle: { type: 'boolean' },
     container_image: { type: 'string', pattern: NAME_RULES.image.pattern },
     task_group: { type: 'string', pattern: NAME_RULES.taskGroup.pattern },
+    cache: { type: 'boolean' },
     task_id: uuidString,
     session: { type: 'string', pattern: NAME_RULES.session.pattern },
     resource_specification: {

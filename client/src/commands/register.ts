@@ -8,6 +8,7 @@ export interface RegisterFlags {
   entrypoint?: string;
   description?: string;
   public?: boolean;
+  pure?: boolean;
   isolation?: string;
 }
 
@@ -25,6 +26,7 @@ export async function registerCommand(client: HubClient, file: string, flags: Re
     ...(flags.isolation ? { isolation: flags.isolation as 'wasm' | 'process' } : {}),
     description: flags.description,
     public: flags.public ?? false,
+    ...(flags.pure ? { pure: true } : {}),
   });
   process.stdout.write(`${function_id}\n`);
   return 0;

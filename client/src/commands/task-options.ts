@@ -17,6 +17,8 @@ export interface TaskFlags {
   /** A shell command (a template filled from --kwargs) instead of a function. */
   shell?: string;
   walltime?: string;
+  /** --cache / --no-cache: memoize this task, or run it even when its function is pure. */
+  cache?: boolean;
   session?: string;
 }
 
@@ -48,6 +50,7 @@ export function buildSubmission(file: string | undefined, flags: TaskFlags): Tas
     task.kwargs = kwargs;
   }
   if (flags.timeout !== undefined) task.timeout_s = seconds('--timeout', flags.timeout);
+  if (flags.cache !== undefined) task.cache = flags.cache;
   return task;
 }
 

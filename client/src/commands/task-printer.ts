@@ -1,4 +1,5 @@
-import type { TaskOutput } from '@funcx/protocol';
+import { isDataReference, type DataReference, type TaskOutput, type TaskRecord } from '@funcx/protocol';
+import { referenceNote } from './data.js';
 import type { TaskFinalEvent } from '../hub-client.js';
 import { displayNote, errorText, resultText } from '../format.js';
 import { WALLTIME_RETURNCODE } from '../shell-task.js';
@@ -14,8 +15,15 @@ export function printOutput(output: TaskOutput): void {
 }
 
 /** Prints the result or the error of a finished task and returns the exit code. */
-export function printFinal(final: Pick<TaskFinalEvent, 'task_id' | 'state' | 'result' | 'error'>): number {
+export function printFinal(final: Pick<TaskFinalEvent, 'task_id' | 'state' | 'result' | 'error'> & { cached?: TaskRecord['cached'] }): number {
   if (final.state === 'success') {
+    if (isDataReference(final.result?.value)) {
+      process.stdout.write(`${referenceNote(final.task_id, final.result!.value as unknown as DataReference)}\n`);
+      return 0;
+    }
+    if (final.cached) {
+      process.stderr.write(`memoized: the result of task ${final.cached.task_id} (finished ${new Date(final.cached.finished_at).toISOString()})\n`);
+    }
     const text = resultText(final.result);
     if (text) process.stdout.write(`${text}\n`);
     return 0;

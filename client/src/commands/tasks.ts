@@ -41,7 +41,7 @@ export async function resultCommand(client: HubClient, taskId: string, wait: boo
   const task = await client.getTask(taskId);
   if (isFinalState(task.state)) {
     for (const output of task.outputs) printOutput(output);
-    return printFinal({ task_id: task.task_id, state: task.state, result: task.result, error: task.error });
+    return printFinal({ task_id: task.task_id, state: task.state, result: task.result, error: task.error, cached: task.cached });
   }
   if (!wait) throw new CliError(`task ${taskId} is ${task.state}, not finished: pass --wait to wait for its result`);
   return followTask(client, taskId, { cancelOnInterrupt: false });

@@ -2,6 +2,7 @@
 endpoint), ShellFunction, Flow (durable chains of actions), and the IPython extension (`%load_ext funcx`: the
 %%funcx and %funcx magics)."""
 
+from . import store
 from .client import Client
 from .errors import (
     FuncxError,
@@ -16,11 +17,13 @@ from .executor import Executor
 from .flows import Flow, FlowRun, FlowRunFailed
 from .futures import TaskFuture
 from .shell import ShellFunction, ShellResult
+from .store import DataReference, inputs
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Client",
+    "DataReference",
     "Executor",
     "Flow",
     "FlowRun",
@@ -35,6 +38,8 @@ __all__ = [
     "TaskFuture",
     "TaskPending",
     "VersionMismatchError",
+    "inputs",
+    "store",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]

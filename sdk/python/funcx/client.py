@@ -8,6 +8,7 @@ import re
 import threading
 
 from . import source as sources
+from . import store
 from .credentials import load_credentials
 from .errors import FuncxError, TaskPending
 from .events import MAX_URL_TASK_IDS, iter_events
@@ -123,7 +124,7 @@ class Client:
         self.request("DELETE", "/v1/functions/" + _quote_ref(function_id))
 
     def register_function(self, func_or_source, name=None, public=False, *, entrypoint=None, description=None,
-                          container_image=None, isolation=None):
+                          container_image=None, pure=False, isolation=None):
         """Registers a Python callable (sent as its source, or pickled when the source is not enough) or a source
         string; returns the function id. A source string that defines exactly one top-level function is called
         with the task's arguments; otherwise it runs like a notebook cell (its last expression is the value)."""
@@ -145,6 +146,8 @@ class Client:
             body["description"] = description
         if container_image is not None:
             body["container_image"] = container_image
+        if pure:
+            body["pure"] = True
         if isolation is not None:
             body["isolation"] = isolation
         return self.request("POST", "/v1/functions", body)["function_id"]
@@ -179,15 +182,40 @@ class Client:
     # ---- tasks ----
 
     def run(self, function_id=None, *, endpoint, args=(), kwargs=None, source=None, entrypoint=None, timeout=None,
-            return_pickle=False, task_group=None, container_image=None, policy=None, session=None):
+            return_pickle=False, task_group=None, container_image=None, policy=None, cache=None, session=None):
         """Submits one task (a registered function, or inline `source`) and returns its id at once. `endpoint` is
         an endpoint, an endpoint group (group:NAME) or a list of endpoints the hub routes among (with `policy`).
         `session`: run in that session of yours, on one worker kept for it, where what earlier tasks of the session
         defined is still there."""
         task = submission(function_id, endpoint, args, kwargs, source=source, entrypoint=entrypoint, timeout=timeout,
                           return_pickle=return_pickle, task_group=task_group, container_image=container_image,
-                          policy=policy, session=session)
+                          policy=policy, cache=cache, session=session)
         return self.request("POST", "/v1/tasks", task)["task_id"]
+
+    def stream(self, task_id, wait=10.0):
+        """Yields what a generator task yields, as it yields it (values that are not JSON, or are large, as
+        DataReferences); ends when the generator has. The generator is held back at its endpoint while this
+        reader is behind, so nothing piles up in between."""
+        position = 0
+        while True:
+            page = self.request("GET", "/v1/tasks/%s/items" % _quote_ref(task_id),
+                                query={"from": position, "wait_ms": int(wait * 1000)})
+            for item in page["items"]:
+                yield store.wrap(item, self)
+            position = page["next"]
+            if page["done"]:
+                return
+
+    def send(self, task_id, *items, done=False):
+        """Sends JSON items to a task's input stream (funcx.store.inputs() in the task), in order; `done=True`
+        says there are no more. Waits while the task is behind (its stream holds 64 unread items)."""
+        items = list(items)
+        while True:
+            reply = self.request("POST", "/v1/tasks/%s/inputs" % _quote_ref(task_id),
+                                 {"items": items, "done": bool(done)} if items or done else {"items": []})
+            items = items[reply["accepted"]:]
+            if not items:
+                return
 
     def run_batch(self, tasks):
         """Submits TaskSubmission dicts, all or nothing (up to 50,000); returns their ids in order."""
@@ -325,7 +353,7 @@ def check_session(name):
 
 
 def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entrypoint=None, timeout=None,
-               return_pickle=False, task_group=None, container_image=None, policy=None, session=None):
+               return_pickle=False, task_group=None, container_image=None, policy=None, cache=None, session=None):
     """A TaskSubmission dict (protocol/src/tasks.ts)."""
     if (function_id is None) == (source is None):
         raise ValueError("give either a registered function id or source, not both or neither")
@@ -350,6 +378,8 @@ def submission(function_id, endpoint, args=(), kwargs=None, *, source=None, entr
         task["task_group"] = task_group
     if container_image is not None:
         task["container_image"] = container_image
+    if cache is not None:
+        task["cache"] = bool(cache)
     if session is not None:
         task["session"] = check_session(session)
     return task

@@ -16,6 +16,7 @@ import linecache
 import math
 import platform
 import re
+import sys
 
 PYTHON = platform.python_version()
 # A value the hub carries as {ENVELOPE_KEY: envelope}: pickled, with who pickled it.
@@ -53,6 +54,9 @@ def is_exact(value, depth=0):
         return math.isfinite(value) and value != int(value)
     if depth >= MAX_DEPTH:
         return False
+    if kind is not dict and isinstance(value, dict) and _as_reference(value) is not None:
+        # A DataReference (a dict subclass) goes as the JSON it is; it comes back as a DataReference.
+        return True
     if kind is list:
         for item in value:
             if not is_exact(item, depth + 1):
@@ -156,8 +160,22 @@ def _text_repr(value):
         return "<%s object (repr failed: %s)>" % (type(value).__name__, error)
 
 
+def _as_reference(value):
+    """A data reference (a DataReference, the worker's Reference or Proxy) as the plain dict it travels as."""
+    worker_store = sys.modules.get("funcx_store")
+    if worker_store is not None and type(value) is worker_store.Proxy:
+        return dict(object.__getattribute__(value, "__funcx_ref__"))
+    if isinstance(value, dict) and type(value) is not dict and isinstance(value.get("$ref"), str) \
+            and value["$ref"].startswith("funcx-data://"):
+        return dict(value)
+    return None
+
+
 def to_wire(value, name=None, what="the value"):
-    """The value itself when JSON carries it exactly, else a Packed envelope."""
+    """The value itself when JSON carries it exactly, else a Packed envelope; a data reference as its JSON."""
+    reference = _as_reference(value)
+    if reference is not None:
+        return reference
     if is_exact(value):
         return value
     return Packed(pack(value, name, what), _text_repr(value))

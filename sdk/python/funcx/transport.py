@@ -128,8 +128,26 @@ class Transport:
                 return None
             return json.loads(payload)
 
-    def _send(self, method, url, data):
-        headers = self._json_headers if data is not None else self._headers
+    def request_bytes(self, method, path, body=None, query=None):
+        """(headers, payload) of a request whose body (bytes) and reply are raw octets (the data store)."""
+        url = self.path(path, query)
+        headers = dict(self._headers, Accept="application/octet-stream, application/json")
+        if body is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        retries = 0
+        while True:
+            status, reply_headers, payload = self._send(method, url, body, headers)
+            if status == 429 and retries < self.rate_limit_retries:
+                retries += 1
+                time.sleep(retry_wait(reply_headers, payload))
+                continue
+            if status >= 400:
+                raise error_from_reply(status, reply_headers, payload)
+            return reply_headers, payload
+
+    def _send(self, method, url, data, headers=None):
+        if headers is None:
+            headers = self._json_headers if data is not None else self._headers
         for attempt in (0, 1):
             try:
                 pooled, reused = self._pooled()

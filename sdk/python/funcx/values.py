@@ -4,7 +4,7 @@ exception to raise (the remote one, named and typed like it, with its traceback)
 import base64
 import pickle
 
-from . import runtime
+from . import runtime, store
 from .errors import SerializationError, TaskCancelled, TaskFailed, remote_exception
 
 # Frames of the code that carried the user's function, left out of the tracebacks users see: the runtime's, and
@@ -64,7 +64,7 @@ def task_value(task_id, result, allow_pickle=True, prefer_pickle=True):
                 raise SerializationError("task %s returned a pickled value, and this client does not load pickles "
                                          "(allow_pickle=False)" % task_id)
             return runtime.from_wire(value, "the value of task %s" % task_id)
-        return value
+        return store.wrap(value)
     text = (result.get("data") or {}).get("text/plain", "")
     raise SerializationError(
         "the value of task %s is neither JSON nor pickled (its repr: %s): submit it with return_pickle=True, or "

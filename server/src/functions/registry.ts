@@ -55,6 +55,7 @@ export class FunctionRegistry {
     if (registration.isolation !== undefined) fn.isolation = registration.isolation;
     if (registration.description !== undefined) fn.description = registration.description;
     if (registration.container_image !== undefined) fn.container_image = registration.container_image;
+    if (registration.pure) fn.pure = true;
     await Promise.all([
       this.store.putFunction(fn),
       this.store.appendAudit([auditRecord(actor, 'function.register', { function_ids: [fn.function_id], detail: { name: fn.name, public: fn.public, ...(fn.language !== 'python' ? { language: fn.language } : {}) } })]),

@@ -16,6 +16,9 @@ export function clientChannel(namespace: ClientNamespace): ClientChannel {
   };
 }
 
+/** How long the hub waits for an endpoint to answer a read or a write of its data store. */
+const DATA_TIMEOUT_MS = 60_000;
+
 /** One endpoint daemon's socket as the dispatcher sees it. */
 export function endpointChannel(socket: EndpointSocket): EndpointChannel {
   return {
@@ -23,5 +26,9 @@ export function endpointChannel(socket: EndpointSocket): EndpointChannel {
     cancel: (taskIds) => socket.emit('tasks:cancel', { task_ids: taskIds }),
     endSessions: (sessions) => socket.emit('sessions:end', { sessions }),
     close: () => socket.disconnect(true),
+    readData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:get', request),
+    writeData: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:put', request),
+    readStream: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:stream', request),
+    sendInputs: (request) => socket.timeout(DATA_TIMEOUT_MS).emitWithAck('data:send', request),
   };
 }

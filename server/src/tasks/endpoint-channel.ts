@@ -1,4 +1,4 @@
-import type { DispatchedTask, FunctionCode } from '@funcx/protocol';
+import type { DataChunk, DataKind, DataReference, DispatchedTask, ErrorBody, FunctionCode, JsonValue, StreamItems } from '@funcx/protocol';
 
 /** The hub's line to one connected endpoint daemon, whatever carries it (today a Socket.IO socket). */
 export interface EndpointChannel {
@@ -9,4 +9,12 @@ export interface EndpointChannel {
   endSessions(sessions: { owner: string; name: string }[]): void;
   /** Ends the connection; the daemon reconnects if the hub still accepts it. */
   close(): void;
+  /** A part of a value in the endpoint's data store, read for a user (a client's fetch). */
+  readData?(request: { user: string; url: string; offset: number; length: number }): Promise<DataChunk | { error: ErrorBody }>;
+  /** Items a user's generator task yielded, from index `from` (waiting up to `wait_ms` for one). */
+  readStream?(request: { user: string; task_id: string; from: number; wait_ms: number }): Promise<StreamItems | { error: ErrorBody }>;
+  /** Items a user sends to a task's input stream; the answer says how many it took (the rest: send again later). */
+  sendInputs?(request: { user: string; task_id: string; items: JsonValue[]; done: boolean }): Promise<{ accepted: number } | { error: ErrorBody }>;
+  /** Stores a value in the endpoint's data store for a user. */
+  writeData?(request: { user: string; kind: DataKind; bytes: Uint8Array }): Promise<{ ref: DataReference } | { error: ErrorBody }>;
 }

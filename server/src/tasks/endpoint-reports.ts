@@ -1,4 +1,5 @@
 import { isFinalState, type TaskCompletion, type TaskOutputUpdate, type TaskRecord, type TaskStateUpdate } from '@funcx/protocol';
+import type { Memo } from '../memo/memo.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
 import { applyCompletion, movesForward } from './records.js';
@@ -9,6 +10,7 @@ export class EndpointReports {
   constructor(
     private readonly store: Store,
     private readonly events: TaskEvents,
+    private readonly memo?: Memo,
   ) {}
 
   /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
@@ -52,7 +54,12 @@ export class EndpointReports {
       applyCompletion(task, completions[i], at);
       changed.push(task);
     }
-    const [refused] = await Promise.all([this.store.putTasks(changed), this.store.release(endpointId, ids)]);
+    const [refused] = await Promise.all([
+      this.store.putTasks(changed),
+      this.store.release(endpointId, ids),
+      // Before the final events: a repeat submitted on seeing one finds the result kept.
+      this.memo?.record(changed),
+    ]);
     this.events.finished(withoutIds(changed, refused));
     // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
     await this.events.sent();

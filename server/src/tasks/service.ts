@@ -25,6 +25,7 @@ import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids
 import { assertCanRun } from './capabilities.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
+import { cachedTask, type Memo } from '../memo/memo.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
 
@@ -44,6 +45,7 @@ export class TaskService {
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
+    private readonly memo?: Memo,
     private readonly sessions?: SessionService,
   ) {}
 
@@ -107,6 +109,7 @@ export class TaskService {
     }
     const batchId = asBatch ? (earlierBatchId(existing) ?? randomUUID()) : undefined;
     const taskIds: string[] = new Array(count);
+    const answered: TaskRecord[] = [];
     const writes: Promise<unknown>[] = [];
     for (let start = 0; start < count; start += SUBMIT_CHUNK) {
       // The previous chunk's journal write and dispatch go out first (both wait for the next turn).
@@ -114,6 +117,13 @@ export class TaskService {
       const end = Math.min(count, start + SUBMIT_CHUNK);
       const records: TaskRecord[] = [];
       const idsByEndpoint = new Map<string, string[]>();
+      // A task id submitted before is answered with that task: it is neither looked up nor run again.
+      const memoKeys = this.memo ? submissions.slice(start, end).map((submission, offset) => {
+        if (existing?.has(start + offset)) return undefined;
+        const fn = functionsByKey.get(functionKey(submission))!;
+        return this.memo!.keyOf(user, fn, submission.container_image ?? fn.container_image, submission);
+      }) : [];
+      const memoHits = memoKeys.some((key) => key !== undefined) ? await this.memo!.lookup(user, memoKeys) : [];
       for (let i = start; i < end; i++) {
         const earlier = existing?.get(i);
         if (earlier) {
@@ -155,6 +165,12 @@ export class TaskService {
         if (submission.session !== undefined) task.session = submission.session;
         records.push(task);
         taskIds[i] = task.task_id;
+        const hit = memoHits[i - start];
+        if (hit) {
+          answered.push(cachedTask(task, hit, now()));
+          continue;
+        }
+        if (memoKeys[i - start] !== undefined) task.cache_key = memoKeys[i - start];
         let ids = idsByEndpoint.get(endpointId);
         if (!ids) idsByEndpoint.set(endpointId, (ids = []));
         ids.push(task.task_id);
@@ -166,10 +182,15 @@ export class TaskService {
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
       for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
-      for (const task of records) this.fanout.task(user, submittedEvent(task));
+      for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count - (existing?.size ?? 0));
     await Promise.all(writes);
+    if (answered.length > 0) {
+      // What the first run printed arrives as it would have, then the final event.
+      for (const task of answered) for (const output of task.outputs) this.fanout.task(user, { type: 'output', task_id: task.task_id, output });
+      this.events.finished(answered);
+    }
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
     return { batch_id: batchId ?? '', task_ids: taskIds };

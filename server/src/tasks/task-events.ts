@@ -37,7 +37,7 @@ export class TaskEvents {
       const { received } = task.timestamps;
       const final = task.timestamps[state];
       this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
-      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error' | 'session_restarted'> & { state: typeof state } = {
+      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error' | 'cached' | 'session_restarted'> & { state: typeof state } = {
         type: 'final',
         task_id: task.task_id,
         endpoint_id: task.endpoint_id,
@@ -46,6 +46,7 @@ export class TaskEvents {
       };
       if (task.result !== undefined) event.result = task.result;
       if (task.error !== undefined) event.error = task.error;
+      if (task.cached !== undefined) event.cached = task.cached;
       if (task.session_restarted !== undefined) event.session_restarted = task.session_restarted;
       this.fanout.task(task.owner, event);
     }
