@@ -22,8 +22,12 @@ export const NO_LEDGER: TaskLedger = {
 
 /** A suspect that does not come back within a day is forgotten. */
 const SUSPECT_TTL_MS = 24 * 3600 * 1000;
-/** The file is rewritten from what is current once this much was appended to it. */
+/**
+ * The file is rewritten from what is current once this much was appended to it, and at least four times what the
+ * last rewrite wrote: rewriting costs what is held, so with many tasks held it must come as much less often.
+ */
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
+const COMPACT_AFTER_HELD = 4;
 
 interface Suspect {
   crashes: number;
@@ -42,6 +46,7 @@ export class FileLedger implements TaskLedger {
   private pending = '';
   private flushQueued = false;
   private appended = 0;
+  private compactAfter = COMPACT_AFTER_BYTES;
   private fd: number | undefined;
 
   private constructor(
@@ -99,7 +104,7 @@ export class FileLedger implements TaskLedger {
     try {
       writeSync(this.fd, data);
       this.appended += data.length;
-      if (this.appended > COMPACT_AFTER_BYTES) this.rewrite();
+      if (this.appended > this.compactAfter) this.rewrite();
     } catch (error) {
       this.fail(error as Error);
     }
@@ -127,6 +132,7 @@ export class FileLedger implements TaskLedger {
       renameSync(`${this.path}.new`, this.path);
       this.fd = openSync(this.path, 'a');
       this.appended = 0;
+      this.compactAfter = Math.max(COMPACT_AFTER_BYTES, COMPACT_AFTER_HELD * text.length);
     } catch (error) {
       this.fail(error as Error);
     }
