@@ -40,8 +40,8 @@ interface Suspect {
  * before the requests that put tasks at workers are written, so whatever kills the daemon finds itself noted.
  */
 export class FileLedger implements TaskLedger {
-  private readonly queuedIds = new Set<string>();
-  private readonly atWorkers = new Set<string>();
+  /** Every task held, and whether it is at a worker: one map, so each note costs one lookup. */
+  private readonly held = new Map<string, boolean>();
   private readonly suspects = new Map<string, Suspect>();
   private pending = '';
   private flushQueued = false;
@@ -71,20 +71,18 @@ export class FileLedger implements TaskLedger {
   }
 
   queued(taskId: string): void {
-    this.queuedIds.add(taskId);
-    this.atWorkers.delete(taskId);
+    this.held.set(taskId, false);
     this.note(`q ${taskId}\n`);
   }
 
   atWorker(taskId: string): void {
-    this.atWorkers.add(taskId);
+    this.held.set(taskId, true);
     this.note(`w ${taskId}\n`);
   }
 
   ended(taskId: string): void {
-    this.queuedIds.delete(taskId);
-    this.atWorkers.delete(taskId);
-    this.suspects.delete(taskId);
+    this.held.delete(taskId);
+    if (this.suspects.size > 0) this.suspects.delete(taskId);
     this.note(`e ${taskId}\n`);
   }
 
@@ -112,8 +110,7 @@ export class FileLedger implements TaskLedger {
 
   /** After a clean stop nothing was lost: only the suspects are kept. */
   close(): void {
-    this.queuedIds.clear();
-    this.atWorkers.clear();
+    this.held.clear();
     this.pending = '';
     this.rewrite();
     if (this.fd !== undefined) closeSync(this.fd);
@@ -123,8 +120,7 @@ export class FileLedger implements TaskLedger {
   private rewrite(): void {
     let text = '';
     for (const [id, suspect] of this.suspects) text += `s ${id} ${suspect.crashes} ${suspect.since}\n`;
-    for (const id of this.queuedIds) if (!this.atWorkers.has(id)) text += `q ${id}\n`;
-    for (const id of this.atWorkers) text += `w ${id}\n`;
+    for (const [id, atWorker] of this.held) text += atWorker ? `w ${id}\n` : `q ${id}\n`;
     try {
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
