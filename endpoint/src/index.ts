@@ -20,3 +20,5 @@ export { parseDaemonAddress } from './daemon-link.js';
 export { Outbox, type OutboxSink } from './outbox.js';
 export { ResultsBuffer } from './results-buffer.js';
 export { FileLedger } from './ledger.js';
+export { HubConnection, type ConnectionOptions } from './connection.js';
+export { readConfig, type EndpointConfig } from './config.js';
