@@ -76,6 +76,7 @@ export async function hubRun(options: { managers: number; tasks: number; simProc
   const after = cpuOf(pids);
   const load = loadAverage();
   peak.stop();
+  if (interchange.links.size < managers) log(`  ${managers - interchange.links.size} managers were lost during the run`);
   clearInterval(heartbeat);
   if (report.failed > 0) log(`${report.failed} tasks did not end in success`);
   client.kill();

@@ -8,6 +8,8 @@
  * --window: most tasks unfinished at once (default: what every manager may hold, workers plus prefetch).
  * FUNCX_SCALE_TASKS and FUNCX_SCALE_MANAGERS give the defaults of --tasks and --managers.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { DispatchedTask, TaskCompletion } from '@funcx/protocol';
 import { log } from './options.js';
@@ -24,6 +26,8 @@ const { values } = parseArgs({
     window: { type: 'string' },
     hub: { type: 'boolean', default: false },
     'hub-only': { type: 'boolean', default: false },
+    /** Internal: this process is one run (direct or hub) and prints its figures as JSON. */
+    run: { type: 'string' },
   },
 });
 const TASKS = Number(values.tasks);
@@ -101,6 +105,7 @@ async function directRun(managers: number): Promise<ScaleFigures> {
   const simsAfter = cpuOf(simPids);
   clearInterval(ticker);
   peak.stop();
+  if (interchange.links.size < managers) log(`  ${managers - interchange.links.size} managers were lost during the run`);
   const load = loadAverage();
   await daemon.stop();
   const simUs = simsAfter.reduce((sum, after, i) => sum + perTask(simsBefore[i], after, TASKS), 0);
@@ -118,11 +123,30 @@ async function directRun(managers: number): Promise<ScaleFigures> {
   };
 }
 
+/** Each run in a process of its own, so that its memory starts from nothing and no run's garbage is another's. */
+function runApart(path: 'direct' | 'hub', managers: number): Promise<ScaleFigures> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--run', path, '--managers', String(managers), '--tasks', String(TASKS), '--sims', String(SIM_PROCESSES)];
+  if (values.window) args.push('--window', values.window);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ScaleFigures) : reject(new Error(`the ${path} run exited with ${code}`)))),
+  );
+}
+
+if (values.run) {
+  const managers = MANAGER_COUNTS[0];
+  const figures = values.run === 'hub' ? await hubRun({ managers, tasks: TASKS, simProcesses: SIM_PROCESSES, window: windowFor(managers) }) : await directRun(managers);
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const figures: ScaleFigures[] = [];
 for (const managers of MANAGER_COUNTS) {
-  if (!values['hub-only']) figures.push(await directRun(managers));
-  if (values.hub || values['hub-only']) figures.push(await hubRun({ managers, tasks: TASKS, simProcesses: SIM_PROCESSES, window: windowFor(managers) }));
+  if (!values['hub-only']) figures.push(await runApart('direct', managers));
+  if (values.hub || values['hub-only']) figures.push(await runApart('hub', managers));
 }
 const rows = [['path', 'workers (managers x 64)', 'window', 'connect', 'tasks/s', 'dispatch p50', 'p99', 'rss connected', 'per worker (rss / heap)', 'peak rss / heap', 'load (1/5/15 min)']];
 for (const f of figures) {

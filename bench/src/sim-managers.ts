@@ -4,11 +4,12 @@
  * wire format real managers use (manager-wire.ts), completions batched per connection per turn of the event loop.
  * Built to cost as little as it can, so that the daemon is what is measured: task ids are cut out of the tasks
  * frame without parsing it (the bench's own tasks, whose arguments never hold the key) and each reply is written
- * from a template. Sends its CPU time (process.cpuUsage) when asked with 'cpu'.
+ * from a template. Like a real manager it sends its load every MANAGER_HEARTBEAT_MS, so the daemon never takes
+ * a busy one for lost.
  * argv: HOST:PORT SECRET COUNT WORKERS PREFETCH
  */
 import { connect, type Socket } from 'node:net';
-import { encodeFrame } from '@funcx/protocol';
+import { MANAGER_HEARTBEAT_MS, encodeFrame } from '@funcx/protocol';
 import { parseDaemonAddress } from '@funcx/endpoint';
 
 const [address, secret, countText, workersText, prefetchText] = process.argv.slice(2);
@@ -76,9 +77,12 @@ function simulate(index: number): Promise<Socket> {
 
 const sockets: Socket[] = [];
 for (let i = 0; i < count; i++) sockets.push(await simulate(i));
+const heartbeat = encodeFrame({ t: 'load', load, capacity });
+setInterval(() => {
+  for (const socket of sockets) socket.write(heartbeat);
+}, MANAGER_HEARTBEAT_MS);
 process.send?.({ connected: sockets.length });
 process.on('message', (message) => {
-  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (message === 'stop') {
     for (const socket of sockets) socket.destroy();
     process.exit(0);
