@@ -31,6 +31,12 @@ export interface InterchangeOptions {
 /** The ename of a task whose manager (its node, its block) was lost under it more often than it may be run again. */
 export const MANAGER_LOST = 'ManagerLost';
 const LIVENESS_CHECK_MS = 1_000;
+/**
+ * A manager with the room is sent at least this share of its capacity, however few tasks wait: tasks that trickle
+ * in go round the managers in frames of several (16 for 64 workers and 64 prefetch), not one task to each of
+ * thousands. A manager of fewer than 16 slots gets the even share as before.
+ */
+const LEAST_SHARE_OF_CAPACITY = 1 / 8;
 
 /**
  * The daemon's queue and its managers: tasks from the hub wait here (waiting-for-nodes) until a manager has room
@@ -305,8 +311,9 @@ export class Interchange {
   }
 
   /**
-   * Sends waiting tasks to managers with room: suspects alone first, then MPI tasks, then the rest spread evenly.
-   * Each manager gets at most one frame per pump, and the ledger is written once before any of them leaves.
+   * Sends waiting tasks to managers with room: suspects alone first, then MPI tasks, then the rest spread evenly
+   * (at least LEAST_SHARE_OF_CAPACITY of a manager's capacity each), managers served last time going last. Each
+   * manager gets at most one frame per pump, and the ledger is written once before any of them leaves.
    */
   private pump(): void {
     if (this.stopped || this.links.size === 0) return;
@@ -323,7 +330,8 @@ export class Interchange {
           this.withRoom.remove(link);
           continue;
         }
-        const batch = this.take(Math.min(room, share));
+        const least = Math.max(1, Math.floor(link.capacity * LEAST_SHARE_OF_CAPACITY));
+        const batch = this.take(Math.min(room, Math.max(share, least)));
         if (batch.length === 0) break;
         let frame = outgoing.get(link);
         if (!frame) outgoing.set(link, (frame = { t: 'tasks', tasks: [], functions: [] }));
@@ -334,6 +342,7 @@ export class Interchange {
       if (sent === 0) break;
     }
     if (outgoing.size === 0) return;
+    for (const link of outgoing.keys()) this.withRoom.toBack(link);
     // Noted before the tasks leave, so whatever kills the daemon next finds them at a worker.
     this.ledger.flush();
     for (const [link, frame] of outgoing) link.send(frame);

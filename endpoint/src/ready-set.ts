@@ -14,6 +14,12 @@ export class ReadySet<T> {
     else this.members.delete(member);
   }
 
+  /** Behind every other member, if it has room (a member just served waits its turn). */
+  toBack(member: T): void {
+    this.members.delete(member);
+    this.note(member);
+  }
+
   remove(member: T): void {
     this.members.delete(member);
   }

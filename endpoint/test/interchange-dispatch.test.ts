@@ -88,6 +88,25 @@ test('tasks that arrive together reach each manager in one frame, spread by room
   }
 });
 
+test('a trickle of tasks goes round large managers in turn, an eighth of a manager at least to each it reaches', async () => {
+  const { interchange, manager, stop } = await setUp();
+  try {
+    const managers = [await manager(128), await manager(128), await manager(128), await manager(128)];
+    await settle();
+    interchange.submit(ids('a', 20), [{ function_id: 'f', source: '1' }]);
+    await settle();
+    assert.deepEqual(managers.map((m) => m.held().length), [16, 4, 0, 0], 'not five to each');
+    interchange.submit(ids('b', 20));
+    await settle();
+    assert.deepEqual(managers.map((m) => m.held().length), [16, 4, 16, 4], 'the two not served yet come first');
+    interchange.submit(ids('c', 600));
+    await settle();
+    assert.deepEqual(managers.map((m) => m.held().length), [128, 128, 128, 128], 'a deep queue fills every one');
+  } finally {
+    await stop();
+  }
+});
+
 test('a manager that frees room is refilled from the queue; a full or draining one is sent nothing', async () => {
   const { interchange, manager, done, stop } = await setUp();
   try {

@@ -56,3 +56,14 @@ test('members can be noted and removed while the set is being visited', () => {
   assert.deepEqual(visited, ['a', 'b', 'c', 'd']);
   assert.equal(set.size, 0);
 });
+
+test('a member sent to the back waits behind every other, and leaves the set if it has no room', () => {
+  const set = new ReadySet<Member>((m) => m.room);
+  const [a, b, c] = [member('a', 1), member('b', 1), member('c', 1)];
+  for (const m of [a, b, c]) set.note(m);
+  set.toBack(a);
+  assert.deepEqual(names(set), ['b', 'c', 'a']);
+  b.room = 0;
+  set.toBack(b);
+  assert.deepEqual(names(set), ['c', 'a']);
+});
