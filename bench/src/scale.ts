@@ -1,45 +1,57 @@
 /**
- * The scale benchmark: one endpoint daemon's interchange (its queue, manager port, ledger, outbox and results
- * buffer, the very classes the daemon runs) with thousands of simulated managers of 64 workers each connected
- * over real TCP sockets from a few processes (sim-managers.ts), dispatching a million no-op tasks. Prints
- * tasks/s, dispatch latency (handed to the daemon -> its completion reaches the outbox's hub side) and memory.
- * Figures are printed, never asserted. FUNCX_SCALE_TASKS, FUNCX_SCALE_MANAGERS (comma list) override.
+ * The scale benchmark: one endpoint daemon's interchange with thousands of simulated managers of 64 workers each
+ * connected over real TCP sockets (scale-daemon.ts, sim-managers.ts), dispatching a million no-op tasks; with
+ * --hub, the same tasks submitted by a client through a real hub (scale-hub.ts). Prints tasks/s, dispatch
+ * latency, the daemon's memory, the CPU each process spent per task and the load average. Figures are printed,
+ * never asserted.
+ *   node --expose-gc bench/dist/src/scale.js [--tasks N] [--managers 2048,4096] [--sims 2] [--window N] [--hub | --hub-only]
+ * --window: most tasks unfinished at once (default: what every manager may hold, workers plus prefetch).
+ * FUNCX_SCALE_TASKS and FUNCX_SCALE_MANAGERS give the defaults of --tasks and --managers.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import type { DispatchedTask, TaskCompletion } from '@funcx/protocol';
-import { FileLedger, Interchange, ManagerListener, Outbox, ResultsBuffer, managerSecret } from '@funcx/endpoint';
+import { log } from './options.js';
+import { cpuNs, cpuOf, loadAverage, perTask } from './scale-cpu.js';
+import { MemoryPeak, memoryFigures, PREFETCH, WORKERS_PER_MANAGER, startScaleDaemon, type ScaleFigures } from './scale-daemon.js';
+import { hubRun } from './scale-hub.js';
 import { quantile } from './stats.js';
 
-const SIM = fileURLToPath(new URL('./sim-managers.js', import.meta.url));
-const TASKS = Number(process.env.FUNCX_SCALE_TASKS ?? 1_000_000);
-const MANAGER_COUNTS = (process.env.FUNCX_SCALE_MANAGERS ?? '2048,4096').split(',').map(Number);
-const WORKERS = 64;
-const PREFETCH = 64;
-const SIM_PROCESSES = 4;
+const { values } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: process.env.FUNCX_SCALE_TASKS ?? '1000000' },
+    managers: { type: 'string', default: process.env.FUNCX_SCALE_MANAGERS ?? '2048,4096' },
+    sims: { type: 'string', default: '2' },
+    window: { type: 'string' },
+    hub: { type: 'boolean', default: false },
+    'hub-only': { type: 'boolean', default: false },
+    /** Internal: this process is one run (direct or hub) and prints its figures as JSON. */
+    run: { type: 'string' },
+  },
+});
+const TASKS = Number(values.tasks);
+const MANAGER_COUNTS = values.managers!.split(',').map(Number);
+const SIM_PROCESSES = Number(values.sims);
 const BATCH = 10_000;
+const windowFor = (managers: number) => (values.window ? Number(values.window) : managers * (WORKERS_PER_MANAGER + PREFETCH));
 const SAMPLE_EVERY = 97;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const PROGRESS_MS = 5_000;
 
 function taskId(i: number): string {
   return `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`;
 }
 
-async function run(managers: number) {
-  const dir = mkdtempSync(join(tmpdir(), 'funcx-scale-'));
+async function directRun(managers: number): Promise<ScaleFigures> {
+  const daemon = await startScaleDaemon({ managers, simProcesses: SIM_PROCESSES });
+  const { interchange, outbox, sims, connected } = daemon;
+  const workers = managers * WORKERS_PER_MANAGER;
+  log(`${managers} managers (${workers.toLocaleString('en-US')} workers) connected in ${daemon.connectS.toFixed(1)} s; dispatching ${TASKS.toLocaleString('en-US')} no-op tasks (load ${loadAverage()})…`);
   let completed = 0;
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let onAllDone!: () => void;
   const allDone = new Promise<void>((resolve) => (onAllDone = resolve));
-  const results = new ResultsBuffer();
-  const outbox = new Outbox(results);
   outbox.sink = {
     ready: true,
     sendStates: () => {},
@@ -58,41 +70,18 @@ async function run(managers: number) {
       return Promise.resolve(completions.map((completion) => completion.task_id));
     },
   };
-  const { ledger } = FileLedger.open(join(dir, 'ledger'), (error) => log(`ledger: ${error.message}`));
-  const interchange = new Interchange({ reporter: outbox, log: () => {}, ledger, maxRetries: 3 });
-  const secret = managerSecret();
-  const listener = new ManagerListener({ host: '127.0.0.1', port: 0, secret, interchange, settings: {}, log: () => {} });
-  const address = await listener.listen();
-  gc();
-  const base = process.memoryUsage();
-  const sims: ChildProcess[] = [];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: SIM_PROCESSES }, (_, i) => {
-      const count = Math.floor(managers / SIM_PROCESSES) + (i < managers % SIM_PROCESSES ? 1 : 0);
-      const sim = fork(SIM, [address, secret, String(count), String(WORKERS), String(PREFETCH)], { stdio: 'inherit' });
-      sims.push(sim);
-      return new Promise<void>((resolve, reject) => {
-        sim.once('message', () => resolve());
-        sim.once('exit', (code) => reject(new Error(`a simulator exited (${code})`)));
-      });
-    }),
-  );
-  while ([...interchange.links].filter((link) => link.ready).length < managers) await new Promise((resolve) => setTimeout(resolve, 50));
-  const connectS = (performance.now() - started) / 1000;
-  gc();
-  const connected = process.memoryUsage();
-  const workers = managers * WORKERS;
-  log(`${managers} managers (${workers.toLocaleString('en-US')} workers) connected in ${connectS.toFixed(1)} s; dispatching ${TASKS.toLocaleString('en-US')} no-op tasks…`);
 
-  const window = Math.max(BATCH * 4, managers * (WORKERS + PREFETCH));
+  const window = windowFor(managers);
   const functions = [{ function_id: 'f0000000-0000-4000-8000-000000000000', source: 'None' }];
   let submitted = 0;
-  let peakRss = connected.rss;
+  const peak = new MemoryPeak(connected);
+  const simPids = sims.map((sim) => sim.pid!);
+  const daemonBefore = cpuNs('self');
+  const simsBefore = cpuOf(simPids);
   const t0 = performance.now();
+  const ticker = setInterval(() => log(`  direct: ${completed.toLocaleString('en-US')} done after ${((performance.now() - t0) / 1000).toFixed(0)} s (load ${loadAverage()})`), PROGRESS_MS);
   await new Promise<void>((resolve) => {
     const feed = () => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
       while (submitted < TASKS && submitted - completed < window) {
         const count = Math.min(BATCH, TASKS - submitted);
         const tasks: DispatchedTask[] = new Array(count);
@@ -112,40 +101,76 @@ async function run(managers: number) {
   });
   await allDone;
   const seconds = (performance.now() - t0) / 1000;
-  for (const sim of sims) sim.send('stop');
-  interchange.stop();
-  await listener.close();
-  outbox.stop();
-  ledger.close();
-  rmSync(dir, { recursive: true, force: true });
+  const daemonAfter = cpuNs('self');
+  const simsAfter = cpuOf(simPids);
+  clearInterval(ticker);
+  peak.stop();
+  if (interchange.links.size < managers) log(`  ${managers - interchange.links.size} managers were lost during the run`);
+  const load = loadAverage();
+  await daemon.stop();
+  const simUs = simsAfter.reduce((sum, after, i) => sum + perTask(simsBefore[i], after, TASKS), 0);
   return {
+    path: 'daemon',
     managers,
     workers,
+    ...memoryFigures(daemon, peak, workers),
     rate: TASKS / seconds,
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
-    perWorker: (connected.rss - base.rss) / workers,
-    heapPerWorker: (connected.heapUsed - base.heapUsed) / workers,
-    rss: connected.rss,
-    peakRss,
-    connectS,
+    window,
+    cpu: { 'daemon (with the feeding loop)': perTask(daemonBefore, daemonAfter, TASKS), [`${SIM_PROCESSES} simulators`]: simUs },
+    load,
   };
 }
 
-const rows = [['workers (managers x 64)', 'tasks/s', 'dispatch p50', 'p99', 'rss connected', 'per worker (rss / heap)', 'peak rss']];
+/** Each run in a process of its own, so that its memory starts from nothing and no run's garbage is another's. */
+function runApart(path: 'direct' | 'hub', managers: number): Promise<ScaleFigures> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--run', path, '--managers', String(managers), '--tasks', String(TASKS), '--sims', String(SIM_PROCESSES)];
+  if (values.window) args.push('--window', values.window);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as ScaleFigures) : reject(new Error(`the ${path} run exited with ${code}`)))),
+  );
+}
+
+if (values.run) {
+  const managers = MANAGER_COUNTS[0];
+  const figures = values.run === 'hub' ? await hubRun({ managers, tasks: TASKS, simProcesses: SIM_PROCESSES, window: windowFor(managers) }) : await directRun(managers);
+  console.log(JSON.stringify(figures));
+  process.exit(0);
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const figures: ScaleFigures[] = [];
 for (const managers of MANAGER_COUNTS) {
-  const figures = await run(managers);
+  if (!values['hub-only']) figures.push(await runApart('direct', managers));
+  if (values.hub || values['hub-only']) figures.push(await runApart('hub', managers));
+}
+const rows = [['path', 'workers (managers x 64)', 'window', 'connect', 'tasks/s', 'dispatch p50', 'p99', 'rss connected', 'per worker (rss / heap)', 'peak rss / heap', 'load (1/5/15 min)']];
+for (const f of figures) {
   rows.push([
-    `${figures.workers.toLocaleString('en-US')} (${managers} x ${WORKERS})`,
-    Math.round(figures.rate).toLocaleString('en-US'),
-    `${figures.p50.toFixed(1)} ms`,
-    `${figures.p99.toFixed(1)} ms`,
-    mb(figures.rss),
-    `${Math.round(figures.perWorker)} B / ${Math.round(figures.heapPerWorker)} B`,
-    mb(figures.peakRss),
+    f.path,
+    `${f.workers.toLocaleString('en-US')} (${f.managers} x ${WORKERS_PER_MANAGER})`,
+    f.window.toLocaleString('en-US'),
+    `${f.connectS.toFixed(1)} s`,
+    Math.round(f.rate).toLocaleString('en-US'),
+    `${f.p50.toFixed(1)} ms`,
+    `${f.p99.toFixed(1)} ms`,
+    mb(f.rssConnected),
+    `${Math.round(f.rssPerWorker)} B / ${Math.round(f.heapPerWorker)} B`,
+    `${mb(f.peakRss)} / ${mb(f.peakHeap)}`,
+    f.load,
   ]);
 }
 const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
 console.log(`\nfuncX scale benchmark: one daemon, simulated managers over TCP, ${TASKS.toLocaleString('en-US')} no-op tasks each run`);
 console.log(`(node ${process.version}, ${SIM_PROCESSES} simulator processes, prefetch ${PREFETCH} per manager, ${new Date().toISOString()})\n`);
-for (const row of rows) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '));
+for (const row of rows) console.log(row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '));
+console.log('\nCPU per task (µs, from /proc/PID/schedstat over the dispatch):');
+for (const f of figures) {
+  const parts = Object.entries(f.cpu).map(([name, us]) => `${name} ${us.toFixed(1)}`);
+  const total = Object.values(f.cpu).reduce((sum, us) => sum + us, 0);
+  console.log(`  ${f.path}, ${f.workers.toLocaleString('en-US')} workers: ${parts.join(', ')}; all ${total.toFixed(1)}`);
+}

@@ -21,3 +21,5 @@ export { Outbox, type OutboxSink } from './outbox.js';
 export { ResultsBuffer } from './results-buffer.js';
 export { FileLedger } from './ledger.js';
 export { WasmRunner, type WasmRunnerOptions } from './wasm/wasm-runner.js';
+export { HubConnection, type ConnectionOptions } from './connection.js';
+export { readConfig, type EndpointConfig } from './config.js';

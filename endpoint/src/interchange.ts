@@ -6,6 +6,7 @@ import {
   type DispatchedTask,
   type EndpointLoad,
   type FunctionCode,
+  type DaemonTasksFrame,
   type ManagerFrame,
   type TaskCompletion,
   type WarmImage,
@@ -14,6 +15,7 @@ import { DaemonSessions, SessionRefusal } from './daemon-sessions.js';
 import { NO_LEDGER, type TaskLedger } from './ledger.js';
 import type { Log } from './log.js';
 import { type DaemonTask, type ManagerLink } from './manager-link.js';
+import { ReadySet } from './ready-set.js';
 import { nowMs, type TaskReporter } from './reporter.js';
 import { TaskQueue } from './task-queue.js';
 
@@ -37,6 +39,12 @@ export interface InterchangeOptions {
 /** The ename of a task whose manager (its node, its block) was lost under it more often than it may be run again. */
 export const MANAGER_LOST = 'ManagerLost';
 const LIVENESS_CHECK_MS = 1_000;
+/**
+ * A manager with the room is sent at least this share of its capacity, however few tasks wait: tasks that trickle
+ * in go round the managers in frames of several (16 for 64 workers and 64 prefetch), not one task to each of
+ * thousands. A manager of fewer than 16 slots gets the even share as before.
+ */
+const LEAST_SHARE_OF_CAPACITY = 1 / 8;
 
 /**
  * The daemon's queue and its managers: tasks from the hub wait here (waiting-for-nodes) until a manager has room
@@ -46,6 +54,8 @@ const LIVENESS_CHECK_MS = 1_000;
  */
 export class Interchange {
   readonly links = new Set<ManagerLink>();
+  /** The links with room, noted after every change to a link's room, so dispatch never scans every manager. */
+  private readonly withRoom = new ReadySet<ManagerLink>((link) => link.room);
   private readonly tasks = new Map<string, DaemonTask>();
   private readonly functions = new Map<string, FunctionCode>();
   private readonly queue = new TaskQueue<DaemonTask>();
@@ -56,6 +66,8 @@ export class Interchange {
   readonly sessions: DaemonSessions;
   private queuedCount = 0;
   private pumpQueued = false;
+  /** Tasks submitted since the last pump, with when they arrived. */
+  private arrivals: { entries: DaemonTask[]; at: number }[] = [];
   private readonly ledger: TaskLedger;
   private readonly liveness: NodeJS.Timeout;
   private stopped = false;
@@ -105,12 +117,22 @@ export class Interchange {
         this.queuedCount++;
       }
     }
-    this.pump();
-    // What no manager took at once waits for nodes: its state says so once that lasts.
-    for (const entry of fresh) {
-      if (entry.done || entry.link) continue;
-      entry.timestamps['waiting-for-nodes'] = now;
-      this.options.reporter.stateChanged(entry);
+    if (fresh.length > 0) this.arrivals.push({ entries: fresh, at: now });
+    // Dispatched on the next turn of the event loop with whatever else arrives in this one: a manager gets one
+    // frame for all of it, not one per message from the hub.
+    this.schedule();
+  }
+
+  /** What no manager took at once waits for nodes (since it arrived): its state says so once that lasts. */
+  private markWaiting(): void {
+    const arrivals = this.arrivals;
+    this.arrivals = [];
+    for (const { entries, at } of arrivals) {
+      for (const entry of entries) {
+        if (entry.done || entry.link) continue;
+        entry.timestamps['waiting-for-nodes'] = at;
+        this.options.reporter.stateChanged(entry);
+      }
     }
   }
 
@@ -176,6 +198,7 @@ export class Interchange {
   drain(link: ManagerLink): void {
     if (link.draining) return;
     link.draining = true;
+    this.withRoom.note(link);
     link.send({ t: 'drain' });
   }
 
@@ -212,6 +235,7 @@ export class Interchange {
           link.ready = true;
           this.options.onManager?.(link, 'ready');
         }
+        this.withRoom.note(link);
         if (changed) this.options.onLoadChanged?.();
         return this.schedule();
       }
@@ -239,12 +263,14 @@ export class Interchange {
       if (link.quarantine === entry) link.quarantine = undefined;
       this.finish(entry, completion);
     }
+    this.withRoom.note(link);
     this.schedule();
   }
 
   /** The manager is gone: what it held goes back to the queue, or fails once it was lost under it too often. */
   lost(link: ManagerLink, reason: string): void {
     if (!this.links.delete(link)) return;
+    this.withRoom.remove(link);
     this.options.onManager?.(link, 'lost', reason);
     if (this.stopped) return;
     this.sessions.lost(link, reason);
@@ -295,34 +321,52 @@ export class Interchange {
   // ---- dispatch ----
 
   private schedule(): void {
-    if (this.pumpQueued || this.stopped) return;
+    if (this.pumpQueued || (this.stopped && this.arrivals.length === 0)) return;
     this.pumpQueued = true;
     setImmediate(() => {
       this.pumpQueued = false;
       this.pump();
+      this.markWaiting();
     });
   }
 
-  /** Sends waiting tasks to managers with room: suspects alone first, then MPI tasks, then the rest spread evenly. */
+  /**
+   * Sends waiting tasks to managers with room: suspects alone first, then MPI tasks, then the rest spread evenly
+   * (at least LEAST_SHARE_OF_CAPACITY of a manager's capacity each), managers served last time going last. Each
+   * manager gets at most one frame per pump, and the ledger is written once before any of them leaves.
+   */
   private pump(): void {
     if (this.stopped || this.links.size === 0) return;
     if (this.sessionWaiting.length > 0) this.pumpSessions();
     if (this.suspects.length > 0 && !this.pumpSuspects()) return;
     if (this.mpiQueue.length > 0) this.pumpMpi();
     if (this.queuedCount === 0) return;
-    let hungry: ManagerLink[] = [];
-    for (const link of this.links) if (link.room > 0) hungry.push(link);
-    while (this.queuedCount > 0 && hungry.length > 0) {
-      const share = Math.ceil(this.queuedCount / hungry.length);
-      const still: ManagerLink[] = [];
-      for (const link of hungry) {
-        const batch = this.take(Math.min(link.room, share));
+    const outgoing = new Map<ManagerLink, DaemonTasksFrame>();
+    while (this.queuedCount > 0 && this.withRoom.size > 0) {
+      const share = Math.ceil(this.queuedCount / this.withRoom.size);
+      let sent = 0;
+      for (const link of this.withRoom) {
+        const room = link.room;
+        if (room <= 0) {
+          this.withRoom.remove(link);
+          continue;
+        }
+        const least = Math.max(1, Math.floor(link.capacity * LEAST_SHARE_OF_CAPACITY));
+        const batch = this.take(Math.min(room, Math.max(share, least)));
         if (batch.length === 0) break;
-        this.sendTo(link, batch);
-        if (link.room > 0) still.push(link);
+        let frame = outgoing.get(link);
+        if (!frame) outgoing.set(link, (frame = { t: 'tasks', tasks: [], functions: [] }));
+        this.assign(link, batch, frame);
+        sent += batch.length;
+        if (this.queuedCount === 0) break;
       }
-      hungry = still;
+      if (sent === 0) break;
     }
+    if (outgoing.size === 0) return;
+    for (const link of outgoing.keys()) this.withRoom.toBack(link);
+    // Noted before the tasks leave, so whatever kills the daemon next finds them at a worker.
+    this.ledger.flush();
+    for (const [link, frame] of outgoing) link.send(frame);
   }
 
   /**
@@ -373,11 +417,12 @@ export class Interchange {
         this.suspects.shift();
         continue;
       }
-      const idle = [...this.links].find((link) => link.room > 0 && link.held.size === 0);
+      const idle = this.firstWithRoom((link) => link.held.size === 0);
       if (!idle) return false;
       this.suspects.shift();
       this.sendTo(idle, [entry]);
       idle.quarantine = entry;
+      this.withRoom.note(idle);
       this.options.log('info', `task ${entry.task.task_id} was at a worker when an earlier daemon died: it runs alone`);
     }
     return true;
@@ -391,7 +436,7 @@ export class Interchange {
         continue;
       }
       const nodes = entry.task.resource_specification!.num_nodes;
-      const fits = [...this.links].find((link) => link.room > 0 && link.register.block_nodes.length >= nodes);
+      const fits = this.firstWithRoom((link) => link.register.block_nodes.length >= nodes);
       if (!fits) {
         i++;
         continue;
@@ -399,6 +444,11 @@ export class Interchange {
       this.mpiQueue.splice(i, 1);
       this.sendTo(fits, [entry]);
     }
+  }
+
+  private firstWithRoom(fits: (link: ManagerLink) => boolean): ManagerLink | undefined {
+    for (const link of this.withRoom) if (link.room > 0 && fits(link)) return link;
+    return undefined;
   }
 
   private take(count: number): DaemonTask[] {
@@ -414,24 +464,28 @@ export class Interchange {
   }
 
   private sendTo(link: ManagerLink, batch: DaemonTask[]): void {
-    const tasks: DispatchedTask[] = new Array(batch.length);
-    const functions: FunctionCode[] = [];
+    const frame: DaemonTasksFrame = { t: 'tasks', tasks: [], functions: [] };
+    this.assign(link, batch, frame);
+    this.ledger.flush();
+    link.send(frame);
+  }
+
+  /** The tasks are the link's from now on; they go out in `frame`, with the code of functions new to it. */
+  private assign(link: ManagerLink, batch: DaemonTask[], frame: DaemonTasksFrame): void {
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i];
       entry.link = link;
       link.held.set(entry.task.task_id, entry);
-      tasks[i] = entry.task;
+      frame.tasks.push(entry.task);
       const functionId = entry.task.function_id;
       if (!link.functionsSent.has(functionId)) {
         link.functionsSent.add(functionId);
         const code = this.functions.get(functionId);
-        if (code) functions.push(code);
+        if (code) frame.functions.push(code);
       }
       this.ledger.atWorker(entry.task.task_id);
     }
-    // Noted before the tasks leave, so whatever kills the daemon next finds them at a worker.
-    this.ledger.flush();
-    link.send({ t: 'tasks', tasks, functions });
+    this.withRoom.note(link);
   }
 
   private finish(entry: DaemonTask, completion: TaskCompletion): void {

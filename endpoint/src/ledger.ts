@@ -22,8 +22,12 @@ export const NO_LEDGER: TaskLedger = {
 
 /** A suspect that does not come back within a day is forgotten. */
 const SUSPECT_TTL_MS = 24 * 3600 * 1000;
-/** The file is rewritten from what is current once this much was appended to it. */
+/**
+ * The file is rewritten from what is current once this much was appended to it, and at least four times what the
+ * last rewrite wrote: rewriting costs what is held, so with many tasks held it must come as much less often.
+ */
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
+const COMPACT_AFTER_HELD = 4;
 
 interface Suspect {
   crashes: number;
@@ -36,12 +40,13 @@ interface Suspect {
  * before the requests that put tasks at workers are written, so whatever kills the daemon finds itself noted.
  */
 export class FileLedger implements TaskLedger {
-  private readonly queuedIds = new Set<string>();
-  private readonly atWorkers = new Set<string>();
+  /** Every task held, and whether it is at a worker: one map, so each note costs one lookup. */
+  private readonly held = new Map<string, boolean>();
   private readonly suspects = new Map<string, Suspect>();
   private pending = '';
   private flushQueued = false;
   private appended = 0;
+  private compactAfter = COMPACT_AFTER_BYTES;
   private fd: number | undefined;
 
   private constructor(
@@ -66,20 +71,18 @@ export class FileLedger implements TaskLedger {
   }
 
   queued(taskId: string): void {
-    this.queuedIds.add(taskId);
-    this.atWorkers.delete(taskId);
+    this.held.set(taskId, false);
     this.note(`q ${taskId}\n`);
   }
 
   atWorker(taskId: string): void {
-    this.atWorkers.add(taskId);
+    this.held.set(taskId, true);
     this.note(`w ${taskId}\n`);
   }
 
   ended(taskId: string): void {
-    this.queuedIds.delete(taskId);
-    this.atWorkers.delete(taskId);
-    this.suspects.delete(taskId);
+    this.held.delete(taskId);
+    if (this.suspects.size > 0) this.suspects.delete(taskId);
     this.note(`e ${taskId}\n`);
   }
 
@@ -99,7 +102,7 @@ export class FileLedger implements TaskLedger {
     try {
       writeSync(this.fd, data);
       this.appended += data.length;
-      if (this.appended > COMPACT_AFTER_BYTES) this.rewrite();
+      if (this.appended > this.compactAfter) this.rewrite();
     } catch (error) {
       this.fail(error as Error);
     }
@@ -107,8 +110,7 @@ export class FileLedger implements TaskLedger {
 
   /** After a clean stop nothing was lost: only the suspects are kept. */
   close(): void {
-    this.queuedIds.clear();
-    this.atWorkers.clear();
+    this.held.clear();
     this.pending = '';
     this.rewrite();
     if (this.fd !== undefined) closeSync(this.fd);
@@ -118,8 +120,7 @@ export class FileLedger implements TaskLedger {
   private rewrite(): void {
     let text = '';
     for (const [id, suspect] of this.suspects) text += `s ${id} ${suspect.crashes} ${suspect.since}\n`;
-    for (const id of this.queuedIds) if (!this.atWorkers.has(id)) text += `q ${id}\n`;
-    for (const id of this.atWorkers) text += `w ${id}\n`;
+    for (const [id, atWorker] of this.held) text += atWorker ? `w ${id}\n` : `q ${id}\n`;
     try {
       if (this.fd !== undefined) closeSync(this.fd);
       this.fd = undefined;
@@ -127,6 +128,7 @@ export class FileLedger implements TaskLedger {
       renameSync(`${this.path}.new`, this.path);
       this.fd = openSync(this.path, 'a');
       this.appended = 0;
+      this.compactAfter = Math.max(COMPACT_AFTER_BYTES, COMPACT_AFTER_HELD * text.length);
     } catch (error) {
       this.fail(error as Error);
     }

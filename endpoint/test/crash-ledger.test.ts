@@ -67,3 +67,27 @@ test('what is noted reaches the file before the turn of the event loop ends', as
   assert.equal(readFileSync(path, 'utf8'), 'q x\n');
   ledger.close();
 });
+
+test('a ledger compacted while it holds many tasks tells the next daemon what it held, no more', () => {
+  const path = join(makeTempDir('funcx-ledger-'), 'ledger');
+  const { ledger } = FileLedger.open(path, (error) => assert.fail(error));
+  const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  for (let i = 0; i < 1_000; i++) ledger.queued(id(i));
+  for (let i = 0; i < 10; i++) ledger.atWorker(id(i));
+  // Enough tasks come and go for the file to be rewritten at least once (it is past 8 MB).
+  let notes = 1_010;
+  for (let i = 1_000; i < 100_000; i++) {
+    ledger.queued(id(i));
+    ledger.atWorker(id(i));
+    ledger.ended(id(i));
+    notes += 3;
+    if (i % 5_000 === 0) ledger.flush();
+  }
+  ledger.flush();
+  const lines = readFileSync(path, 'utf8').split('\n').length - 1;
+  assert.ok(lines < notes / 2, `the file was compacted (${lines} lines for ${notes} notes)`);
+  const next = FileLedger.open(path, (error) => assert.fail(error));
+  assert.deepEqual([...next.recovery!.suspects.keys()].sort(), Array.from({ length: 10 }, (_, i) => id(i)));
+  assert.equal(next.recovery!.uncharged.length, 1_000, 'the ten at workers ran beside each other, the rest only waited');
+  next.ledger.close();
+});
