@@ -166,6 +166,8 @@ export type ChoiceComparison = keyof typeof CHOICE_COMPARISONS;
 
 /** The name of the hub's own action, which runs a function on an endpoint as a funcX task. */
 export const FUNCX_ACTION_URL = 'funcx';
+/** The hub's data action: values in an endpoint's data store (put a JSON value, get a reference's value). */
+export const DATA_ACTION_URL = 'data';
 
 /** Seconds an action may take when its state gives no WaitTime. */
 export const DEFAULT_ACTION_WAIT_S = 300;

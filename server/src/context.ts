@@ -122,7 +122,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
-  const flows = createFlows({ store, tasks, fanout, access, sharing, log, options });
+  const flows = createFlows({ store, tasks, fanout, access, sharing, dispatcher, endpoints, log, options });
   const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,

@@ -105,7 +105,7 @@ describe('flow definitions', () => {
       'States.a.Parameters: the funcx action needs either "function_id" (a registered function) or "source" (inline code), not both or neither',
       'States.b.Parameters.sum.=: "a +" is not a valid expression: Unexpected end of expression (at character 3)',
       'States.c: a Wait gives exactly one of Seconds, SecondsPath, Timestamp, TimestampPath; this one has Seconds, SecondsPath',
-      'States.d.ActionUrl: "ftp://x" is neither "funcx" (run a function on an endpoint) nor an http(s) URL of an action provider',
+      'States.d.ActionUrl: "ftp://x" is neither "funcx" (run a function on an endpoint), "data" (the data store) nor an http(s) URL of an action provider',
     ]);
   });
 

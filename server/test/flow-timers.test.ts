@@ -51,7 +51,7 @@ describe('flow timing, on mock timers', () => {
   /** The engine's time as Date (which the mock moves) tells it. */
   const clock: FlowClock = { now: () => Date.now(), setTimer: (fire, ms) => setTimeout(fire, ms), clearTimer: (timer) => clearTimeout(timer as NodeJS.Timeout) };
   function engineWith(provider: ActionProvider): FlowEngine {
-    return new FlowEngine({ store, clock, providers: new ActionProviders(provider), settings: { pollMinMs: 250, pollMaxMs: 10_000 }, onError: (error) => assert.fail(String(error)) });
+    return new FlowEngine({ store, clock, providers: new ActionProviders(provider, provider), settings: { pollMinMs: 250, pollMaxMs: 10_000 }, onError: (error) => assert.fail(String(error)) });
   }
   const idle = new ScriptedProvider({ run: () => ({ action_id: 'a', status: 'SUCCEEDED' }) });
   const statusOf = async (run: FlowRunRecord) => (await store.getRun(run.run_id))!.status;

@@ -1,10 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Access } from '../auth/access.js';
+import { DataRelay } from '../data/data-relay.js';
+import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
 import type { HubOptions } from '../options.js';
 import type { SharingService } from '../sharing/service.js';
 import type { Store } from '../store/store.js';
+import type { Dispatcher } from '../tasks/dispatcher.js';
 import type { TaskService } from '../tasks/service.js';
+import { DataAction } from './actions/data-action.js';
 import { FuncxAction } from './actions/funcx-action.js';
 import { ActionProviders } from './actions/providers.js';
 import { systemClock } from './engine/clock.js';
@@ -30,14 +34,17 @@ export interface FlowDeps {
   fanout: EventFanout;
   access: Access;
   sharing: SharingService;
+  /** For the data action: the endpoints' data stores, and endpoint names as the run's owner may use them. */
+  dispatcher: Dispatcher;
+  endpoints: EndpointDirectory;
   log: FastifyBaseLogger;
   options: HubOptions;
 }
 
-export function createFlows({ store, tasks, fanout, access, sharing, log, options }: FlowDeps): Flows {
+export function createFlows({ store, tasks, fanout, access, sharing, dispatcher, endpoints, log, options }: FlowDeps): Flows {
   const clock = options.flowClock ?? systemClock;
   const onError = (error: unknown, what: string) => log.warn({ err: error }, `flows: ${what} failed`);
-  const providers = new ActionProviders(new FuncxAction(store, tasks, fanout));
+  const providers = new ActionProviders(new FuncxAction(store, tasks, fanout), new DataAction(new DataRelay(dispatcher), endpoints));
   const engine = new FlowEngine({
     store: store.flows,
     providers,

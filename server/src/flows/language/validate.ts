@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
   CHOICE_COMPARISONS,
   FLOW_MAX_STATES,
+  DATA_ACTION_URL,
   FUNCX_ACTION_URL,
   FuncxError,
   type ActionState,
@@ -209,6 +210,19 @@ function checkAction(state: ActionState, where: string, errors: string[], option
     if (keys.has('task_group')) errors.push(`${where}.Parameters.task_group: the hub names each action's task group itself (it finds the task again by it)`);
     return;
   }
+  if (url === DATA_ACTION_URL) {
+    const parameters = state.Parameters ?? {};
+    const keys = new Set(templateKeys(parameters));
+    const op = parameters.op;
+    if (op === 'put' || op === 'get') {
+      const missing = (op === 'put' ? ['endpoint', 'value'] : ['ref']).filter((key) => !keys.has(key));
+      if (missing.length > 0) errors.push(`${where}.Parameters: the data action's ${op} needs ${missing.map((key) => `"${key}"`).join(' and ')}`);
+    } else if (!keys.has('op') || 'op' in parameters) {
+      // "op.$" (taken from the input) is checked when the state runs.
+      errors.push(`${where}.Parameters.op: the data action needs "op": "put" (with "endpoint" and "value") or "get" (with "ref")`);
+    }
+    return;
+  }
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -216,7 +230,7 @@ function checkAction(state: ActionState, where: string, errors: string[], option
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    errors.push(`${where}.ActionUrl: "${url}" is neither "${FUNCX_ACTION_URL}" (run a function on an endpoint) nor an http(s) URL of an action provider`);
+    errors.push(`${where}.ActionUrl: "${url}" is neither "${FUNCX_ACTION_URL}" (run a function on an endpoint), "${DATA_ACTION_URL}" (the data store) nor an http(s) URL of an action provider`);
   } else if (options.allowActionUrl && !options.allowActionUrl(url)) {
     errors.push(`${where}.ActionUrl: this hub does not call action providers at "${url}" (ask its operator to allow it with --action-url-prefix)`);
   }
