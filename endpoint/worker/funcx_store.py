@@ -21,6 +21,10 @@ import types
 KIND_BYTES = "bytes"
 KIND_PICKLE = "pickle"
 SCHEME = "funcx-data://"
+# A reference may also name a value on the web: the worker fetches it itself, in pieces, when it is first used.
+URL_SCHEMES = ("http://", "https://")
+URL_CHUNK_BYTES = 1 << 20
+URL_TIMEOUT_S = 60
 READ_CHUNK = 1 << 20
 # Values up to this size go with their request (protocol/src/data.ts MAX_DATA_INLINE_PUT).
 INLINE_PUT = 1 << 20
@@ -45,7 +49,7 @@ class Reference(dict):
 
     @property
     def size(self):
-        return self["size"]
+        return self.get("size")
 
     def get(self, *args):
         if args:
@@ -53,7 +57,8 @@ class Reference(dict):
         return get(self)
 
     def __repr__(self):
-        return "<funcx data reference %s, %s>" % (self["$ref"], format_size(self["size"]))
+        size = self.get("size")
+        return "<funcx data reference %s, %s>" % (self["$ref"], "size unknown" if size is None else format_size(size))
 
 
 def format_size(count):
@@ -64,8 +69,43 @@ def format_size(count):
 
 
 def is_reference(value):
-    return (type(value) in (dict, Reference) and isinstance(value.get("$ref"), str)
-            and value["$ref"].startswith(SCHEME) and isinstance(value.get("size"), int))
+    if type(value) not in (dict, Reference) or not isinstance(value.get("$ref"), str):
+        return False
+    url = value["$ref"]
+    if url.startswith(SCHEME):
+        return isinstance(value.get("size"), int)
+    return url.startswith(URL_SCHEMES)
+
+
+def url_chunks(ref):
+    """The bytes of a URL reference, a piece at a time as they arrive; its `size` and `digest` (sha256:HEX), when
+    the reference gives them, are checked once the last piece is in."""
+    import urllib.request
+    url = ref["$ref"]
+    expected_size = ref.get("size")
+    expected_digest = ref.get("digest")
+    digest = hashlib.sha256()
+    count = 0
+    try:
+        response = urllib.request.urlopen(url, timeout=URL_TIMEOUT_S)
+    except Exception as error:  # noqa: BLE001 - every way a fetch fails is said the same way
+        raise DataStoreError("unreachable", "could not fetch %s: %s" % (url, error)) from None
+    with response:
+        while True:
+            try:
+                chunk = response.read(URL_CHUNK_BYTES)
+            except Exception as error:  # noqa: BLE001
+                raise DataStoreError("unreachable", "fetching %s stopped after %d bytes: %s" % (url, count, error)) from None
+            if not chunk:
+                break
+            count += len(chunk)
+            digest.update(chunk)
+            yield chunk
+    if isinstance(expected_size, int) and count != expected_size:
+        raise DataStoreError("mismatch", "%s gave %d bytes where its reference says %d" % (url, count, expected_size))
+    if isinstance(expected_digest, str) and expected_digest != "sha256:" + digest.hexdigest():
+        raise DataStoreError("mismatch", "%s gave bytes of digest sha256:%s where its reference says %s"
+                             % (url, digest.hexdigest(), expected_digest))
 
 
 class DataClient:
@@ -210,6 +250,8 @@ def get(ref):
         return ref.__funcx_target__()
     if not is_reference(ref):
         raise TypeError("funcx.store.get takes a data reference (what funcx.store.put returned), not %s" % type(ref).__name__)
+    if ref["$ref"].startswith(URL_SCHEMES):
+        return b"".join(url_chunks(ref))
     kind, data = _client().get_bytes(ref["$ref"])
     return data if kind == KIND_BYTES else pickle.loads(data)
 

@@ -319,7 +319,7 @@ class Worker:
             args = message.get("a") or ()
             kwargs = message.get("k") or {}
             funcx_store.CURRENT_TASK = task_id
-            if funcx_store.ACTIVE is not None and (args or kwargs):
+            if args or kwargs:
                 args, kwargs = funcx_store.resolve_arguments(args, kwargs)
             session = message.get("n")
             if session is not None:
