@@ -69,7 +69,8 @@ def format_size(count):
 
 
 def is_reference(value):
-    if type(value) not in (dict, Reference) or not isinstance(value.get("$ref"), str):
+    # Any dict: the SDK's DataReference (what funcx.store.put returns where the SDK is installed) is one too.
+    if not isinstance(value, dict) or not isinstance(value.get("$ref"), str):
         return False
     url = value["$ref"]
     if url.startswith(SCHEME):
