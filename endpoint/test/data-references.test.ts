@@ -175,6 +175,12 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.match(((await badKind.json()) as { message: string }).message, /querystring\/kind must be one of "bytes", "pickle"/);
   });
 
+  test('a cell whose last expression is a generator shows it as a kernel does, and waits for no reader', async () => {
+    const task = await run(alice, 'numbers = (i for i in range(1000))\nnumbers', undefined as unknown as string, []);
+    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    assert.match(String(task.result?.data['text/plain']), /^<generator object <genexpr> at 0x[0-9a-f]+>$/);
+  });
+
   test('a generator streams what it yields, held back at the endpoint while nobody reads', async () => {
     const items = async (taskId: string, from: number, token = hub.token) => {
       const response = await fetch(`${hub.url}/v1/tasks/${taskId}/items?from=${from}&wait_ms=0`, { headers: { authorization: `Bearer ${token}` } });

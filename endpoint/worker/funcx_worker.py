@@ -335,8 +335,9 @@ class Worker:
                 namespace = self.namespace()
                 exec(function.body, namespace)
                 value = eval(function.last_expr, namespace) if function.last_expr is not None else None
-            if type(value) is types.GeneratorType and funcx_store.ACTIVE is not None:
-                # A generator streams what it yields, as it yields it, to the endpoint's data store.
+            if type(value) is types.GeneratorType and function.callable is not None and funcx_store.ACTIVE is not None:
+                # A function's generator streams what it yields, as it yields it, to the endpoint's data store. A
+                # cell whose last expression is a generator shows it as a kernel does (nobody reads its stream).
                 value = funcx_store.stream_generator(task_id, value)
             if "matplotlib.pyplot" in sys.modules:
                 self.show_figures()
