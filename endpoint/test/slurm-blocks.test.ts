@@ -58,8 +58,12 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
       { what: 'two blocks running tasks', timeoutMs: 60_000, intervalMs: 200 },
     );
     assert.equal(slurm.jobs().length, 2, 'both blocks are Slurm jobs');
-    const status = execFileSync(process.execPath, [bin.endpoint, 'status', 'cluster'], { env: hub.env(), encoding: 'utf8' });
-    assert.match(status, new RegExp(`block:\\s+job ${running[0].job_id} running`), status);
+    // The CLI reads the status the daemon last wrote down, which may trail what the hub was just told.
+    const runningLine = new RegExp(`block:\\s+job ${running[0].job_id} running`);
+    await waitFor(
+      () => runningLine.test(execFileSync(process.execPath, [bin.endpoint, 'status', 'cluster'], { env: hub.env(), encoding: 'utf8' })),
+      { what: `funcx-endpoint status to show block ${running[0].job_id} running`, timeoutMs: 20_000, intervalMs: 250 },
+    );
     slurm.scancel(running[0].job_id);
     await waitFor(() => /was lost \(.*\): \d+ task\(s\) go back to the queue/.test(endpoint.process!.output), { what: 'the scancelled block\'s tasks back in the queue' });
     const done = (await waitFor(
