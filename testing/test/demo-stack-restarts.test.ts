@@ -54,6 +54,12 @@ before(async () => {
 });
 
 after(async () => {
+  // start.sh stops its parts one after another, which takes longer than stopAll's grace before SIGKILL: a
+  // start.sh killed half way would leave the detached hub and endpoints it started again running.
+  if (!stack.exitStatus) {
+    stack.signal('SIGTERM');
+    await stack.waitForExit(60_000).catch(() => undefined);
+  }
   await stopAll();
 });
 
@@ -83,5 +89,12 @@ describe('the demo stack when a part of it dies', () => {
     assert.notEqual(recordedPid('endpoint-cloud'), before);
     await waitFor(() => online('cloud'), { timeoutMs: 30_000, intervalMs: 300, what: 'endpoint cloud online again' });
     assert.ok(alive(recordedPid('jupyterlab')), 'JupyterLab is still running');
+  });
+
+  it('Ctrl-C (SIGTERM) then stops every part, the ones started again included', async () => {
+    const pids = readFileSync(join(runDir, 'pids'), 'utf8').trim().split('\n').map((line) => Number(line.split(' ')[1]));
+    stack.signal('SIGTERM');
+    await stack.waitForExit(60_000);
+    await waitFor(() => pids.every((pid) => !alive(pid)), { timeoutMs: 15_000, intervalMs: 200, what: 'every process start.sh recorded to be gone' });
   });
 });
