@@ -1,6 +1,7 @@
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 
 const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+const WRITE_CHUNK_CHARS = 1 << 20;
 const NEWLINE = 0x0a;
 
 /**
@@ -94,4 +95,29 @@ export function forEachJsonLineBackwards<T>(file: string, onEntry: (entry: T) =>
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Writes `first` (text, such as a header line) and then each entry as a JSON line to `FILE.tmp`, a chunk at a
+ * time, and renames it over `file`: a crash midway leaves the old file whole. Returns the bytes written.
+ */
+export function writeJsonLinesAtomically(file: string, entries: Iterable<unknown>, first = ''): number {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  let bytes = 0;
+  try {
+    let chunk = first;
+    for (const entry of entries) {
+      chunk += JSON.stringify(entry) + '\n';
+      if (chunk.length > WRITE_CHUNK_CHARS) {
+        bytes += writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    bytes += writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  return bytes;
 }

@@ -1,9 +1,9 @@
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlowRecord, FlowRunEvent, FlowRunRecord, FlowTriggerRecord } from '@funcx/protocol';
 import { isRunAfter, matchesRunQuery, type FlowStore, type FlowThread, type NewRunEvent, type RunChange, type RunQuery, type RunRequest } from './flow-store.js';
 import { JournalWriter } from './journal.js';
-import { forEachJsonLine } from './json-lines.js';
+import { forEachJsonLine, writeJsonLinesAtomically } from './json-lines.js';
 import { FINISHED_RUNS_KEPT, FlowState, type FlowJournalEntry } from './memory-flow-state.js';
 
 export const FLOWS_FILE = 'flows.jsonl';
@@ -42,25 +42,7 @@ export class MemoryFlowStore implements FlowStore {
   /** Writes the state aside and renames it over the file: a crash midway leaves the old file whole. */
   private rewrite(): void {
     this.state.forgetOldFinished(FINISHED_RUNS_KEPT);
-    const file = this.file!;
-    const tmp = `${file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    let bytes = 0;
-    try {
-      let chunk = '';
-      for (const entry of this.state.snapshot()) {
-        chunk += JSON.stringify(entry) + '\n';
-        if (chunk.length > 1 << 20) {
-          bytes += writeSync(fd, chunk);
-          chunk = '';
-        }
-      }
-      bytes += writeSync(fd, chunk);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-    this.compactedBytes = bytes;
+    this.compactedBytes = writeJsonLinesAtomically(this.file!, this.state.snapshot());
   }
 
   private compactIfLarge(): void {

@@ -1,11 +1,11 @@
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEntry, EndpointGroupRecord, EndpointRecord, FunctionRecord, GroupRecord, TaskRecord } from '@funcx/protocol';
 import { isFinalState } from '@funcx/protocol';
 import { AccountLedger, AUDIT_FILE, USERS_FILE } from './account-ledger.js';
 import { AuditLog } from './audit-log.js';
 import { JournalWriter } from './journal.js';
-import { forEachJsonLine } from './json-lines.js';
+import { forEachJsonLine, writeJsonLinesAtomically } from './json-lines.js';
 import type { FlowStore } from './flow-store.js';
 import { MemoryFlowStore } from './memory-flows.js';
 import { MemoryLeases } from './memory-leases.js';
@@ -123,33 +123,8 @@ export class MemoryStore implements Store {
     const { snapshot, journal } = this.files!;
     this.generation++;
     const header = JSON.stringify({ k: 'gen', n: this.generation }) + '\n';
-    const tmp = snapshot + '.tmp';
-    const fd = openSync(tmp, 'w', 0o600);
-    let bytes = 0;
-    try {
-      let chunk = header;
-      for (const entry of this.state.snapshot()) {
-        chunk += JSON.stringify(entry) + '\n';
-        if (chunk.length > 1 << 20) {
-          bytes += writeSync(fd, chunk);
-          chunk = '';
-        }
-      }
-      bytes += writeSync(fd, chunk);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, snapshot);
-    this.snapshotBytes = bytes;
-    const journalTmp = journal + '.tmp';
-    const journalFd = openSync(journalTmp, 'w', 0o600);
-    try {
-      writeSync(journalFd, header);
-    } finally {
-      closeSync(journalFd);
-    }
-    this.journalHeaderBytes = header.length;
-    renameSync(journalTmp, journal);
+    this.snapshotBytes = writeJsonLinesAtomically(snapshot, this.state.snapshot(), header);
+    this.journalHeaderBytes = writeJsonLinesAtomically(journal, [], header);
   }
 
   /** While running: once the journal outgrows its bound, its content becomes a new snapshot. */
