@@ -25,6 +25,8 @@ export class ResultsFile {
   private acks: string[] = [];
   private timer?: NodeJS.Timeout;
   private writing = false;
+  /** The text of the write on its way, until it is written and synced. */
+  private inFlight = '';
   private acksSinceCompaction = 0;
   private closed = false;
   private settledWaiters: (() => void)[] = [];
@@ -86,12 +88,15 @@ export class ResultsFile {
     this.schedule();
   }
 
-  /** Writes what is waiting, synchronously, and closes the file. */
+  /**
+   * Writes what is waiting, synchronously, and closes the file. A write on its way is written again first: it
+   * may not reach the descriptor before it is closed, and lines written twice read back the same.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    const text = this.takeText();
+    const text = (this.writing ? this.inFlight : '') + this.takeText();
     if (text) {
       writeSync(this.fd, text);
       fsyncSync(this.fd);
@@ -143,11 +148,13 @@ export class ResultsFile {
     }
     const text = this.takeText();
     this.writing = true;
+    this.inFlight = text;
     const fd = this.fd;
     write(fd, text, null, 'utf8', (error) => {
       const done = (syncError: Error | null) => {
         this.writing = false;
-        // Closed meanwhile: close() wrote and synced the rest, and the descriptor is gone.
+        this.inFlight = '';
+        // Closed meanwhile: close() wrote this text and the rest again, synced, and the descriptor is gone.
         if (!this.closed && (error ?? syncError)) this.onError((error ?? syncError)!);
         if (this.waiting && !this.closed) this.schedule();
         this.notifyIfSettled();
