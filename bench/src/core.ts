@@ -1,10 +1,10 @@
-import type { StateTimestamps } from '@funcx/protocol';
 import { HubClient } from '@funcx/client';
 import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
 import { DirectWorker } from './floor.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
-import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
-import { latencyFigures, ms, quantile, rate } from './stats.js';
+import { breakdown } from './breakdown.js';
+import { FinalWaiter, hubLatencies, hubThroughput, timedRoundTrips } from './hub-bench.js';
+import { latencyFigures, ms, rate } from './stats.js';
 
 const { samples, batch, workers, python } = benchOptions(2000);
 
@@ -22,29 +22,14 @@ async function benchHub() {
   await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
 
   log(`hub: ${samples} round trips, one at a time…`);
-  waiter.keepTimestamps = true;
-  const roundTrips = await hubLatencies(client, waiter, task, samples);
-  waiter.keepTimestamps = false;
-  const latency = latencyFigures(roundTrips);
-  const breakdown = breakdownOf(waiter.timestamps, roundTrips);
+  const trips = await timedRoundTrips(client, waiter, task, samples);
+  const latency = latencyFigures(trips.map((trip) => trip.finalAt - trip.submitAt));
+  const parts = breakdown(trips);
   log(`hub: a batch of ${batch}…`);
   const throughput = await hubThroughput(client, waiter, task, batch);
   if (waiter.failed > 0) throw new Error(`${waiter.failed} no-op tasks failed`);
   client.close();
-  return { latency, throughput, breakdown };
-}
-
-/** Medians of where a round trip's time went, from the hub's per-state timestamps. */
-function breakdownOf(stamps: StateTimestamps[], roundTrips: number[]): [string, number][] {
-  const span = (from: keyof StateTimestamps, to: keyof StateTimestamps) =>
-    quantile(stamps.filter((s) => s[from] !== undefined && s[to] !== undefined).map((s) => s[to]! - s[from]!), 0.5);
-  const total = stamps.map((s) => (s.success ?? NaN) - (s.received ?? NaN));
-  const outside = roundTrips.map((rt, i) => rt - total[i]).filter(Number.isFinite);
-  return [
-    ['received -> running (hub routing, endpoint queue, dispatch)', span('received', 'running')],
-    ['running -> success (in the worker, as reported)', span('running', 'success')],
-    ['client <-> hub (round trip minus received -> success)', quantile(outside, 0.5)],
-  ];
+  return { latency, throughput, breakdown: parts };
 }
 
 async function benchFloor() {

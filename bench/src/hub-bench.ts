@@ -1,11 +1,12 @@
 import type { StateTimestamps, TaskEvent, TaskSubmission } from '@funcx/protocol';
 import type { HubClient } from '@funcx/client';
+import { epochNow, type TimedRoundTrip } from './breakdown.js';
 
 /** Counts final events per task id, so a bench can wait for tasks whose finals may precede their ack. */
 export class FinalWaiter {
   private readonly finished = new Map<string, number>();
-  /** Per-state timestamps of finished tasks, kept only while `keepTimestamps` is set. */
-  readonly timestamps: StateTimestamps[] = [];
+  /** Per-state timestamps of finished tasks and when their final event arrived (epoch ms), kept only while `keepTimestamps` is set. */
+  readonly timestamps = new Map<string, { stamps: StateTimestamps; at: number }>();
   keepTimestamps = false;
   private readonly waiting = new Map<string, () => void>();
   failed = 0;
@@ -16,7 +17,7 @@ export class FinalWaiter {
       for (const event of events) {
         if (event.type !== 'final') continue;
         if (event.state !== 'success') this.failed++;
-        if (this.keepTimestamps) this.timestamps.push(event.timestamps);
+        if (this.keepTimestamps) this.timestamps.set(event.task_id, { stamps: event.timestamps, at: epochNow() });
         const wake = this.waiting.get(event.task_id);
         if (wake) {
           this.waiting.delete(event.task_id);
@@ -65,6 +66,25 @@ export async function hubLatencies(client: HubClient, waiter: FinalWaiter, task:
     samples.push(end - start);
   }
   return samples;
+}
+
+/** Tasks submitted one at a time, each with when it was sent, when its final event came and its stamps. */
+export async function timedRoundTrips(client: HubClient, waiter: FinalWaiter, task: TaskSubmission, count: number): Promise<TimedRoundTrip[]> {
+  const trips: TimedRoundTrip[] = [];
+  waiter.keepTimestamps = true;
+  try {
+    for (let i = 0; i < count; i++) {
+      const submitAt = epochNow();
+      const { task_ids } = await client.submitLive([task]);
+      await waiter.wait(task_ids[0]);
+      const final = waiter.timestamps.get(task_ids[0])!;
+      waiter.timestamps.delete(task_ids[0]);
+      trips.push({ submitAt, finalAt: final.at, stamps: final.stamps });
+    }
+  } finally {
+    waiter.keepTimestamps = false;
+  }
+  return trips;
 }
 
 /** Tasks per second for `count` tasks submitted as one batch, from submit to the last final event. */

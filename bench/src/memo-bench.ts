@@ -29,7 +29,7 @@ async function main() {
   log(`${samples} memoized repeats, one at a time…`);
   waiter.keepTimestamps = true;
   const repeats = latencyFigures(await hubLatencies(client, waiter, cached, samples));
-  const atHub = waiter.timestamps.map((t) => (t.success ?? NaN) - (t.received ?? NaN)).filter(Number.isFinite);
+  const atHub = [...waiter.timestamps.values()].map(({ stamps: t }) => (t.success ?? NaN) - (t.received ?? NaN)).filter(Number.isFinite);
   waiter.keepTimestamps = false;
   log(`${Math.min(samples, 1000)} runs on the endpoint, one at a time…`);
   const runs = latencyFigures(await hubLatencies(client, waiter, ran, Math.min(samples, 1000)));

@@ -26,3 +26,4 @@ export function loadAverage(): string {
     .map((value) => value.toFixed(2))
     .join(' / ');
 }
+

@@ -1,19 +1,31 @@
+import { execFileSync } from 'node:child_process';
 import { HubClient } from '@funcx/client';
 import type { TaskSubmission } from '@funcx/protocol';
-import { cleanup, configureEndpoint, makeTempDir, startHub, startRedis, type HubProcess } from '@funcx/testing';
+import { cleanup, configureEndpoint, makeTempDir, startHub, startRedis, type EndpointProcess, type HubProcess, type RedisProcess } from '@funcx/testing';
+import { breakdown } from './breakdown.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
-import { FinalWaiter, hubLatencies, hubThroughput } from './hub-bench.js';
+import { FinalWaiter, hubThroughput, timedRoundTrips } from './hub-bench.js';
+import { processTree } from '@funcx/endpoint';
+import { cpuNs, loadAverage, perTask } from './scale-cpu.js';
 import { latencyFigures, ms, rate, type LatencyFigures } from './stats.js';
 
 // The core benchmark (warm no-op: sequential round trips, then one large batch) on the embedded store, on the
-// Redis store, and with two hubs on one Redis.
+// Redis store, and with two hubs on one Redis; for each, where a round trip's time goes, how many calls the hubs
+// make to Redis and how many commands Redis runs per task, and the CPU each process spends per task.
 
 const { samples, batch, workers, python } = benchOptions(1000);
+
+/** Counts per task, by name. */
+type PerTask = [name: string, perTask: number][];
 
 interface Figures {
   label: string;
   latency: LatencyFigures;
+  parts: [string, number][];
   throughput: number;
+  calls: { sequential: PerTask; batch: PerTask };
+  commands: { sequential: PerTask; batch: PerTask };
+  cpu: PerTask;
 }
 
 interface Side {
@@ -22,52 +34,146 @@ interface Side {
   task: TaskSubmission;
 }
 
+/** What is read around a measurement: the hubs' store calls, Redis's command counts, every process's CPU. */
+interface Probes {
+  hubs: HubProcess[];
+  endpoints: EndpointProcess[];
+  redis?: RedisProcess;
+}
+
 /** A client on `clientHub` running the no-op on an endpoint `name` whose daemon is connected to `endpointHub`. */
-async function side(clientHub: HubProcess, endpointHub: HubProcess, name: string): Promise<Side> {
+async function side(clientHub: HubProcess, endpointHub: HubProcess, name: string): Promise<Side & { endpoint: EndpointProcess }> {
   const endpoint = await configureEndpoint(endpointHub, { name, workers, python });
   await endpoint.start();
   const client = new HubClient({ hubUrl: clientHub.url, token: clientHub.token, transports: ['websocket'] });
   await client.connect();
   const waiter = new FinalWaiter(client);
   const { function_id } = await client.registerFunction({ name: 'noop', language: 'python', entrypoint: 'noop', source: NOOP_SOURCE });
-  return { client, waiter, task: { function_id, endpoint: name } };
+  return { client, waiter, task: { function_id, endpoint: name }, endpoint };
 }
 
-async function measure(label: string, { client, waiter, task }: Side): Promise<Figures> {
+/** The hubs' `funcx_store_calls_total`, summed, by call. */
+async function storeCalls(hubs: HubProcess[]): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  for (const hub of hubs) {
+    const text = await (await fetch(`${hub.url}/metrics`)).text();
+    for (const match of text.matchAll(/^funcx_store_calls_total\{call="([^"]+)"\} (\d+)/gm)) {
+      totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
+    }
+  }
+  return totals;
+}
+
+/** Redis's `INFO commandstats`: calls so far, by command. */
+function redisCommands(redis: RedisProcess | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!redis) return counts;
+  const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', 'commandstats'], { encoding: 'utf8' });
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(match[1], Number(match[2]));
+  return counts;
+}
+
+function deltaPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number, skip: string[] = []): PerTask {
+  const rows: PerTask = [];
+  for (const [name, count] of after) {
+    const delta = count - (before.get(name) ?? 0);
+    if (delta > 0 && !skip.includes(name)) rows.push([name, delta / tasks]);
+  }
+  return rows.sort((a, b) => b[1] - a[1]);
+}
+
+/** The processes whose CPU is counted, by role: hubs, daemons, their managers and workers, redis-server, the client. */
+function processes(probes: Probes): [string, number[]][] {
+  const daemons = probes.endpoints.map((endpoint) => endpoint.daemonPid()).filter((pid): pid is number => pid !== undefined);
+  const roles: [string, number[]][] = [
+    [probes.hubs.length > 1 ? `${probes.hubs.length} hubs` : 'hub', probes.hubs.map((hub) => hub.process.pid)],
+    [daemons.length > 1 ? `${daemons.length} endpoint daemons` : 'endpoint daemon', daemons],
+    ['workers (and managers)', daemons.flatMap((pid) => processTree(pid).slice(1))],
+  ];
+  if (probes.redis) roles.push(['redis-server', [probes.redis.process.pid]]);
+  return roles;
+}
+
+/** µs of CPU per task by role while `work` runs `tasks` tasks. */
+async function cpuPerTask(probes: Probes, tasks: number, work: () => Promise<void>): Promise<PerTask> {
+  const roles = processes(probes);
+  const read = () => roles.map(([, pids]) => pids.reduce((sum, pid) => sum + cpuNs(pid), 0));
+  const before = read();
+  const clientBefore = cpuNs('self');
+  await work();
+  const after = read();
+  const rows: PerTask = roles.map(([role], i) => [role, perTask(before[i], after[i], tasks)]);
+  rows.push(['client (this bench)', perTask(clientBefore, cpuNs('self'), tasks)]);
+  rows.push(['total', rows.reduce((sum, [, value]) => sum + value, 0)]);
+  return rows;
+}
+
+/** Commands every hub sends on its own whatever the load (heartbeats, reapers), left out of the per-task counts. */
+const BACKGROUND = ['info'];
+
+async function measure(label: string, measured: Side, probes: Probes): Promise<Figures> {
+  const { client, waiter, task } = measured;
   log(`${label}: warming up…`);
-  await hubLatencies(client, waiter, task, 200);
+  await timedRoundTrips(client, waiter, task, 200);
   await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
-  log(`${label}: ${samples} round trips, then a batch of ${batch}…`);
-  const latency = latencyFigures(await hubLatencies(client, waiter, task, samples));
-  const throughput = await hubThroughput(client, waiter, task, batch);
+
+  log(`${label}: ${samples} round trips…`);
+  const callsBefore = await storeCalls(probes.hubs);
+  const commandsBefore = redisCommands(probes.redis);
+  const trips = await timedRoundTrips(client, waiter, task, samples);
+  const callsBetween = await storeCalls(probes.hubs);
+  const commandsBetween = redisCommands(probes.redis);
+
+  log(`${label}: a batch of ${batch}…`);
+  let throughput = 0;
+  const cpu = await cpuPerTask(probes, batch, async () => {
+    throughput = await hubThroughput(client, waiter, task, batch);
+  });
+  const callsAfter = await storeCalls(probes.hubs);
+  const commandsAfter = redisCommands(probes.redis);
   if (waiter.failed > 0) throw new Error(`${label}: ${waiter.failed} no-op tasks failed`);
-  return { label, latency, throughput };
+  return {
+    label,
+    latency: latencyFigures(trips.map((trip) => trip.finalAt - trip.submitAt)),
+    parts: breakdown(trips),
+    throughput,
+    calls: { sequential: deltaPerTask(callsBefore, callsBetween, samples), batch: deltaPerTask(callsBetween, callsAfter, batch) },
+    commands: {
+      sequential: deltaPerTask(commandsBefore, commandsBetween, samples, BACKGROUND),
+      batch: deltaPerTask(commandsBetween, commandsAfter, batch, BACKGROUND),
+    },
+    cpu,
+  };
 }
 
 /** Both sides submit half the batch at once; tasks per second from the first submit to the last final event. */
-async function aggregateThroughput(sides: Side[]): Promise<number> {
+async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ throughput: number; cpu: PerTask }> {
   const half = Math.floor(batch / sides.length);
   for (const s of sides) await hubThroughput(s.client, s.waiter, s.task, Math.min(half, 2_000));
-  const start = performance.now();
-  const ends = await Promise.all(
-    sides.map(async (s) => {
-      const { task_ids } = await s.client.submitLive(Array.from({ length: half }, () => s.task));
-      return s.waiter.waitAll(task_ids);
-    }),
-  );
-  return (half * sides.length * 1_000) / (Math.max(...ends) - start);
+  let throughput = 0;
+  const cpu = await cpuPerTask(probes, half * sides.length, async () => {
+    const start = performance.now();
+    const ends = await Promise.all(
+      sides.map(async (s) => {
+        const { task_ids } = await s.client.submitLive(Array.from({ length: half }, () => s.task));
+        return s.waiter.waitAll(task_ids);
+      }),
+    );
+    throughput = (half * sides.length * 1_000) / (Math.max(...ends) - start);
+  });
+  return { throughput, cpu };
 }
 
 /** The bench submits one task at a time as fast as it can: no rate limit. */
 const UNLIMITED = ['--rate-limit', '0'];
 
-async function run(): Promise<{ figures: Figures[]; aggregate: number }> {
+async function run(): Promise<{ figures: Figures[]; aggregate: { throughput: number; cpu: PerTask } }> {
   const figures: Figures[] = [];
   const closeAll = (sides: Side[]) => sides.forEach((s) => s.client.close());
 
   const memoryHub = await startHub({ funcxHome: makeTempDir('funcx-bench-memory-'), extraArgs: UNLIMITED });
   const memory = await side(memoryHub, memoryHub, 'bench-memory');
-  figures.push(await measure('memory store, 1 hub', memory));
+  figures.push(await measure('embedded store, 1 hub', memory, { hubs: [memoryHub], endpoints: [memory.endpoint] }));
   closeAll([memory]);
   await cleanup();
 
@@ -75,31 +181,65 @@ async function run(): Promise<{ figures: Figures[]; aggregate: number }> {
   const store = ['--store', `${redis.url}/0`, ...UNLIMITED];
   const hubA = await startHub({ funcxHome: makeTempDir('funcx-bench-a-'), extraArgs: store });
   const single = await side(hubA, hubA, 'bench-redis');
-  figures.push(await measure('redis store, 1 hub', single));
+  figures.push(await measure('redis store, 1 hub', single, { hubs: [hubA], endpoints: [single.endpoint], redis }));
 
   const hubB = await startHub({ funcxHome: makeTempDir('funcx-bench-b-'), extraArgs: store });
   const across = await side(hubA, hubB, 'bench-across');
-  figures.push(await measure('redis store, 2 hubs: client on A, endpoint on B', across));
+  figures.push(await measure('redis store, 2 hubs: client on A, endpoint on B', across, { hubs: [hubA, hubB], endpoints: [across.endpoint], redis }));
+  await across.endpoint.stop();
 
   const onB = await side(hubB, hubB, 'bench-b');
   log('2 hubs, each with its own client and endpoint: both halves of a batch at once…');
-  const aggregate = await aggregateThroughput([single, onB]);
+  const aggregate = await aggregateThroughput([single, onB], { hubs: [hubA, hubB], endpoints: [single.endpoint, onB.endpoint], redis });
   closeAll([single, across, onB]);
   return { figures, aggregate };
 }
 
-try {
-  const { figures, aggregate } = await run();
-  const rows = [
-    ['', 'p50', 'p99', 'mean', 'batch throughput'],
-    ...figures.map((f) => [f.label, ms(f.latency.p50), ms(f.latency.p99), ms(f.latency.mean), rate(f.throughput)]),
-    ['redis store, 2 hubs, a client and an endpoint on each (aggregate)', '', '', '', rate(aggregate)],
-  ];
+function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')).join('\n');
+}
+
+/** Two per-task columns side by side (sequential, batch), by name. */
+function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask): string {
+  const names = [...new Set([...sequential.map(([name]) => name), ...batchRows.map(([name]) => name)])];
+  const value = (rows: PerTask, name: string) => rows.find(([n]) => n === name)?.[1].toFixed(2) ?? '-';
+  const total = (rows: PerTask) => rows.reduce((sum, [, v]) => sum + v, 0).toFixed(2);
+  return table([[title, 'sequential', 'batch'], ...names.map((name) => [`  ${name}`, value(sequential, name), value(batchRows, name)]), ['  all', total(sequential), total(batchRows)]]);
+}
+
+try {
+  const load = loadAverage();
+  const { figures, aggregate } = await run();
+  const [embedded] = figures;
   console.log(`\nfuncX stores benchmark: warm no-op, ${samples} sequential round trips, one batch of ${batch} tasks, ${workers} workers per endpoint`);
-  console.log(`(node ${process.version}, ${python}, redis-server with appendonly yes / appendfsync everysec, ${new Date().toISOString()})\n`);
-  console.log(lines.join('\n'));
+  console.log(`(node ${process.version}, ${python}, redis-server with appendonly yes / appendfsync everysec, ${new Date().toISOString()}, load ${load} at the start, ${loadAverage()} at the end)\n`);
+  console.log(
+    table([
+      ['', 'p50', 'p99', 'mean', 'batch throughput', 'p50 / embedded', 'batch / embedded'],
+      ...figures.map((f) => [
+        f.label,
+        ms(f.latency.p50),
+        ms(f.latency.p99),
+        ms(f.latency.mean),
+        rate(f.throughput),
+        `${(f.latency.p50 / embedded.latency.p50).toFixed(2)}×`,
+        `${(f.throughput / embedded.throughput).toFixed(2)}×`,
+      ]),
+      ['redis store, 2 hubs, a client and an endpoint on each (aggregate)', '', '', '', rate(aggregate.throughput), '', `${(aggregate.throughput / embedded.throughput).toFixed(2)}×`],
+    ]),
+  );
+  for (const f of figures) {
+    console.log(`\n## ${f.label}\n`);
+    console.log(table([['median of a sequential round trip', ''], ...f.parts.map(([part, value]) => [`  ${part}`, ms(value)])]));
+    if (f.calls.sequential.length > 0 || f.calls.batch.length > 0) {
+      console.log(`\n${perTaskColumns('calls to Redis per task, by store call (the hubs count them)', f.calls.sequential, f.calls.batch)}`);
+      console.log(`\n${perTaskColumns('commands per task, by command (Redis counts them)', f.commands.sequential, f.commands.batch)}`);
+    }
+    console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
+  }
+  console.log('\n## redis store, 2 hubs, a client and an endpoint on each\n');
+  console.log(table([['CPU per task in the batch', 'µs'], ...aggregate.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])]));
 } catch (error) {
   console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;

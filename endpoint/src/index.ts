@@ -23,3 +23,4 @@ export { FileLedger } from './ledger.js';
 export { WasmRunner, type WasmRunnerOptions } from './wasm/wasm-runner.js';
 export { HubConnection, type ConnectionOptions } from './connection.js';
 export { readConfig, type EndpointConfig } from './config.js';
+export { processTree } from './process-tree.js';

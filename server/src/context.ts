@@ -9,6 +9,7 @@ import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventStreams } from './events/event-streams.js';
+import { HotRecords, StoreRecords } from './tasks/held-records.js';
 import { EventFanout } from './events/fanout.js';
 import { createFlows, type Flows } from './flows/index.js';
 import { FunctionRegistry } from './functions/registry.js';
@@ -88,6 +89,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     onWarning: (message) => log.warn(message),
   });
   const metrics = new HubMetrics();
+  if (store instanceof RedisStore) metrics.countStoreCalls(store.roundTrips.counts);
   const presence = new EndpointPresence();
   const groups = new GroupMembership(store, (error) => log.warn({ err: error }, 'could not reload groups'));
   await groups.refresh();
@@ -101,7 +103,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   fanout.attach(eventStreams);
   const functions = new FunctionRegistry(store, access);
   const endpoints = new EndpointDirectory(store, presence, access);
-  const dispatcher = new Dispatcher(store, functions, (error) => log.error({ err: error }, 'dispatch failed'));
+  const records = store instanceof RedisStore ? new HotRecords(store) : new StoreRecords(store);
+  const dispatcher = new Dispatcher(store, records, functions, (error) => log.error({ err: error }, 'dispatch failed'));
   const endpointGroups = new EndpointGroupDirectory(store, endpoints, access);
   const router = new Router();
   const taskEvents = new TaskEvents(fanout, metrics);
@@ -113,7 +116,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   );
   const endpointSessions = new SessionService(store, endpoints, dispatcher);
   const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, memo, endpointSessions);
-  const reports = new EndpointReports(store, taskEvents, memo);
+  const reports = new EndpointReports(store, records, taskEvents, memo);
   const recovery = new TaskRecovery(store, taskEvents, metrics);
   const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));

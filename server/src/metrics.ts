@@ -59,6 +59,28 @@ export class HubMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'funcx_hub_' });
   }
 
+  /**
+   * Shows a networked store's calls (counted by the store) as `funcx_store_calls_total{call}`: one per call that
+   * went to it, and for scripts also how many round trips they took ("script" alone, or several "scripts in one
+   * transaction").
+   */
+  countStoreCalls(counts: ReadonlyMap<string, number>): void {
+    const shown = new Map<string, number>();
+    new Counter({
+      name: 'funcx_store_calls_total',
+      help: 'Calls this hub made to the shared store (Redis), by store call; scripts of one turn share one round trip',
+      labelNames: ['call'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [call, count] of counts) {
+          const delta = count - (shown.get(call) ?? 0);
+          if (delta > 0) this.inc({ call }, delta);
+          shown.set(call, count);
+        }
+      },
+    });
+  }
+
   tasksSubmitted(count: number): void {
     this.submitted.inc(count);
   }

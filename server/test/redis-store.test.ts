@@ -31,6 +31,22 @@ describe('Redis store', () => {
     }
   });
 
+  it('finds an endpoint written before names were indexed by its name, and indexes it', async () => {
+    const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
+    try {
+      const endpoint = { endpoint_id: randomUUID(), name: 'theta', owner: 'alice', public: false, created_at: 1 };
+      await store.client.hSet(store.keys.endpoints, endpoint.endpoint_id, JSON.stringify(endpoint));
+      assert.equal(await store.client.hGet(store.keys.endpointNames, 'alice/theta'), null);
+      assert.deepEqual(await store.findEndpoint('alice', 'theta'), endpoint);
+      assert.equal(await store.client.hGet(store.keys.endpointNames, 'alice/theta'), endpoint.endpoint_id);
+      assert.equal(await store.findEndpoint('bob', 'theta'), undefined);
+      assert.equal(await store.deleteEndpoint(endpoint.endpoint_id), true);
+      assert.equal(await store.client.hGet(store.keys.endpointNames, 'alice/theta'), null, 'the name is freed with the endpoint');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps what it acknowledged across a redis-server crash (append-only file, appendfsync always)', async () => {
     const url = `${redis.url}/3`;
     const store = await RedisStore.open({ url, prefix: 'crash:' });

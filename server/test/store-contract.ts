@@ -138,8 +138,12 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       await s.putEndpoint(endpoint);
       assert.deepEqual(await s.getEndpoint('e1'), endpoint);
       assert.equal((await s.listEndpoints()).length, 1);
+      assert.deepEqual(await s.findEndpoint('alice', 'laptop'), endpoint);
+      assert.equal(await s.findEndpoint('bob', 'laptop'), undefined, "another owner's name is not this one");
+      assert.equal(await s.findEndpoint('alice', 'cluster'), undefined);
       assert.equal(await s.deleteEndpoint('e1'), true);
       assert.equal(await s.getEndpoint('e1'), undefined);
+      assert.equal(await s.findEndpoint('alice', 'laptop'), undefined, 'a deleted endpoint is not found by its name');
     });
 
     it('creates an endpoint group once per owner and name, replaces it, and frees its name when deleted', async () => {
@@ -150,6 +154,9 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.equal(await s.createEndpointGroup(endpointGroup('g3', 'bob', 'gpus', [])), true, 'another owner may use the name');
       assert.deepEqual(await s.getEndpointGroup('g1'), group);
       assert.equal(await s.getEndpointGroup('g2'), undefined);
+      assert.deepEqual(await s.findEndpointGroup('alice', 'gpus'), group);
+      assert.equal((await s.findEndpointGroup('bob', 'gpus'))?.group_id, 'g3');
+      assert.equal(await s.findEndpointGroup('carol', 'gpus'), undefined);
       const changed = { ...group, endpoints: ['e2'], policy: 'round-robin' as const, shared_with: { users: ['bob'], groups: ['lab'] } };
       await s.putEndpointGroup(changed);
       assert.deepEqual(await s.getEndpointGroup('g1'), changed);
@@ -157,6 +164,7 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.equal(await s.deleteEndpointGroup('g1'), true);
       assert.equal(await s.deleteEndpointGroup('g1'), false);
       assert.equal(await s.getEndpointGroup('g1'), undefined);
+      assert.equal(await s.findEndpointGroup('alice', 'gpus'), undefined);
       assert.equal(await s.createEndpointGroup(endpointGroup('g4', 'alice', 'gpus', [])), true, 'the name is free again');
     });
 

@@ -14,7 +14,7 @@ import {
 } from '@funcx/protocol';
 import { auditRecord, type Actor } from '../audit/entries.js';
 import { assertOwns, type Access } from '../auth/access.js';
-import { findByName, type NamedKind } from '../endpoints/by-name.js';
+import { findByName, ownerAndName, type NamedKind } from '../endpoints/by-name.js';
 import { UUID, type EndpointDirectory } from '../endpoints/directory.js';
 import type { Store } from '../store/store.js';
 
@@ -83,6 +83,10 @@ export class EndpointGroupDirectory {
         return group;
       }
     }
+    const { owner, name } = ownerAndName(user, bare);
+    const named = await this.store.findEndpointGroup(owner, name);
+    if (named && this.access.canUse(user, named)) return named;
+    // The error says what the user may have meant, from every group they can use.
     return findByName(await this.store.listEndpointGroups(), user, bare, (group) => this.access.canUse(user, group), ENDPOINT_GROUPS);
   }
 

@@ -12,6 +12,12 @@ export interface NamedKind<T> {
   noneYet: string;
 }
 
+/** Whose record, of what name, `ref` means: `owner/name`, or a bare name of the user's own. */
+export function ownerAndName(user: string, ref: string): { owner: string; name: string } {
+  const slash = ref.indexOf('/');
+  return slash === -1 ? { owner: user, name: ref } : { owner: ref.slice(0, slash), name: ref.slice(slash + 1) };
+}
+
 /**
  * The record a user means by `ref`: a name of their own, or `owner/name` for one they may use. A bare name never
  * resolves to someone else's record, so nobody can take over a name another user types: the 404 lists the
@@ -24,14 +30,12 @@ export function findByName<T extends { owner: string; name: string }>(
   canUse: (record: T) => boolean,
   kind: NamedKind<T>,
 ): T {
-  const slash = ref.indexOf('/');
-  const owner = slash === -1 ? user : ref.slice(0, slash);
-  const name = slash === -1 ? ref : ref.slice(slash + 1);
+  const { owner, name } = ownerAndName(user, ref);
   const match = all.find((record) => record.owner === owner && record.name === name);
   if (match && canUse(match)) return match;
   const usable = all.filter(canUse);
   const sameName = usable.filter((record) => record.name === name && record.owner !== user);
-  if (slash === -1 && sameName.length > 0) {
+  if (!ref.includes('/') && sameName.length > 0) {
     const candidates = sameName.map((record) => kind.refOf(user, record)).sort();
     throw new FuncxError(
       kind.code,

@@ -14,7 +14,7 @@ import { assertOwns, type Access } from '../auth/access.js';
 import { newToken } from '../auth/tokens.js';
 import type { Store } from '../store/store.js';
 import { normalizeFunctionIds } from '../tasks/allowed-functions.js';
-import { findByName, type NamedKind } from './by-name.js';
+import { findByName, ownerAndName, type NamedKind } from './by-name.js';
 import { statusOf, type EndpointPresence } from './presence.js';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,6 +78,10 @@ export class EndpointDirectory {
         return endpoint;
       }
     }
+    const { owner, name } = ownerAndName(user, ref);
+    const named = await this.store.findEndpoint(owner, name);
+    if (named && this.access.canUse(user, named)) return named;
+    // The error says what the user may have meant, from every endpoint they can use.
     return findByName(await this.store.listEndpoints(), user, ref, (endpoint) => this.access.canUse(user, endpoint), ENDPOINTS);
   }
 

@@ -237,6 +237,11 @@ export class MemoryStore implements Store {
     return [...this.state.endpoints.values()];
   }
 
+  async findEndpoint(owner: string, name: string): Promise<EndpointRecord | undefined> {
+    for (const endpoint of this.state.endpoints.values()) if (endpoint.owner === owner && endpoint.name === name) return endpoint;
+    return undefined;
+  }
+
   async deleteEndpoint(endpointId: string): Promise<boolean> {
     if (!this.state.endpoints.delete(endpointId)) return false;
     await this.log({ k: 'ep-', id: endpointId });
@@ -262,6 +267,11 @@ export class MemoryStore implements Store {
 
   async listEndpointGroups(): Promise<EndpointGroupRecord[]> {
     return [...this.state.endpointGroups.values()];
+  }
+
+  async findEndpointGroup(owner: string, name: string): Promise<EndpointGroupRecord | undefined> {
+    for (const group of this.state.endpointGroups.values()) if (group.owner === owner && group.name === name) return group;
+    return undefined;
   }
 
   async deleteEndpointGroup(groupId: string): Promise<boolean> {

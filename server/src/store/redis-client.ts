@@ -1,5 +1,6 @@
 import { createClient, MultiErrorReply, type RedisClientType } from 'redis';
 import type { LuaScript } from './redis-scripts.js';
+import type { RoundTrips } from './round-trips.js';
 
 interface ScriptCall {
   lua: LuaScript;
@@ -17,7 +18,10 @@ interface ScriptCall {
 export class ScriptRunner {
   private calls: ScriptCall[] | undefined;
 
-  constructor(private readonly client: RedisClientType) {}
+  constructor(
+    private readonly client: RedisClientType,
+    private readonly roundTrips?: RoundTrips,
+  ) {}
 
   run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
@@ -32,6 +36,7 @@ export class ScriptRunner {
   private async flush(): Promise<void> {
     const calls = this.calls ?? [];
     this.calls = undefined;
+    this.roundTrips?.add(calls.length === 1 ? 'script' : 'scripts in one transaction');
     if (calls.length === 1) {
       const [{ lua, keys, args, resolve, reject }] = calls;
       try {

@@ -5,7 +5,9 @@ export class RedisKeys {
   readonly users: string;
   readonly tokens: string;
   readonly functions: string;
+  /** Hash of endpoint id to its record, and hash of `owner/name` to the id. */
   readonly endpoints: string;
+  readonly endpointNames: string;
   /** Hash of endpoint group id to its record, and hash of `owner/name` to the id (each owner's names are unique). */
   readonly endpointGroups: string;
   readonly endpointGroupNames: string;
@@ -26,6 +28,7 @@ export class RedisKeys {
     this.tokens = `${prefix}tokens`;
     this.functions = `${prefix}functions`;
     this.endpoints = `${prefix}endpoints`;
+    this.endpointNames = `${prefix}endpoint-names`;
     this.endpointGroups = `${prefix}endpoint-groups`;
     this.endpointGroupNames = `${prefix}endpoint-group-names`;
     this.groups = `${prefix}groups`;

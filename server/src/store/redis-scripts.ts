@@ -175,13 +175,23 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `);
 
-/** KEYS as CREATE_ENDPOINT_GROUP. ARGV[1] = id. Frees the group's name with it; returns 1 when there was one. */
-export const DELETE_ENDPOINT_GROUP = script(`
+/**
+ * KEYS[1] = hash of id to record, KEYS[2] = hash of owner/name to id (endpoints, endpoint groups). ARGV[1] = id.
+ * Frees the record's name with it; returns 1 when there was one.
+ */
+export const DELETE_NAMED = script(`
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return 0 end
-local group = cjson.decode(json)
-local name = group.owner .. '/' .. group.name
+local record = cjson.decode(json)
+local name = record.owner .. '/' .. record.name
 if redis.call('HGET', KEYS[2], name) == ARGV[1] then redis.call('HDEL', KEYS[2], name) end
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1
+`);
+
+/** KEYS as DELETE_NAMED. ARGV[1] = owner/name. The record of that name, or nil. */
+export const FIND_NAMED = script(`
+local id = redis.call('HGET', KEYS[2], ARGV[1])
+if not id then return false end
+return redis.call('HGET', KEYS[1], id)
 `);

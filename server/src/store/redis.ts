@@ -4,15 +4,17 @@ import { createRedisClient, ScriptRunner } from './redis-client.js';
 import type { FlowStore } from './flow-store.js';
 import { RedisFlowStore } from './redis-flows.js';
 import { RedisKeys } from './redis-keys.js';
+import { RoundTrips } from './round-trips.js';
 import {
   APPEND_AUDIT,
   CHANGE_GROUP,
   CREATE_ENDPOINT_GROUP,
   CREATE_GROUP,
-  DELETE_ENDPOINT_GROUP,
+  DELETE_NAMED,
   DELETE_TOKENS,
   DROP_QUEUE,
   ENQUEUE,
+  FIND_NAMED,
   PUT_TASKS,
   REAP_LEASES,
   REFUND_ATTEMPTS,
@@ -53,6 +55,8 @@ type Client = RedisClientType;
  */
 export class RedisStore implements Store {
   readonly keys: RedisKeys;
+  /** Calls that went to Redis, by store call; scripts of one turn share one round trip (ScriptRunner). */
+  readonly roundTrips = new RoundTrips();
   private readonly retentionMs: number;
   private readonly scripts: ScriptRunner;
   /** Records read by recent takes, until asked for once (see takenRecord). */
@@ -65,7 +69,7 @@ export class RedisStore implements Store {
   ) {
     this.keys = new RedisKeys(options.prefix ?? 'funcx:');
     this.retentionMs = options.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS;
-    this.scripts = new ScriptRunner(client);
+    this.scripts = new ScriptRunner(client, this.roundTrips);
     this.flows = new RedisFlowStore(client, this.scripts, this.keys.prefix, this.retentionMs);
   }
 
@@ -100,11 +104,13 @@ export class RedisStore implements Store {
   }
 
   async getToken(hash: string): Promise<TokenRecord | undefined> {
+    this.roundTrips.add('getToken');
     return parse<TokenRecord>(await this.client.hGet(this.keys.tokens, hash));
   }
 
   async getTokens(hashes: string[]): Promise<(TokenRecord | undefined)[]> {
     if (hashes.length === 0) return [];
+    this.roundTrips.add('getTokens');
     return (await this.client.hmGet(this.keys.tokens, hashes)).map((json) => parse<TokenRecord>(json));
   }
 
@@ -163,6 +169,7 @@ export class RedisStore implements Store {
   /** A script, so that called beside a submission's scripts it goes out in the same MULTI. */
   async appendAudit(entries: AuditRecord[]): Promise<void> {
     if (entries.length === 0) return;
+    this.roundTrips.add('appendAudit');
     await this.run(APPEND_AUDIT, [this.keys.audit], entries.map((entry) => JSON.stringify(entry)));
   }
 
@@ -189,6 +196,7 @@ export class RedisStore implements Store {
   }
 
   async getFunction(functionId: string): Promise<FunctionRecord | undefined> {
+    this.roundTrips.add('getFunction');
     return parse<FunctionRecord>(await this.client.hGet(this.keys.functions, functionId));
   }
 
@@ -201,19 +209,35 @@ export class RedisStore implements Store {
   }
 
   async putEndpoint(endpoint: EndpointRecord): Promise<void> {
-    await this.client.hSet(this.keys.endpoints, endpoint.endpoint_id, JSON.stringify(endpoint));
+    await this.client
+      .multi()
+      .hSet(this.keys.endpoints, endpoint.endpoint_id, JSON.stringify(endpoint))
+      .hSet(this.keys.endpointNames, `${endpoint.owner}/${endpoint.name}`, endpoint.endpoint_id)
+      .exec();
   }
 
   async getEndpoint(endpointId: string): Promise<EndpointRecord | undefined> {
+    this.roundTrips.add('getEndpoint');
     return parse<EndpointRecord>(await this.client.hGet(this.keys.endpoints, endpointId));
   }
 
+  async findEndpoint(owner: string, name: string): Promise<EndpointRecord | undefined> {
+    this.roundTrips.add('findEndpoint');
+    const found = parse<EndpointRecord>((await this.run(FIND_NAMED, [this.keys.endpoints, this.keys.endpointNames], [`${owner}/${name}`])) as string | null);
+    if (found) return found;
+    // Endpoints registered before names were indexed are found by their records, and indexed then.
+    const endpoint = (await this.listEndpoints()).find((record) => record.owner === owner && record.name === name);
+    if (endpoint) await this.client.hSetNX(this.keys.endpointNames, `${owner}/${name}`, endpoint.endpoint_id);
+    return endpoint;
+  }
+
   async listEndpoints(): Promise<EndpointRecord[]> {
+    this.roundTrips.add('listEndpoints');
     return Object.values(await this.client.hGetAll(this.keys.endpoints)).map((json) => JSON.parse(json) as EndpointRecord);
   }
 
   async deleteEndpoint(endpointId: string): Promise<boolean> {
-    return (await this.client.hDel(this.keys.endpoints, endpointId)) > 0;
+    return (await this.run(DELETE_NAMED, [this.keys.endpoints, this.keys.endpointNames], [endpointId])) === 1;
   }
 
   async createEndpointGroup(group: EndpointGroupRecord): Promise<boolean> {
@@ -234,11 +258,17 @@ export class RedisStore implements Store {
   }
 
   async deleteEndpointGroup(groupId: string): Promise<boolean> {
-    return (await this.run(DELETE_ENDPOINT_GROUP, [this.keys.endpointGroups, this.keys.endpointGroupNames], [groupId])) === 1;
+    return (await this.run(DELETE_NAMED, [this.keys.endpointGroups, this.keys.endpointGroupNames], [groupId])) === 1;
+  }
+
+  async findEndpointGroup(owner: string, name: string): Promise<EndpointGroupRecord | undefined> {
+    this.roundTrips.add('findEndpointGroup');
+    return parse<EndpointGroupRecord>((await this.run(FIND_NAMED, [this.keys.endpointGroups, this.keys.endpointGroupNames], [`${owner}/${name}`])) as string | null);
   }
 
   async putTasks(tasks: TaskRecord[]): Promise<string[]> {
     if (tasks.length === 0) return [];
+    this.roundTrips.add('putTasks');
     const keys = new Array<string>(tasks.length + 1);
     const args = new Array<string>(tasks.length * 6 + 2);
     keys[0] = this.keys.unfinished;
@@ -264,6 +294,7 @@ export class RedisStore implements Store {
     const found = taskIds.map((id) => this.takenRecord(id));
     const missing = taskIds.filter((_, i) => found[i] === undefined);
     if (missing.length === 0) return found;
+    this.roundTrips.add('getTasks');
     const pipeline = this.client.multi();
     for (const id of missing) pipeline.hmGet(this.keys.task(id), ['r', 'a']);
     const replies = (await pipeline.execAsPipeline()) as unknown as (string | null)[][];
@@ -279,6 +310,7 @@ export class RedisStore implements Store {
   }
 
   async listTasks(owner: string, query: TaskQuery): Promise<TaskRecord[]> {
+    this.roundTrips.add('listTasks');
     const index = this.keys.tasksOf(owner);
     const found: TaskRecord[] = [];
     const chunk = Math.max(100, query.limit * 2);
@@ -305,22 +337,26 @@ export class RedisStore implements Store {
   }
 
   async listUnfinishedTasks(): Promise<TaskRecord[]> {
+    this.roundTrips.add('listUnfinishedTasks');
     const ids = await this.client.sMembers(this.keys.unfinished);
     return (await this.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
   }
 
   async enqueue(endpointId: string, taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
+    this.roundTrips.add('enqueue');
     await this.run(ENQUEUE, [this.keys.queue(endpointId), this.keys.backSeq], taskIds);
   }
 
   async refundAttempts(taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
+    this.roundTrips.add('refundAttempts');
     await this.run(REFUND_ATTEMPTS, taskIds.map((id) => this.keys.task(id)), []);
   }
 
   async take(endpointId: string, max: number): Promise<string[]> {
     if (max <= 0) return [];
+    this.roundTrips.add('take');
     const keys = [this.keys.queue(endpointId), this.keys.inflight(endpointId)];
     const flat = (await this.run(TAKE, keys, [String(max), this.keys.task('')])) as (string | number | null)[];
     if (this.taken.size > MAX_TAKEN_KEPT) this.taken.clear();
@@ -336,11 +372,13 @@ export class RedisStore implements Store {
 
   async requeue(endpointId: string, taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
+    this.roundTrips.add('requeue');
     await this.run(REQUEUE, [this.keys.queue(endpointId), this.keys.inflight(endpointId), this.keys.frontSeq], taskIds);
   }
 
   async release(endpointId: string, taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
+    this.roundTrips.add('release');
     await this.client
       .multi()
       .sRem(this.keys.inflight(endpointId), taskIds)
@@ -350,6 +388,7 @@ export class RedisStore implements Store {
 
   async claim(endpointId: string, taskIds: string[]): Promise<void> {
     if (taskIds.length === 0) return;
+    this.roundTrips.add('claim');
     await this.client
       .multi()
       .zRem(this.keys.queue(endpointId), taskIds)
@@ -358,25 +397,30 @@ export class RedisStore implements Store {
   }
 
   inFlight(endpointId: string): Promise<string[]> {
+    this.roundTrips.add('inFlight');
     return this.client.sMembers(this.keys.inflight(endpointId));
   }
 
   async inFlightCounts(endpointIds: string[]): Promise<number[]> {
     if (endpointIds.length === 0) return [];
+    this.roundTrips.add('inFlightCounts');
     const pipeline = this.client.multi();
     for (const endpointId of endpointIds) pipeline.sCard(this.keys.inflight(endpointId));
     return (await pipeline.execAsPipeline()) as unknown as number[];
   }
 
   queueLength(endpointId: string): Promise<number> {
+    this.roundTrips.add('queueLength');
     return this.client.zCard(this.keys.queue(endpointId));
   }
 
   async dropQueue(endpointId: string): Promise<string[]> {
+    this.roundTrips.add('dropQueue');
     return (await this.run(DROP_QUEUE, [this.keys.queue(endpointId), this.keys.inflight(endpointId)], [])) as string[];
   }
 
   async keepAlive(endpointId: string, presence: PresenceRecord, presenceMs: number, leaseMs: number): Promise<void> {
+    this.roundTrips.add('keepAlive');
     await this.client
       .multi()
       .set(this.keys.presence(endpointId), JSON.stringify(presence), { expiration: { type: 'PX', value: presenceMs } })
@@ -386,16 +430,19 @@ export class RedisStore implements Store {
   }
 
   async endPresence(endpointId: string): Promise<void> {
+    this.roundTrips.add('endPresence');
     await this.client.del(this.keys.presence(endpointId));
   }
 
   async getPresence(endpointIds: string[]): Promise<(PresenceRecord | undefined)[]> {
     if (endpointIds.length === 0) return [];
+    this.roundTrips.add('getPresence');
     const values = await this.client.mGet(endpointIds.map((id) => this.keys.presence(id)));
     return values.map((value) => parse<PresenceRecord>(value));
   }
 
   async reapExpiredLeases(): Promise<ExpiredLease[]> {
+    this.roundTrips.add('reapExpiredLeases');
     const flat = (await this.run(REAP_LEASES, [this.keys.leased], [this.keys.prefix])) as (string | string[])[];
     const expired: ExpiredLease[] = [];
     for (let i = 0; i < flat.length; i += 2) expired.push({ endpointId: flat[i] as string, taskIds: flat[i + 1] as string[] });

@@ -122,6 +122,8 @@ export interface Store extends AccountStore {
 
   putEndpoint(endpoint: EndpointRecord): Promise<void>;
   getEndpoint(endpointId: string): Promise<EndpointRecord | undefined>;
+  /** The endpoint this owner registered under this name. */
+  findEndpoint(owner: string, name: string): Promise<EndpointRecord | undefined>;
   listEndpoints(): Promise<EndpointRecord[]>;
   deleteEndpoint(endpointId: string): Promise<boolean>;
 
@@ -130,6 +132,8 @@ export interface Store extends AccountStore {
   /** Replaces an endpoint group that exists (its owner and name stay what they were). */
   putEndpointGroup(group: EndpointGroupRecord): Promise<void>;
   getEndpointGroup(groupId: string): Promise<EndpointGroupRecord | undefined>;
+  /** The endpoint group of this owner and name. */
+  findEndpointGroup(owner: string, name: string): Promise<EndpointGroupRecord | undefined>;
   listEndpointGroups(): Promise<EndpointGroupRecord[]>;
   deleteEndpointGroup(groupId: string): Promise<boolean>;
 

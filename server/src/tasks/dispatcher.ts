@@ -2,6 +2,7 @@ import { isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord }
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { Store } from '../store/store.js';
 import type { EndpointChannel } from './endpoint-channel.js';
+import type { HeldRecords } from './held-records.js';
 
 /** Most tasks in one `tasks:dispatch` message. */
 export const DISPATCH_BATCH = 2_000;
@@ -33,6 +34,7 @@ export class Dispatcher {
 
   constructor(
     private readonly store: Store,
+    private readonly records: HeldRecords,
     private readonly functions: FunctionRegistry,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -41,6 +43,7 @@ export class Dispatcher {
   connect(endpointId: string, channel: EndpointChannel): EndpointChannel | undefined {
     const previous = this.connections.get(endpointId);
     this.connections.set(endpointId, { channel, sentFunctions: new Set() });
+    this.records.connected(endpointId);
     this.schedule(endpointId);
     return previous && previous.channel !== channel ? previous.channel : undefined;
   }
@@ -49,6 +52,7 @@ export class Dispatcher {
   disconnect(endpointId: string, channel: EndpointChannel): boolean {
     if (this.connections.get(endpointId)?.channel !== channel) return false;
     this.connections.delete(endpointId);
+    this.records.disconnected(endpointId);
     return true;
   }
 
@@ -73,6 +77,15 @@ export class Dispatcher {
     const connection = this.connections.get(endpointId);
     if (connection) connection.channel.endSessions(sessions);
     else if (!relayed) this.relay?.endSessions(endpointId, sessions);
+  }
+
+  /**
+   * Tasks were just queued for this endpoint (in this turn of the event loop): an endpoint connected here takes
+   * them at once, so that with a shared store the take goes out in the same round trip as their queue entries.
+   */
+  submitted(endpointId: string): void {
+    if (this.connections.has(endpointId)) this.drain(endpointId).catch(this.onError);
+    else this.relay?.work(endpointId);
   }
 
   schedule(endpointId: string, relayed = false): void {
@@ -135,7 +148,10 @@ export class Dispatcher {
           if (task.session !== undefined) dispatched.session = task.session;
           tasks[i] = dispatched;
         }
+        this.records.sent(live);
         connection.channel.dispatch({ tasks, functions });
+        // A queue the take did not empty is taken again; one that it did is drained again when tasks come.
+        if (ids.length < DISPATCH_BATCH) return;
       }
     } finally {
       this.draining.delete(endpointId);

@@ -1,22 +1,28 @@
-import { isFinalState, type TaskCompletion, type TaskOutputUpdate, type TaskRecord, type TaskStateUpdate } from '@funcx/protocol';
+import { isFinalState, type TaskCompletion, type TaskOutput, type TaskOutputUpdate, type TaskRecord, type TaskState, type TaskStateUpdate } from '@funcx/protocol';
 import type { Memo } from '../memo/memo.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
+import type { HeldRecords } from './held-records.js';
 import { applyCompletion, movesForward } from './records.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
 
-/** What endpoints report of the tasks they hold: states, outputs, ends. Only an endpoint's own tasks change. */
+/**
+ * What endpoints report of the tasks they hold: states, outputs, ends. Only an endpoint's own tasks change, and
+ * clients hear of a change once it is written (a task another hub made final meanwhile changes no more).
+ */
 export class EndpointReports {
   constructor(
     private readonly store: Store,
+    private readonly records: HeldRecords,
     private readonly events: TaskEvents,
     private readonly memo?: Memo,
   ) {}
 
   /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
   async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
-    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const tasks = await this.records.read(endpointId, updates.map((update) => update.task_id));
     const changed: TaskRecord[] = [];
+    const states: TaskState[] = [];
     const at = now();
     for (let i = 0; i < updates.length; i++) {
       const task = tasks[i];
@@ -26,26 +32,35 @@ export class EndpointReports {
       Object.assign(task.timestamps, update.timestamps);
       task.timestamps[update.state] ??= at;
       changed.push(task);
-      this.events.state(task);
+      states.push(update.state);
     }
-    if (changed.length > 0) await this.store.putTasks(changed);
+    if (changed.length === 0) return;
+    const refused = new Set(await this.records.write(changed));
+    // The state each report moved to: a record may have moved on (to its end) while it was written.
+    for (let i = 0; i < changed.length; i++) if (!refused.has(changed[i].task_id)) this.events.state(changed[i], states[i]);
   }
 
   async onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
-    const tasks = await this.store.getTasks(updates.map((update) => update.task_id));
+    const tasks = await this.records.read(endpointId, updates.map((update) => update.task_id));
     const changed = new Set<TaskRecord>();
+    const appended: [TaskRecord, TaskOutput][] = [];
     for (let i = 0; i < updates.length; i++) {
       const task = tasks[i];
       if (!task || task.endpoint_id !== endpointId || isFinalState(task.state)) continue;
-      if (this.events.output(task, updates[i].output)) changed.add(task);
+      if (this.events.append(task, updates[i].output)) {
+        changed.add(task);
+        appended.push([task, updates[i].output]);
+      }
     }
-    if (changed.size > 0) await this.store.putTasks([...changed]);
+    if (changed.size === 0) return;
+    const refused = new Set(await this.records.write([...changed]));
+    for (const [task, output] of appended) if (!refused.has(task.task_id)) this.events.output(task, output);
   }
 
   /** Final states from an endpoint; returns the ids it may forget (duplicates and late results included). */
   async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
     const ids = completions.map((completion) => completion.task_id);
-    const tasks = await this.store.getTasks(ids);
+    const tasks = await this.records.read(endpointId, ids);
     const changed: TaskRecord[] = [];
     const at = now();
     for (let i = 0; i < completions.length; i++) {
@@ -55,7 +70,7 @@ export class EndpointReports {
       changed.push(task);
     }
     const [refused] = await Promise.all([
-      this.store.putTasks(changed),
+      this.records.write(changed),
       this.store.release(endpointId, ids),
       // Before the final events: a repeat submitted on seeing one finds the result kept.
       this.memo?.record(changed),
@@ -65,5 +80,4 @@ export class EndpointReports {
     await this.events.sent();
     return ids;
   }
-
 }

@@ -181,7 +181,7 @@ export class TaskService {
         writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
       }
       for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
-      for (const endpointId of idsByEndpoint.keys()) this.dispatcher.schedule(endpointId);
+      for (const endpointId of idsByEndpoint.keys()) this.dispatcher.submitted(endpointId);
       for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count - (existing?.size ?? 0));

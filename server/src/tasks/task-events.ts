@@ -1,4 +1,4 @@
-import type { TaskOutput, TaskRecord } from '@funcx/protocol';
+import type { TaskOutput, TaskRecord, TaskState } from '@funcx/protocol';
 import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import { appendOutput, totalOutputBytes } from './records.js';
@@ -15,18 +15,22 @@ export class TaskEvents {
     private readonly metrics: HubMetrics,
   ) {}
 
-  state(task: TaskRecord): void {
-    this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps });
+  /** The task entered `state` (its state now, unless it has moved on since). */
+  state(task: TaskRecord, state: TaskState = task.state): void {
+    this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state, timestamps: task.timestamps });
   }
 
-  /** Appends an output to the task (within its limit); false when that changed nothing to store. */
-  output(task: TaskRecord, output: TaskOutput): boolean {
+  /** Appends an output to the task's record (within its limit); false when that changed nothing to store. */
+  append(task: TaskRecord, output: TaskOutput): boolean {
     const stored = this.outputBytes.get(task.task_id) ?? totalOutputBytes(task.outputs);
     const appended = appendOutput(task, output, stored);
     this.outputBytes.set(task.task_id, appended.storedBytes);
-    if (!appended.changed) return false;
+    return appended.changed;
+  }
+
+  /** Tells the task's owner of an output appended to it. */
+  output(task: TaskRecord, output: TaskOutput): void {
     this.fanout.task(task.owner, { type: 'output', task_id: task.task_id, output });
-    return true;
   }
 
   /** Events and metrics for tasks that just reached their final state. */

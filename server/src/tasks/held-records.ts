@@ -1,0 +1,110 @@
+import { isFinalState, type TaskRecord } from '@funcx/protocol';
+import type { Store } from '../store/store.js';
+
+/**
+ * The records of tasks held by endpoints connected to this hub, as the endpoints' reports read and write them.
+ * Callers change the records they read and then write them back; events about a change go out only once the
+ * write is accepted.
+ */
+export interface HeldRecords {
+  /** The records of these tasks of this endpoint, in order (undefined where unknown). */
+  read(endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
+  /** Writes records back (Store.putTasks); returns the ids refused because the store has them final already. */
+  write(tasks: TaskRecord[]): Promise<string[]>;
+  /** Records just sent to a connected endpoint. */
+  sent(tasks: TaskRecord[]): void;
+  /** The endpoint connected to this hub, or left it. */
+  connected(endpointId: string): void;
+  disconnected(endpointId: string): void;
+}
+
+/** The embedded store's records are the live ones already: nothing is kept beside them. */
+export class StoreRecords implements HeldRecords {
+  constructor(private readonly store: Store) {}
+
+  read(_endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
+    return this.store.getTasks(taskIds);
+  }
+
+  write(tasks: TaskRecord[]): Promise<string[]> {
+    return this.store.putTasks(tasks);
+  }
+
+  sent(): void {}
+  connected(): void {}
+  disconnected(): void {}
+}
+
+/** Most records kept; past it, reports read from the store. */
+const MAX_KEPT = 100_000;
+
+/**
+ * A shared store (Redis) is a round trip away, and only the hub an endpoint is connected to changes the records
+ * of the tasks it holds (another hub may only make one final: a cancel, a lease that ran out). So that hub keeps
+ * the records it sent or wrote until they are final and answers the endpoint's reports from them. A record
+ * another hub made final meanwhile is refused by the store on the next write, and dropped here; what it kept of
+ * an endpoint is dropped when the endpoint connects or leaves.
+ */
+export class HotRecords implements HeldRecords {
+  private readonly records = new Map<string, TaskRecord>();
+  private readonly endpoints = new Set<string>();
+
+  constructor(private readonly store: Store) {}
+
+  async read(endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
+    const found = taskIds.map((id) => this.records.get(id));
+    const missing: string[] = [];
+    for (let i = 0; i < taskIds.length; i++) if (!found[i]) missing.push(taskIds[i]);
+    if (missing.length === 0) return found;
+    const read = await this.store.getTasks(missing);
+    let next = 0;
+    for (let i = 0; i < taskIds.length; i++) {
+      if (found[i]) continue;
+      const task = read[next++];
+      found[i] = task;
+      if (task && task.endpoint_id === endpointId) this.keep(task);
+    }
+    return found;
+  }
+
+  async write(tasks: TaskRecord[]): Promise<string[]> {
+    let refused: string[];
+    try {
+      refused = await this.store.putTasks(tasks);
+    } catch (error) {
+      // What the caller changed in them was not written: read them again next time.
+      for (const task of tasks) this.records.delete(task.task_id);
+      throw error;
+    }
+    for (const id of refused) this.records.delete(id);
+    for (const task of tasks) {
+      if (isFinalState(task.state)) this.records.delete(task.task_id);
+      else if (this.records.get(task.task_id) !== task) this.keep(task);
+    }
+    return refused;
+  }
+
+  sent(tasks: TaskRecord[]): void {
+    for (const task of tasks) this.keep(task);
+  }
+
+  connected(endpointId: string): void {
+    this.dropEndpoint(endpointId);
+    this.endpoints.add(endpointId);
+  }
+
+  disconnected(endpointId: string): void {
+    this.endpoints.delete(endpointId);
+    this.dropEndpoint(endpointId);
+  }
+
+  private keep(task: TaskRecord): void {
+    if (!this.endpoints.has(task.endpoint_id) || isFinalState(task.state)) return;
+    if (this.records.size >= MAX_KEPT && !this.records.has(task.task_id)) return;
+    this.records.set(task.task_id, task);
+  }
+
+  private dropEndpoint(endpointId: string): void {
+    for (const [id, task] of this.records) if (task.endpoint_id === endpointId) this.records.delete(id);
+  }
+}
