@@ -138,13 +138,26 @@ describe('several hubs on one Redis', () => {
     const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
     const cancelled: string[] = [];
     daemon.on('tasks:cancel', ({ task_ids }) => cancelled.push(...task_ids));
+    const client = track(await connectClient(a.url, a.token));
+    const events = collectEvents(client);
     const { body } = await a.call('POST', '/v1/tasks', { source: 'import time; time.sleep(60)', endpoint: 'slow' });
     await waitFor(() => received.tasks.length === 1, 5000, 'dispatch');
     assert.equal((await a.call('POST', `/v1/tasks/${body.task_id}/cancel`)).statusCode, 200);
     await waitFor(() => cancelled.includes(body.task_id), 5000, 'cancel relayed to B');
+    // B sent the task and keeps its record; what the endpoint reports after the cancel changes nothing.
+    daemon.emit('tasks:state', [{ task_id: body.task_id, state: 'running', timestamps: {} }]);
+    daemon.emit('tasks:output', [{ task_id: body.task_id, output: { output_type: 'stream', name: 'stdout', text: 'late\n' } }]);
     const late = await daemon.timeout(5000).emitWithAck('tasks:done', [success(body.task_id, 1)]);
     assert.deepEqual(late, { recorded: [body.task_id] }, 'a late result is acknowledged so the endpoint forgets it');
-    assert.equal((await b.call('GET', `/v1/tasks/${body.task_id}`)).body.state, 'cancelled');
+    const record = (await b.call('GET', `/v1/tasks/${body.task_id}`)).body;
+    assert.equal(record.state, 'cancelled');
+    assert.deepEqual(record.outputs, []);
+    await waitFor(() => events.some((event) => event.type === 'final' && event.task_id === body.task_id), 5000, 'the cancel on A');
+    const seen = events.filter((event) => event.task_id === body.task_id);
+    const cancelledAt = seen.findIndex((event) => event.type === 'final');
+    assert.deepEqual(seen.slice(cancelledAt).map((event) => event.type), ['final'], `nothing after the cancel: ${JSON.stringify(seen)}`);
+    assert.equal(seen.filter((event) => event.type === 'final').length, 1);
+    assert.ok(seen.every((event) => event.type !== 'output'));
   });
 
   it('lists on hub A the sessions an endpoint connected to hub B reports, and ends one there', async () => {

@@ -76,9 +76,9 @@ export class HotRecords implements HeldRecords {
       for (const task of tasks) this.records.delete(task.task_id);
       throw error;
     }
-    for (const id of refused) this.records.delete(id);
+    const stale = new Set(refused);
     for (const task of tasks) {
-      if (isFinalState(task.state)) this.records.delete(task.task_id);
+      if (stale.has(task.task_id) || isFinalState(task.state)) this.records.delete(task.task_id);
       else if (this.records.get(task.task_id) !== task) this.keep(task);
     }
     return refused;
