@@ -48,7 +48,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   refuseDefaultNamespace(io);
   registerClientNamespace(io, hub);
   const stopLiveness = registerEndpointNamespace(io, hub);
-  const leaveCluster = hub.store instanceof RedisStore ? await joinRedisCluster(io, hub, hub.store) : undefined;
+  const leaveCluster = hub.store instanceof RedisStore ? await joinRedisCluster(hub, hub.store) : undefined;
   const stopReaper = startLeaseReaper(hub);
   // Before the HTTP server stops: its WebSocket connections would otherwise keep it open.
   app.addHook('preClose', async () => {

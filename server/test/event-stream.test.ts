@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { TaskEvent, TaskRecord } from '@funcx/protocol';
 import { addUser } from '../src/users.js';
+import { readEvents } from './support/sse.js';
 import { collect, connectEndpoint, registerEndpoint, startTestHub, waitFor, type EndpointClient, type TestHub } from './support/hub.js';
 
 let hub: TestHub;
@@ -17,30 +18,6 @@ after(async () => {
   endpoint.disconnect();
   await hub.cleanup();
 });
-
-/** Reads an SSE response into a list of {event, data} as they arrive. */
-function readEvents(response: Response): { events: { event: string; data: unknown }[]; done: Promise<void> } {
-  const events: { event: string; data: unknown }[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const done = (async () => {
-    for (;;) {
-      const { value, done: ended } = await reader.read();
-      if (ended) return;
-      buffer += decoder.decode(value, { stream: true });
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) !== -1) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
-    }
-  })();
-  return { events, done };
-}
 
 const finish = (taskId: string) =>
   endpoint.timeout(5000).emitWithAck('tasks:done', [{ task_id: taskId, state: 'success', timestamps: {}, result: { value: 42, data: { 'text/plain': '42' } } }]);

@@ -17,6 +17,7 @@ import {
   type TestHub,
   type UserClient,
 } from './support/hub.js';
+import { readEvents } from './support/sse.js';
 
 const run = promisify(execFile);
 const LOAD = { workers_total: 1, workers_busy: 1, queued: 0, running: 1, warm_images: [] };
@@ -111,6 +112,49 @@ describe('several hubs on one Redis', () => {
     assert.equal(onA.body.state, 'success');
     assert.equal(onA.body.result.value, 2);
     assert.equal(onA.body.outputs[0].text, 'hi\n');
+  });
+
+  it('streams to a Server-Sent Events client of hub A the events of a task run by an endpoint on hub B', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'remote');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    const controller = new AbortController();
+    const response = await fetch(`${a.url}/v1/events`, { headers: { authorization: `Bearer ${a.token}` }, signal: controller.signal });
+    const stream = readEvents(response);
+    await waitFor(() => stream.events.some((e) => e.event === 'ready'), 5000, 'the stream');
+    try {
+      const taskId = (await b.call('POST', '/v1/tasks', { source: '6 * 7', endpoint: 'remote' })).body.task_id as string;
+      await waitFor(() => received.tasks.some((task) => task.task_id === taskId), 5000, 'dispatch by hub B');
+      daemon.emit('tasks:state', [{ task_id: taskId, state: 'running', timestamps: {} }]);
+      daemon.emit('tasks:output', [{ task_id: taskId, output: { output_type: 'stream', name: 'stdout', text: 'working\n' } }]);
+      await daemon.timeout(5000).emitWithAck('tasks:done', [success(taskId, 42)]);
+      const ofTask = () => stream.events.filter((e) => e.event === 'task:events').flatMap((e) => e.data as TaskEvent[]).filter((event) => event.task_id === taskId);
+      await waitFor(() => ofTask().some((event) => event.type === 'final'), 5000, 'the final event on A');
+      const events = ofTask();
+      assert.deepEqual(events.map((event) => (event.type === 'state' ? event.state : event.type)), ['waiting-for-endpoint', 'running', 'output', 'final']);
+      const final = events.at(-1)!;
+      assert.equal(final.type === 'final' && final.result?.value, 42);
+    } finally {
+      controller.abort();
+      await stream.done.catch(() => undefined);
+    }
+  });
+
+  it('leaves the clients and endpoints of the other hubs connected when one hub stops', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'stays');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    const client = track(await connectClient(b.url, b.token));
+    const onA = track(await connectClient(a.url, a.token));
+    hubs.splice(hubs.indexOf(a), 1);
+    await a.cleanup();
+    await waitFor(() => !onA.connected, 5000, "hub A's own client to be disconnected");
+    // Work through hub B afterwards: what a stopping hub disconnects would be gone by then.
+    const submitted = await client.timeout(5000).emitWithAck('tasks:submit', { tasks: [{ source: '1', endpoint: 'stays' }] });
+    assert.ok('task_ids' in submitted, JSON.stringify(submitted));
+    await waitFor(() => received.tasks.some((task) => task.task_id === submitted.task_ids[0]), 5000, 'dispatch by hub B');
+    assert.equal(client.connected, true, 'a client of hub B stays connected when hub A stops');
+    assert.equal(daemon.connected, true, 'an endpoint of hub B stays connected when hub A stops');
   });
 
   it('shows an endpoint connected to hub B online with its load on hub A, and offline once it leaves', async () => {

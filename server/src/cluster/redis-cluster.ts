@@ -1,20 +1,20 @@
-import { createAdapter } from '@socket.io/redis-adapter';
-import type { Server } from 'socket.io';
 import type { HubContext } from '../context.js';
 import type { RedisStore } from '../store/redis.js';
+import { ClusterEvents } from './cluster-events.js';
 import { RedisRelay } from './redis-relay.js';
 
 /**
- * Joins this hub to the others on the same Redis: Socket.IO events reach client sockets on every hub (the
- * Redis adapter), and queue work and cancels are relayed to the hub an endpoint is connected to. Returns a
- * function that leaves.
+ * Joins this hub to the others on the same Redis: client events reach the clients of every hub, and queue work
+ * and cancels are relayed to the hub an endpoint is connected to. Joins before the hub takes connections, so
+ * no hub with clients misses an event. Returns a function that leaves.
  */
-export async function joinRedisCluster(io: Server, hub: HubContext, store: RedisStore): Promise<() => Promise<void>> {
+export async function joinRedisCluster(hub: HubContext, store: RedisStore): Promise<() => Promise<void>> {
   const subscriber = store.client.duplicate();
   subscriber.on('error', () => undefined);
   await subscriber.connect();
   const publisher = store.client;
-  io.adapter(createAdapter(forgivingPublisher(publisher), subscriber, { key: `${store.keys.prefix}socket.io` }));
+  const peers = new ClusterEvents(publisher, store.keys.eventsChannel, (error) => hub.log.warn({ err: error }, 'could not publish client events to the other hubs'));
+  await peers.join(subscriber, hub.fanout.reachPeers(peers));
   const relay = await RedisRelay.start(
     publisher,
     subscriber,
@@ -30,22 +30,8 @@ export async function joinRedisCluster(io: Server, hub: HubContext, store: Redis
   return async () => {
     hub.dispatcher.relay = undefined;
     await relay.stop();
+    await subscriber.unsubscribe(store.keys.eventsChannel).catch(() => undefined);
     if (subscriber.isOpen) await subscriber.close();
   };
 }
 
-/**
- * The adapter publishes without handling a failure; while Redis restarts that would end the process on an
- * unhandled rejection. Events published then are lost (clients resync their tasks when they reconnect).
- */
-function forgivingPublisher<T extends { publish(channel: string, message: string): Promise<unknown> }>(client: T): T {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property === 'publish') {
-        return (channel: string, message: string) => target.publish(channel, message).catch(() => 0);
-      }
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-}

@@ -18,11 +18,11 @@ export interface RelayTarget {
   endSessions(endpointId: string, sessions: SessionRefs): void;
 }
 
-interface Publisher {
+export interface Publisher {
   publish(channel: string, message: string): Promise<unknown>;
 }
 
-interface Subscriber {
+export interface Subscriber {
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
   unsubscribe(channel: string): Promise<unknown>;
 }

@@ -7,6 +7,11 @@ import { bothChannels, type ClientChannel } from './client-channel.js';
  * out as one `task:events` message per user and one `endpoint:status` message per audience.
  */
 export class EventFanout {
+  /** This hub's clients. */
+  private local: ClientChannel | undefined;
+  /** The clients of other hubs on the same store. */
+  private peers: ClientChannel | undefined;
+  /** Both: where events go. */
   private channel: ClientChannel | undefined;
   private taskEvents = new Map<string, TaskEvent[]>();
   private endpointViews = new Map<string, EndpointView>();
@@ -16,9 +21,24 @@ export class EventFanout {
 
   constructor(private readonly groups: GroupMembership) {}
 
-  /** Adds a channel events go out on (the Socket.IO namespace, the event streams). */
+  /** Adds a channel to this hub's clients events go out on (the Socket.IO namespace, the event streams). */
   attach(channel: ClientChannel): void {
-    this.channel = this.channel ? bothChannels(this.channel, channel) : channel;
+    this.local = this.local ? bothChannels(this.local, channel) : channel;
+    this.channel = this.peers ? bothChannels(this.local, this.peers) : this.local;
+  }
+
+  /**
+   * Events also go to the clients of other hubs, through `peers`. Returns the channel on which what other hubs
+   * send is delivered to this hub's clients.
+   */
+  reachPeers(peers: ClientChannel): ClientChannel {
+    this.peers = peers;
+    this.channel = this.local ? bothChannels(this.local, peers) : peers;
+    return {
+      toAll: (event, ...args) => this.local?.toAll(event, ...args),
+      toUsers: (users, event, ...args) => this.local?.toUsers(users, event, ...args),
+      toAllBut: (users, event, ...args) => this.local?.toAllBut(users, event, ...args),
+    };
   }
 
   task(owner: string, event: TaskEvent): void {

@@ -72,6 +72,11 @@ export class RedisKeys {
     return `${this.prefix}lease:${endpointId}`;
   }
 
+  /** Pub/sub channel on which each hub publishes the events of its clients' tasks and endpoints for the others. */
+  get eventsChannel(): string {
+    return `${this.prefix}client-events`;
+  }
+
   /** Pub/sub channel over which hubs tell each other that a queue has work or tasks are to be cancelled. */
   get relayChannel(): string {
     return `${this.prefix}relay`;
