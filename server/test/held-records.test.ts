@@ -93,4 +93,20 @@ describe('the records an endpoint hub keeps of the tasks it sent', () => {
     await records.read('e1', [other.task_id]);
     assert.equal(store.reads, 5, 'what was kept of an endpoint that left is read again');
   });
+
+  it('names the tasks queued here, oldest first and each once, so the take does not read their records back', async () => {
+    const { store, records } = setUp();
+    const queued = Array.from({ length: 5 }, () => task('waiting-for-endpoint', { endpoint_id: 'e1' }));
+    records.queued('e1', queued);
+    records.queued('e2', [task('waiting-for-endpoint', { endpoint_id: 'e2' })]);
+    assert.deepEqual(records.queuedIds('e1', 3), queued.slice(0, 3).map((t) => t.task_id));
+    assert.deepEqual(records.queuedIds('e1', 3), queued.slice(3).map((t) => t.task_id));
+    assert.deepEqual(records.queuedIds('e1', 3), []);
+    assert.deepEqual(records.queuedIds('e2', 3), [], 'nothing is kept for an endpoint connected elsewhere');
+    assert.equal((await records.read('e1', [queued[4].task_id]))[0], queued[4]);
+    assert.equal(store.reads, 0);
+    records.queued('e1', [task('waiting-for-endpoint', { endpoint_id: 'e1' })]);
+    records.disconnected('e1');
+    assert.deepEqual(records.queuedIds('e1', 3), []);
+  });
 });

@@ -31,6 +31,24 @@ describe('Redis store', () => {
     }
   });
 
+  it('takes ids whose records the caller holds without reading them back, and counts their attempts all the same', async () => {
+    const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
+    try {
+      const [held, other] = [task(), task()];
+      await store.putTasks([held, other]);
+      await store.enqueue('e1', [held.task_id, other.task_id]);
+      assert.deepEqual(await store.take('e1', 10, [held.task_id]), [held.task_id, other.task_id]);
+      const before = store.roundTrips.counts.get('getTasks') ?? 0;
+      assert.equal((await store.getTasks([other.task_id]))[0]?.attempts, 1, 'a record the take read is served from it');
+      assert.equal(store.roundTrips.counts.get('getTasks') ?? 0, before);
+      const [read] = await store.getTasks([held.task_id]);
+      assert.equal(store.roundTrips.counts.get('getTasks'), before + 1, 'a record the caller said it holds was not read by the take');
+      assert.equal(read?.attempts, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('finds an endpoint written before names were indexed by its name, and indexes it', async () => {
     const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
     try {

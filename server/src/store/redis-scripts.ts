@@ -56,12 +56,15 @@ return #ARGV
 `);
 
 /**
- * KEYS[1] = queue, KEYS[2] = in-flight set. ARGV[1] = max, ARGV[2] = task key prefix. Pops up to max ids from
- * the front into the in-flight set and counts one more attempt on each known task. Returns
- * [id, record JSON or false, attempts, ...]: the dispatcher needs the records next, as they are at the take.
+ * KEYS[1] = queue, KEYS[2] = in-flight set. ARGV[1] = max, ARGV[2] = task key prefix, ARGV[3..] = ids whose
+ * records the caller holds. Pops up to max ids from the front into the in-flight set and counts one more attempt
+ * on each known task. Returns [id, record JSON or false, attempts, ...]: the dispatcher needs the records next,
+ * as they are at the take (false for those it holds).
  */
 export const TAKE = script(`
 local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
+local held = {}
+for i = 3, #ARGV do held[ARGV[i]] = true end
 local out = {}
 for i = 1, #popped, 2 do
   local id = popped[i]
@@ -70,7 +73,7 @@ for i = 1, #popped, 2 do
   local attempts = false
   if redis.call('EXISTS', key) == 1 then attempts = redis.call('HINCRBY', key, 'a', 1) end
   out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', key, 'r')
+  out[#out + 1] = (not held[id]) and redis.call('HGET', key, 'r')
   out[#out + 1] = attempts
 end
 return out

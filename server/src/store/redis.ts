@@ -354,11 +354,11 @@ export class RedisStore implements Store {
     await this.run(REFUND_ATTEMPTS, taskIds.map((id) => this.keys.task(id)), []);
   }
 
-  async take(endpointId: string, max: number): Promise<string[]> {
+  async take(endpointId: string, max: number, known: string[] = []): Promise<string[]> {
     if (max <= 0) return [];
     this.roundTrips.add('take');
     const keys = [this.keys.queue(endpointId), this.keys.inflight(endpointId)];
-    const flat = (await this.run(TAKE, keys, [String(max), this.keys.task('')])) as (string | number | null)[];
+    const flat = (await this.run(TAKE, keys, [String(max), this.keys.task(''), ...known])) as (string | number | null)[];
     if (this.taken.size > MAX_TAKEN_KEPT) this.taken.clear();
     const ids: string[] = [];
     for (let i = 0; i < flat.length; i += 3) {

@@ -156,8 +156,9 @@ export interface Store extends AccountStore {
   /**
    * Moves up to `max` ids from the front of the queue to the in-flight set and returns them, counting one more
    * attempt on each of those tasks (the store records that itself, so the caller need not put them back).
+   * `known`: ids whose records the caller holds (it just wrote them), which a networked store need not read.
    */
-  take(endpointId: string, max: number): Promise<string[]>;
+  take(endpointId: string, max: number, known?: string[]): Promise<string[]>;
   /** Moves in-flight ids back to the front of the queue. */
   requeue(endpointId: string, taskIds: string[]): Promise<void>;
   /** Forgets finished ids (in-flight or still queued). */

@@ -81,11 +81,16 @@ export class Dispatcher {
 
   /**
    * Tasks were just queued for this endpoint (in this turn of the event loop): an endpoint connected here takes
-   * them at once, so that with a shared store the take goes out in the same round trip as their queue entries.
+   * them at once, so that with a shared store the take goes out in the same round trip as their queue entries,
+   * and their records, just written, are not read back.
    */
-  submitted(endpointId: string): void {
-    if (this.connections.has(endpointId)) this.drain(endpointId).catch(this.onError);
-    else this.relay?.work(endpointId);
+  submitted(endpointId: string, queued: TaskRecord[]): void {
+    if (!this.connections.has(endpointId)) {
+      this.relay?.work(endpointId);
+      return;
+    }
+    this.records.queued(endpointId, queued);
+    this.drain(endpointId).catch(this.onError);
   }
 
   schedule(endpointId: string, relayed = false): void {
@@ -114,9 +119,9 @@ export class Dispatcher {
       for (;;) {
         const connection = this.connections.get(endpointId);
         if (!connection) return;
-        const ids = await this.store.take(endpointId, DISPATCH_BATCH);
+        const ids = await this.store.take(endpointId, DISPATCH_BATCH, this.records.queuedIds(endpointId, DISPATCH_BATCH));
         if (ids.length === 0) return;
-        const records = await this.store.getTasks(ids);
+        const records = await this.records.read(endpointId, ids);
         const finished: string[] = [];
         const live: TaskRecord[] = [];
         for (let i = 0; i < ids.length; i++) {

@@ -11,6 +11,10 @@ export interface HeldRecords {
   read(endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
   /** Writes records back (Store.putTasks); returns the ids refused because the store has them final already. */
   write(tasks: TaskRecord[]): Promise<string[]>;
+  /** Records just written to the queue of an endpoint connected here. */
+  queued(endpointId: string, tasks: TaskRecord[]): void;
+  /** Up to `max` of those queued and not yet taken, oldest first: the take need not read their records. */
+  queuedIds(endpointId: string, max: number): string[];
   /** Records just sent to a connected endpoint. */
   sent(tasks: TaskRecord[]): void;
   /** The endpoint connected to this hub, or left it. */
@@ -30,6 +34,10 @@ export class StoreRecords implements HeldRecords {
     return this.store.putTasks(tasks);
   }
 
+  queued(): void {}
+  queuedIds(): string[] {
+    return [];
+  }
   sent(): void {}
   connected(): void {}
   disconnected(): void {}
@@ -48,6 +56,8 @@ const MAX_KEPT = 100_000;
 export class HotRecords implements HeldRecords {
   private readonly records = new Map<string, TaskRecord>();
   private readonly endpoints = new Set<string>();
+  /** By endpoint: ids queued by this hub whose records are kept, in the order they were queued. */
+  private readonly waiting = new Map<string, Set<string>>();
 
   constructor(private readonly store: Store) {}
 
@@ -84,6 +94,29 @@ export class HotRecords implements HeldRecords {
     return refused;
   }
 
+  queued(endpointId: string, tasks: TaskRecord[]): void {
+    let waiting = this.waiting.get(endpointId);
+    for (const task of tasks) {
+      if (!this.keep(task)) continue;
+      if (!waiting) this.waiting.set(endpointId, (waiting = new Set()));
+      waiting.add(task.task_id);
+    }
+  }
+
+  queuedIds(endpointId: string, max: number): string[] {
+    const waiting = this.waiting.get(endpointId);
+    if (!waiting) return [];
+    // Taken now (by this take or, if it finds others first, by a later one): either way no longer waiting here.
+    const ids: string[] = [];
+    for (const id of waiting) {
+      if (ids.length === max) break;
+      waiting.delete(id);
+      if (this.records.has(id)) ids.push(id);
+    }
+    if (waiting.size === 0) this.waiting.delete(endpointId);
+    return ids;
+  }
+
   sent(tasks: TaskRecord[]): void {
     for (const task of tasks) this.keep(task);
   }
@@ -98,13 +131,16 @@ export class HotRecords implements HeldRecords {
     this.dropEndpoint(endpointId);
   }
 
-  private keep(task: TaskRecord): void {
-    if (!this.endpoints.has(task.endpoint_id) || isFinalState(task.state)) return;
-    if (this.records.size >= MAX_KEPT && !this.records.has(task.task_id)) return;
+  /** Keeps the record if it is of a connected endpoint, not final, and there is room; true when kept. */
+  private keep(task: TaskRecord): boolean {
+    if (!this.endpoints.has(task.endpoint_id) || isFinalState(task.state)) return false;
+    if (this.records.size >= MAX_KEPT && !this.records.has(task.task_id)) return false;
     this.records.set(task.task_id, task);
+    return true;
   }
 
   private dropEndpoint(endpointId: string): void {
+    this.waiting.delete(endpointId);
     for (const [id, task] of this.records) if (task.endpoint_id === endpointId) this.records.delete(id);
   }
 }

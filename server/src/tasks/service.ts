@@ -116,7 +116,7 @@ export class TaskService {
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(count, start + SUBMIT_CHUNK);
       const records: TaskRecord[] = [];
-      const idsByEndpoint = new Map<string, string[]>();
+      const queuedByEndpoint = new Map<string, TaskRecord[]>();
       // A task id submitted before is answered with that task: it is neither looked up nor run again.
       const memoKeys = this.memo ? submissions.slice(start, end).map((submission, offset) => {
         if (existing?.has(start + offset)) return undefined;
@@ -171,17 +171,19 @@ export class TaskService {
           continue;
         }
         if (memoKeys[i - start] !== undefined) task.cache_key = memoKeys[i - start];
-        let ids = idsByEndpoint.get(endpointId);
-        if (!ids) idsByEndpoint.set(endpointId, (ids = []));
-        ids.push(task.task_id);
+        let queued = queuedByEndpoint.get(endpointId);
+        if (!queued) queuedByEndpoint.set(endpointId, (queued = []));
+        queued.push(task);
       }
       writes.push(this.store.putTasks(records));
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
         writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
       }
-      for (const [endpointId, ids] of idsByEndpoint) writes.push(this.store.enqueue(endpointId, ids));
-      for (const endpointId of idsByEndpoint.keys()) this.dispatcher.submitted(endpointId);
+      for (const [endpointId, queued] of queuedByEndpoint) {
+        writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
+        this.dispatcher.submitted(endpointId, queued);
+      }
       for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count - (existing?.size ?? 0));
