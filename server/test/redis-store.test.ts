@@ -31,6 +31,30 @@ describe('Redis store', () => {
     }
   });
 
+  it('writes, queues, takes and finishes 2,500 tasks in one call each (the scripts write ids in runs)', async () => {
+    const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
+    try {
+      const tasks = Array.from({ length: 2_500 }, (_, i) => task('waiting-for-endpoint', { owner: i % 2 === 0 ? 'alice' : 'bob', timestamps: { received: 1_000 + i } }));
+      const ids = tasks.map((t) => t.task_id);
+      assert.deepEqual(await store.putTasks(tasks), []);
+      await store.enqueue('e1', ids);
+      assert.equal(await store.queueLength('e1'), 2_500);
+      assert.deepEqual(await store.take('e1', 3_000, ids.slice(0, 1_200)), ids, 'in the order they were queued');
+      assert.deepEqual(await store.inFlightCounts(['e1']), [2_500]);
+      assert.equal((await store.listUnfinishedTasks()).length, 2_500);
+      assert.equal((await store.listTasks('bob', { limit: 2_000 })).length, 1_250);
+      const finished = tasks.map((t) => ({ ...t, state: 'success' as const }));
+      assert.deepEqual(await store.putTasks(finished), []);
+      assert.deepEqual(await store.putTasks(tasks.slice(0, 3)), ids.slice(0, 3), 'the first final state wins');
+      await store.release('e1', ids);
+      assert.deepEqual(await store.inFlightCounts(['e1']), [0]);
+      assert.deepEqual(await store.listUnfinishedTasks(), []);
+      assert.equal((await store.getTasks([ids[2_499]]))[0]?.attempts, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('takes ids whose records the caller holds without reading them back, and counts their attempts all the same', async () => {
     const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
     try {

@@ -15,43 +15,76 @@ export function script(source: string): LuaScript {
 }
 
 /**
+ * Lua: calls \`call(...)\` with the values in runs of at most 1,000 (an even number, for score/member pairs): one
+ * command for many ids costs Redis far less than one each (the command and its copy in the append-only file),
+ * and Lua's stack bounds how many values one call can take.
+ */
+const IN_RUNS = `
+local function in_runs(values, call)
+  for s = 1, #values, 1000 do call(unpack(values, s, math.min(s + 999, #values))) end
+end
+`;
+
+/**
  * KEYS[1] = set of unfinished task ids, KEYS[2..] = task hashes. ARGV[1] = retention of final tasks (ms, 0 keeps
  * them), ARGV[2] = key prefix, then per task: id, "1" when final else "0", attempts, record JSON, owner, received.
  * A task whose stored hash is already final is left as it is (the first final state wins); a new one joins its
  * owner's index (a sorted set by received time). Returns the 1-based positions of the tasks refused.
  */
-export const PUT_TASKS = script(`
+export const PUT_TASKS = script(`${IN_RUNS}
 local retention = tonumber(ARGV[1])
 local prefix = ARGV[2]
-local refused = {}
+local refused, unfinished, finished, indexes = {}, {}, {}, {}
 for i = 2, #KEYS do
   local key = KEYS[i]
   local at = (i - 2) * 6 + 3
-  if redis.call('HGET', key, 'f') == '1' then
+  local f = redis.call('HGET', key, 'f')
+  if f == '1' then
     refused[#refused + 1] = i - 1
   else
-    if redis.call('EXISTS', key) == 0 then
-      redis.call('ZADD', prefix .. 'tasks-of:' .. ARGV[at + 4], ARGV[at + 5], ARGV[at])
-    end
     local final = ARGV[at + 1]
-    redis.call('HSET', key, 'r', ARGV[at + 3], 'f', final)
-    redis.call('HSETNX', key, 'a', ARGV[at + 2])
+    if f == false and redis.call('EXISTS', key) == 0 then
+      local owner = ARGV[at + 4]
+      local index = indexes[owner]
+      if not index then
+        index = {}
+        indexes[owner] = index
+      end
+      index[#index + 1] = ARGV[at + 5]
+      index[#index + 1] = ARGV[at]
+      redis.call('HSET', key, 'r', ARGV[at + 3], 'f', final, 'a', ARGV[at + 2])
+    else
+      redis.call('HSET', key, 'r', ARGV[at + 3], 'f', final)
+      -- every hash this script writes has its attempts; one from before it may not
+      if f == false then redis.call('HSETNX', key, 'a', ARGV[at + 2]) end
+    end
     if final == '1' then
-      redis.call('SREM', KEYS[1], ARGV[at])
+      finished[#finished + 1] = ARGV[at]
       if retention > 0 then redis.call('PEXPIRE', key, retention) end
     else
-      redis.call('SADD', KEYS[1], ARGV[at])
+      unfinished[#unfinished + 1] = ARGV[at]
     end
   end
+end
+-- in this order: a task written twice in one call can only go from unfinished to final
+in_runs(unfinished, function(...) redis.call('SADD', KEYS[1], ...) end)
+in_runs(finished, function(...) redis.call('SREM', KEYS[1], ...) end)
+for owner, index in pairs(indexes) do
+  in_runs(index, function(...) redis.call('ZADD', prefix .. 'tasks-of:' .. owner, ...) end)
 end
 return refused
 `);
 
 /** KEYS[1] = queue, KEYS[2] = back sequence. ARGV = ids, appended in order; ids already queued keep their place. */
-export const ENQUEUE = script(`
+export const ENQUEUE = script(`${IN_RUNS}
 local last = redis.call('INCRBY', KEYS[2], #ARGV)
 local first = last - #ARGV
-for i = 1, #ARGV do redis.call('ZADD', KEYS[1], 'NX', first + i, ARGV[i]) end
+local entries = {}
+for i = 1, #ARGV do
+  entries[2 * i - 1] = first + i
+  entries[2 * i] = ARGV[i]
+end
+in_runs(entries, function(...) redis.call('ZADD', KEYS[1], 'NX', ...) end)
 return #ARGV
 `);
 
@@ -61,21 +94,22 @@ return #ARGV
  * on each known task. Returns [id, record JSON or false, attempts, ...]: the dispatcher needs the records next,
  * as they are at the take (false for those it holds).
  */
-export const TAKE = script(`
+export const TAKE = script(`${IN_RUNS}
 local popped = redis.call('ZPOPMIN', KEYS[1], ARGV[1])
 local held = {}
 for i = 3, #ARGV do held[ARGV[i]] = true end
-local out = {}
+local ids, out = {}, {}
 for i = 1, #popped, 2 do
   local id = popped[i]
-  redis.call('SADD', KEYS[2], id)
+  ids[#ids + 1] = id
   local key = ARGV[2] .. id
   local attempts = false
-  if redis.call('EXISTS', key) == 1 then attempts = redis.call('HINCRBY', key, 'a', 1) end
+  if held[id] or redis.call('EXISTS', key) == 1 then attempts = redis.call('HINCRBY', key, 'a', 1) end
   out[#out + 1] = id
   out[#out + 1] = (not held[id]) and redis.call('HGET', key, 'r')
   out[#out + 1] = attempts
 end
+in_runs(ids, function(...) redis.call('SADD', KEYS[2], ...) end)
 return out
 `);
 
