@@ -159,6 +159,14 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.ok(readFileSync(out).every((b) => b === 0x7a));
   });
 
+  test('funcx run prints a generator cell\'s items as they come, one JSON a line, then how many it streamed', async () => {
+    const file = join(makeTempDir('funcx-cli-stream-'), 'gen.py');
+    writeFileSync(file, '({"i": i} for i in range(200))\n');
+    const ran = await runProcess(process.execPath, [bin.funcx, 'run', file, '--endpoint', 'lab'], { env: hub.env(), timeoutMs: 60_000 });
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i }));
+    assert.equal(ran.stdout, `${lines.join('\n')}\n200 items streamed\n`, 'more items than the endpoint holds unread: the CLI read them as they came');
+  });
+
   test('a client stores a value through the hub and passes its reference to a task', async () => {
     const stored = await fetch(`${hub.url}/v1/endpoints/lab/data?kind=bytes`, {
       method: 'POST',
