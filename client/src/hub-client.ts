@@ -32,6 +32,7 @@ import {
   type TaskRecord,
   type TaskState,
   type SessionView,
+  type StreamItems,
   type TaskSubmission,
 } from '@funcx/protocol';
 import { FlowsClient } from './flows-client.js';
@@ -172,6 +173,10 @@ export class HubClient {
   }
   async cancelTask(id: string): Promise<void> {
     await this.request('POST', `/tasks/${encodeURIComponent(id)}/cancel`);
+  }
+  /** What a generator task yielded from index `from`, waiting up to `waitMs` for an item (StreamFollower loops over it). */
+  readItems(id: string, from: number, waitMs: number): Promise<StreamItems> {
+    return this.request('GET', `/tasks/${encodeURIComponent(id)}/items?from=${from}&wait_ms=${waitMs}`);
   }
   /** Your sessions on the endpoints you may use (or on one), as the endpoints last reported them. */
   async listSessions(endpoint?: string): Promise<SessionView[]> {

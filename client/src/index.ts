@@ -1,2 +1,3 @@
 export * from './hub-client.js';
 export { errorFromResponse, unreachableError } from './hub-errors.js';
+export * from './stream-follower.js';

@@ -165,9 +165,12 @@ function catchUp(entry: Entry, record: TaskRecord): TaskEvent[] {
   const seen: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   let seenDisplays = 0;
   let seenState: TaskState | undefined;
+  let seenStreams = false;
   for (const event of entry.events) {
-    if (event.type === 'state') seenState = event.state;
-    else if (event.type === 'output') {
+    if (event.type === 'state') {
+      seenState = event.state;
+      seenStreams ||= event.streams === true;
+    } else if (event.type === 'output') {
       if (event.output.output_type === 'stream') seen[event.output.name] += event.output.text.length;
       else seenDisplays++;
     }
@@ -188,17 +191,21 @@ function catchUp(entry: Entry, record: TaskRecord): TaskEvent[] {
   }
   if (isFinalState(record.state)) {
     if (!entry.final) {
-      events.push({
+      const final: TaskFinalEvent = {
         type: 'final',
         task_id: taskId,
         state: record.state,
         timestamps: record.timestamps,
         result: record.result,
         error: record.error,
-      });
+      };
+      if (record.streams) final.streams = true;
+      events.push(final);
     }
-  } else if (record.state !== seenState) {
-    events.unshift({ type: 'state', task_id: taskId, state: record.state, timestamps: record.timestamps });
+  } else if (record.state !== seenState || (record.streams && !seenStreams)) {
+    const state: TaskStateEvent = { type: 'state', task_id: taskId, state: record.state, timestamps: record.timestamps };
+    if (record.streams) state.streams = true;
+    events.unshift(state);
   }
   return events;
 }

@@ -215,6 +215,7 @@ export class Interchange {
           Object.assign(entry.timestamps, update.timestamps);
           if (queuedAt !== undefined) entry.timestamps['waiting-for-nodes'] = queuedAt;
           entry.state = update.state;
+          if (update.streams) entry.streams = true;
           // The manager reported it because it lasted there: it goes on at once.
           entry.since = -Infinity;
           this.options.reporter.stateChanged(entry);

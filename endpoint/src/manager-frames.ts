@@ -28,6 +28,7 @@ function everyItem(items: unknown, problem: (item: Fields) => string | undefined
 function updateProblem(item: Fields): string | undefined {
   if (typeof item.task_id !== 'string') return 'an item\'s "task_id" is not a string';
   if (!STATES.has(item.state as string)) return 'an item\'s "state" is no task state';
+  if (item.streams !== undefined && item.streams !== true) return 'an item\'s "streams" is not true';
   return isObject(item.timestamps) ? undefined : 'an item\'s "timestamps" is not an object';
 }
 
@@ -35,6 +36,7 @@ function completionProblem(item: Fields): string | undefined {
   if (typeof item.task_id !== 'string') return 'a completion\'s "task_id" is not a string';
   if (!FINAL_TASK_STATES.has(item.state as TaskState)) return 'a completion\'s "state" is not success, failed or cancelled';
   if (!isObject(item.timestamps)) return 'a completion\'s "timestamps" is not an object';
+  if (item.streams !== undefined && item.streams !== true) return 'a completion\'s "streams" is not true';
   if (item.result !== undefined && !(isObject(item.result) && isObject(item.result.data))) return 'a completion\'s "result" has no "data" bundle';
   if (item.error !== undefined && !(isObject(item.error) && typeof item.error.ename === 'string' && typeof item.error.evalue === 'string')) {
     return 'a completion\'s "error" lacks ename or evalue';

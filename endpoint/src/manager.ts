@@ -428,12 +428,16 @@ export class Manager implements WorkerPoolListener {
         return;
       case 's': {
         const entry = this.tasks.get(reply.i);
-        if (entry && !entry.done && entry.state !== 'running' && entry.worker === worker) {
+        if (!entry || entry.done || entry.worker !== worker) return;
+        const streams = reply.g === true && !entry.streams;
+        if (entry.state === 'running' && !streams) return;
+        if (streams) entry.streams = true;
+        if (entry.state !== 'running') {
           entry.state = 'running';
           entry.timestamps.running = reply.ts;
           entry.since = performance.now();
-          this.reporter.stateChanged(entry);
         }
+        this.reporter.stateChanged(entry);
         return;
       }
       case 'o':
@@ -594,6 +598,7 @@ export class Manager implements WorkerPoolListener {
       if (entry.sessionRestarted !== undefined) completion.session_restarted = entry.sessionRestarted;
       this.sessions.finished(entry);
     }
+    if (entry.streams) completion.streams = true;
     this.reporter.done(completion);
   }
 }

@@ -100,7 +100,9 @@ export class Outbox implements TaskReporter {
       if (task.done) {
         this.states.delete(task);
       } else if (now - task.since >= (task.state === 'running' ? STATE_REPORT_AFTER_MS : WAITING_REPORT_AFTER_MS)) {
-        updates.push({ task_id: task.task.task_id, state: task.state, timestamps: { ...task.timestamps } });
+        const update: TaskStateUpdate = { task_id: task.task.task_id, state: task.state, timestamps: { ...task.timestamps } };
+        if (task.streams) update.streams = true;
+        updates.push(update);
         this.states.delete(task);
       }
     }

@@ -9,6 +9,8 @@ export interface HeldTask {
   /** When the task entered its current state (performance.now() ms), to report only states that last. */
   since: number;
   done: boolean;
+  /** Its generator's items stream (TaskRecord.streams). */
+  streams?: true;
 }
 
 /** Where a manager reports what happens to tasks; the daemon batches these towards the hub. */

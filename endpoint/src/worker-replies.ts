@@ -41,6 +41,7 @@ function shapeProblem(reply: Fields): string | undefined {
       if (reply.i !== null && typeof reply.i !== 'string') return 'its task id "i" is neither a string nor null';
       return isObject(reply.data) && isObject(reply.md) ? undefined : 'its "data" or "md" is not an object';
     case 's':
+      if (reply.g !== undefined && reply.g !== true) return 'its "g" is not true';
       return typeof reply.i === 'string' && typeof reply.ts === 'number' ? undefined : 'its "i" or "ts" has the wrong type';
     case 'ready':
       return typeof reply.pid === 'number' && typeof reply.python === 'string' ? undefined : 'its "pid" or "python" has the wrong type';

@@ -39,7 +39,10 @@ describe('data references through a real hub, endpoint daemon and Python workers
 
   before(async () => {
     hub = await startHub({ funcxHome: makeTempDir('funcx-data-') });
-    endpoint = await startEndpoint(hub, { name: 'lab', workers: 2, config: { data_store: { result_threshold_bytes: 64 * 1024 } } });
+    [endpoint] = await Promise.all([
+      startEndpoint(hub, { name: 'lab', workers: 2, config: { data_store: { result_threshold_bytes: 64 * 1024 } } }),
+      startEndpoint(hub, { name: 'bare', workers: 1, config: { data_store: false } }),
+    ]);
     alice = new HubClient({ hubUrl: hub.url, token: hub.token });
     bobToken = await hub.addUser('bob');
     bob = new HubClient({ hubUrl: hub.url, token: bobToken });
@@ -156,6 +159,14 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.ok(readFileSync(out).every((b) => b === 0x7a));
   });
 
+  test('funcx run prints a generator cell\'s items as they come, one JSON a line, then how many it streamed', async () => {
+    const file = join(makeTempDir('funcx-cli-stream-'), 'gen.py');
+    writeFileSync(file, '({"i": i} for i in range(200))\n');
+    const ran = await runProcess(process.execPath, [bin.funcx, 'run', file, '--endpoint', 'lab'], { env: hub.env(), timeoutMs: 60_000 });
+    const lines = Array.from({ length: 200 }, (_, i) => JSON.stringify({ i }));
+    assert.equal(ran.stdout, `${lines.join('\n')}\n200 items streamed\n`, 'more items than the endpoint holds unread: the CLI read them as they came');
+  });
+
   test('a client stores a value through the hub and passes its reference to a task', async () => {
     const stored = await fetch(`${hub.url}/v1/endpoints/lab/data?kind=bytes`, {
       method: 'POST',
@@ -175,10 +186,43 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.match(((await badKind.json()) as { message: string }).message, /querystring\/kind must be one of "bytes", "pickle"/);
   });
 
-  test('a cell whose last expression is a generator shows it as a kernel does, and waits for no reader', async () => {
-    const task = await run(alice, 'numbers = (i for i in range(1000))\nnumbers', undefined as unknown as string, []);
-    assert.equal(task.state, 'success', JSON.stringify(task.error));
-    assert.match(String(task.result?.data['text/plain']), /^<generator object <genexpr> at 0x[0-9a-f]+>$/);
+  test('a cell whose last expression is a generator streams its items, and its task says so before it ends', async () => {
+    const flag = join(makeTempDir('funcx-flag-'), 'go');
+    const source = `import os, time\ndef numbers():\n    yield "first"\n    while not os.path.exists(${JSON.stringify(flag)}):\n        time.sleep(0.02)\n    yield from range(100)\nnumbers()`;
+    const [taskId] = (await alice.submitLive([{ source, endpoint: 'lab' }])).task_ids;
+    const said = await new Promise<{ state: string; streams?: true }>((resolve) => {
+      const stop = alice.watchTask(taskId, {
+        onState: (event) => {
+          if (!event.streams) return;
+          stop();
+          resolve(event);
+        },
+      });
+    });
+    assert.deepEqual([said.state, said.streams], ['running', true], 'a state event says the running task streams');
+    assert.equal((await alice.getTask(taskId)).streams, true, 'and so does its record');
+    const first = await alice.readItems(taskId, 0, 10_000);
+    assert.deepEqual(first.items, ['first'], 'the first item is read while the generator waits');
+    writeFileSync(flag, '');
+    const seen: unknown[] = [...first.items];
+    for (let from = first.next, done = false; !done; ) {
+      const page = await alice.readItems(taskId, from, 10_000);
+      seen.push(...page.items);
+      from = page.next;
+      done = page.done;
+    }
+    assert.deepEqual(seen, ['first', ...Array.from({ length: 100 }, (_, i) => i)]);
+    const task = await finished(alice, taskId);
+    assert.deepEqual([task.state, task.result?.value, task.result?.data['text/plain'], task.streams], ['success', { stream_items: 101 }, '101 items streamed', true]);
+  });
+
+  test('without a data store a generator is its repr, as in a kernel, and its task does not stream', async () => {
+    for (const [source, entrypoint] of [['(i for i in range(1000))', undefined], ['def gen():\n    yield 1\n', 'gen']] as const) {
+      const task = await run(alice, source, entrypoint as unknown as string, [], 'bare');
+      assert.equal(task.state, 'success', JSON.stringify(task.error));
+      assert.match(String(task.result?.data['text/plain']), /^<generator object \S+ at 0x[0-9a-f]+>$/);
+      assert.equal(task.streams, undefined);
+    }
   });
 
   test('a generator streams what it yields, held back at the endpoint while nobody reads', async () => {
@@ -221,10 +265,9 @@ describe('data references through a real hub, endpoint daemon and Python workers
     assert.equal(task.state, 'failed');
     assert.match(task.error!.evalue, /half way/);
     assert.ok(task.error!.traceback.every((line) => !line.includes('funcx_store')), 'the worker\'s own frames are left out');
+    assert.equal(task.streams, true, 'the record of a quick generator says it streamed, from its completion');
     const page = (await (await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=0`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as any;
-    assert.deepEqual([page.items, page.done], [[1, 2], false]);
-    const end = (await (await fetch(`${hub.url}/v1/tasks/${task_id}/items?from=2`, { headers: { authorization: `Bearer ${hub.token}` } })).json()) as any;
-    assert.deepEqual([end.items, end.done], [[], true]);
+    assert.deepEqual([page.items, page.done], [[1, 2], true], 'the error ended the stream');
   });
 
   test("a task reads the inputs a client sends it as they come, and another task reads a generator's items as they are yielded", async () => {

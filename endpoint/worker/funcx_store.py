@@ -328,17 +328,23 @@ def stream_generator(task_id, generator):
     Returns the task's value: how many items there were."""
     client = _client()
     count = 0
-    for item in generator:
-        item = unproxied(item)
+    try:
+        for item in generator:
+            item = unproxied(item)
+            try:
+                data = _ENCODE(item).encode()
+            except (TypeError, ValueError, OverflowError, RecursionError):
+                data = None
+            if data is None or len(data) > INLINE_PUT:
+                data = _ENCODE(dict(put(item))).encode()
+            client.append(task_id, data)
+            count += 1
+    finally:
+        # Ended, by its last item or by an error: its readers wait for no more.
         try:
-            data = _ENCODE(item).encode()
-        except (TypeError, ValueError, OverflowError, RecursionError):
-            data = None
-        if data is None or len(data) > INLINE_PUT:
-            data = _ENCODE(dict(put(item))).encode()
-        client.append(task_id, data)
-        count += 1
-    client.append(task_id, b"", done=True)
+            client.append(task_id, b"", done=True)
+        except DataStoreError:
+            pass
     return {"stream_items": count}
 
 

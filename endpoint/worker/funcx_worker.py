@@ -335,10 +335,12 @@ class Worker:
                 namespace = self.namespace()
                 exec(function.body, namespace)
                 value = eval(function.last_expr, namespace) if function.last_expr is not None else None
-            if type(value) is types.GeneratorType and function.callable is not None and funcx_store.ACTIVE is not None:
-                # A function's generator streams what it yields, as it yields it, to the endpoint's data store. A
-                # cell whose last expression is a generator shows it as a kernel does (nobody reads its stream).
-                value = funcx_store.stream_generator(task_id, value)
+            streamed = None
+            if type(value) is types.GeneratorType and funcx_store.ACTIVE is not None:
+                # A generator (a function's value or a cell's last expression) streams what it yields, as it yields
+                # it, to the endpoint's data store; its readers learn of it from the start message.
+                self.announce_stream(task_id)
+                streamed = funcx_store.stream_generator(task_id, value)
             if "matplotlib.pyplot" in sys.modules:
                 self.show_figures()
         except BaseException as exc:  # noqa: B902 - the user's SystemExit and KeyboardInterrupt are task errors
@@ -346,7 +348,24 @@ class Worker:
             self.finish({"t": "err", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000,
                          "e": format_error(exc)})
             return
+        if streamed is not None:
+            self.finish(self.stream_summary(task_id, ts0, streamed))
+            return
         self.finish(self.success(task_id, ts0, value, message.get("p") is True))
+
+    def announce_stream(self, task_id):
+        channel = self.channel
+        with channel.lock:
+            self.start_sent = True
+            channel.put({"t": "s", "i": task_id, "ts": self.started_at * 1000, "g": True})
+            channel.flush()
+
+    @staticmethod
+    def stream_summary(task_id, ts0, value):
+        count = value["stream_items"]
+        text = "%d item%s streamed" % (count, "" if count == 1 else "s")
+        return {"t": "ok", "i": task_id, "ts0": ts0 * 1000, "ts1": _now() * 1000,
+                "r": {"value": value, "data": {"text/plain": text}}}
 
     def success(self, task_id, ts0, value, want_pickle):
         if value is None:

@@ -6,6 +6,7 @@ import type * as nbformat from '@jupyterlab/nbformat';
 import type { INotebookModel } from '@jupyterlab/notebook';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { CellRun, ICellRunner, IFuncxService } from './tokens';
+import { CellStream } from './cell-stream';
 import { OutputBuffer } from './output-buffer';
 import { endpointTarget, isRoutedTarget } from './magic';
 import { describeEndpoints, finalOutputs, funcxErrorOutput, namespaceNote, toCellOutput } from './outputs';
@@ -28,12 +29,14 @@ function resolved(endpoint: EndpointView, user: string | null): ResolvedEndpoint
 
 /** The part of a cell model a run writes to. */
 interface OutputSink {
-  outputs: { readonly length: number; add(output: nbformat.IOutput): number; clear(): void };
+  outputs: { readonly length: number; add(output: nbformat.IOutput): number; set(index: number, output: nbformat.IOutput): void; clear(): void };
 }
 
 interface Running {
   taskId?: string;
   cancelled: boolean;
+  /** The task's generator items, once it says it streams. */
+  stream?: CellStream;
   /** Ends a wait for the hub (the run was stopped meanwhile). */
   wake?: () => void;
 }
@@ -170,6 +173,7 @@ export class CellRunner implements ICellRunner {
     if (!state || state.cancelled) return;
     state.cancelled = true;
     state.wake?.();
+    state.stream?.stop();
     if (state.taskId) {
       await this.service.client.cancelTask(state.taskId).catch(() => undefined);
     }
@@ -227,6 +231,28 @@ export class CellRunner implements ICellRunner {
     showWaiting();
 
     const outputs = new OutputBuffer(output => cell.outputs.add(toCellOutput(output)));
+    const stream = (): CellStream => {
+      if (!state.stream) {
+        const current = () => this.running.get(run.cell) === state && !run.cell.isDisposed;
+        state.stream = new CellStream(client, taskId, {
+          add: output => {
+            outputs.flush();
+            cell.outputs.add(output);
+          },
+          get length() {
+            return cell.outputs.length;
+          },
+          set: (index, output) => cell.outputs.set(index, output),
+          note: text => {
+            if (current()) this.setNote(run.cell, text);
+          },
+          get current() {
+            return current();
+          }
+        });
+      }
+      return state.stream;
+    };
     /** Which attempt is running: the hub hands a task out again when its endpoint is lost while running it. */
     let attempt = 1;
     /** The current attempt was seen running or printing: a waiting state after that means it was handed out again. */
@@ -240,6 +266,7 @@ export class CellRunner implements ICellRunner {
       attempt++;
       waitingNote = false;
       cell.outputs.clear();
+      state.stream?.restart();
       cell.outputs.add({
         output_type: 'stream',
         name: 'stderr',
@@ -258,6 +285,7 @@ export class CellRunner implements ICellRunner {
             requeued = true;
           }
           if (event.state === 'waiting-for-endpoint') showWaiting();
+          if (event.streams) stream().start();
         },
         onOutput: output => {
           clearWaiting();
@@ -278,6 +306,9 @@ export class CellRunner implements ICellRunner {
     });
     outputs.flush();
     clearWaiting();
+    if ('type' in final && final.streams && final.state !== 'cancelled') await stream().finish();
+    else state.stream?.stop();
+    outputs.flush();
     const count = this.nextCount(run.notebook);
     if (!('type' in final)) {
       cell.outputs.add(funcxErrorOutput(final.code ?? 'FuncxError', final.message));
@@ -381,6 +412,7 @@ export class CellRunner implements ICellRunner {
           return current() ? cell.outputs.length : 0;
         },
         add: output => (current() ? cell.outputs.add(output) : 0),
+        set: (index, output) => current() && cell.outputs.set(index, output),
         clear: () => current() && cell.outputs.clear()
       }
     };

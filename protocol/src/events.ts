@@ -36,7 +36,16 @@ export type Ack<T> = (response: T | { error: ErrorBody }) => void;
  * first state event of a task the hub routed carries why it went there.
  */
 export type TaskEvent =
-  | { type: 'state'; task_id: string; endpoint_id?: string; state: TaskState; timestamps: StateTimestamps; routing?: TaskRouting }
+  | {
+      type: 'state';
+      task_id: string;
+      endpoint_id?: string;
+      state: TaskState;
+      timestamps: StateTimestamps;
+      routing?: TaskRouting;
+      /** As TaskRecord.streams: read the task's items (GET /v1/tasks/ID/items) while it runs. */
+      streams?: true;
+    }
   | { type: 'output'; task_id: string; output: TaskOutput }
   | {
       type: 'final';
@@ -50,6 +59,8 @@ export type TaskEvent =
       cached?: CachedFrom;
       /** The task's session started again in a fresh namespace: why. */
       session_restarted?: string;
+      /** As TaskRecord.streams: items may still wait to be read. */
+      streams?: true;
     };
 
 export interface ClientToServerEvents {

@@ -107,6 +107,11 @@ export interface TaskRecord {
   session?: string;
   /** Why the task's session started again in a fresh namespace before it ran (its earlier variables are gone). */
   session_restarted?: string;
+  /**
+   * The task's value is a generator whose items stream as it yields them (GET /v1/tasks/ID/items): set once its
+   * endpoint reports the stream started, cleared when the task is handed out again (the new attempt starts over).
+   */
+  streams?: true;
   state: TaskState;
   timestamps: StateTimestamps;
   /** How many times the task was handed to an endpoint. */
@@ -138,11 +143,13 @@ export interface DispatchedTask {
   session_restarted?: string;
 }
 
-/** A state change an endpoint reports for a task it holds (not final). */
+/** A state change an endpoint reports for a task it holds (not final), or that its stream started (`streams`). */
 export interface TaskStateUpdate {
   task_id: string;
   state: TaskState;
   timestamps: StateTimestamps;
+  /** As TaskRecord.streams. */
+  streams?: true;
 }
 
 /** An output chunk an endpoint reports while a task runs. */
@@ -160,6 +167,8 @@ export interface TaskCompletion {
   error?: TaskError;
   /** The task's session started again in a fresh namespace before it ran: why. */
   session_restarted?: string;
+  /** As TaskRecord.streams: a quick generator's stream is known from its completion only. */
+  streams?: true;
 }
 
 export interface TaskSubmitted {

@@ -46,8 +46,8 @@ export interface WorkerDataAccessRequest {
 export type WorkerRequest = WorkerDefineRequest | WorkerRunRequest | WorkerDataAccessRequest;
 
 export type WorkerReadyReply = { t: 'ready'; pid: number; python: string };
-/** A task that runs a while has started. */
-export type WorkerStartedReply = { t: 's'; i: string; ts: number };
+/** A task that runs a while has started; `g`: its value is a generator, whose items now stream (TaskRecord.streams). */
+export type WorkerStartedReply = { t: 's'; i: string; ts: number; g?: true };
 /** Printed text; `i` is null between tasks. */
 export type WorkerStreamReply = { t: 'o'; i: string | null; n: StreamName; x: string };
 export type WorkerDisplayReply = { t: 'd'; i: string | null; data: MimeBundle; md: { [key: string]: JsonValue } };

@@ -10,8 +10,8 @@ import { startSdkWorld, stopSdkWorld, type SdkWorld } from './support/world.js';
 
 /**
  * %%funcx cells whose outputs both paths must agree on: streams, a figure, HTML, values, errors, a timeout, an
- * unknown endpoint, a cell routed to an endpoint group, cells of a session, a value kept with -o, and first lines
- * both refuse.
+ * unknown endpoint, a cell routed to an endpoint group, cells of a session, a value kept with -o, first lines
+ * both refuse, and generators whose items stream (one of them failing half way).
  */
 const CELLS = [
   '%%funcx local\nimport sys\nprint("hello")\nprint("to stderr", file=sys.stderr)\nprint("back on stdout")\n6 * 7',
@@ -32,6 +32,8 @@ const CELLS = [
   '%%funcx local --session "two words"\n1',
   '%%funcx local -o kept --async\n[1, 2]',
   '%%funcx local -o 1bad\n1',
+  '%%funcx local\n(x * x for x in range(5))',
+  '%%funcx local\ndef steps():\n    yield {"step": 1, "label": "it\'s"}\n    yield [1.5, None, True, "ünï"]\n    yield b"not json" * 400\n    raise ValueError("half way")\n\nsteps()',
 ];
 
 /** The outputs as compared: no execution counts (each path counts its own), text as one string. */
@@ -104,5 +106,10 @@ describe('a notebook of %%funcx cells gives the same outputs in JupyterLab and t
     assert.equal(kernel[14][1].ename, 'NameError');
     assert.deepEqual([kernel[15][0].ename, kernel[17][0].ename], ['FuncxMagicError', 'FuncxMagicError']);
     assert.deepEqual(kernel[16].map((output) => output.data), [{ 'text/plain': '[1, 2]' }]);
+    assert.deepEqual(kernel[18].map((output) => output.data), [{ 'text/plain': '0\n1\n4\n9\n16' }, { 'text/plain': '5 items streamed' }]);
+    assert.deepEqual(kernel[19].map((output) => output.output_type), ['display_data', 'error']);
+    assert.match(String(kernel[19][0].data && (kernel[19][0].data as Record<string, unknown>)['text/plain']),
+      /^\{'step': 1, 'label': "it's"\}\n\[1\.5, None, True, 'ünï'\]\n<funcx data reference: 3\.1 KiB, funcx-data:\/\/endpoint\.[0-9a-f-]+\/[0-9a-f]{64}; fetch it with funcx\.store\.get\(ref\)>$/);
+    assert.equal(kernel[19][1].ename, 'ValueError');
   });
 });

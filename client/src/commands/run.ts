@@ -1,5 +1,6 @@
 import type { HubClient, TaskFinalEvent } from '../hub-client.js';
-import { printFinal, printOutput, shellExitCode } from './task-printer.js';
+import { StreamFollower } from '../stream-follower.js';
+import { printFinal, printOutput, printStreamItem, shellExitCode } from './task-printer.js';
 import { resolveFunction } from './function-ref.js';
 import { buildSubmission, type TaskFlags } from './task-options.js';
 
@@ -83,10 +84,21 @@ export async function followTask(
       );
     }, WAITING_NOTE_AFTER_MS);
   };
+  // A generator task's items, one a line as they arrive; a new attempt starts its stream over.
+  const items = new StreamFollower((from, waitMs) => client.readItems(taskId, from, waitMs), {
+    onItems: (values) => values.forEach(printStreamItem),
+    onProblem: (error, fatal) => process.stderr.write(`funcx: ${fatal ? 'stopped reading' : 'reading'} the task's items: ${error.message}\n`),
+  });
+  let ran = false;
   try {
     const final = await new Promise<TaskFinalEvent>((resolve, reject) => {
       client.watchTask(taskId, {
-        onState: (event) => noteProgress(event.state),
+        onState: (event) => {
+          noteProgress(event.state);
+          if (event.state === 'running') ran = true;
+          else if (ran) items.restart();
+          if (event.streams) items.start();
+        },
         onOutput: (output) => {
           noteProgress();
           printOutput(output);
@@ -99,8 +111,10 @@ export async function followTask(
       });
     });
     if (interrupted) return new Promise<number>(() => {});
+    if (final.streams && final.state !== 'cancelled') await items.finish();
     return options.shell ? shellExitCode(final, options.shell.walltime) : printFinal(final);
   } finally {
+    items.stop();
     clearTimeout(waitingNote);
     stopNotes();
     if (!interrupted) process.off('SIGINT', onInterrupt);

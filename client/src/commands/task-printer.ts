@@ -1,4 +1,4 @@
-import { isDataReference, type DataReference, type TaskOutput, type TaskRecord } from '@funcx/protocol';
+import { formatBytes, isDataReference, type DataReference, type JsonValue, type TaskOutput, type TaskRecord } from '@funcx/protocol';
 import { referenceNote } from './data.js';
 import type { TaskFinalEvent } from '../hub-client.js';
 import { displayNote, errorText, resultText } from '../format.js';
@@ -12,6 +12,12 @@ export function printOutput(output: TaskOutput): void {
     const note = displayNote(output);
     if (note) process.stdout.write(note.endsWith('\n') ? note : `${note}\n`);
   }
+}
+
+/** One item a generator task yielded, as a line: its JSON, or a data reference's size and address. */
+export function printStreamItem(item: JsonValue): void {
+  if (isDataReference(item)) process.stdout.write(`data reference: ${formatBytes(item.size)} (${item.kind}) ${item.$ref}\n`);
+  else process.stdout.write(`${JSON.stringify(item)}\n`);
 }
 
 /** Prints the result or the error of a finished task and returns the exit code. */

@@ -192,17 +192,18 @@ class Client:
                           policy=policy, cache=cache, session=session)
         return self.request("POST", "/v1/tasks", task)["task_id"]
 
-    def stream(self, task_id, wait=10.0):
+    def stream(self, task_id, wait=10.0, start=0):
         """Yields what a generator task yields, as it yields it (values that are not JSON, or are large, as
-        DataReferences); ends when the generator has. The generator is held back at its endpoint while this
-        reader is behind, so nothing piles up in between."""
-        position = 0
+        DataReferences), from item `start` on; ends when the generator has. The generator is held back at its
+        endpoint while this reader is behind, so nothing piles up in between."""
+        position = start
         while True:
             page = self.request("GET", "/v1/tasks/%s/items" % _quote_ref(task_id),
                                 query={"from": position, "wait_ms": int(wait * 1000)})
-            for item in page["items"]:
+            # The endpoint answers from the first item it still holds: those before `position` came already.
+            for item in page["items"][max(0, position - page["from"]):]:
                 yield store.wrap(item, self)
-            position = page["next"]
+            position = max(position, page["next"])
             if page["done"]:
                 return
 

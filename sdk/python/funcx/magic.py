@@ -11,6 +11,7 @@ import base64
 import os
 import pickle
 import queue
+import sys
 import time
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -21,6 +22,8 @@ from .cell_line import (MagicError, describe_endpoints, endpoint_status, is_rout
 from .cell_outputs import OutputWriter, final_outcome, funcx_error, show_namespace_note
 from .client import Client
 from .errors import FuncxError, ShellCommandFailed, TaskCancelled
+from .stream_display import StreamDisplay, stopped_text
+from .stream_follower import StreamFollower
 from .tracker import OutputCursor, Watch, final_event
 
 LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
@@ -56,7 +59,8 @@ class CellWatch(Watch):
         if record.get("state") in ("success", "failed", "cancelled"):
             self.events.put(final_event(record))
         elif record.get("state"):
-            self.events.put({"type": "state", "task_id": record["task_id"], "state": record["state"]})
+            self.events.put({"type": "state", "task_id": record["task_id"], "state": record["state"],
+                             "streams": bool(record.get("streams"))})
 
     def on_lost(self, error):
         self.events.put({"type": "lost", "error": error})
@@ -180,6 +184,12 @@ class FuncxMagics(Magics):
         writer = OutputWriter()
         held = []
         waiting_note = [False]
+        # The task's generator items, once it says it streams (read on a thread, shown here).
+        follower = StreamFollower(self.client, task_id, watch.events)
+        items = StreamDisplay()
+        streaming = [False]
+        final = [None]
+        problem_noted = [False]
 
         def note_waiting():
             if view is None:
@@ -208,11 +218,43 @@ class FuncxMagics(Magics):
                 try:
                     event = watch.events.get(timeout=timeout)
                 except queue.Empty:
-                    if cancel_deadline is not None and time.monotonic() >= cancel_deadline:
+                    if items.due():
                         writer.flush()
+                        items.flush()
+                    if cancel_deadline is not None and time.monotonic() >= cancel_deadline:
+                        follower.stop()
+                        writer.flush()
+                        items.flush()
                         raise TaskCancelled("Task %s was cancelled." % task_id, task_id) from None
                     continue
                 kind = event["type"]
+                if kind == "stream-items":
+                    if items.count == 0:
+                        writer.flush()
+                    items.add(event["items"])
+                    continue
+                if kind == "stream-problem":
+                    if event["fatal"]:
+                        items.flush()
+                        writer.write({"output_type": "stream", "name": "stderr",
+                                      "text": stopped_text(event["error"], items.count)})
+                    elif not problem_noted[0]:
+                        problem_noted[0] = True
+                        print("Reading the task's items: %s; trying again." % event["error"].message,
+                              file=sys.stderr)
+                    if event["fatal"] and final[0] is not None:
+                        return self._end(writer, items, held, final[0])
+                    continue
+                if kind == "stream-recovered":
+                    problem_noted[0] = False
+                    continue
+                if kind == "stream-end":
+                    if final[0] is not None:
+                        return self._end(writer, items, held, final[0])
+                    continue
+                if event.get("streams") and kind != "final":
+                    streaming[0] = True
+                    follower.start()
                 if kind == "output":
                     clear_waiting()
                     if options.stream:
@@ -222,27 +264,48 @@ class FuncxMagics(Magics):
                 elif kind == "state":
                     if event["state"] == "running":
                         clear_waiting()
-                    elif event["state"] == "waiting-for-endpoint" and view is not None:
+                    elif streaming[0]:
+                        # Handed out again: the new attempt's stream starts over, in a display of its own.
+                        streaming[0] = False
+                        items.flush()
+                        items.reset()
+                        follower.restart()
+                    if event["state"] == "waiting-for-endpoint" and view is not None:
                         view = self._fresh_view(view)
                         note_waiting()
                 elif kind == "lost":
+                    follower.stop()
                     writer.flush()
+                    items.flush()
                     raise event["error"]
                 else:
                     clear_waiting()
-                    for output in held:
-                        writer.write(output)
-                    writer.flush()
-                    return event
+                    if event.get("streams") and event.get("state") != "cancelled" and not follower.stopped:
+                        # The rest of the stream is read before the cell shows the task's value or error.
+                        final[0] = event
+                        follower.finish()
+                        continue
+                    follower.stop()
+                    return self._end(writer, items, held, event)
             except KeyboardInterrupt:
                 if cancel_deadline is not None:
                     raise
+                follower.stop()
                 cancel_deadline = time.monotonic() + CANCEL_WAIT_S
                 try:
                     self.client.cancel(task_id)
                 except FuncxError as error:
                     if error.code != "FUNCX_TASK_FINISHED":
                         raise
+
+    @staticmethod
+    def _end(writer, items, held, final):
+        writer.flush()
+        items.flush()
+        for output in held:
+            writer.write(output)
+        writer.flush()
+        return final
 
     def _fresh_view(self, view):
         try:

@@ -19,7 +19,7 @@ from .errors import FuncxError, SerializationError
 SCHEME = "funcx-data://"
 
 
-def _format_size(count):
+def format_size(count):
     for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if count >= size:
             return ("%.1f" % (count / size)).rstrip("0").rstrip(".") + " " + unit
@@ -55,7 +55,7 @@ class DataReference(dict):
         return get(self, client=client or self._client)
 
     def __repr__(self):
-        return "DataReference(%s, %s)" % (_format_size(self["size"]), self["$ref"])
+        return "DataReference(%s, %s)" % (format_size(self["size"]), self["$ref"])
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(repr(self))

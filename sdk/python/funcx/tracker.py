@@ -42,6 +42,8 @@ def final_event(record):
         event["result"] = record["result"]
     if record.get("error") is not None:
         event["error"] = record["error"]
+    if record.get("streams"):
+        event["streams"] = True
     return event
 
 

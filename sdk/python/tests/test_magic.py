@@ -76,6 +76,9 @@ class NotebookCells(HubTestCase):
             code("local_value = 5\nlocal_value * 2"),
             code("%%%%funcx %s -o stored --async\n{'pair': (1, 2)}" % ENDPOINT),
             code("stored['pair']"),
+            code("%%%%funcx %s\n({'step': i} for i in range(3000))" % ENDPOINT),
+            code("%%%%funcx %s\ndef steps():\n    yield 'one'\n    yield 'two'\n    raise ValueError('half way')\n\nsteps()"
+                 % ENDPOINT, tags=["raises-exception"]),
         ])
 
     def test_prints_stream_into_the_cell_in_order_and_the_last_expression_is_its_result(self):
@@ -90,7 +93,7 @@ class NotebookCells(HubTestCase):
         self.assertEqual(note["metadata"], {"funcx": {"note": "fresh-namespace"}})
         self.assertIn("each %%funcx cell runs in a fresh namespace", note["data"]["text/plain"])
         self.assertIn('"--session NAME" runs cells in one namespace that lasts', note["data"]["text/plain"])
-        notes = [o for cell in self.cells[1:] for o in cell.outputs if o.get("metadata", {}).get("funcx")]
+        notes = [o for cell in self.cells[1:] for o in cell.outputs if o.get("metadata", {}).get("funcx", {}).get("note")]
         self.assertEqual(notes, [], "once per notebook")
 
     def test_a_matplotlib_figure_is_a_png_display(self):
@@ -158,6 +161,19 @@ class NotebookCells(HubTestCase):
     def test_o_name_keeps_the_value_in_the_kernel_and_async_is_read_as_jupyterlab_reads_it(self):
         self.assertEqual(self.cells[15].outputs[0]["data"], {"text/plain": "{'pair': (1, 2)}"})
         self.assertEqual(self.cells[16].outputs[0]["data"], {"text/plain": "(1, 2)"}, "unpickled: a tuple")
+
+    def test_a_generator_cell_shows_its_latest_items_and_how_many_it_streamed(self):
+        shown, result = self.cells[17].outputs
+        self.assertEqual((shown["output_type"], shown["metadata"]), ("display_data", {"funcx": {"stream": True}}))
+        lines = shown["data"]["text/plain"].split("\n")
+        self.assertEqual(lines[0], "… 2,000 earlier items not shown (the cell keeps the last 1,000)")
+        self.assertEqual(lines[1:], ["{'step': %d}" % i for i in range(2000, 3000)])
+        self.assertEqual(result["data"], {"text/plain": "3000 items streamed"})
+
+    def test_a_generator_that_fails_half_way_shows_its_items_then_the_error(self):
+        shown, error = self.cells[18].outputs
+        self.assertEqual(shown["data"], {"text/plain": "'one'\n'two'"})
+        self.assertEqual((error["output_type"], error["ename"], error["evalue"]), ("error", "ValueError", "half way"))
 
     def test_other_cells_run_on_the_kernel_as_usual(self):
         self.assertEqual(self.cells[14].outputs[0]["data"], {"text/plain": "10"})
@@ -291,6 +307,37 @@ class LiveKernel(HubTestCase):
         first = next(at for at, text in streams if "first" in text)
         second = next(at for at, text in streams if "second" in text)
         self.assertGreater(second - first, 1.5, streams)
+
+    def test_a_generator_cells_first_item_shows_before_the_task_ends(self):
+        flag = os.path.join(tempfile.mkdtemp(prefix="funcx-flag-"), "go")
+        msg_id = self.kernel.execute(
+            "%%%%funcx %s\nimport os, time\ndef items():\n    yield 'first'\n    while not os.path.exists(%r):\n"
+            "        time.sleep(0.02)\n    yield 'second'\n\nitems()" % (ENDPOINT, flag))
+        seen = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            message = self.kernel.get_iopub_msg(timeout=30)
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            seen.append(message["msg_type"])
+            if message["msg_type"] == "display_data":
+                self.assertEqual(message["content"]["data"], {"text/plain": "'first'"})
+                break
+        self.assertIn("display_data", seen, "the first item is shown while the generator waits")
+        self.assertNotIn("execute_result", seen)
+        with open(flag, "w"):
+            pass
+        updates, result = [], None
+        while result is None and time.monotonic() < deadline:
+            message = self.kernel.get_iopub_msg(timeout=30)
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            if message["msg_type"] == "update_display_data":
+                updates.append(message["content"]["data"]["text/plain"])
+            elif message["msg_type"] == "execute_result":
+                result = message["content"]["data"]
+        self.assertEqual(updates[-1:], ["'first'\n'second'"])
+        self.assertEqual(result, {"text/plain": "2 items streamed"})
 
     def test_ctrl_c_cancels_the_remote_task(self):
         msg_id = self.kernel.execute("%%%%funcx %s\nimport time\nprint('started', flush=True)\ntime.sleep(60)"

@@ -60,6 +60,9 @@ function outputArea(id: string) {
         }
         return outputs.length;
       },
+      set(index: number, output: CellOutput) {
+        outputs[index] = { ...output };
+      },
       clear: () => (outputs.length = 0),
     },
   };

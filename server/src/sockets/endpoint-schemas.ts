@@ -69,7 +69,7 @@ export const stateUpdate = {
   type: 'object',
   required: ['task_id', 'state', 'timestamps'],
   additionalProperties: false,
-  properties: { task_id: uuidString, state: { enum: [...TASK_STATES] }, timestamps },
+  properties: { task_id: uuidString, state: { enum: [...TASK_STATES] }, timestamps, streams: { const: true } },
 } as const;
 
 export const outputUpdate = {
@@ -90,6 +90,7 @@ export const completion = {
     result: taskResult,
     error: taskError,
     session_restarted: { type: 'string', maxLength: 2_000 },
+    streams: { const: true },
   },
 } as const;
 

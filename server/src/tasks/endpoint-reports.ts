@@ -18,7 +18,7 @@ export class EndpointReports {
     private readonly memo?: Memo,
   ) {}
 
-  /** State reports from an endpoint; only forward moves of its own unfinished tasks count. */
+  /** State reports from an endpoint; only forward moves of its own unfinished tasks count, and a stream's start. */
   async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
     const tasks = await this.records.read(endpointId, updates.map((update) => update.task_id));
     const changed: TaskRecord[] = [];
@@ -27,12 +27,18 @@ export class EndpointReports {
     for (let i = 0; i < updates.length; i++) {
       const task = tasks[i];
       const update = updates[i];
-      if (!task || task.endpoint_id !== endpointId || isFinalState(update.state) || !movesForward(task.state, update.state)) continue;
-      task.state = update.state;
-      Object.assign(task.timestamps, update.timestamps);
-      task.timestamps[update.state] ??= at;
+      if (!task || task.endpoint_id !== endpointId || isFinalState(update.state) || isFinalState(task.state)) continue;
+      const forward = movesForward(task.state, update.state);
+      const streams = update.streams === true && !task.streams;
+      if (!forward && !streams) continue;
+      if (forward) {
+        task.state = update.state;
+        Object.assign(task.timestamps, update.timestamps);
+        task.timestamps[update.state] ??= at;
+      }
+      if (streams) task.streams = true;
       changed.push(task);
-      states.push(update.state);
+      states.push(task.state);
     }
     if (changed.length === 0) return;
     const refused = new Set(await this.records.write(changed));

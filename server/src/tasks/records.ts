@@ -104,6 +104,7 @@ export function applyCompletion(task: TaskRecord, completion: TaskCompletion, at
   if (result !== undefined) task.result = result;
   if (error !== undefined) task.error = error;
   if (completion.session_restarted !== undefined && task.session !== undefined) task.session_restarted = completion.session_restarted;
+  if (completion.streams) task.streams = true;
 }
 
 function trimOutputs(task: TaskRecord, room: number, limit: number): void {

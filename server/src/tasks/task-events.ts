@@ -1,4 +1,4 @@
-import type { TaskOutput, TaskRecord, TaskState } from '@funcx/protocol';
+import type { TaskEvent, TaskOutput, TaskRecord, TaskState } from '@funcx/protocol';
 import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import { appendOutput, totalOutputBytes } from './records.js';
@@ -17,7 +17,9 @@ export class TaskEvents {
 
   /** The task entered `state` (its state now, unless it has moved on since). */
   state(task: TaskRecord, state: TaskState = task.state): void {
-    this.fanout.task(task.owner, { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state, timestamps: task.timestamps });
+    const event: TaskEvent = { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state, timestamps: task.timestamps };
+    if (task.streams) event.streams = true;
+    this.fanout.task(task.owner, event);
   }
 
   /** Appends an output to the task's record (within its limit); false when that changed nothing to store. */
@@ -41,7 +43,7 @@ export class TaskEvents {
       const { received } = task.timestamps;
       const final = task.timestamps[state];
       this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
-      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error' | 'cached' | 'session_restarted'> & { state: typeof state } = {
+      const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error' | 'cached' | 'session_restarted' | 'streams'> & { state: typeof state } = {
         type: 'final',
         task_id: task.task_id,
         endpoint_id: task.endpoint_id,
@@ -52,6 +54,7 @@ export class TaskEvents {
       if (task.error !== undefined) event.error = task.error;
       if (task.cached !== undefined) event.cached = task.cached;
       if (task.session_restarted !== undefined) event.session_restarted = task.session_restarted;
+      if (task.streams) event.streams = true;
       this.fanout.task(task.owner, event);
     }
   }

@@ -66,6 +66,8 @@ export class TaskRecovery {
       } else {
         task.state = 'waiting-for-endpoint';
         task.timestamps['waiting-for-endpoint'] = at;
+        // The next attempt's stream starts over, and says so when it starts.
+        delete task.streams;
         retry.push(task);
         this.events.state(task);
       }
