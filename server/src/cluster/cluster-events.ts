@@ -8,10 +8,8 @@ type EventName = keyof ServerToClientEvents;
 /** One event as another hub delivers it: to everyone, to these users' clients, or to everyone but them. */
 type Delivery = [audience: 'all' | 'users' | 'all-but', users: string[], event: EventName, payload: unknown];
 
-interface EventsMessage {
-  from: string;
-  events: Delivery[];
-}
+/** A message is the publishing hub's id, a space, then the JSON of its deliveries (so a hub skips its own unread). */
+const SEPARATOR = ' ';
 
 /**
  * Client events with several hubs on one Redis. A hub delivers each event to its own clients (sockets, event
@@ -32,15 +30,17 @@ export class ClusterEvents implements ClientChannel {
 
   /** Listens: what other hubs publish goes to `local`, this hub's clients. */
   async join(subscriber: Subscriber, local: ClientChannel): Promise<void> {
+    const own = this.id + SEPARATOR;
     await subscriber.subscribe(this.channel, (text) => {
-      let message: EventsMessage;
+      if (text.startsWith(own)) return;
+      let events: Delivery[];
       try {
-        message = JSON.parse(text) as EventsMessage;
+        events = JSON.parse(text.slice(text.indexOf(SEPARATOR) + 1)) as Delivery[];
       } catch {
         return;
       }
-      if (message.from === this.id || !Array.isArray(message.events)) return;
-      for (const [audience, users, event, payload] of message.events) deliver(local, audience, users, event, payload);
+      if (!Array.isArray(events)) return;
+      for (const [audience, users, event, payload] of events) deliver(local, audience, users, event, payload);
     });
   }
 
@@ -62,9 +62,9 @@ export class ClusterEvents implements ClientChannel {
   }
 
   private publish(): void {
-    const message: EventsMessage = { from: this.id, events: this.queued };
+    const events = this.queued;
     this.queued = [];
-    this.publisher.publish(this.channel, JSON.stringify(message)).catch(this.onError);
+    this.publisher.publish(this.channel, this.id + SEPARATOR + JSON.stringify(events)).catch(this.onError);
   }
 }
 
