@@ -234,6 +234,8 @@ try {
     console.log(table([['median of a sequential round trip', ''], ...f.parts.map(([part, value]) => [`  ${part}`, ms(value)])]));
     if (f.calls.sequential.length > 0 || f.calls.batch.length > 0) {
       console.log(`\n${perTaskColumns('calls to Redis per task, by store call (the hubs count them)', f.calls.sequential, f.calls.batch)}`);
+    }
+    if (f.commands.sequential.length > 0 || f.commands.batch.length > 0) {
       console.log(`\n${perTaskColumns('commands per task, by command (Redis counts them)', f.commands.sequential, f.commands.batch)}`);
     }
     console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
