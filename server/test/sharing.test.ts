@@ -127,6 +127,10 @@ describe('sharing endpoints', () => {
     assert.ok(listed.some((endpoint) => endpoint.endpoint_id === endpoint_id));
     assert.equal((await run(functionId, 'alice/cluster', bob)).statusCode, 202);
     assert.equal((await run(functionId, endpoint_id, dave)).statusCode, 403);
+    // Taken back through this hub: bob's very next submission is refused (by name and by id).
+    assert.equal((await hub.call('PUT', '/v1/endpoints/cluster/sharing', { users: [] })).statusCode, 200);
+    assert.equal((await run(functionId, 'alice/cluster', bob)).statusCode, 404);
+    assert.equal((await run(functionId, endpoint_id, bob)).statusCode, 403);
   });
 
   it('the owner/name form changes sharing too, and a group shares an endpoint with its members', async () => {

@@ -33,8 +33,18 @@ export function withSharing<T extends EndpointRecord>(endpoint: T): T {
   return { ...endpoint, shared_with: endpoint.shared_with ?? emptySharing(), admins: endpoint.admins ?? [] };
 }
 
+/**
+ * How long a submission may use an endpoint record read earlier, as functions' records (FUNCTION_CACHE_MS): a
+ * change made through this hub applies at once, one made through another hub on the same Redis within this long.
+ */
+export const ENDPOINT_CACHE_MS = 1_000;
+
 /** Endpoints: registration, lookup by id or name among those a user may use, and their live views. */
 export class EndpointDirectory {
+  /** Records read for submissions, by id; and ids by `owner/name`. */
+  private readonly cached = new Map<string, { endpoint: EndpointRecord; until: number }>();
+  private readonly cachedIds = new Map<string, string>();
+
   constructor(
     private readonly store: Store,
     private readonly presence: EndpointPresence,
@@ -56,6 +66,7 @@ export class EndpointDirectory {
     if (existing) await this.store.deleteTokensOf('endpoint', record.endpoint_id);
     const audit = auditRecord(actor, 'endpoint.register', { endpoint_ids: [record.endpoint_id], detail: { name: record.name, new: !existing } });
     await Promise.all([this.store.putEndpoint(record), this.store.putToken(tokenRecord), this.store.appendAudit([audit])]);
+    this.changed(record.endpoint_id);
     return { endpoint_id: record.endpoint_id, endpoint_token: token, created: !existing };
   }
 
@@ -83,6 +94,35 @@ export class EndpointDirectory {
     if (named && this.access.canUse(user, named)) return named;
     // The error says what the user may have meant, from every endpoint they can use.
     return findByName(await this.store.listEndpoints(), user, ref, (endpoint) => this.access.canUse(user, endpoint), ENDPOINTS);
+  }
+
+  /**
+   * As resolve, for a submission: the record may be up to ENDPOINT_CACHE_MS old (a round trip less per
+   * submission with a shared store). Who may use it is decided now, from the record and the groups as they are.
+   */
+  async resolveToSubmit(user: string, ref: string): Promise<EndpointRecord> {
+    const at = Date.now();
+    const id = UUID.test(ref) ? ref.toLowerCase() : this.cachedIds.get(nameKey(ownerAndName(user, ref)));
+    const hit = id === undefined ? undefined : this.cached.get(id);
+    if (hit && hit.until > at && this.access.canUse(user, hit.endpoint)) return hit.endpoint;
+    const endpoint = await this.resolve(user, ref);
+    if (this.cached.size >= MAX_CACHED) this.forgetAll();
+    this.cached.set(endpoint.endpoint_id, { endpoint, until: at + ENDPOINT_CACHE_MS });
+    this.cachedIds.set(nameKey(endpoint), endpoint.endpoint_id);
+    return endpoint;
+  }
+
+  /** The endpoint's record changed (or it was deleted) through this hub: submissions read it again. */
+  changed(endpointId: string): void {
+    const hit = this.cached.get(endpointId);
+    if (!hit) return;
+    this.cached.delete(endpointId);
+    this.cachedIds.delete(nameKey(hit.endpoint));
+  }
+
+  forgetAll(): void {
+    this.cached.clear();
+    this.cachedIds.clear();
   }
 
   /** Its record and live status, as this hub sees it or, for an endpoint connected to another hub, as that hub does. */
@@ -113,6 +153,7 @@ export class EndpointDirectory {
       this.store.deleteTokensOf('endpoint', endpoint.endpoint_id),
       this.store.appendAudit([auditRecord(actor, 'endpoint.delete', { endpoint_ids: [endpoint.endpoint_id], detail: { name: endpoint.name } })]),
     ]);
+    this.changed(endpoint.endpoint_id);
     this.presence.forget(endpoint.endpoint_id);
     return endpoint;
   }
@@ -133,6 +174,7 @@ export class EndpointDirectory {
       this.store.putEndpoint(next),
       this.store.appendAudit([auditRecord(actor, 'endpoint.allowed_functions', { endpoint_ids: [endpointId], detail: { allowed_functions: list.length } })]),
     ]);
+    this.changed(endpointId);
     return next;
   }
 
@@ -143,9 +185,17 @@ export class EndpointDirectory {
     if (current && same(current.languages, capabilities.languages) && same(current.isolation, capabilities.isolation)) return;
     const next: EndpointRecord = { ...endpoint, capabilities: { languages: [...capabilities.languages], isolation: [...capabilities.isolation] } };
     await this.store.putEndpoint(next);
+    this.changed(endpoint.endpoint_id);
   }
 
   async get(endpointId: string): Promise<EndpointRecord | undefined> {
     return this.store.getEndpoint(endpointId);
   }
+}
+
+/** Most endpoint records kept for submissions. */
+const MAX_CACHED = 10_000;
+
+function nameKey(record: { owner: string; name: string }): string {
+  return `${record.owner}/${record.name}`;
 }

@@ -5,7 +5,7 @@ import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import type { Dispatcher } from '../tasks/dispatcher.js';
 import type { TaskRecovery } from '../tasks/task-recovery.js';
-import type { EndpointDirectory } from './directory.js';
+import { ENDPOINT_CACHE_MS, type EndpointDirectory } from './directory.js';
 import type { EndpointPresence } from './presence.js';
 
 /** What follows when an endpoint's status changes or it is deleted: who hears of it, what happens to its tasks. */
@@ -31,6 +31,8 @@ export class EndpointLifecycle {
   async remove(actor: Actor, ref: string): Promise<EndpointRecord> {
     const record = await this.endpoints.delete(actor, ref);
     await Promise.all([this.recovery.failEndpointTasks(record), this.endpointGroups.forgetEndpoint(record.endpoint_id)]);
+    // Another hub may queue a task for it from the record it read for submissions just before (ENDPOINT_CACHE_MS).
+    setTimeout(() => void this.recovery.failEndpointTasks(record).catch(() => undefined), 2 * ENDPOINT_CACHE_MS).unref();
     this.dispatcher.channelOf(record.endpoint_id)?.close();
     this.fanout.endpointRemoved(record);
     this.metrics.endpointsOnline.set(this.presence.onlineCount());

@@ -68,6 +68,7 @@ export class SharingService {
       this.store.putEndpoint(next),
       this.store.appendAudit([auditRecord(actor, 'endpoint.share', { endpoint_ids: [endpoint.endpoint_id], detail: { ...state } })]),
     ]);
+    this.endpoints.changed(endpoint.endpoint_id);
     this.fanout.endpointAccessChanged(endpoint, next);
     await this.announce(endpoint.endpoint_id);
     return state;
@@ -91,7 +92,10 @@ export class SharingService {
 
   /** Takes groups that are gone out of every sharing list; functions read from the store again from now on. */
   async forgetGroups(gone: (group: string) => boolean): Promise<void> {
-    if ((await forgetGroups(this.store, gone)) > 0) this.functions.forgetCached();
+    if ((await forgetGroups(this.store, gone)) > 0) {
+      this.functions.forgetCached();
+      this.endpoints.forgetAll();
+    }
   }
 
   /** The lists after an update, every user (admins too) and group named checked to exist (a 400 names the rest). */

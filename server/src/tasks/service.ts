@@ -81,7 +81,7 @@ export class TaskService {
         if (!fn) functionsByKey.set(key, (fn = await this.resolveFunction(user, submission)));
         if (typeof target === 'string' && !isGroupRef(target)) {
           let endpoint = endpointsByRef.get(target);
-          if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolve(user, target)));
+          if (!endpoint) endpointsByRef.set(target, (endpoint = await this.targets.endpoints.resolveToSubmit(user, target)));
           if (endpoint.allowed_functions) assertFunctionAllowed(user, endpoint, fn);
           assertCanRun(user, endpoint, fn);
         } else {
