@@ -11,19 +11,16 @@ import base64
 import os
 import pickle
 import queue
-import sys
-import time
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from . import shell as shells
 from .cell_line import (MagicError, describe_endpoints, endpoint_status, is_routed, parse_cell_line, session_name,
                         target)
-from .cell_outputs import OutputWriter, final_outcome, funcx_error, show_namespace_note
+from .cell_drain import CellDrain
+from .cell_outputs import final_outcome, funcx_error, show_namespace_note
 from .client import Client
-from .errors import FuncxError, ShellCommandFailed, TaskCancelled
-from .stream_display import StreamDisplay, stopped_text
-from .stream_follower import StreamFollower
+from .errors import FuncxError, ShellCommandFailed
 from .tracker import OutputCursor, Watch, final_event
 
 LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their status
@@ -36,8 +33,6 @@ LINE_USAGE = """%funcx endpoints        the endpoints you can use, with their st
          (--session: in that session, seeing what its earlier cells defined; -o NAME: keep its value here as
          NAME; --shell: as a shell script)
          (ENDPOINT may be group:NAME or A,B: the hub routes the task, --policy NAME says how)"""
-# After Ctrl-C, how long the cell waits for the hub to confirm the cancellation.
-CANCEL_WAIT_S = 5.0
 SHELL_TIMEOUT_MARGIN_S = 15.0
 
 
@@ -148,7 +143,7 @@ class FuncxMagics(Magics):
                 tracker.attach([(task_id, watch)], epoch)
             finally:
                 tracker.end_submit()
-            final = self._drain(task_id, watch, options, view)
+            final = CellDrain(self.client, task_id, watch, options, view, self._fresh_view).run()
         finally:
             tracker.early_state_watchers -= 1
         # Once per notebook, and again whenever a name is missing: a cell outside a session runs in a fresh
@@ -177,135 +172,6 @@ class FuncxMagics(Magics):
             raise funcx_error("FuncxStoreError", "the value of the task is neither JSON nor a pickle this Python "
                               "can load")
         return result.get("value")
-
-    def _drain(self, task_id, watch, options, view):
-        """Writes the task's outputs as they come (or at the end, with --no-stream) and returns its final
-        event. Ctrl-C cancels the task and waits (briefly) for the hub to say it is cancelled."""
-        writer = OutputWriter()
-        held = []
-        waiting_note = [False]
-        # The task's generator items, once it says it streams (read on a thread, shown here).
-        follower = StreamFollower(self.client, task_id, watch.events)
-        items = StreamDisplay()
-        streaming = [False]
-        final = [None]
-        problem_noted = [False]
-
-        def note_waiting():
-            if view is None:
-                return  # routed: which endpoint runs it is the hub's choice
-            if not waiting_note[0] and not held and not (view.get("status") or {}).get("online"):
-                waiting_note[0] = True
-                writer.write({"output_type": "stream", "name": "stderr",
-                              "text": "Waiting for endpoint %s (offline): the task runs as soon as it is back.\n"
-                              % view["name"]})
-                writer.flush()
-
-        def clear_waiting():
-            if waiting_note[0]:
-                waiting_note[0] = False
-                writer.flush()
-                writer.clear()
-
-        cancel_deadline = None
-        noted = False
-        while True:
-            try:
-                if not noted:
-                    noted = True
-                    note_waiting()
-                timeout = 0.1 if cancel_deadline is None else max(0.0, cancel_deadline - time.monotonic())
-                try:
-                    event = watch.events.get(timeout=timeout)
-                except queue.Empty:
-                    if items.due():
-                        writer.flush()
-                        items.flush()
-                    if cancel_deadline is not None and time.monotonic() >= cancel_deadline:
-                        follower.stop()
-                        writer.flush()
-                        items.flush()
-                        raise TaskCancelled("Task %s was cancelled." % task_id, task_id) from None
-                    continue
-                kind = event["type"]
-                if kind == "stream-items":
-                    if items.count == 0:
-                        writer.flush()
-                    items.add(event["items"])
-                    continue
-                if kind == "stream-problem":
-                    if event["fatal"]:
-                        items.flush()
-                        writer.write({"output_type": "stream", "name": "stderr",
-                                      "text": stopped_text(event["error"], items.count)})
-                    elif not problem_noted[0]:
-                        problem_noted[0] = True
-                        print("Reading the task's items: %s; trying again." % event["error"].message,
-                              file=sys.stderr)
-                    if event["fatal"] and final[0] is not None:
-                        return self._end(writer, items, held, final[0])
-                    continue
-                if kind == "stream-recovered":
-                    problem_noted[0] = False
-                    continue
-                if kind == "stream-end":
-                    if final[0] is not None:
-                        return self._end(writer, items, held, final[0])
-                    continue
-                if event.get("streams") and kind != "final":
-                    streaming[0] = True
-                    follower.start()
-                if kind == "output":
-                    clear_waiting()
-                    if options.stream:
-                        writer.write(event["output"])
-                    else:
-                        held.append(event["output"])
-                elif kind == "state":
-                    if event["state"] == "running":
-                        clear_waiting()
-                    elif streaming[0]:
-                        # Handed out again: the new attempt's stream starts over, in a display of its own.
-                        streaming[0] = False
-                        items.flush()
-                        items.reset()
-                        follower.restart()
-                    if event["state"] == "waiting-for-endpoint" and view is not None:
-                        view = self._fresh_view(view)
-                        note_waiting()
-                elif kind == "lost":
-                    follower.stop()
-                    writer.flush()
-                    items.flush()
-                    raise event["error"]
-                else:
-                    clear_waiting()
-                    if event.get("streams") and event.get("state") != "cancelled" and not follower.stopped:
-                        # The rest of the stream is read before the cell shows the task's value or error.
-                        final[0] = event
-                        follower.finish()
-                        continue
-                    follower.stop()
-                    return self._end(writer, items, held, event)
-            except KeyboardInterrupt:
-                if cancel_deadline is not None:
-                    raise
-                follower.stop()
-                cancel_deadline = time.monotonic() + CANCEL_WAIT_S
-                try:
-                    self.client.cancel(task_id)
-                except FuncxError as error:
-                    if error.code != "FUNCX_TASK_FINISHED":
-                        raise
-
-    @staticmethod
-    def _end(writer, items, held, final):
-        writer.flush()
-        items.flush()
-        for output in held:
-            writer.write(output)
-        writer.flush()
-        return final
 
     def _fresh_view(self, view):
         try:
