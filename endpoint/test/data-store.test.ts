@@ -175,6 +175,33 @@ describe('the data server', () => {
     assert.equal(bobs, 60_000, "one user's values do not count against another's");
   });
 
+  it('takes a large value with its digest after its bytes, keeps it once, and refuses one past the limit unread', async () => {
+    const r = await start({ ttlMs: 60_000, userBytes: 5 * 1024 * 1024 });
+    const outcome = await python(r.address, r.token('alice'), [
+      'value = bytes(range(256)) * 8192',
+      'first = funcx_store.put(value)',
+      'again = funcx_store.put(value)',
+      'refused = attempt(lambda: funcx_store.put(b"x" * (4 * 1024 * 1024)))',
+      'print(json.dumps([first, again, funcx_store.get(first) == value, refused, funcx_store.put(b"y" * 2000)["size"]]))',
+    ].join('\n'));
+    const [first, again, same, refused, after] = outcome;
+    assert.equal(first.size, 2 * 1024 * 1024);
+    const value = Buffer.concat(Array.from({ length: 8192 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i))));
+    assert.equal(first.digest, `sha256:${createHash('sha256').update(value).digest('hex')}`, 'stored under the digest sent after the bytes');
+    assert.deepEqual(again, first, 'the same bytes are the same reference');
+    assert.equal(same, true);
+    assert.equal(await r.service.usage('alice'), 2 * 1024 * 1024 + 2000, 'the large value is kept once');
+    assert.equal(refused.code, 'too_large');
+    assert.match(refused.message, /a value of 4 MiB does not fit/);
+    assert.equal(after, 2000, 'the connection serves on after the refusal');
+    const bytes = Buffer.alloc(2 * 1024 * 1024, 7);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const line = JSON.stringify({ op: 'put', token: r.token('alice'), kind: 'bytes', size: bytes.length, digest_follows: true });
+    const badTrailer = await rawBytes(r.address, Buffer.concat([Buffer.from(line + '\n'), bytes, Buffer.from(digest.slice(0, 63) + 'xx')]));
+    assert.equal(badTrailer.code, 'bad_request');
+    assert.match(badTrailer.message, /their sha256 \(64 hex digits\) and a newline/);
+  });
+
   it('refuses a made-up token, a malformed request and a reference to another store, each saying why', async () => {
     const r = await start();
     const forged = `${Buffer.from('alice').toString('base64url')}.${'A'.repeat(43)}`;
@@ -250,6 +277,25 @@ describe('data_store in config.yaml', () => {
 });
 
 /** Lines written raw to the data server, and the JSON replies to them (`count`: how many to wait for). */
+/** Sends these bytes on a connection of its own and resolves with the first reply line. */
+function rawBytes(address: string, bytes: Buffer): Promise<any> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port: Number(port) }, () => socket.write(bytes));
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no reply: ${text}`)), 5_000);
+    socket.on('data', (chunk) => {
+      text += chunk.toString();
+      const newline = text.indexOf('\n');
+      if (newline < 0) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(JSON.parse(text.slice(0, newline)));
+    });
+    socket.on('error', reject);
+  });
+}
+
 function rawRequest(address: string, lines: string[], count = lines.length): Promise<any[]> {
   const [host, port] = address.split(':');
   return new Promise((resolve, reject) => {

@@ -149,30 +149,54 @@ class DataClient:
 
     def put_bytes(self, kind, data):
         view = memoryview(data).cast("B")
-        digest = hashlib.sha256(view).hexdigest()
         with self.lock:
             try:
                 self._connect()
-                header = {"op": "put", "token": self.token, "kind": kind, "size": view.nbytes, "digest": digest}
+                header = {"op": "put", "token": self.token, "kind": kind, "size": view.nbytes}
                 if view.nbytes <= INLINE_PUT:
+                    header["digest"] = hashlib.sha256(view).hexdigest()
                     # One round trip: the bytes follow the request line at once.
                     header["with_bytes"] = True
                     line = (json.dumps(header, separators=(",", ":")) + "\n").encode()
                     self.sock.sendall(line + view.tobytes())
                     return Reference(self._reply()["ref"])
-                self._send_line(header)
-                reply = self._reply()
-                if not reply.get("have"):
+                # The bytes go at once and their digest after them, hashed meanwhile (hashlib lets go of the GIL).
+                header["digest_follows"] = True
+                hashed = {}
+                hasher = threading.Thread(target=lambda: hashed.update(hex=hashlib.sha256(view).hexdigest()))
+                hasher.start()
+                try:
+                    self._send_line(header)
                     self.sock.sendall(view)
-                    reply = self._reply()
+                finally:
+                    hasher.join()
+                self.sock.sendall((hashed["hex"] + "\n").encode())
+                reply = self._reply()
             except DataStoreError as error:
                 if error.code in ("unauthorized", "unavailable"):
                     self._drop()
                 raise
             except OSError as error:
+                # The server may have refused the value before reading it (it does not fit): say why.
+                refusal = self._refusal()
                 self._drop()
+                if refusal is not None:
+                    raise refusal from None
                 raise DataStoreError("unavailable", "the endpoint's data server cannot be reached: %s" % error)
         return Reference(reply["ref"])
+
+    def _refusal(self):
+        """The error the server answered with before it closed the connection, if it did."""
+        if self.sock is None:
+            return None
+        try:
+            self.sock.settimeout(1)
+            self._reply()
+        except DataStoreError as error:
+            return error
+        except (OSError, ValueError):
+            return None
+        return None
 
     def append(self, task_id, data, done=False):
         """Adds one item (its JSON, bytes) to the task's stream, or ends it; returns once the endpoint holds it

@@ -57,11 +57,15 @@ export function isDataReference(value: unknown): value is DataReference {
  * answered twice: first `have` (the store holds that digest already: nothing to send) or `send`, after which
  * the client sends exactly `size` raw bytes and gets the reference. Requests on one connection are answered in
  * order. A put of at most MAX_DATA_INLINE_PUT bytes may send them right after its line (`with_bytes`) and is
- * answered once. The digest is the writer's own (the server does not hash the bytes again): a user's values
- * are that user's alone, so a wrong digest can only mislabel the writer's own value.
+ * answered once. A put of any size may instead send its bytes at once and its digest after them
+ * (`digest_follows`: `size` bytes, then the 64 hex digits of the sha256 and a newline), so that the writer
+ * hashes while it sends; it is answered once, `have` when the store held that digest already. The digest is the
+ * writer's own (the server does not hash the bytes again): a user's values are that user's alone, so a wrong
+ * digest can only mislabel the writer's own value.
  */
 export type DataRequest =
   | { op: 'put'; token: string; kind: DataKind; size: number; digest: string; with_bytes?: true }
+  | { op: 'put'; token: string; kind: DataKind; size: number; digest_follows: true }
   | { op: 'get'; token: string; url: string; offset?: number; length?: number }
   | { op: 'stat'; token: string; url: string }
   /** One item a generator task yielded (`size` bytes of its JSON follow), or the end of its stream (`done`). */
@@ -81,6 +85,8 @@ export type DataErrorCode = 'unauthorized' | 'not_found' | 'too_large' | 'bad_re
 
 /** Largest put whose bytes may follow its request line at once. */
 export const MAX_DATA_INLINE_PUT = 1024 * 1024;
+/** What follows the bytes of a `digest_follows` put: the sha256 as 64 lowercase hex digits, then a newline. */
+export const DATA_DIGEST_TRAILER_BYTES = 65;
 /** Longest request line the data server reads. */
 export const MAX_DATA_REQUEST_LINE = 4096;
 

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply, type JsonValue } from '@funcx/protocol';
+import { DATA_DIGEST_TRAILER_BYTES, MAX_DATA_INLINE_PUT, MAX_DATA_REQUEST_LINE, type DataReply, type JsonValue } from '@funcx/protocol';
 import { DataError, type DataService } from './data-service.js';
 import { tokenUser } from './data-token.js';
 import { inputsOf, type TaskStreams } from './task-streams.js';
@@ -151,6 +151,26 @@ export class DataServer {
           if (existing) return reply({ ok: true, ref: existing, have: true });
           await this.service.admit(user, request.kind, request.digest, request.size);
           return reply({ ok: true, ref: await this.service.put(user, request.kind as 'bytes' | 'pickle', request.digest as string, bytes) });
+        }
+        if (request.digest_follows === true) {
+          // The bytes come at once and their digest after them: they are read whatever the answer, so the
+          // connection stays in step and an error is an answer, not the end of it.
+          try {
+            // Before a buffer of that size is made: a value that does not fit is refused unread.
+            await this.service.admitSize(user, request.kind, request.size);
+          } catch (error) {
+            throw error instanceof DataError ? new DataError(error.code, error.message, true) : error;
+          }
+          const bytes = await new Promise<Buffer>((resolve) => expectBody(request.size as number, resolve));
+          const trailer = await new Promise<Buffer>((resolve) => expectBody(DATA_DIGEST_TRAILER_BYTES, resolve));
+          const digest = trailer.subarray(0, DATA_DIGEST_TRAILER_BYTES - 1).toString('latin1');
+          if (trailer[DATA_DIGEST_TRAILER_BYTES - 1] !== 10) {
+            throw new DataError('bad_request', 'after the bytes of a digest_follows put come their sha256 (64 hex digits) and a newline', true);
+          }
+          const existing = await this.service.existing(user, digest);
+          if (existing) return reply({ ok: true, ref: existing, have: true });
+          await this.service.admit(user, request.kind, digest, request.size);
+          return reply({ ok: true, ref: await this.service.put(user, request.kind as 'bytes' | 'pickle', digest, bytes) });
         }
         const existing = await this.service.existing(user, String(request.digest));
         if (existing) return reply({ ok: true, ref: existing, have: true });

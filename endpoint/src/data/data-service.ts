@@ -98,8 +98,14 @@ export class DataService {
 
   /** Checks a put before its bytes travel: the digest's form, and that the value fits the user's limit. */
   async admit(user: string, kind: unknown, digest: unknown, size: unknown): Promise<void> {
-    if (kind !== 'bytes' && kind !== 'pickle') throw new DataError('bad_request', `kind must be "bytes" or "pickle" (got ${JSON.stringify(kind)})`);
+    checkKind(kind);
     if (!isDigest(digest)) throw new DataError('bad_request', 'digest must be the sha256 of the value, 64 lowercase hex digits');
+    await this.admitSize(user, kind, size);
+  }
+
+  /** As admit, before the digest is known: the kind, and whether a value of this size fits the user's share. */
+  async admitSize(user: string, kind: unknown, size: unknown): Promise<void> {
+    checkKind(kind);
     if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) throw new DataError('bad_request', 'size must be the number of bytes that follow');
     const used = await this.sweep(user);
     if (used + size > this.limits.userBytes) {
@@ -178,4 +184,8 @@ export class DataService {
       `no value ${digest.slice(0, 12)}… of yours in data store ${this.backend.storeName}: it expired (data_store.ttl_s), was never written, or is not yours (references are per user)`,
     );
   }
+}
+
+function checkKind(kind: unknown): void {
+  if (kind !== 'bytes' && kind !== 'pickle') throw new DataError('bad_request', `kind must be "bytes" or "pickle" (got ${JSON.stringify(kind)})`);
 }
