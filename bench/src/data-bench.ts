@@ -1,4 +1,6 @@
+import { mkdtempSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HubClient } from '@funcx/client';
 import type { JsonValue, TaskRecord } from '@funcx/protocol';
@@ -16,8 +18,14 @@ const { values: flags } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,1000000,10000000,100000000' },
     python: { type: 'string', default: 'python3' },
+    // A directory on a shared file system (NFS, sshfs, Lustre…): the by-hand baseline writes there, and the files
+    // store runs there too. Without it, both use this machine's own disk.
+    'shared-dir': { type: 'string' },
   },
 });
+const sharedDir = flags['shared-dir'];
+/** A fresh directory on the shared file system if one was given, else on this machine's disk. */
+const sharedSubdir = (prefix: string) => (sharedDir ? mkdtempSync(join(sharedDir, prefix)) : makeTempDir(prefix));
 const SIZES = flags.sizes!.split(',').map(Number);
 const repeats = (size: number) => (size <= 1_000 ? 20 : size <= 1_000_000 ? 10 : size <= 10_000_000 ? 5 : 3);
 
@@ -68,7 +76,7 @@ async function backend(hub: HubProcess, client: HubClient, name: string, dataSto
     log(`${name}: ${size} bytes…`);
     rows.push(await measure(client, `${name} store`, name, PRODUCE_STORE, CONSUME_STORE, size));
     if (alsoByHand) {
-      rows.push(await measure(client, 'shared directory, by hand', name, PRODUCE_FILE, CONSUME_FILE, size, [makeTempDir('funcx-bench-shared-')]));
+      rows.push(await measure(client, 'shared directory, by hand', name, PRODUCE_FILE, CONSUME_FILE, size, [sharedSubdir('funcx-bench-shared-')]));
       if (size <= 1_000_000) rows.push(await measure(client, 'inline through the hub', name, PRODUCE_INLINE, CONSUME_INLINE, size));
     }
   }
@@ -141,10 +149,11 @@ async function main() {
   const streams: StreamFigures[] = [];
   await backend(hub, client, 'memory', {}, rows, true, streams);
   await backend(hub, client, 'redis', { backend: 'redis', url: `${redis.url}/0`, name: 'bench' }, rows);
-  await backend(hub, client, 'files', { backend: 'files', dir: makeTempDir('funcx-bench-files-') }, rows);
+  await backend(hub, client, 'files', { backend: 'files', dir: sharedSubdir('funcx-bench-files-') }, rows);
   client.close();
 
   console.log(`data between two functions on one endpoint (medians; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  console.log(`shared directory and files store: ${sharedDir ? `${sharedDir} (--shared-dir)` : "this machine's own disk (no --shared-dir)"}`);
   const header = ['size', 'path', 'put (ms)', 'get (ms)', 'two tasks (ms)', 'vs shared dir'];
   console.log(header.map((h, i) => (i < 2 ? h.padEnd(i === 0 ? 7 : 28) : h.padStart(15))).join(''));
   for (const size of SIZES) {
