@@ -95,12 +95,15 @@ function signal(pid: number, name: NodeJS.Signals): void {
 }
 
 /**
- * Kills `root` and everything below it. The tree is frozen first (SIGSTOP, round after round, until no new
- * process appears), so nothing forks away between finding a process and killing it.
+ * Kills `root` and everything below it. The tree is frozen first (SIGSTOP, round after round, until two rounds
+ * in a row find no new process), so nothing forks away between finding a process and killing it. Two: a child
+ * forked just as its parent stopped may be missing from the parent's children file for one read (Linux lists
+ * children reliably only once they are all stopped), and a process left out would outlive the kill.
  */
 export function killTree(root: number): void {
   const stopped = new Set<number>();
-  for (let round = 0; round < MAX_FREEZE_ROUNDS; round++) {
+  let quiet = 0;
+  for (let round = 0; round < MAX_FREEZE_ROUNDS && quiet < 2; round++) {
     let fresh = 0;
     for (const pid of processTree(root)) {
       if (stopped.has(pid)) continue;
@@ -108,7 +111,7 @@ export function killTree(root: number): void {
       stopped.add(pid);
       fresh++;
     }
-    if (fresh === 0) break;
+    quiet = fresh === 0 ? quiet + 1 : 0;
   }
   if (stopped.size === 0) signal(root, 'SIGKILL');
   for (const pid of stopped) signal(pid, 'SIGKILL');
