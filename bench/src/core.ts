@@ -3,10 +3,12 @@ import { cleanup, makeTempDir, startEndpoint, startHub } from '@funcx/testing';
 import { DirectWorker } from './floor.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { breakdown } from './breakdown.js';
-import { FinalWaiter, hubLatencies, hubThroughput, timedRoundTrips } from './hub-bench.js';
+import { batchThroughputs, FinalWaiter, timedRoundTrips, warmUp } from './hub-bench.js';
+import { quantile } from './stats.js';
 import { latencyFigures, ms, rate } from './stats.js';
+import { loadAverage } from './scale-cpu.js';
 
-const { samples, batch, workers, python } = benchOptions(2000);
+const { samples, batch, batches, workers, python } = benchOptions(2000);
 
 async function benchHub() {
   const hub = await startHub({ funcxHome: makeTempDir('funcx-bench-'), extraArgs: ['--rate-limit', '0'] }); // one task at a time, as fast as it can
@@ -18,15 +20,14 @@ async function benchHub() {
   const task = { function_id, endpoint: 'bench' };
 
   log('warming up the hub path…');
-  await hubLatencies(client, waiter, task, 300);
-  await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
+  await warmUp(client, waiter, task, batch);
 
   log(`hub: ${samples} round trips, one at a time…`);
   const trips = await timedRoundTrips(client, waiter, task, samples);
   const latency = latencyFigures(trips.map((trip) => trip.finalAt - trip.submitAt));
   const parts = breakdown(trips);
-  log(`hub: a batch of ${batch}…`);
-  const throughput = await hubThroughput(client, waiter, task, batch);
+  log(`hub: ${batches} batches of ${batch}…`);
+  const throughput = await batchThroughputs(client, waiter, task, batch, batches);
   if (waiter.failed > 0) throw new Error(`${waiter.failed} no-op tasks failed`);
   client.close();
   return { latency, throughput, breakdown: parts };
@@ -37,13 +38,16 @@ async function benchFloor() {
   try {
     log('floor: warming up one worker…');
     await worker.latencies(300);
-    await worker.runBatch(2_000, 'w');
-    log(`floor: ${samples} round trips and a batch of ${batch}…`);
+    for (let i = 0; i < 3; i++) await worker.runBatch(batch, `w${i}`);
+    log(`floor: ${samples} round trips and ${batches} batches of ${batch}…`);
     const latency = latencyFigures(await worker.latencies(samples));
-    const start = performance.now();
-    await worker.runBatch(batch, 'b');
-    const throughput = (batch * 1_000) / (performance.now() - start);
-    return { latency, throughput };
+    const rates: number[] = [];
+    for (let i = 0; i < batches; i++) {
+      const start = performance.now();
+      await worker.runBatch(batch, `b${i}`);
+      rates.push((batch * 1_000) / (performance.now() - start));
+    }
+    return { latency, throughput: quantile(rates, 0.5) };
   } finally {
     await worker.stop();
   }
@@ -55,15 +59,17 @@ try {
   const floor = await benchFloor();
   const rows = [
     ['', 'p50', 'p99', 'batch throughput'],
-    [`hub + endpoint (${workers} workers), socket`, ms(hub.latency.p50), ms(hub.latency.p99), rate(hub.throughput)],
+    [`hub + endpoint (${workers} workers), socket`, ms(hub.latency.p50), ms(hub.latency.p99), rate(hub.throughput.median)],
     ['floor: one worker through its pipe', ms(floor.latency.p50), ms(floor.latency.p99), rate(floor.throughput)],
-    ['hub as a share of the floor', '', '', `${((hub.throughput / floor.throughput) * 100).toFixed(1)} %`],
+    ['hub as a share of the floor', '', '', `${((hub.throughput.median / floor.throughput) * 100).toFixed(1)} %`],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   const lines = rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   '));
-  console.log(`\nfuncX core benchmark: warm no-op function, ${samples} sequential round trips, one batch of ${batch} tasks`);
-  console.log(`(node ${process.version}, ${python}, ${new Date().toISOString()})\n`);
+  console.log(`\nfuncX core benchmark: warm no-op function, ${samples} sequential round trips, batches of ${batch} tasks (the median of ${batches})`);
+  console.log(`(node ${process.version}, ${python}, ${new Date().toISOString()}, load ${loadAverage()})\n`);
   console.log(lines.join('\n'));
+  const { first, lowest, highest } = hub.throughput;
+  console.log(`\nhub batches: first ${rate(first)}, lowest ${rate(lowest)}, highest ${rate(highest)}`);
   console.log('\nmedian breakdown of one round trip through the hub:');
   for (const [what, value] of hub.breakdown) console.log(`  ${what.padEnd(62)} ${ms(value)}`);
 } catch (error) {

@@ -4,16 +4,16 @@ import type { TaskSubmission } from '@funcx/protocol';
 import { cleanup, configureEndpoint, makeTempDir, startHub, startRedis, type EndpointProcess, type HubProcess, type RedisProcess } from '@funcx/testing';
 import { breakdown } from './breakdown.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
-import { FinalWaiter, hubThroughput, timedRoundTrips } from './hub-bench.js';
+import { batchThroughputs, FinalWaiter, hubThroughput, timedRoundTrips, warmUp, type BatchFigures } from './hub-bench.js';
 import { processTree } from '@funcx/endpoint';
 import { cpuNs, loadAverage, perTask } from './scale-cpu.js';
-import { latencyFigures, ms, rate, type LatencyFigures } from './stats.js';
+import { latencyFigures, ms, quantile, rate, type LatencyFigures } from './stats.js';
 
 // The core benchmark (warm no-op: sequential round trips, then one large batch) on the embedded store, on the
 // Redis store, and with two hubs on one Redis; for each, where a round trip's time goes, how many calls the hubs
 // make to Redis and how many commands Redis runs per task, and the CPU each process spends per task.
 
-const { samples, batch, workers, python } = benchOptions(1000);
+const { samples, batch, batches, workers, python } = benchOptions(1000);
 
 /** Counts per task, by name. */
 type PerTask = [name: string, perTask: number][];
@@ -22,7 +22,7 @@ interface Figures {
   label: string;
   latency: LatencyFigures;
   parts: [string, number][];
-  throughput: number;
+  throughput: BatchFigures;
   calls: { sequential: PerTask; batch: PerTask };
   commands: { sequential: PerTask; batch: PerTask };
   cpu: PerTask;
@@ -114,8 +114,7 @@ const BACKGROUND = ['info'];
 async function measure(label: string, measured: Side, probes: Probes): Promise<Figures> {
   const { client, waiter, task } = measured;
   log(`${label}: warming up…`);
-  await timedRoundTrips(client, waiter, task, 200);
-  await hubThroughput(client, waiter, task, Math.min(batch, 2_000));
+  await warmUp(client, waiter, task, batch);
 
   log(`${label}: ${samples} round trips…`);
   const callsBefore = await storeCalls(probes.hubs);
@@ -124,10 +123,10 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
   const callsBetween = await storeCalls(probes.hubs);
   const commandsBetween = redisCommands(probes.redis);
 
-  log(`${label}: a batch of ${batch}…`);
-  let throughput = 0;
-  const cpu = await cpuPerTask(probes, batch, async () => {
-    throughput = await hubThroughput(client, waiter, task, batch);
+  log(`${label}: ${batches} batches of ${batch}…`);
+  let throughput!: BatchFigures;
+  const cpu = await cpuPerTask(probes, batch * batches, async () => {
+    throughput = await batchThroughputs(client, waiter, task, batch, batches);
   });
   const callsAfter = await storeCalls(probes.hubs);
   const commandsAfter = redisCommands(probes.redis);
@@ -137,31 +136,36 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
     latency: latencyFigures(trips.map((trip) => trip.finalAt - trip.submitAt)),
     parts: breakdown(trips),
     throughput,
-    calls: { sequential: deltaPerTask(callsBefore, callsBetween, samples), batch: deltaPerTask(callsBetween, callsAfter, batch) },
+    calls: { sequential: deltaPerTask(callsBefore, callsBetween, samples), batch: deltaPerTask(callsBetween, callsAfter, batch * batches) },
     commands: {
       sequential: deltaPerTask(commandsBefore, commandsBetween, samples, BACKGROUND),
-      batch: deltaPerTask(commandsBetween, commandsAfter, batch, BACKGROUND),
+      batch: deltaPerTask(commandsBetween, commandsAfter, batch * batches, BACKGROUND),
     },
     cpu,
   };
 }
 
-/** Both sides submit half the batch at once; tasks per second from the first submit to the last final event. */
+/**
+ * Both sides submit half the batch at once, `batches` times; the median of tasks per second from the first
+ * submit to the last final event.
+ */
 async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ throughput: number; cpu: PerTask }> {
   const half = Math.floor(batch / sides.length);
-  for (const s of sides) await hubThroughput(s.client, s.waiter, s.task, Math.min(half, 2_000));
-  let throughput = 0;
-  const cpu = await cpuPerTask(probes, half * sides.length, async () => {
-    const start = performance.now();
-    const ends = await Promise.all(
-      sides.map(async (s) => {
-        const { task_ids } = await s.client.submitLive(Array.from({ length: half }, () => s.task));
-        return s.waiter.waitAll(task_ids);
-      }),
-    );
-    throughput = (half * sides.length * 1_000) / (Math.max(...ends) - start);
+  for (const s of sides) for (let i = 0; i < 3; i++) await hubThroughput(s.client, s.waiter, s.task, half);
+  const rates: number[] = [];
+  const cpu = await cpuPerTask(probes, half * sides.length * batches, async () => {
+    for (let i = 0; i < batches; i++) {
+      const start = performance.now();
+      const ends = await Promise.all(
+        sides.map(async (s) => {
+          const { task_ids } = await s.client.submitLive(Array.from({ length: half }, () => s.task));
+          return s.waiter.waitAll(task_ids);
+        }),
+      );
+      rates.push((half * sides.length * 1_000) / (Math.max(...ends) - start));
+    }
   });
-  return { throughput, cpu };
+  return { throughput: quantile(rates, 0.5), cpu };
 }
 
 /** The bench submits one task at a time as fast as it can: no rate limit. */
@@ -212,7 +216,7 @@ try {
   const load = loadAverage();
   const { figures, aggregate } = await run();
   const [embedded] = figures;
-  console.log(`\nfuncX stores benchmark: warm no-op, ${samples} sequential round trips, one batch of ${batch} tasks, ${workers} workers per endpoint`);
+  console.log(`\nfuncX stores benchmark: warm no-op, ${samples} sequential round trips, batches of ${batch} tasks (the median of ${batches}), ${workers} workers per endpoint`);
   console.log(`(node ${process.version}, ${python}, redis-server with appendonly yes / appendfsync everysec, ${new Date().toISOString()}, load ${load} at the start, ${loadAverage()} at the end)\n`);
   console.log(
     table([
@@ -222,16 +226,17 @@ try {
         ms(f.latency.p50),
         ms(f.latency.p99),
         ms(f.latency.mean),
-        rate(f.throughput),
+        rate(f.throughput.median),
         `${(f.latency.p50 / embedded.latency.p50).toFixed(2)}×`,
-        `${(f.throughput / embedded.throughput).toFixed(2)}×`,
+        `${(f.throughput.median / embedded.throughput.median).toFixed(2)}×`,
       ]),
-      ['redis store, 2 hubs, a client and an endpoint on each (aggregate)', '', '', '', rate(aggregate.throughput), '', `${(aggregate.throughput / embedded.throughput).toFixed(2)}×`],
+      ['redis store, 2 hubs, a client and an endpoint on each (aggregate)', '', '', '', rate(aggregate.throughput), '', `${(aggregate.throughput / embedded.throughput.median).toFixed(2)}×`],
     ]),
   );
   for (const f of figures) {
     console.log(`\n## ${f.label}\n`);
     console.log(table([['median of a sequential round trip', ''], ...f.parts.map(([part, value]) => [`  ${part}`, ms(value)])]));
+    console.log(`\nbatches: first ${rate(f.throughput.first)}, lowest ${rate(f.throughput.lowest)}, highest ${rate(f.throughput.highest)}`);
     if (f.calls.sequential.length > 0 || f.calls.batch.length > 0) {
       console.log(`\n${perTaskColumns('calls to Redis per task, by store call (the hubs count them)', f.calls.sequential, f.calls.batch)}`);
     }
