@@ -90,7 +90,9 @@ export class FileLedger implements TaskLedger {
     this.pending += line;
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => this.flush());
+      // One turn later than what else this turn scheduled: a dispatch flushes its tasks' notes itself, with
+      // theirs, in one write, and a completion reaches the hub before its note is written.
+      setImmediate(() => setImmediate(() => this.flush()));
     }
   }
 

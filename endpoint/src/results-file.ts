@@ -4,7 +4,10 @@ import type { TaskCompletion } from '@funcx/protocol';
 /** One line of the file: a completion kept, or ids the hub acknowledged. */
 type Line = { d: TaskCompletion } | { a: string[] };
 
-/** Lines written together (one write and one fdatasync) at most this often. */
+/**
+ * A completion the hub has not acknowledged this long after it was added is written; lines are written together
+ * (one write and one fdatasync) at most this often.
+ */
 const FLUSH_EVERY_MS = 5;
 /** Acknowledgements after which the file is rewritten with only what is still pending. */
 const COMPACT_AFTER_ACKS = 20_000;
@@ -19,8 +22,8 @@ const COMPACT_AFTER_ACKS = 20_000;
  */
 export class ResultsFile {
   private fd: number;
-  /** Completions added since the last write, by task id, serialised only when written. */
-  private unwritten = new Map<string, TaskCompletion>();
+  /** Completions not written yet, by task id, in the order they came, with when (serialised only when written). */
+  private unwritten = new Map<string, { completion: TaskCompletion; at: number }>();
   /** Acknowledged ids whose completion lines were already written. */
   private acks: string[] = [];
   private timer?: NodeJS.Timeout;
@@ -35,6 +38,7 @@ export class ResultsFile {
     private readonly file: string,
     private readonly pending: () => Iterable<TaskCompletion>,
     private readonly onError: (error: Error) => void,
+    private readonly now: () => number,
   ) {
     this.fd = openSync(file, 'a', 0o600);
   }
@@ -42,12 +46,14 @@ export class ResultsFile {
   /**
    * Reads what a previous daemon left (a torn last line, from a crash mid-write, is skipped), rewrites the file
    * with only the pending completions, and returns them with the file to append to. `pending` gives the
-   * completions still unacknowledged whenever the file is compacted.
+   * completions still unacknowledged whenever the file is compacted; `now` is the clock (ms) a completion's wait is
+   * measured on.
    */
   static open(
     file: string,
     pending: () => Iterable<TaskCompletion>,
     onError: (error: Error) => void,
+    now: () => number = () => performance.now(),
   ): { file: ResultsFile; kept: TaskCompletion[] } {
     const kept = new Map<string, TaskCompletion>();
     if (existsSync(file)) {
@@ -64,12 +70,13 @@ export class ResultsFile {
       }
     }
     rewrite(file, kept.values());
-    return { file: new ResultsFile(file, pending, onError), kept: [...kept.values()] };
+    return { file: new ResultsFile(file, pending, onError, now), kept: [...kept.values()] };
   }
 
   add(completion: TaskCompletion): void {
     if (this.closed) return;
-    this.unwritten.set(completion.task_id, completion);
+    this.unwritten.delete(completion.task_id);
+    this.unwritten.set(completion.task_id, { completion, at: this.now() });
     this.schedule();
   }
 
@@ -96,7 +103,7 @@ export class ResultsFile {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timer);
-    const text = (this.writing ? this.inFlight : '') + this.takeText();
+    const text = (this.writing ? this.inFlight : '') + this.takeText(Infinity);
     if (text) {
       writeSync(this.fd, text);
       fsyncSync(this.fd);
@@ -122,19 +129,27 @@ export class ResultsFile {
     return this.unwritten.size > 0 || this.acks.length > 0;
   }
 
+  /** When the oldest completion waiting is due (FLUSH_EVERY_MS after it came), or now for acknowledgements alone. */
   private schedule(): void {
-    if (!this.timer && !this.writing) this.timer = setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+    if (this.timer || this.writing) return;
+    const oldest = this.unwritten.values().next().value;
+    const delay = oldest ? Math.max(0, oldest.at + FLUSH_EVERY_MS - this.now()) : FLUSH_EVERY_MS;
+    this.timer = setTimeout(() => this.flush(), delay);
   }
 
   /**
-   * The lines waiting, acknowledgements first: a task that completes again after its acknowledgement (the hub
-   * sent it again) then stays pending in the file.
+   * The lines due, acknowledgements first: a task that completes again after its acknowledgement (the hub sent it
+   * again) then stays pending in the file. Completions added after `addedBy` wait for a later write: most are
+   * acknowledged first, and then never written.
    */
-  private takeText(): string {
+  private takeText(addedBy: number): string {
     let text = this.acks.length > 0 ? JSON.stringify({ a: this.acks }) + '\n' : '';
-    for (const completion of this.unwritten.values()) text += JSON.stringify({ d: completion }) + '\n';
     this.acks = [];
-    this.unwritten = new Map();
+    for (const [id, { completion, at }] of this.unwritten) {
+      if (at > addedBy) break;
+      text += JSON.stringify({ d: completion }) + '\n';
+      this.unwritten.delete(id);
+    }
     return text;
   }
 
@@ -146,7 +161,11 @@ export class ResultsFile {
       this.notifyIfSettled();
       return;
     }
-    const text = this.takeText();
+    const text = this.takeText(this.now() - FLUSH_EVERY_MS);
+    if (text === '') {
+      this.schedule();
+      return;
+    }
     this.writing = true;
     this.inFlight = text;
     const fd = this.fd;

@@ -59,12 +59,26 @@ test('the ledger file tells the next daemon what the last one held, and a clean 
   assert.equal(FileLedger.open(path, () => {}).recovery, undefined);
 });
 
-test('what is noted reaches the file before the turn of the event loop ends', async () => {
+test('what is noted reaches the file one turn after the work scheduled beside it, which may write it sooner', async () => {
   const path = join(makeTempDir('funcx-ledger-'), 'ledger');
   const { ledger } = FileLedger.open(path, (error) => assert.fail(error));
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   ledger.queued('x');
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
+  assert.equal(readFileSync(path, 'utf8'), '', 'not written alone in the next turn');
+  await nextTurn();
   assert.equal(readFileSync(path, 'utf8'), 'q x\n');
+
+  // A dispatch scheduled in the same turn as the note writes both notes at once, before its tasks leave.
+  ledger.queued('y');
+  const atDispatch = new Promise<string>((resolve) =>
+    setImmediate(() => {
+      ledger.atWorker('y');
+      ledger.flush();
+      resolve(readFileSync(path, 'utf8'));
+    }),
+  );
+  assert.equal(await atDispatch, 'q x\nq y\nw y\n');
   ledger.close();
 });
 

@@ -14,6 +14,8 @@ const completion = (task_id: string, value: number): TaskCompletion => ({
   result: { value, data: { 'text/plain': String(value) } },
 });
 
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+
 describe('results kept on disk until the hub acknowledges them', () => {
   const dir = mkdtempSync(join(tmpdir(), 'funcx-results-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -65,6 +67,36 @@ describe('results kept on disk until the hub acknowledges them', () => {
     const reopened = ResultsFile.open(file, () => [], fail);
     reopened.file.close();
     assert.deepEqual(reopened.kept, [completion('slow', 3)]);
+  });
+
+  it('writes a completion only once it has waited 5 ms unacknowledged, whatever else is due', async (t) => {
+    const file = join(dir, 'due.jsonl');
+    let clock = 0;
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const opened = ResultsFile.open(file, () => [], fail, () => clock);
+    const buffer = new ResultsBuffer(opened.file);
+    const advance = (ms: number) => {
+      clock += ms;
+      t.mock.timers.tick(ms);
+    };
+    buffer.add(completion('early', 1));
+    advance(4);
+    buffer.add(completion('late', 2));
+    advance(1);
+    // 'early' is due and being written; 'late', 1 ms old then, is acknowledged before it is due.
+    advance(2);
+    buffer.acknowledged(['late']);
+    await opened.file.settled();
+    advance(10);
+    assert.deepEqual(lines(file), [{ d: completion('early', 1) }]);
+
+    buffer.add(completion('unanswered', 3));
+    advance(4);
+    assert.deepEqual(lines(file), [{ d: completion('early', 1) }], 'not written after 4 ms');
+    advance(1);
+    await opened.file.settled();
+    assert.deepEqual(lines(file), [{ d: completion('early', 1) }, { d: completion('unanswered', 3) }]);
+    opened.file.close();
   });
 
   it('closed while a write is on its way, it reports no error and loses nothing', async () => {
