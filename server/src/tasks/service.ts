@@ -175,7 +175,11 @@ export class TaskService {
         if (!queued) queuedByEndpoint.set(endpointId, (queued = []));
         queued.push(task);
       }
-      writes.push(this.store.putTasks(records));
+      const put = this.store.putTasks(records);
+      writes.push(put);
+      // A task's first event goes out once its record is written: a submission whose write failed announced
+      // nothing, and the client is not woken while the write is on its way.
+      put.then((refused) => this.announce(user, records, refused), () => undefined);
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
         writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
@@ -184,7 +188,6 @@ export class TaskService {
         writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
         this.dispatcher.submitted(endpointId, queued);
       }
-      for (const task of records) if (!task.cached) this.fanout.task(user, submittedEvent(task));
     }
     this.metrics.tasksSubmitted(count - (existing?.size ?? 0));
     await Promise.all(writes);
@@ -196,6 +199,12 @@ export class TaskService {
     // The dispatch (scheduled before the events) is written before the acknowledgement.
     await this.fanout.sent();
     return { batch_id: batchId ?? '', task_ids: taskIds };
+  }
+
+  /** The submitted state of tasks just written, but of those answered from the memo or refused by the store. */
+  private announce(user: string, records: TaskRecord[], refused: string[]): void {
+    const skip = refused.length > 0 ? new Set(refused) : undefined;
+    for (const task of records) if (!task.cached && !skip?.has(task.task_id)) this.fanout.task(user, submittedEvent(task));
   }
 
   private resolveFunction(user: string, submission: TaskSubmission): Promise<FunctionRecord> {
