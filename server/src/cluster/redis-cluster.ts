@@ -15,6 +15,7 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
   const publisher = store.client;
   const peers = new ClusterEvents(publisher, store.keys.eventsChannel, (error) => hub.log.warn({ err: error }, 'could not publish client events to the other hubs'));
   await peers.join(subscriber, hub.fanout.reachPeers(peers));
+  subscriber.on('ready', () => peers.rejoined());
   const relay = await RedisRelay.start(
     publisher,
     subscriber,
