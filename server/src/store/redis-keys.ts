@@ -23,7 +23,15 @@ export class RedisKeys {
   /** Set of endpoints that hold (or held) a lease, so expired ones can be found without scanning. */
   readonly leased: string;
 
-  constructor(readonly prefix: string) {
+  /**
+   * `database`: the Redis database the store is in. Keys live in it, but pub/sub channels are one namespace for
+   * the whole server, so the channels of a database other than 0 carry its number: hubs of two deployments on one
+   * redis-server hear only their own.
+   */
+  constructor(
+    readonly prefix: string,
+    private readonly database = 0,
+  ) {
     this.users = `${prefix}users`;
     this.tokens = `${prefix}tokens`;
     this.functions = `${prefix}functions`;
@@ -74,11 +82,15 @@ export class RedisKeys {
 
   /** Pub/sub channel on which each hub publishes the events of its clients' tasks and endpoints for the others. */
   get eventsChannel(): string {
-    return `${this.prefix}client-events`;
+    return `${this.channelPrefix}client-events`;
   }
 
   /** Pub/sub channel over which hubs tell each other that a queue has work or tasks are to be cancelled. */
   get relayChannel(): string {
-    return `${this.prefix}relay`;
+    return `${this.channelPrefix}relay`;
+  }
+
+  private get channelPrefix(): string {
+    return this.database === 0 ? this.prefix : `${this.prefix}db${this.database}:`;
   }
 }

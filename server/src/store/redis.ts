@@ -42,6 +42,12 @@ export interface RedisStoreOptions {
   onWarning?: (message: string) => void;
 }
 
+/** The database number of a redis:// URL (0 when it names none). */
+function databaseOf(url: string): number {
+  const db = Number(new URL(url).pathname.slice(1));
+  return Number.isInteger(db) && db > 0 ? db : 0;
+}
+
 /** Finished tasks are kept a week unless the hub is told otherwise. */
 export const DEFAULT_RESULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
@@ -67,7 +73,7 @@ export class RedisStore implements Store {
     readonly client: Client,
     options: RedisStoreOptions,
   ) {
-    this.keys = new RedisKeys(options.prefix ?? 'funcx:');
+    this.keys = new RedisKeys(options.prefix ?? 'funcx:', databaseOf(options.url));
     this.retentionMs = options.resultRetentionMs ?? DEFAULT_RESULT_RETENTION_MS;
     this.scripts = new ScriptRunner(client, this.roundTrips);
     this.flows = new RedisFlowStore(client, this.scripts, this.keys.prefix, this.retentionMs);
