@@ -201,7 +201,7 @@ export class TaskService {
     return { batch_id: batchId ?? '', task_ids: taskIds };
   }
 
-  /** The submitted state of tasks just written, but of those answered from the memo or refused by the store. */
+  /** The submitted state of the tasks just written, except those answered from the memo or refused by the store. */
   private announce(user: string, records: TaskRecord[], refused: string[]): void {
     const skip = refused.length > 0 ? new Set(refused) : undefined;
     for (const task of records) if (!task.cached && !skip?.has(task.task_id)) this.fanout.task(user, submittedEvent(task));
