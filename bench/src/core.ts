@@ -4,8 +4,7 @@ import { DirectWorker } from './floor.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { breakdown } from './breakdown.js';
 import { batchThroughputs, FinalWaiter, timedRoundTrips, warmUp } from './hub-bench.js';
-import { quantile } from './stats.js';
-import { latencyFigures, ms, rate } from './stats.js';
+import { latencyFigures, ms, quantile, rate } from './stats.js';
 import { loadAverage } from './scale-cpu.js';
 
 const { samples, batch, batches, workers, python } = benchOptions(2000);
