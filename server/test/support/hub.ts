@@ -15,6 +15,7 @@ import {
   type EndpointToServerEvents,
   type ServerToClientEvents,
   type ServerToEndpointEvents,
+  type TaskEvent,
 } from '@funcx/protocol';
 import { startHub, type RunningHub } from '../../src/hub.js';
 import type { HubOptions } from '../../src/options.js';
@@ -147,4 +148,24 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Submits `source` through `client` to the endpoint named `endpoint`, has the endpoint socket finish it with
+ * `value`, and waits for the final event among `events` (the client's task events). Returns the task id.
+ */
+export async function runThrough(
+  client: UserClient,
+  events: TaskEvent[],
+  daemon: { socket: EndpointClient; received: ReturnType<typeof collect> },
+  endpoint: string,
+  value: number,
+): Promise<string> {
+  const reply = await client.timeout(5000).emitWithAck('tasks:submit', { tasks: [{ source: String(value), endpoint }] });
+  if ('error' in reply) throw new Error(JSON.stringify(reply));
+  const [taskId] = reply.task_ids;
+  await waitFor(() => daemon.received.tasks.some((task) => task.task_id === taskId), 5000, 'the dispatch');
+  await daemon.socket.timeout(5000).emitWithAck('tasks:done', [{ task_id: taskId, state: 'success', timestamps: {}, result: { value, data: { 'text/plain': String(value) } } }]);
+  await waitFor(() => events.some((event) => event.type === 'final' && event.task_id === taskId), 5000, `the final event of task ${value}`);
+  return taskId;
 }
