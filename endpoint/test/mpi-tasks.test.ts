@@ -46,6 +46,20 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
     assert.match(printed, /rank 1 of 2/);
   });
 
+  test("ranks printing at once interleave whole lines, never one rank's words inside another's line", async () => {
+    const { task_id } = await client.submit({
+      endpoint: 'mpi',
+      source: 'import os, time\nrank = os.environ["OMPI_COMM_WORLD_RANK"]\nfor i in range(100):\n    print("rank", rank, "line", i)\n    time.sleep(0.001)\nNone',
+      resource_specification: { num_nodes: 1, ranks_per_node: 2 },
+    });
+    const task = await finished(task_id);
+    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    const printed = task.outputs.filter((output) => output.output_type === 'stream' && output.name === 'stdout').map((output) => (output as { text: string }).text).join('');
+    const lines = printed.split('\n').filter(Boolean);
+    assert.deepEqual(lines.filter((line) => !/^rank [01] line \d+$/.test(line)), []);
+    assert.equal(lines.length, 200);
+  });
+
   test("a rank's exception fails the task with it, naming the rank", async () => {
     const { task_id } = await client.submit({
       endpoint: 'mpi',

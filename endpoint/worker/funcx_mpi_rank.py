@@ -41,11 +41,20 @@ def run(task):
     return {"result": result}
 
 
+def whole_lines(stream):
+    """PYTHONUNBUFFERED writes each piece of a print on its own, so the launcher, reading every rank at once, could
+    splice one rank's words into another's line: buffer until each newline instead, and write a line at once."""
+    stream.reconfigure(line_buffering=True, write_through=False)
+
+
 def main(task_path, out_dir):
+    whole_lines(sys.stdout)
+    whole_lines(sys.stderr)
     with open(task_path, encoding="utf-8") as stream:
         task = json.load(stream)
     reply = run(task)
     sys.stdout.flush()
+    sys.stderr.flush()
     path = os.path.join(out_dir, "rank-%d.json" % rank())
     with open(path + ".tmp", "w", encoding="utf-8") as stream:
         json.dump(reply, stream)
