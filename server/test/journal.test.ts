@@ -135,6 +135,24 @@ describe('the embedded store journal', () => {
     }
   });
 
+  it('hands out a task submitted in the same turn only once its record is on file', async () => {
+    const dir = tempDir();
+    const store = await MemoryStore.open({ dataDir: dir });
+    try {
+      const id = '00000000-0000-4000-8000-00000000000c';
+      const written = store.putTasks([{ ...task(id), state: 'waiting-for-endpoint', endpoint_id: 'ep' }]);
+      const queued = store.enqueue('ep', [id]);
+      const taken = await store.take('ep', 10);
+      const onFile = readFileSync(join(dir, 'journal.jsonl'), 'utf8');
+      assert.deepEqual(taken, [id]);
+      assert.ok(onFile.includes(`"task_id":"${id}"`), 'the task record is in the journal when the take resolves');
+      assert.ok(onFile.includes('"k":"enq"'), 'and so is its queue entry');
+      await Promise.all([written, queued]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a record it cannot serialise and goes on writing the others', async () => {
     const dir = tempDir();
     const file = join(dir, 'journal.jsonl');

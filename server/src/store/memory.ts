@@ -323,13 +323,15 @@ export class MemoryStore implements Store {
   }
 
   /**
-   * Resolves without waiting for the journal: a take lost in a crash leaves its tasks queued, so they are sent
-   * again (at-least-once), and the endpoint gets its tasks one write sooner.
+   * Resolves once the take is on file, and with it whatever was waiting to be written: tasks submitted in this
+   * turn are taken in it too, and one that reached its endpoint before its record was on file would, after a
+   * crash, have run without the hub knowing it (a flow would submit it again). A write that failed was reported
+   * by the journal; the tasks go out all the same, as the hub holds them.
    */
   take(endpointId: string, max: number): Promise<string[]> {
     const ids = this.state.take(endpointId, max);
-    if (ids.length > 0) this.log({ k: 'take', e: endpointId, ids }).catch(() => undefined);
-    return Promise.resolve(ids);
+    if (ids.length === 0) return Promise.resolve(ids);
+    return this.log({ k: 'take', e: endpointId, ids }).then(() => ids, () => ids);
   }
 
   requeue(endpointId: string, taskIds: string[]): Promise<void> {
