@@ -11,24 +11,51 @@ export interface BenchOptions {
   python: string;
 }
 
-/** `--samples N --batch N --batches N --workers N --python PATH` from the command line. */
+const usage = (defaultSamples: number) => `options (all optional):
+  --samples N    sequential round trips measured after the warm-up (default ${defaultSamples})
+  --batch N      tasks in each measured batch (default 10000)
+  --batches N    batches measured; the median is reported (default 5)
+  --workers N    workers of the endpoint (default 2)
+  --python PATH  the workers' Python (default python3)
+  --help         this text`;
+
+/** `--samples N --batch N --batches N --workers N --python PATH` from the command line; exits 2 with why on a bad one. */
 export function benchOptions(defaultSamples: number): BenchOptions {
-  const { values } = parseArgs({
-    options: {
-      samples: { type: 'string', default: String(defaultSamples) },
-      batch: { type: 'string', default: '10000' },
-      batches: { type: 'string', default: '5' },
-      workers: { type: 'string', default: '2' },
-      python: { type: 'string', default: 'python3' },
-    },
-  });
-  return {
-    samples: Number(values.samples),
-    batch: Number(values.batch),
-    batches: Math.max(1, Number(values.batches)),
-    workers: Number(values.workers),
-    python: values.python!,
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        samples: { type: 'string', default: String(defaultSamples) },
+        batch: { type: 'string', default: '10000' },
+        batches: { type: 'string', default: '5' },
+        workers: { type: 'string', default: '2' },
+        python: { type: 'string', default: 'python3' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return usageError((error as Error).message, defaultSamples);
+  }
+  if (values.help) {
+    process.stdout.write(`${usage(defaultSamples)}\n`);
+    process.exit(0);
+  }
+  const count = (name: string, least: number): number => {
+    const value = Number(values[name]);
+    return Number.isInteger(value) && value >= least ? value : usageError(`--${name} takes a whole number of at least ${least}, not "${values[name]}"`, defaultSamples);
   };
+  return {
+    samples: count('samples', 1),
+    batch: count('batch', 1),
+    batches: count('batches', 1),
+    workers: count('workers', 1),
+    python: values.python as string,
+  };
+}
+
+function usageError(message: string, defaultSamples: number): never {
+  process.stderr.write(`${message}\n${usage(defaultSamples)}\n`);
+  process.exit(2);
 }
 
 /** Progress goes to stderr so that stdout holds only the figures. */
