@@ -231,6 +231,25 @@ export function storeContract(name: string, open: () => Promise<Store>, openSeco
       assert.ok(!(await store.listUnfinishedTasks()).some((t) => t.task_id === first.task_id));
     });
 
+    it('writes new tasks whose ids the hub made like any other: listed, unfinished, counted, and final once', async () => {
+      const owner = `maker-${randomUUID().slice(0, 8)}`;
+      const made = [task('waiting-for-endpoint', { owner, attempts: 0 }), task('waiting-for-endpoint', { owner })];
+      const given = task('waiting-for-endpoint', { owner });
+      assert.deepEqual(await store.putTasks([...made, given], new Set(made.map((t) => t.task_id))), []);
+      assert.deepEqual((await store.getTasks(made.map((t) => t.task_id))).map((t) => t?.state), ['waiting-for-endpoint', 'waiting-for-endpoint']);
+      assert.equal((await store.listTasks(owner, { limit: 10 })).length, 3, "each in its owner's list");
+      const unfinished = new Set((await store.listUnfinishedTasks()).map((t) => t.task_id));
+      assert.ok(made.every((t) => unfinished.has(t.task_id)));
+      const e = `m-${randomUUID()}`;
+      await store.enqueue(e, [made[0].task_id]);
+      await store.take(e, 1);
+      assert.equal((await store.getTasks([made[0].task_id]))[0]?.attempts, 1, 'its attempts are counted from 0');
+      const done = { ...structuredClone(made[1]), state: 'success' as const };
+      assert.deepEqual(await store.putTasks([done]), []);
+      assert.deepEqual(await store.putTasks([{ ...structuredClone(made[1]), state: 'failed' as const }]), [made[1].task_id]);
+      assert.ok(!(await store.listUnfinishedTasks()).some((t) => t.task_id === made[1].task_id));
+    });
+
     it('queues ids in order, takes from the front, puts taken ids back at the front', async () => {
       const e = `q-${randomUUID()}`;
       const tasks = [task(), task(), task(), task()].map((t) => ({ ...t, endpoint_id: e }));

@@ -27,9 +27,10 @@ end
 
 /**
  * KEYS[1] = set of unfinished task ids, KEYS[2..] = task hashes. ARGV[1] = retention of final tasks (ms, 0 keeps
- * them), ARGV[2] = key prefix, then per task: id, "1" when final else "0", attempts, record JSON, owner, received.
- * A task whose stored hash is already final is left as it is (the first final state wins); a new one joins its
- * owner's index (a sorted set by received time). Returns the 1-based positions of the tasks refused.
+ * them), ARGV[2] = key prefix, then per task: id, "1" when final, "n" when unfinished and new (its id just made,
+ * so no hash to look at) else "0", attempts, record JSON, owner, received. A task whose stored hash is already
+ * final is left as it is (the first final state wins); a new one joins its owner's index (a sorted set by
+ * received time). Returns the 1-based positions of the tasks refused.
  */
 export const PUT_TASKS = script(`${IN_RUNS}
 local retention = tonumber(ARGV[1])
@@ -38,12 +39,14 @@ local refused, unfinished, finished, indexes = {}, {}, {}, {}
 for i = 2, #KEYS do
   local key = KEYS[i]
   local at = (i - 2) * 6 + 3
-  local f = redis.call('HGET', key, 'f')
+  local kind = ARGV[at + 1]
+  local made = kind == 'n'
+  local f = not made and redis.call('HGET', key, 'f')
   if f == '1' then
     refused[#refused + 1] = i - 1
   else
-    local final = ARGV[at + 1]
-    if f == false and redis.call('EXISTS', key) == 0 then
+    local final = made and '0' or kind
+    if made or (f == false and redis.call('EXISTS', key) == 0) then
       local owner = ARGV[at + 4]
       local index = indexes[owner]
       if not index then

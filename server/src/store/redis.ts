@@ -272,7 +272,7 @@ export class RedisStore implements Store {
     return parse<EndpointGroupRecord>((await this.run(FIND_NAMED, [this.keys.endpointGroups, this.keys.endpointGroupNames], [`${owner}/${name}`])) as string | null);
   }
 
-  async putTasks(tasks: TaskRecord[]): Promise<string[]> {
+  async putTasks(tasks: TaskRecord[], madeIds?: ReadonlySet<string>): Promise<string[]> {
     if (tasks.length === 0) return [];
     this.roundTrips.add('putTasks');
     const keys = new Array<string>(tasks.length + 1);
@@ -285,7 +285,7 @@ export class RedisStore implements Store {
       const at = i * 6 + 2;
       keys[i + 1] = this.keys.task(task.task_id);
       args[at] = task.task_id;
-      args[at + 1] = isFinalState(task.state) ? '1' : '0';
+      args[at + 1] = isFinalState(task.state) ? '1' : madeIds?.has(task.task_id) ? 'n' : '0';
       args[at + 2] = String(task.attempts);
       args[at + 3] = JSON.stringify(task);
       args[at + 4] = task.owner;

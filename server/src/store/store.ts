@@ -139,9 +139,11 @@ export interface Store extends AccountStore {
 
   /**
    * Creates or replaces these tasks (whole records), except that a task already final in the store is never
-   * replaced: the first final state wins, even when several hubs write at once. Returns the ids refused.
+   * replaced: the first final state wins, even when several hubs write at once. `madeIds` are ids the hub has
+   * just made (random UUIDs) for new tasks: no record of them can exist, so the store need not look for one.
+   * Returns the ids refused.
    */
-  putTasks(tasks: TaskRecord[]): Promise<string[]>;
+  putTasks(tasks: TaskRecord[], madeIds?: ReadonlySet<string>): Promise<string[]>;
   /** The records of these ids, in order (undefined where unknown). */
   getTasks(taskIds: string[]): Promise<(TaskRecord | undefined)[]>;
   /** Every task not in a final state (used on start to rebuild what is pending). */

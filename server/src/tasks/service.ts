@@ -116,6 +116,7 @@ export class TaskService {
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       const end = Math.min(count, start + SUBMIT_CHUNK);
       const records: TaskRecord[] = [];
+      const madeIds = new Set<string>();
       const queuedByEndpoint = new Map<string, TaskRecord[]>();
       // A task id submitted before is answered with that task: it is neither looked up nor run again.
       const memoKeys = this.memo ? submissions.slice(start, end).map((submission, offset) => {
@@ -143,8 +144,10 @@ export class TaskService {
         } else if (route) ({ endpointId, routing } = this.targets.router.route(route, image ?? '', submission.policy));
         else endpointId = endpointsByRef.get(submission.endpoint as string)!.endpoint_id;
         if (submission.session !== undefined) this.sessions?.sent(user, submission.session, endpointId);
+        let taskId = submission.task_id;
+        if (taskId === undefined) madeIds.add((taskId = randomUUID()));
         const task: TaskRecord = {
-          task_id: submission.task_id ?? randomUUID(),
+          task_id: taskId,
           function_id: fn.function_id,
           endpoint_id: endpointId,
           owner: user,
@@ -175,7 +178,7 @@ export class TaskService {
         if (!queued) queuedByEndpoint.set(endpointId, (queued = []));
         queued.push(task);
       }
-      const put = this.store.putTasks(records);
+      const put = this.store.putTasks(records, madeIds);
       writes.push(put);
       // A task's first event goes out once its record is written: a submission whose write failed announced
       // nothing, and the client is not woken while the write is on its way.
