@@ -15,12 +15,6 @@ from .stream_follower import StreamFollower
 CANCEL_WAIT_S = 5.0
 
 
-def _dbg(*a):
-    import os, time as t
-    with open("/tmp/flake/debug.log", "a") as f:
-        f.write("%.3f %d %s\n" % (t.time(), os.getpid(), " ".join(map(str, a))))
-
-
 class CellDrain:
     def __init__(self, client, task_id, watch, options, view, fresh_view):
         """`view`: the endpoint as the hub showed it (None for a routed task); `fresh_view(view)` reads it again."""
@@ -72,7 +66,6 @@ class CellDrain:
             self._idle()
             return None
         kind = event["type"]
-        _dbg(self.task_id, "event", {k: v for k, v in event.items() if k not in ("items", "result", "timestamps")})
         if kind in ("stream-items", "stream-problem", "stream-recovered", "stream-end"):
             return self._stream_event(kind, event)
         if event.get("streams") and kind != "final":

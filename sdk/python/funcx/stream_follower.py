@@ -53,8 +53,6 @@ class StreamFollower:
         failing = False
         while not self.stopped:
             generation = self.generation
-            from .cell_drain import _dbg
-            _dbg(self.task_id, "follower read from", self.position, "gen", generation)
             try:
                 for item in self.client.stream(self.task_id, start=self.position):
                     if self.stopped or generation != self.generation:
@@ -70,7 +68,6 @@ class StreamFollower:
                         self.events.put({"type": "stream-end"})
                         return
             except FuncxError as error:
-                _dbg(self.task_id, "follower error", error.code, error.message)
                 if self.stopped or generation != self.generation:
                     continue
                 failures += 1
