@@ -3,8 +3,8 @@ import { reportPythonTests, runPythonTests } from './support/python-tests.js';
 import { startSdkWorld, stopSdkWorld, type SdkWorld } from './support/world.js';
 
 describe('the Python SDK (sdk/python), its own tests', () => {
-  test('values, sources, remote exceptions, the shell runner and the %%funcx first line (no hub)', async (t) => {
-    await reportPythonTests(t, await runPythonTests(['test_runtime', 'test_source', 'test_values', 'test_shell_runner', 'test_cell_line']));
+  test('values, sources, remote exceptions, the shell runner, the %%funcx first line and a generator cell\'s items (no hub)', async (t) => {
+    await reportPythonTests(t, await runPythonTests(['test_runtime', 'test_source', 'test_values', 'test_shell_runner', 'test_cell_line', 'test_cell_drain']));
   });
 });
 

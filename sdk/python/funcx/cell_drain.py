@@ -31,6 +31,8 @@ class CellDrain:
         self.follower = StreamFollower(client, task_id, watch.events)
         self.items = StreamDisplay()
         self.streaming = False
+        # "stream-end" came, which may be before the final event (they travel apart): the final one then ends the cell.
+        self.stream_ended = False
         self.final = None
         self.problem_noted = False
         self.cancel_deadline = None
@@ -117,6 +119,8 @@ class CellDrain:
             self.problem_noted = False
         elif self.final is not None:
             return self._end(self.final)
+        else:
+            self.stream_ended = True
         return None
 
     def _state(self, state):
@@ -127,6 +131,7 @@ class CellDrain:
             self.streaming = False
             self.items.flush()
             self.items.reset()
+            self.stream_ended = False
             self.follower.restart()
         if state == "waiting-for-endpoint" and self.view is not None:
             self.view = self.fresh_view(self.view)
@@ -134,7 +139,8 @@ class CellDrain:
 
     def _final(self, event):
         self._clear_waiting()
-        if event.get("streams") and event.get("state") != "cancelled" and not self.follower.stopped:
+        if event.get("streams") and event.get("state") != "cancelled" and not self.follower.stopped \
+                and not self.stream_ended:
             # The rest of the stream is read before the cell shows the task's value or error.
             self.final = event
             self.follower.finish()

@@ -17,7 +17,7 @@ FATAL_CODES = ("FUNCX_UNAUTHORIZED", "FUNCX_FORBIDDEN", "FUNCX_TASK_NOT_FOUND", 
 
 class StreamFollower:
     """Puts {"type": "stream-items" | "stream-problem" | "stream-recovered" | "stream-end"} events on `events`
-    (a queue the cell drains). restart() starts over at item 0, for a new attempt of the task."""
+    (a queue the cell drains), "stream-end" once. restart() starts over at item 0, for a new attempt of the task."""
 
     def __init__(self, client, task_id, events):
         self.client = client
@@ -27,17 +27,26 @@ class StreamFollower:
         self.generation = 0
         self.ended = False
         self.stopped = False
+        # The stream was read to its end: reading it again finds nothing (its endpoint forgets a stream read to
+        # the end) and would never say "stream-end" a second time.
+        self.done = False
+        self._lock = threading.Lock()
         self._thread = None
 
     def start(self):
-        if self.stopped or (self._thread is not None and self._thread.is_alive()):
+        # Alive first: a thread sets `done` or `stopped` before it ends, so one that has ended has set them.
+        if self._thread is not None and self._thread.is_alive():
+            return
+        if self.stopped or self.done:
             return
         self._thread = threading.Thread(target=self._run, name="funcx-stream", daemon=True)
         self._thread.start()
 
     def restart(self):
-        self.generation += 1
-        self.position = 0
+        with self._lock:
+            self.generation += 1
+            self.position = 0
+            self.done = False
 
     def finish(self):
         """The task has ended: the rest of its stream is read, then "stream-end" comes."""
@@ -64,9 +73,11 @@ class StreamFollower:
                     self.position += 1
                     self.events.put({"type": "stream-items", "items": [item]})
                 else:
-                    if generation == self.generation and not self.stopped:
-                        self.events.put({"type": "stream-end"})
-                        return
+                    with self._lock:  # not the end of a new attempt's stream, which restart() began meanwhile
+                        if generation == self.generation and not self.stopped:
+                            self.done = True
+                            self.events.put({"type": "stream-end"})
+                            return
             except FuncxError as error:
                 if self.stopped or generation != self.generation:
                     continue
