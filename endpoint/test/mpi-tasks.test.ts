@@ -32,6 +32,10 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
       { what: `task ${taskId} finished`, timeoutMs: 60_000, intervalMs: 100 },
     ) as Promise<TaskRecord>;
 
+  /** What the task printed, on both streams or on one. */
+  const printedBy = (task: TaskRecord, name?: 'stdout' | 'stderr') =>
+    task.outputs.map((output) => (output.output_type === 'stream' && (name === undefined || output.name === name) ? output.text : '')).join('');
+
   test('a task asking for 2 ranks runs on both, and its value is every rank\'s in rank order', async () => {
     const { task_id } = await client.submit({
       endpoint: 'mpi',
@@ -41,7 +45,7 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
     const task = await finished(task_id);
     assert.equal(task.state, 'success', JSON.stringify(task.error));
     assert.deepEqual(task.result?.value, [0, 1]);
-    const printed = task.outputs.map((output) => (output.output_type === 'stream' ? output.text : '')).join('');
+    const printed = printedBy(task);
     assert.match(printed, /rank 0 of 2/);
     assert.match(printed, /rank 1 of 2/);
   });
@@ -54,7 +58,7 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
     });
     const task = await finished(task_id);
     assert.equal(task.state, 'success', JSON.stringify(task.error));
-    const printed = task.outputs.filter((output) => output.output_type === 'stream' && output.name === 'stdout').map((output) => (output as { text: string }).text).join('');
+    const printed = printedBy(task, 'stdout');
     const lines = printed.split('\n').filter(Boolean);
     assert.deepEqual(lines.filter((line) => !/^rank [01] line \d+$/.test(line)), []);
     assert.equal(lines.length, 200);
