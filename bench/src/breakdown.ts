@@ -15,8 +15,8 @@ export function epochNow(): number {
 
 /**
  * Medians of where a round trip's time went, part by part, from the per-state timestamps each task carries
- * (received: the hub; running and success: the worker). Every process runs on this machine, so their clocks
- * agree.
+ * (received: the hub; waiting-for-launch: the manager, as it hands the task to a worker; running and success:
+ * the worker). Every process runs on this machine, so their clocks agree.
  */
 export function breakdown(trips: TimedRoundTrip[]): [string, number][] {
   const part = (from: (t: TimedRoundTrip) => number | undefined, to: (t: TimedRoundTrip) => number | undefined) => {
@@ -28,11 +28,15 @@ export function breakdown(trips: TimedRoundTrip[]): [string, number][] {
     }
     return quantile(spans, 0.5);
   };
-  return [
+  const parts: [string, number][] = [
     ['client -> hub (submit to received)', part((t) => t.submitAt, (t) => t.stamps.received)],
     ['hub -> endpoint daemon -> worker (received to running)', part((t) => t.stamps.received, (t) => t.stamps.running)],
+    ['  hub -> daemon -> manager (received to waiting-for-launch)', part((t) => t.stamps.received, (t) => t.stamps['waiting-for-launch'])],
+    ['  manager -> worker (waiting-for-launch to running)', part((t) => t.stamps['waiting-for-launch'], (t) => t.stamps.running)],
     ['in the worker (running to success)', part((t) => t.stamps.running, (t) => t.stamps.success)],
     ['worker -> daemon -> hub -> client (success to the final event)', part((t) => t.stamps.success, (t) => t.finalAt)],
     ['whole round trip', part((t) => t.submitAt, (t) => t.finalAt)],
   ];
+  // A part whose stamps no task carried (a worker kind that skips waiting-for-launch) is left out.
+  return parts.filter(([, value]) => !Number.isNaN(value));
 }

@@ -25,6 +25,7 @@ interface Figures {
   throughput: BatchFigures;
   calls: { sequential: PerTask; batch: PerTask };
   commands: { sequential: PerTask; batch: PerTask };
+  redisTime: { sequential: PerTask; batch: PerTask };
   cpu: PerTask;
 }
 
@@ -64,13 +65,21 @@ async function storeCalls(hubs: HubProcess[]): Promise<Map<string, number>> {
   return totals;
 }
 
-/** Redis's `INFO commandstats`: calls so far, by command. */
-function redisCommands(redis: RedisProcess | undefined): Map<string, number> {
-  const counts = new Map<string, number>();
-  if (!redis) return counts;
+/** Redis's `INFO commandstats` so far, by command: how many calls, and the µs Redis spent in them. */
+interface CommandStats {
+  calls: Map<string, number>;
+  usec: Map<string, number>;
+}
+
+function redisCommands(redis: RedisProcess | undefined): CommandStats {
+  const stats: CommandStats = { calls: new Map(), usec: new Map() };
+  if (!redis) return stats;
   const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', 'commandstats'], { encoding: 'utf8' });
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(match[1], Number(match[2]));
-  return counts;
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.calls.set(match[1], Number(match[2]));
+    stats.usec.set(match[1], Number(match[3]));
+  }
+  return stats;
 }
 
 function deltaPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number, skip: string[] = []): PerTask {
@@ -138,8 +147,12 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
     throughput,
     calls: { sequential: deltaPerTask(callsBefore, callsBetween, samples), batch: deltaPerTask(callsBetween, callsAfter, batch * batches) },
     commands: {
-      sequential: deltaPerTask(commandsBefore, commandsBetween, samples, BACKGROUND),
-      batch: deltaPerTask(commandsBetween, commandsAfter, batch * batches, BACKGROUND),
+      sequential: deltaPerTask(commandsBefore.calls, commandsBetween.calls, samples, BACKGROUND),
+      batch: deltaPerTask(commandsBetween.calls, commandsAfter.calls, batch * batches, BACKGROUND),
+    },
+    redisTime: {
+      sequential: deltaPerTask(commandsBefore.usec, commandsBetween.usec, samples, BACKGROUND),
+      batch: deltaPerTask(commandsBetween.usec, commandsAfter.usec, batch * batches, BACKGROUND),
     },
     cpu,
   };
@@ -204,12 +217,12 @@ function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')).join('\n');
 }
 
-/** Two per-task columns side by side (sequential, batch), by name. */
-function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask): string {
+/** Two per-task columns side by side (sequential, batch), by name, and their totals unless the rows overlap. */
+function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask, totals = true): string {
   const names = [...new Set([...sequential.map(([name]) => name), ...batchRows.map(([name]) => name)])];
   const value = (rows: PerTask, name: string) => rows.find(([n]) => n === name)?.[1].toFixed(2) ?? '-';
   const total = (rows: PerTask) => rows.reduce((sum, [, v]) => sum + v, 0).toFixed(2);
-  return table([[title, 'sequential', 'batch'], ...names.map((name) => [`  ${name}`, value(sequential, name), value(batchRows, name)]), ['  all', total(sequential), total(batchRows)]]);
+  return table([[title, 'sequential', 'batch'], ...names.map((name) => [`  ${name}`, value(sequential, name), value(batchRows, name)]), ...(totals ? [['  all', total(sequential), total(batchRows)]] : [])]);
 }
 
 try {
@@ -242,6 +255,8 @@ try {
     }
     if (f.commands.sequential.length > 0 || f.commands.batch.length > 0) {
       console.log(`\n${perTaskColumns('commands per task, by command (Redis counts them)', f.commands.sequential, f.commands.batch)}`);
+      const title = "Redis's time per task, µs, by command (a script's time includes the commands it calls)";
+      console.log(`\n${perTaskColumns(title, f.redisTime.sequential, f.redisTime.batch, false)}`);
     }
     console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
   }
