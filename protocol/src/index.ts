@@ -23,3 +23,4 @@ export * from './flows.js';
 export * from './flow-runs.js';
 export * from './data.js';
 export * from './sessions.js';
+export * from './hub-wire.js';

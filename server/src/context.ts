@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { MAX_SUBMISSION_BYTES } from '@funcx/protocol';
@@ -37,6 +38,8 @@ import { TaskRecovery } from './tasks/task-recovery.js';
 /** Every service of one hub, wired together; routes and socket namespaces reach them through this. */
 export interface HubContext {
   options: HubOptions;
+  /** This hub process among the hubs sharing a store. */
+  instanceId: string;
   bodyLimit: number;
   startedAt: number;
   log: FastifyBaseLogger;
@@ -129,6 +132,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,
+    instanceId: randomUUID(),
     bodyLimit: options.bodyLimit ?? MAX_SUBMISSION_BYTES,
     startedAt: Date.now(),
     log,

@@ -83,7 +83,10 @@ export async function startHub(options: StartHubOptions): Promise<HubProcess> {
     process: first.process,
     env: () => ({ ...baseEnv(), FUNCX_HUB_URL: url, FUNCX_TOKEN: hub.token }),
     async addUser(name) {
-      const run = await runProcess(process.execPath, [bin.hub, 'users', 'add', name, '--data-dir', dataDir], {
+      // The user goes where the hub keeps its users: its Redis, when it runs on one.
+      const storeAt = options.extraArgs?.indexOf('--store') ?? -1;
+      const store = storeAt >= 0 ? ['--store', options.extraArgs![storeAt + 1]] : [];
+      const run = await runProcess(process.execPath, [bin.hub, 'users', 'add', name, '--data-dir', dataDir, ...store], {
         name: `funcx-hub users add ${name}`,
         env: baseEnv(),
         timeoutMs,

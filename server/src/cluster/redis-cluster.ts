@@ -2,11 +2,12 @@ import type { HubContext } from '../context.js';
 import type { RedisStore } from '../store/redis.js';
 import { ClusterEvents } from './cluster-events.js';
 import { RedisRelay } from './redis-relay.js';
+import { RemoteEndpointRelay } from './remote-endpoints.js';
 
 /**
- * Joins this hub to the others on the same Redis: client events reach the clients of every hub, and queue work
- * and cancels are relayed to the hub an endpoint is connected to. Joins before the hub takes connections, so
- * no hub with clients misses an event. Returns a function that leaves.
+ * Joins this hub to the others on the same Redis: client events reach the clients of every hub; queue work,
+ * cancels, and clients' reads and writes of an endpoint's data go to the hub the endpoint is connected to. Joins
+ * before the hub takes connections, so no hub with clients misses an event. Returns a function that leaves.
  */
 export async function joinRedisCluster(hub: HubContext, store: RedisStore): Promise<() => Promise<void>> {
   const subscriber = store.client.duplicate();
@@ -28,8 +29,20 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
     (error) => hub.log.warn({ err: error }, 'relay publish failed'),
   );
   hub.dispatcher.relay = relay;
+  const remote = await RemoteEndpointRelay.start({
+    hubId: hub.instanceId,
+    channelOf: (hubId) => store.keys.hubChannel(hubId),
+    publisher,
+    subscriber,
+    presence: async (endpointId) => (await store.getPresence([endpointId]))[0],
+    local: (endpointId) => hub.dispatcher.channelOf(endpointId),
+    onError: (error) => hub.log.warn({ err: error }, "could not answer another hub's request for an endpoint"),
+  });
+  hub.dispatcher.remote = remote;
   return async () => {
     hub.dispatcher.relay = undefined;
+    hub.dispatcher.remote = undefined;
+    await remote.stop();
     await relay.stop();
     await subscriber.unsubscribe(store.keys.eventsChannel).catch(() => undefined);
     if (subscriber.isOpen) await subscriber.close();

@@ -1,5 +1,6 @@
 import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody, type JsonValue, type StreamItems } from '@funcx/protocol';
 import type { Dispatcher } from '../tasks/dispatcher.js';
+import type { EndpointDataChannel } from '../tasks/endpoint-channel.js';
 
 /** Parts a client's read is fetched in from the endpoint (each one Socket.IO message). */
 export const DATA_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -11,31 +12,33 @@ export const DATA_CHUNK_BYTES = 8 * 1024 * 1024;
 export class DataRelay {
   constructor(private readonly dispatcher: Dispatcher) {}
 
-  private channel(endpoint: EndpointRecord) {
-    const channel = this.dispatcher.channelOf(endpoint.endpoint_id);
-    if (!channel?.readData || !channel.writeData || !channel.readStream) {
-      throw new FuncxError(
-        'FUNCX_DATA_UNAVAILABLE',
-        `endpoint ${endpoint.name} is not connected to this hub (offline, or connected to another hub on the same Redis): its data store can be read once it is online here`,
-      );
+  /** The endpoint's channel here, or through the hub it is connected to. */
+  private channel(endpoint: EndpointRecord): EndpointDataChannel {
+    const local = this.dispatcher.channelOf(endpoint.endpoint_id);
+    if (local?.readData && local.writeData && local.readStream && local.sendInputs) return local as EndpointDataChannel;
+    const remote = this.dispatcher.remote?.channel(endpoint);
+    if (remote) return remote;
+    throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} is offline: its data store and its tasks' streams can be reached once it is online again`);
+  }
+
+  /** The daemon's answer to `what`; its error as the client's, a failure to answer as "unavailable". */
+  private async answer<T>(endpoint: EndpointRecord, what: string, asked: () => Promise<T | { error: ErrorBody }>): Promise<T> {
+    let reply: T | { error: ErrorBody };
+    try {
+      reply = await asked();
+    } catch (error) {
+      if (error instanceof FuncxError) throw error;
+      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer ${what} in time`);
     }
-    return channel as Required<typeof channel>;
+    if (typeof reply === 'object' && reply !== null && 'error' in reply && isErrorBody(reply.error)) throw FuncxError.fromBody(reply.error);
+    return reply as T;
   }
 
   /** The first part of a value (with its whole size), and a reader of the rest. */
   async open(user: string, endpoint: EndpointRecord, url: string): Promise<{ first: DataChunk; rest: () => AsyncGenerator<Uint8Array> }> {
     if (!parseDataUrl(url)) throw new FuncxError('FUNCX_BAD_REQUEST', `not a data reference: ${JSON.stringify(url.slice(0, 200))} (a data reference is funcx-data://STORE/DIGEST)`);
     const channel = this.channel(endpoint);
-    const read = async (offset: number): Promise<DataChunk> => {
-      let reply: DataChunk | { error: ErrorBody };
-      try {
-        reply = await channel.readData({ user, url, offset, length: DATA_CHUNK_BYTES });
-      } catch {
-        throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer a read of its data store in time`);
-      }
-      if ('error' in reply && isErrorBody(reply.error)) throw FuncxError.fromBody(reply.error);
-      return reply as DataChunk;
-    };
+    const read = (offset: number) => this.answer(endpoint, 'a read of its data store', () => channel.readData({ user, url, offset, length: DATA_CHUNK_BYTES }));
     const first = await read(0);
     async function* rest(): AsyncGenerator<Uint8Array> {
       let offset = first.bytes.byteLength;
@@ -50,41 +53,18 @@ export class DataRelay {
   }
 
   /** Items of a user's generator task, from index `from`, waiting up to `waitMs` for one. */
-  async stream(user: string, endpoint: EndpointRecord, taskId: string, from: number, waitMs: number): Promise<StreamItems> {
+  stream(user: string, endpoint: EndpointRecord, taskId: string, from: number, waitMs: number): Promise<StreamItems> {
     const channel = this.channel(endpoint);
-    if (!channel.readStream) throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} does not stream task items (update it)`);
-    let reply: StreamItems | { error: ErrorBody };
-    try {
-      reply = await channel.readStream({ user, task_id: taskId, from, wait_ms: waitMs });
-    } catch {
-      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer a read of a task's stream in time`);
-    }
-    if ('error' in reply) throw FuncxError.fromBody(reply.error);
-    return reply;
+    return this.answer(endpoint, "a read of a task's stream", () => channel.readStream({ user, task_id: taskId, from, wait_ms: waitMs }));
   }
 
-  async send(user: string, endpoint: EndpointRecord, taskId: string, items: JsonValue[], done: boolean): Promise<{ accepted: number }> {
+  send(user: string, endpoint: EndpointRecord, taskId: string, items: JsonValue[], done: boolean): Promise<{ accepted: number }> {
     const channel = this.channel(endpoint);
-    if (!channel.sendInputs) throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} does not take task inputs (update it)`);
-    let reply: { accepted: number } | { error: ErrorBody };
-    try {
-      reply = await channel.sendInputs({ user, task_id: taskId, items, done });
-    } catch {
-      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not take the task's inputs in time`);
-    }
-    if ('error' in reply) throw FuncxError.fromBody(reply.error);
-    return reply;
+    return this.answer(endpoint, "a task's inputs", () => channel.sendInputs({ user, task_id: taskId, items, done }));
   }
 
   async write(user: string, endpoint: EndpointRecord, kind: DataKind, bytes: Uint8Array): Promise<DataReference> {
     const channel = this.channel(endpoint);
-    let reply: { ref: DataReference } | { error: ErrorBody };
-    try {
-      reply = await channel.writeData({ user, kind, bytes });
-    } catch {
-      throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} did not answer a write to its data store in time`);
-    }
-    if ('error' in reply) throw FuncxError.fromBody(reply.error);
-    return reply.ref;
+    return (await this.answer(endpoint, 'a write to its data store', () => channel.writeData({ user, kind, bytes }))).ref;
   }
 }

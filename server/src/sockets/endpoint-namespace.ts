@@ -51,7 +51,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
     const seen = () => hub.presence.seen(endpointId);
     // Every hub sees the endpoint while its heartbeats come; its in-flight tasks stay its own for leaseMs more.
     const keepAlive = (load: EndpointLoad) =>
-      hub.store.keepAlive(endpointId, { load, last_heartbeat: Date.now() }, silenceMs, leaseMs);
+      hub.store.keepAlive(endpointId, { load, last_heartbeat: Date.now(), hub: hub.instanceId }, silenceMs, leaseMs);
     // A shared store hands out copies, so reports that change the same task (an output, then the result) are
     // applied one after another, in the order the endpoint sent them.
     const ordered = sharedStore

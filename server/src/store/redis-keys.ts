@@ -90,6 +90,11 @@ export class RedisKeys {
     return `${this.channelPrefix}relay`;
   }
 
+  /** Pub/sub channel of one hub (by its instance id): other hubs' requests for its endpoints, and their answers. */
+  hubChannel(hubId: string): string {
+    return `${this.channelPrefix}hub:${hubId}`;
+  }
+
   private get channelPrefix(): string {
     return this.database === 0 ? this.prefix : `${this.prefix}db${this.database}:`;
   }

@@ -23,6 +23,8 @@ export interface TokenRecord {
 export interface PresenceRecord {
   load: EndpointLoad;
   last_heartbeat: number;
+  /** The instance id of the hub the endpoint is connected to: with several hubs, the one that can reach it. */
+  hub?: string;
 }
 
 /** Which of a user's tasks to list. */

@@ -1,7 +1,7 @@
 import { isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { Store } from '../store/store.js';
-import type { EndpointChannel } from './endpoint-channel.js';
+import type { EndpointChannel, RemoteEndpoints } from './endpoint-channel.js';
 import type { HeldRecords } from './held-records.js';
 
 /** Most tasks in one `tasks:dispatch` message. */
@@ -31,6 +31,8 @@ export class Dispatcher {
   private readonly draining = new Set<string>();
   private scheduled = false;
   relay: Relay | undefined;
+  /** With several hubs: endpoints connected to the others, for their data. */
+  remote: RemoteEndpoints | undefined;
 
   constructor(
     private readonly store: Store,

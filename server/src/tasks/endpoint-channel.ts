@@ -18,3 +18,11 @@ export interface EndpointChannel {
   /** Stores a value in the endpoint's data store for a user. */
   writeData?(request: { user: string; kind: DataKind; bytes: Uint8Array }): Promise<{ ref: DataReference } | { error: ErrorBody }>;
 }
+
+/** What a client reaches of an endpoint through a hub: its data store, its tasks' streams and inputs. */
+export type EndpointDataChannel = Required<Pick<EndpointChannel, 'readData' | 'readStream' | 'sendInputs' | 'writeData'>>;
+
+/** Reaches the data of endpoints connected to other hubs sharing the store (several hubs on one Redis). */
+export interface RemoteEndpoints {
+  channel(endpoint: { endpoint_id: string; name: string }): EndpointDataChannel;
+}

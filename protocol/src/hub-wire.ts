@@ -1,0 +1,50 @@
+import type { DataKind } from './data.js';
+import type { JsonValue } from './json.js';
+
+/**
+ * What hubs sharing a Redis send each other over pub/sub when a client of one reaches an endpoint connected to
+ * another: a read or a write of the endpoint's data store, a read of a task's stream, inputs for a task. The
+ * hub the endpoint is connected to asks its daemon and sends the answer back to the hub that asked.
+ */
+export type EndpointRequest =
+  | { op: 'readData'; request: { user: string; url: string; offset: number; length: number } }
+  | { op: 'readStream'; request: { user: string; task_id: string; from: number; wait_ms: number } }
+  | { op: 'sendInputs'; request: { user: string; task_id: string; items: JsonValue[]; done: boolean } }
+  /** The value's bytes travel as the message's payload. */
+  | { op: 'writeData'; request: { user: string; kind: DataKind } };
+
+export type HubMessage =
+  | ({ t: 'request'; from: string; id: string; endpoint_id: string } & EndpointRequest)
+  /**
+   * `reply`: the daemon's answer (for readData, a DataChunk without its bytes, which are the payload);
+   * `not_here`: the endpoint is not connected to that hub (any more); `failed`: the daemon did not answer.
+   */
+  | { t: 'reply'; id: string; reply?: unknown; not_here?: true; failed?: string };
+
+/** A hub message as sent: 4 bytes of header length (big-endian), the header as JSON, then the payload. */
+export function encodeHubMessage(message: HubMessage, payload?: Uint8Array): Uint8Array {
+  const header = new TextEncoder().encode(JSON.stringify(message));
+  const frame = new Uint8Array(4 + header.byteLength + (payload?.byteLength ?? 0));
+  new DataView(frame.buffer).setUint32(0, header.byteLength);
+  frame.set(header, 4);
+  if (payload) frame.set(payload, 4 + header.byteLength);
+  return frame;
+}
+
+/** The message and payload of a frame, or undefined for one that is not a hub message. */
+export function decodeHubMessage(frame: Uint8Array): { message: HubMessage; payload: Uint8Array } | undefined {
+  if (frame.byteLength < 4) return undefined;
+  const length = new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(0);
+  if (4 + length > frame.byteLength) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(new TextDecoder().decode(frame.subarray(4, 4 + length)));
+  } catch {
+    return undefined;
+  }
+  if (typeof message !== 'object' || message === null) return undefined;
+  const t = (message as { t?: unknown }).t;
+  if (t !== 'request' && t !== 'reply') return undefined;
+  if (typeof (message as { id?: unknown }).id !== 'string') return undefined;
+  return { message: message as HubMessage, payload: frame.subarray(4 + length) };
+}
