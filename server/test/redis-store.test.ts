@@ -73,6 +73,26 @@ describe('Redis store', () => {
     }
   });
 
+  it('never answers a read with the record a take read once the turn of that take is over', async () => {
+    const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
+    try {
+      // A dispatcher that held the record itself (one it kept, but did not name to the take) never asks for it.
+      const [unread, written] = [task(), task()];
+      await store.putTasks([unread, written]);
+      await store.enqueue('e1', [unread.task_id, written.task_id]);
+      assert.deepEqual(await store.take('e1', 10), [unread.task_id, written.task_id]);
+      await store.putTasks([{ ...written, state: 'success', result: { value: 2, data: { 'text/plain': '2' } } }]);
+      assert.equal((await store.getTasks([written.task_id]))[0]?.state, 'success', 'a write after the take is read, in its turn too');
+      await new Promise((resolve) => setImmediate(resolve));
+      const other = await RedisStore.open({ url: redis.url, prefix: store.keys.prefix });
+      await other.putTasks([{ ...unread, state: 'cancelled' }]);
+      await other.close();
+      assert.equal((await store.getTasks([unread.task_id]))[0]?.state, 'cancelled', "another hub's write, read after the take's turn");
+    } finally {
+      await store.close();
+    }
+  });
+
   it('finds an endpoint written before names were indexed by its name, and indexes it', async () => {
     const store = await RedisStore.open({ url: redis.url, prefix: `r${randomUUID()}:` });
     try {

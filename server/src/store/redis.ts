@@ -65,7 +65,10 @@ export class RedisStore implements Store {
   readonly roundTrips = new RoundTrips();
   private readonly retentionMs: number;
   private readonly scripts: ScriptRunner;
-  /** Records read by recent takes, until asked for once (see takenRecord). */
+  /**
+   * Records the last takes read, for the dispatcher that asks for them right after: each is served once, and
+   * only until the take's turn of the event loop ends or the task is written, so no later read gets it stale.
+   */
   private readonly taken = new Map<string, TaskRecord>();
   readonly flows: FlowStore;
 
@@ -275,6 +278,7 @@ export class RedisStore implements Store {
   async putTasks(tasks: TaskRecord[], madeIds?: ReadonlySet<string>): Promise<string[]> {
     if (tasks.length === 0) return [];
     this.roundTrips.add('putTasks');
+    if (this.taken.size > 0) for (const task of tasks) this.taken.delete(task.task_id);
     const keys = new Array<string>(tasks.length + 1);
     const args = new Array<string>(tasks.length * 6 + 2);
     keys[0] = this.keys.unfinished;
@@ -365,7 +369,6 @@ export class RedisStore implements Store {
     this.roundTrips.add('take');
     const keys = [this.keys.queue(endpointId), this.keys.inflight(endpointId)];
     const flat = (await this.run(TAKE, keys, [String(max), this.keys.task(''), ...known])) as (string | number | null)[];
-    if (this.taken.size > MAX_TAKEN_KEPT) this.taken.clear();
     const ids: string[] = [];
     for (let i = 0; i < flat.length; i += 3) {
       const id = flat[i] as string;
@@ -373,6 +376,7 @@ export class RedisStore implements Store {
       const task = parseTask(flat[i + 1] as string | null, flat[i + 2]);
       if (task) this.taken.set(id, task);
     }
+    if (this.taken.size > 0) setImmediate(() => this.taken.clear());
     return ids;
   }
 
@@ -459,9 +463,6 @@ export class RedisStore implements Store {
     if (this.client.isOpen) await this.client.close();
   }
 }
-
-/** Most records kept from takes that nobody asked for (a dispatch abandoned midway). */
-const MAX_TAKEN_KEPT = 20_000;
 
 function parseTask(json: string | null | undefined, attempts: unknown): TaskRecord | undefined {
   if (!json) return undefined;
