@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  FuncxError,
   decodeHubMessage,
   encodeHubMessage,
   type DataChunk,
@@ -8,6 +7,7 @@ import {
   type ErrorBody,
   type HubMessage,
 } from '@funcx/protocol';
+import { endpointOffline } from '../data/data-relay.js';
 import type { PresenceRecord } from '../store/store.js';
 import type { EndpointChannel, EndpointDataChannel, RemoteEndpoints } from '../tasks/endpoint-channel.js';
 
@@ -108,7 +108,7 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
 
   private async ask(endpoint: { endpoint_id: string; name: string }, request: EndpointRequest, payload?: Uint8Array): Promise<{ reply: unknown; payload: Uint8Array }> {
     const presence = await this.options.presence(endpoint.endpoint_id);
-    if (!presence?.hub || presence.hub === this.options.hubId) throw offline(endpoint.name);
+    if (!presence?.hub || presence.hub === this.options.hubId) throw endpointOffline(endpoint.name);
     const id = randomUUID();
     const answered = new Promise<Answered>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -127,10 +127,10 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     }
     if (receivers === 0) {
       this.settle(id);
-      throw offline(endpoint.name);
+      throw endpointOffline(endpoint.name);
     }
     const { message: answer, payload: bytes } = await answered;
-    if (answer.not_here) throw offline(endpoint.name);
+    if (answer.not_here) throw endpointOffline(endpoint.name);
     if (answer.failed !== undefined) throw new Error(answer.failed);
     return { reply: answer.reply, payload: bytes };
   }
@@ -179,7 +179,7 @@ type ReplyBody = Omit<HubReply, 't' | 'id'>;
 async function perform(channel: EndpointDataChannel, message: HubRequest, payload: Uint8Array): Promise<[ReplyBody, Uint8Array?]> {
   switch (message.op) {
     case 'readData': {
-      const chunk = await channel.readData(message.request);
+      const chunk = await channel.readData({ ...message.request, length: Math.min(message.request.length, RELAYED_CHUNK_BYTES) });
       if (isErrorReply(chunk)) return [{ reply: chunk }];
       const { bytes, ...rest } = chunk;
       return [{ reply: rest }, bytes];
@@ -197,8 +197,4 @@ async function perform(channel: EndpointDataChannel, message: HubRequest, payloa
 
 function isErrorReply(reply: unknown): reply is { error: ErrorBody } {
   return typeof reply === 'object' && reply !== null && 'error' in reply;
-}
-
-function offline(name: string): FuncxError {
-  return new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${name} is offline: its data store and its tasks' streams can be reached once it is online again`);
 }

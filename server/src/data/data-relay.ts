@@ -18,7 +18,7 @@ export class DataRelay {
     if (local?.readData && local.writeData && local.readStream && local.sendInputs) return local as EndpointDataChannel;
     const remote = this.dispatcher.remote?.channel(endpoint);
     if (remote) return remote;
-    throw new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${endpoint.name} is offline: its data store and its tasks' streams can be reached once it is online again`);
+    throw endpointOffline(endpoint.name);
   }
 
   /** The daemon's answer to `what`; its error as the client's, a failure to answer as "unavailable". */
@@ -67,4 +67,8 @@ export class DataRelay {
     const channel = this.channel(endpoint);
     return (await this.answer(endpoint, 'a write to its data store', () => channel.writeData({ user, kind, bytes }))).ref;
   }
+}
+
+export function endpointOffline(name: string): FuncxError {
+  return new FuncxError('FUNCX_DATA_UNAVAILABLE', `endpoint ${name} is offline: its data store and its tasks' streams can be reached once it is online again`);
 }
