@@ -32,18 +32,19 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
       { what: `task ${taskId} finished`, timeoutMs: 60_000, intervalMs: 100 },
     ) as Promise<TaskRecord>;
 
+  /** A task of this source run on 2 ranks, once it has succeeded. */
+  const onTwoRanks = async (source: string): Promise<TaskRecord> => {
+    const { task_id } = await client.submit({ endpoint: 'mpi', source, resource_specification: { num_nodes: 1, ranks_per_node: 2 } });
+    const task = await finished(task_id);
+    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    return task;
+  };
   /** What the task printed, on both streams or on one. */
   const printedBy = (task: TaskRecord, name?: 'stdout' | 'stderr') =>
     task.outputs.map((output) => (output.output_type === 'stream' && (name === undefined || output.name === name) ? output.text : '')).join('');
 
   test('a task asking for 2 ranks runs on both, and its value is every rank\'s in rank order', async () => {
-    const { task_id } = await client.submit({
-      endpoint: 'mpi',
-      source: 'import os\nprint("rank", os.environ["OMPI_COMM_WORLD_RANK"], "of", os.environ["OMPI_COMM_WORLD_SIZE"])\nint(os.environ["OMPI_COMM_WORLD_RANK"])',
-      resource_specification: { num_nodes: 1, ranks_per_node: 2 },
-    });
-    const task = await finished(task_id);
-    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    const task = await onTwoRanks('import os\nprint("rank", os.environ["OMPI_COMM_WORLD_RANK"], "of", os.environ["OMPI_COMM_WORLD_SIZE"])\nint(os.environ["OMPI_COMM_WORLD_RANK"])');
     assert.deepEqual(task.result?.value, [0, 1]);
     const printed = printedBy(task);
     assert.match(printed, /rank 0 of 2/);
@@ -51,13 +52,7 @@ describe('MPI tasks', { skip: mpiProblem }, () => {
   });
 
   test("ranks printing at once interleave whole lines, never one rank's words inside another's line", async () => {
-    const { task_id } = await client.submit({
-      endpoint: 'mpi',
-      source: 'import os, time\nrank = os.environ["OMPI_COMM_WORLD_RANK"]\nfor i in range(100):\n    print("rank", rank, "line", i)\n    time.sleep(0.001)\nNone',
-      resource_specification: { num_nodes: 1, ranks_per_node: 2 },
-    });
-    const task = await finished(task_id);
-    assert.equal(task.state, 'success', JSON.stringify(task.error));
+    const task = await onTwoRanks('import os, time\nrank = os.environ["OMPI_COMM_WORLD_RANK"]\nfor i in range(100):\n    print("rank", rank, "line", i)\n    time.sleep(0.001)\nNone');
     const printed = printedBy(task, 'stdout');
     const lines = printed.split('\n').filter(Boolean);
     assert.deepEqual(lines.filter((line) => !/^rank [01] line \d+$/.test(line)), []);

@@ -9,7 +9,7 @@ import {
 } from '@funcx/protocol';
 import { endpointOffline } from '../data/data-relay.js';
 import type { PresenceRecord } from '../store/store.js';
-import type { EndpointChannel, EndpointDataChannel, RemoteEndpoints } from '../tasks/endpoint-channel.js';
+import { asDataChannel, type EndpointChannel, type EndpointDataChannel, type RemoteEndpoints } from '../tasks/endpoint-channel.js';
 
 /**
  * Most bytes of a value one relayed read carries. Every message a hub receives passes through its subscriber
@@ -157,13 +157,13 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
   /** A request from another hub for an endpoint connected here: the daemon's answer goes back to that hub. */
   private async answer(message: HubRequest, payload: Uint8Array): Promise<void> {
     if (typeof message.from !== 'string' || typeof message.endpoint_id !== 'string') return;
-    const channel = this.options.local(message.endpoint_id);
+    const channel = asDataChannel(this.options.local(message.endpoint_id));
     let body: ReplyBody;
     let bytes: Uint8Array | undefined;
-    if (!channel?.readData || !channel.readStream || !channel.sendInputs || !channel.writeData) body = { not_here: true };
+    if (!channel) body = { not_here: true };
     else {
       try {
-        [body, bytes] = await perform(channel as EndpointDataChannel, message, payload);
+        [body, bytes] = await perform(channel, message, payload);
       } catch (error) {
         body = { failed: (error as Error).message ?? String(error) };
       }

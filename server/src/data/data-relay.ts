@@ -1,6 +1,6 @@
 import { FuncxError, isErrorBody, parseDataUrl, type DataChunk, type DataKind, type DataReference, type EndpointRecord, type ErrorBody, type JsonValue, type StreamItems } from '@funcx/protocol';
 import type { Dispatcher } from '../tasks/dispatcher.js';
-import type { EndpointDataChannel } from '../tasks/endpoint-channel.js';
+import { asDataChannel, type EndpointDataChannel } from '../tasks/endpoint-channel.js';
 
 /** Parts a client's read is fetched in from the endpoint (each one Socket.IO message). */
 export const DATA_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -14,11 +14,9 @@ export class DataRelay {
 
   /** The endpoint's channel here, or through the hub it is connected to. */
   private channel(endpoint: EndpointRecord): EndpointDataChannel {
-    const local = this.dispatcher.channelOf(endpoint.endpoint_id);
-    if (local?.readData && local.writeData && local.readStream && local.sendInputs) return local as EndpointDataChannel;
-    const remote = this.dispatcher.remote?.channel(endpoint);
-    if (remote) return remote;
-    throw endpointOffline(endpoint.name);
+    const channel = asDataChannel(this.dispatcher.channelOf(endpoint.endpoint_id)) ?? this.dispatcher.remote?.channel(endpoint);
+    if (!channel) throw endpointOffline(endpoint.name);
+    return channel;
   }
 
   /** The daemon's answer to `what`; its error as the client's, a failure to answer as "unavailable". */

@@ -22,6 +22,11 @@ export interface EndpointChannel {
 /** What a client reaches of an endpoint through a hub: its data store, its tasks' streams and inputs. */
 export type EndpointDataChannel = Required<Pick<EndpointChannel, 'readData' | 'readStream' | 'sendInputs' | 'writeData'>>;
 
+/** The channel as a data channel, if it carries all of it (a daemon's socket does). */
+export function asDataChannel(channel: EndpointChannel | undefined): EndpointDataChannel | undefined {
+  return channel?.readData && channel.readStream && channel.sendInputs && channel.writeData ? (channel as EndpointDataChannel) : undefined;
+}
+
 /** Reaches the data of endpoints connected to other hubs sharing the store (several hubs on one Redis). */
 export interface RemoteEndpoints {
   channel(endpoint: { endpoint_id: string; name: string }): EndpointDataChannel;
