@@ -92,6 +92,8 @@ describe('several hubs on one Redis', () => {
     const [a, b] = await twoHubs();
     const endpoint = await registerEndpoint(a, 'laptop');
     const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    // The hubs take a daemon silent for three heartbeats (300 ms here) for gone: a slow run must not look like that.
+    timers.push(setInterval(() => daemon.emit('heartbeat', LOAD), 100));
     const client = track(await connectClient(a.url, a.token));
     const events = collectEvents(client);
 
