@@ -3,10 +3,15 @@ import type { JsonValue } from './json.js';
 
 /**
  * What hubs sharing a Redis send each other over pub/sub when a client of one reaches an endpoint connected to
- * another: a read or a write of the endpoint's data store, a read of a task's stream, inputs for a task. The
- * hub the endpoint is connected to asks its daemon and sends the answer back to the hub that asked.
+ * another: a read or a write of the endpoint's data store, a read of a task's stream, inputs for a task, a
+ * cancel of its tasks. The hub the endpoint is connected to asks its daemon (or, for a cancel, ends the tasks
+ * itself: only it ends that endpoint's tasks) and sends the answer back to the hub that asked. `release`: the
+ * endpoint said hello to the asking hub, so the one it was connected to closes its connection and answers.
  */
 export type EndpointRequest =
+  /** Answered with `{ cancelled: string[] }`: the ids it cancelled (the others had ended). */
+  | { op: 'cancel'; request: { user: string; task_ids: string[] } }
+  | { op: 'release'; request: Record<string, never> }
   | { op: 'readData'; request: { user: string; url: string; offset: number; length: number } }
   | { op: 'readStream'; request: { user: string; task_id: string; from: number; wait_ms: number } }
   | { op: 'sendInputs'; request: { user: string; task_id: string; items: JsonValue[]; done: boolean } }

@@ -10,6 +10,7 @@ import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventStreams } from './events/event-streams.js';
+import { EndingTasks } from './tasks/ending-tasks.js';
 import { HotRecords, StoreRecords } from './tasks/held-records.js';
 import { EventFanout } from './events/fanout.js';
 import { createFlows, type Flows } from './flows/index.js';
@@ -118,9 +119,12 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     (error) => log.warn({ err: error }, 'memoized results: the store failed (tasks run instead)'),
   );
   const endpointSessions = new SessionService(store, endpoints, dispatcher);
-  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, memo, endpointSessions);
-  const reports = new EndpointReports(store, records, taskEvents, memo);
-  const recovery = new TaskRecovery(store, taskEvents, metrics);
+  const ending = new EndingTasks();
+  const tasks = new TaskService(store, functions, { store, endpoints, endpointGroups, access, router }, dispatcher, fanout, metrics, taskEvents, ending, memo, endpointSessions);
+  const reports = new EndpointReports(store, records, taskEvents, ending, memo, (taskIds) =>
+    log.warn({ task_ids: taskIds }, "results this hub's clients were told were refused by the store: another hub ended these tasks first"),
+  );
+  const recovery = new TaskRecovery(store, taskEvents, metrics, ending);
   const endpointLifecycle = new EndpointLifecycle(endpoints, endpointGroups, presence, recovery, dispatcher, fanout, metrics);
   const sharing = new SharingService(store, functions, endpoints, endpointGroups, access, groups, fanout, (endpointId) => endpointLifecycle.announce(endpointId));
   const sessions = new SessionGuard(store, (error) => log.warn({ err: error }, 'could not check the tokens of open sockets'));

@@ -253,7 +253,7 @@ describe('several hubs on one Redis', () => {
     assert.match(record.error.evalue, new RegExp(`lost this task ${MAX_TASK_ATTEMPTS} times`));
   });
 
-  it('records one result when an endpoint re-sends it to another hub, and clients see one final event', async () => {
+  it('closes the connection on hub A of an endpoint that says hello to hub B, and records one result of the two it sent', async () => {
     const [a, b] = await twoHubs();
     const endpoint = await registerEndpoint(a, 'twice');
     const client = track(await connectClient(a.url, a.token));
@@ -263,24 +263,112 @@ describe('several hubs on one Redis', () => {
     const ids = body.task_ids as string[];
     await waitFor(() => received.tasks.length === 50, 5000, 'dispatch');
 
-    // The same completions, with different values, reach both hubs at once (a reconnect mid-acknowledgement).
+    // The endpoint reconnects through hub B while its completions are on their way to hub A.
+    const ackA = first.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 1))).catch(() => 'cut');
     const second = track(await connectEndpoint(b.url, endpoint.endpoint_token, ids));
-    const [ackA, ackB] = await Promise.all([
-      first.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 1))),
-      second.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 2))),
-    ]);
-    assert.deepEqual(ackA, { recorded: ids });
+    await waitFor(() => first.disconnected, 5000, 'hub A to close the connection the endpoint left');
+    const ackB = await second.timeout(5000).emitWithAck('tasks:done', ids.map((id) => success(id, 2)));
     assert.deepEqual(ackB, { recorded: ids });
+    await ackA;
     await new Promise((resolve) => setTimeout(resolve, 300));
     const finals = events.filter((event) => event.type === 'final');
     assert.equal(finals.length, 50, 'one final event per task');
     for (const id of ids) {
       const [fromA, fromB] = [(await a.call('GET', `/v1/tasks/${id}`)).body, (await b.call('GET', `/v1/tasks/${id}`)).body];
+      assert.equal(fromA.state, 'success');
       assert.deepEqual(fromA.result, fromB.result);
       const final = finals.find((event) => event.task_id === id);
       assert.ok(final?.type === 'final');
       assert.deepEqual(final.result, fromA.result, 'the final event carries the recorded result');
     }
+  });
+
+  /**
+   * Holds the hub's first write of a record in `state`, and every write after it, in order, until `open` is
+   * called: the store has not answered yet (it applies a hub's writes in the order they were sent).
+   */
+  function holdWrites(hub: TestHub, state: string) {
+    const store = hub.running.hub.store;
+    const putTasks = store.putTasks.bind(store);
+    const waiting: (() => void)[] = [];
+    store.putTasks = async (tasks, made) => {
+      if (waiting.length > 0 || tasks.some((task) => task.state === state)) await new Promise<void>((resolve) => waiting.push(resolve));
+      return putTasks(tasks, made);
+    };
+    return {
+      held: () => waiting.length,
+      open: () => {
+        store.putTasks = putTasks;
+        for (const resolve of waiting.splice(0)) resolve();
+      },
+    };
+  }
+
+  it("tells the clients of an endpoint's hub its result before the store has it, and those of other hubs once it does", async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(b, 'quick');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    timers.push(setInterval(() => daemon.emit('heartbeat', LOAD), 100));
+    const onB = collectEvents(track(await connectClient(b.url, b.token)));
+    const onA = collectEvents(track(await connectClient(a.url, a.token)));
+    const { body } = await b.call('POST', '/v1/tasks', { source: '1', endpoint: 'quick' });
+    const taskId = body.task_id as string;
+    await waitFor(() => received.tasks.length === 1, 5000, 'dispatch');
+
+    const writes = holdWrites(b, 'success');
+    let acked = false;
+    const ack = daemon.timeout(5000).emitWithAck('tasks:done', [success(taskId, 7)]).then((reply) => ((acked = true), reply));
+    await waitFor(() => onB.some((event) => event.type === 'final' && event.task_id === taskId), 5000, "the final event on the endpoint's hub");
+    assert.equal(writes.held(), 1, 'told while its write waits');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(acked, false, 'the endpoint is acknowledged only once the store has the result');
+    assert.ok(!onA.some((event) => event.type === 'final'), 'the clients of other hubs are told only once it is written');
+    assert.notEqual((await a.call('GET', `/v1/tasks/${taskId}`)).body.state, 'success', 'a read through hub A finds it unfinished');
+
+    writes.open();
+    assert.deepEqual(await ack, { recorded: [taskId] });
+    await waitFor(() => onA.some((event) => event.type === 'final' && event.task_id === taskId), 5000, 'the final event on hub A');
+    assert.equal((await a.call('GET', `/v1/tasks/${taskId}`)).body.state, 'success');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const events of [onA, onB]) assert.equal(events.filter((event) => event.type === 'final').length, 1, 'one final event on each hub');
+  });
+
+  it('leaves a cancel made on hub A to the hub of the endpoint, and tells no result of a task whose cancel that hub is writing', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(b, 'racing');
+    const { daemon, received } = await connectDaemon(b.url, endpoint.endpoint_token);
+    timers.push(setInterval(() => daemon.emit('heartbeat', LOAD), 100));
+    const cancelled: string[] = [];
+    daemon.on('tasks:cancel', ({ task_ids }) => cancelled.push(...task_ids));
+    const onB = collectEvents(track(await connectClient(b.url, b.token)));
+    const { body } = await a.call('POST', '/v1/tasks', { source: 'import time; time.sleep(60)', endpoint: 'racing' });
+    const taskId = body.task_id as string;
+    await waitFor(() => received.tasks.length === 1, 5000, 'dispatch');
+
+    const writtenByA: string[] = [];
+    const storeA = a.running.hub.store;
+    const putTasksA = storeA.putTasks.bind(storeA);
+    storeA.putTasks = (tasks, made) => {
+      for (const task of tasks) if (task.state === 'cancelled') writtenByA.push(task.task_id);
+      return putTasksA(tasks, made);
+    };
+    const writes = holdWrites(b, 'cancelled');
+    const cancel = a.call('POST', `/v1/tasks/${taskId}/cancel`);
+    await waitUntil(async () => writes.held() === 1, "hub B's write of the cancel");
+    // The result arrives while the cancel is on its way to the store.
+    const late = daemon.timeout(5000).emitWithAck('tasks:done', [success(taskId, 3)]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(!onB.some((event) => event.type === 'final'), `no result is told while the cancel is being written: ${JSON.stringify(onB)}`);
+    writes.open();
+    assert.equal((await cancel).statusCode, 200);
+    assert.deepEqual(await late, { recorded: [taskId] });
+    assert.deepEqual(writtenByA, [], 'hub A wrote no cancel');
+    await waitFor(() => cancelled.includes(taskId), 5000, 'the cancel sent to the daemon');
+    await waitFor(() => onB.some((event) => event.type === 'final'), 5000, 'the final event');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const finals = onB.filter((event) => event.type === 'final');
+    assert.deepEqual(finals.map((event) => event.type === 'final' && event.state), ['cancelled']);
+    assert.equal((await a.call('GET', `/v1/tasks/${taskId}`)).body.state, 'cancelled');
   });
 
   it('lets a user added with funcx-hub users add --store redis:// sign in on every hub', async () => {

@@ -34,11 +34,30 @@ async function twoHubs(channel: Partial<EndpointChannel> | undefined, presenceHu
   const bus = new Bus();
   const presence = async (): Promise<PresenceRecord | undefined> => (presenceHub ? { load: LOAD, last_heartbeat: 0, hub: presenceHub } : undefined);
   const errors: unknown[] = [];
+  /** The cancels B was asked for, and what it answers (the ids less those starting with "done"). */
+  const cancels: { user: string; taskIds: string[] }[] = [];
+  const released: string[] = [];
+  const cancel = async (user: string, taskIds: string[]) => {
+    cancels.push({ user, taskIds });
+    return taskIds.filter((id) => !id.startsWith('done'));
+  };
   const start = (hubId: string, local: () => EndpointChannel | undefined) =>
-    RemoteEndpointRelay.start({ hubId, channelOf: (id) => `hub:${id}`, publisher: bus, subscriber: bus.subscriber(), presence, local, onError: (e) => errors.push(e), timeoutMs });
+    RemoteEndpointRelay.start({
+      hubId,
+      channelOf: (id) => `hub:${id}`,
+      publisher: bus,
+      subscriber: bus.subscriber(),
+      presence,
+      local,
+      cancel,
+      onError: (e) => errors.push(e),
+      timeoutMs,
+      handoverTimeoutMs: timeoutMs,
+      release: (endpointId: string) => void released.push(`${hubId}:${endpointId}`),
+    });
   const a = await start('A', () => undefined);
   const b = await start('B', () => channel as EndpointChannel | undefined);
-  return { a, b, bus, errors };
+  return { a, b, bus, errors, cancels, released };
 }
 
 const fullChannel = (overrides: Partial<EndpointChannel>): Partial<EndpointChannel> => ({
@@ -100,6 +119,43 @@ describe('requests for an endpoint connected to another hub', () => {
     await new Promise((resolve) => setImmediate(resolve));
     t.mock.timers.tick(5_000);
     await assert.rejects(asked, /no answer from the hub of endpoint lab/);
+  });
+
+  it("carry a cancel to the endpoint's hub, which answers the ids it cancelled", async () => {
+    const { a, cancels } = await twoHubs(fullChannel({}));
+    assert.deepEqual(await a.cancel('e1', 'bob', ['t1', 'done-t2', 't3']), ['t1', 't3']);
+    assert.deepEqual(cancels, [{ user: 'bob', taskIds: ['t1', 'done-t2', 't3'] }]);
+  });
+
+  it('have the hub an endpoint was connected to let go of it when it says hello to another', async () => {
+    const { a, released } = await twoHubs(fullChannel({}));
+    await a.release('e1');
+    assert.deepEqual(released, ['B:e1']);
+    const moved = await twoHubs(undefined);
+    await moved.a.release('e1');
+    assert.deepEqual(moved.released, [], 'a hub that no longer has it closes nothing');
+  });
+
+  it('leave a cancel to the asking hub when no other hub has the endpoint, or when its hub does not answer in time', async (t) => {
+    const moved = await twoHubs(undefined);
+    assert.equal(await moved.a.cancel('e1', 'bob', ['t1']), undefined, 'the hub its presence names no longer has it');
+    assert.equal(moved.cancels.length, 0);
+    const gone = await twoHubs(fullChannel({}), 'C');
+    assert.equal(await gone.a.cancel('e1', 'bob', ['t1']), undefined, 'the hub its presence names is gone');
+    const none = await twoHubs(fullChannel({}), null);
+    assert.equal(await none.a.cancel('e1', 'bob', ['t1']), undefined, 'no presence');
+    assert.equal(none.bus.sent, 0);
+    const self = await twoHubs(fullChannel({}), 'A');
+    assert.equal(await self.a.cancel('e1', 'bob', ['t1']), undefined, 'its presence names the asking hub');
+
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const silent = await twoHubs(fullChannel({}), 'B', 5_000);
+    silent.bus.listeners.set('hub:B', () => undefined);
+    const asked = silent.a.cancel('e1', 'bob', ['t1']);
+    await new Promise((resolve) => setImmediate(resolve));
+    t.mock.timers.tick(5_000);
+    assert.equal(await asked, undefined);
+    assert.match(String(silent.errors[0]), /no answer from the hub of endpoint e1 in 5000 ms/);
   });
 
   it('ignore frames that are not hub messages', () => {

@@ -36,6 +36,13 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
     subscriber,
     presence: async (endpointId) => (await store.getPresence([endpointId]))[0],
     local: (endpointId) => hub.dispatcher.channelOf(endpointId),
+    cancel: (user, taskIds) => hub.tasks.cancelForHub(user, taskIds),
+    release: (endpointId) => {
+      const channel = hub.dispatcher.channelOf(endpointId);
+      if (!channel || !hub.dispatcher.disconnect(endpointId, channel)) return;
+      hub.log.info({ endpoint_id: endpointId }, 'endpoint connected to another hub: its connection here is closed');
+      channel.close();
+    },
     onError: (error) => hub.log.warn({ err: error }, "could not answer another hub's request for an endpoint"),
   });
   hub.dispatcher.remote = remote;

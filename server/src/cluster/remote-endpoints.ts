@@ -21,6 +21,12 @@ export const RELAYED_CHUNK_BYTES = 1024 * 1024;
 /** How long a hub waits for another to answer: the daemon's own time to answer, and some. */
 export const RELAY_TIMEOUT_MS = 65_000;
 
+/**
+ * How long a hub waits for another to cancel tasks, or to let go of an endpoint that said hello here, before it
+ * goes on alone.
+ */
+export const HANDOVER_TIMEOUT_MS = 5_000;
+
 export interface BufferPublisher {
   /** Resolves with how many subscribers received the message. */
   publish(channel: string, message: Buffer): Promise<number>;
@@ -42,8 +48,13 @@ export interface RemoteEndpointsOptions {
   presence: (endpointId: string) => Promise<PresenceRecord | undefined>;
   /** The endpoint's channel if it is connected to this hub. */
   local: (endpointId: string) => EndpointChannel | undefined;
+  /** Cancels a user's tasks of an endpoint connected here, for another hub; returns the ids cancelled. */
+  cancel: (user: string, taskIds: string[]) => Promise<string[]>;
+  /** Closes the connection of an endpoint connected here: it said hello to another hub. */
+  release: (endpointId: string) => void;
   onError: (error: unknown) => void;
   timeoutMs?: number;
+  handoverTimeoutMs?: number;
 }
 
 /** What the daemon answers a request of this kind. */
@@ -71,9 +82,11 @@ interface Waiting {
 export class RemoteEndpointRelay implements RemoteEndpoints {
   private readonly waiting = new Map<string, Waiting>();
   private readonly timeoutMs: number;
+  private readonly handoverTimeoutMs: number;
 
   private constructor(private readonly options: RemoteEndpointsOptions) {
     this.timeoutMs = options.timeoutMs ?? RELAY_TIMEOUT_MS;
+    this.handoverTimeoutMs = options.handoverTimeoutMs ?? HANDOVER_TIMEOUT_MS;
   }
 
   static async start(options: RemoteEndpointsOptions): Promise<RemoteEndpointRelay> {
@@ -83,7 +96,11 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
   }
 
   channel(endpoint: { endpoint_id: string; name: string }): EndpointDataChannel {
-    const ask = (request: EndpointRequest, payload?: Uint8Array) => this.ask(endpoint, request, payload);
+    const ask = async (request: EndpointRequest, payload?: Uint8Array) => {
+      const answer = await this.ask(endpoint.endpoint_id, endpoint.name, request, this.timeoutMs, payload);
+      if (!answer) throw endpointOffline(endpoint.name);
+      return answer;
+    };
     return {
       readData: async (request) => {
         const length = Math.min(request.length, RELAYED_CHUNK_BYTES);
@@ -97,6 +114,26 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     };
   }
 
+  async cancel(endpointId: string, user: string, taskIds: string[]): Promise<string[] | undefined> {
+    const answer = await this.handOver(endpointId, { op: 'cancel', request: { user, task_ids: taskIds } });
+    const cancelled = (answer?.reply as { cancelled?: unknown } | undefined)?.cancelled;
+    return Array.isArray(cancelled) ? cancelled.filter((id): id is string => typeof id === 'string') : undefined;
+  }
+
+  async release(endpointId: string): Promise<void> {
+    await this.handOver(endpointId, { op: 'release', request: {} });
+  }
+
+  /** A request this hub carries out itself when no other hub answers it in time. */
+  private async handOver(endpointId: string, request: EndpointRequest): Promise<{ reply: unknown } | undefined> {
+    try {
+      return await this.ask(endpointId, endpointId, request, this.handoverTimeoutMs);
+    } catch (error) {
+      this.options.onError(error);
+      return undefined;
+    }
+  }
+
   async stop(): Promise<void> {
     await this.options.subscriber.unsubscribe(this.options.channelOf(this.options.hubId)).catch(() => undefined);
     for (const [id, waiting] of this.waiting) {
@@ -106,18 +143,19 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     }
   }
 
-  private async ask(endpoint: { endpoint_id: string; name: string }, request: EndpointRequest, payload?: Uint8Array): Promise<{ reply: unknown; payload: Uint8Array }> {
-    const presence = await this.options.presence(endpoint.endpoint_id);
-    if (!presence?.hub || presence.hub === this.options.hubId) throw endpointOffline(endpoint.name);
+  /** The other hub's answer; undefined when the endpoint is not connected to another hub that is there. */
+  private async ask(endpointId: string, name: string, request: EndpointRequest, timeoutMs: number, payload?: Uint8Array): Promise<{ reply: unknown; payload: Uint8Array } | undefined> {
+    const presence = await this.options.presence(endpointId);
+    if (!presence?.hub || presence.hub === this.options.hubId) return undefined;
     const id = randomUUID();
     const answered = new Promise<Answered>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
-        reject(new Error(`no answer from the hub of endpoint ${endpoint.name}`));
-      }, this.timeoutMs);
+        reject(new Error(`no answer from the hub of endpoint ${name} in ${timeoutMs} ms`));
+      }, timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
     });
-    const message: HubMessage = { t: 'request', from: this.options.hubId, id, endpoint_id: endpoint.endpoint_id, ...request };
+    const message: HubMessage = { t: 'request', from: this.options.hubId, id, endpoint_id: endpointId, ...request };
     let receivers: number;
     try {
       receivers = await this.options.publisher.publish(this.options.channelOf(presence.hub), Buffer.from(encodeHubMessage(message, payload)));
@@ -127,10 +165,10 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     }
     if (receivers === 0) {
       this.settle(id);
-      throw endpointOffline(endpoint.name);
+      return undefined;
     }
     const { message: answer, payload: bytes } = await answered;
-    if (answer.not_here) throw endpointOffline(endpoint.name);
+    if (answer.not_here) return undefined;
     if (answer.failed !== undefined) throw new Error(answer.failed);
     return { reply: answer.reply, payload: bytes };
   }
@@ -157,13 +195,19 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
   /** A request from another hub for an endpoint connected here: the daemon's answer goes back to that hub. */
   private async answer(message: HubRequest, payload: Uint8Array): Promise<void> {
     if (typeof message.from !== 'string' || typeof message.endpoint_id !== 'string') return;
-    const channel = asDataChannel(this.options.local(message.endpoint_id));
+    const local = this.options.local(message.endpoint_id);
+    const channel = message.op === 'cancel' || message.op === 'release' ? local : asDataChannel(local);
     let body: ReplyBody;
     let bytes: Uint8Array | undefined;
     if (!channel) body = { not_here: true };
     else {
       try {
-        [body, bytes] = await perform(channel, message, payload);
+        if (message.op === 'cancel') body = { reply: { cancelled: await this.options.cancel(message.request.user, message.request.task_ids) } };
+        else if (message.op === 'release') {
+          this.options.release(message.endpoint_id);
+          body = { reply: {} };
+        }
+        else [body, bytes] = await perform(channel as EndpointDataChannel, message, payload);
       } catch (error) {
         body = { failed: (error as Error).message ?? String(error) };
       }
@@ -176,7 +220,7 @@ type HubRequest = Extract<HubMessage, { t: 'request' }>;
 type ReplyBody = Omit<HubReply, 't' | 'id'>;
 
 /** What the daemon answers a request: the reply, and for a read of data its bytes apart. */
-async function perform(channel: EndpointDataChannel, message: HubRequest, payload: Uint8Array): Promise<[ReplyBody, Uint8Array?]> {
+async function perform(channel: EndpointDataChannel, message: Exclude<HubRequest, { op: 'cancel' | 'release' }>, payload: Uint8Array): Promise<[ReplyBody, Uint8Array?]> {
   switch (message.op) {
     case 'readData': {
       const chunk = await channel.readData({ ...message.request, length: Math.min(message.request.length, RELAYED_CHUNK_BYTES) });

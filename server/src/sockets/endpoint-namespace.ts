@@ -76,6 +76,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
         }
         const held = hello.held_task_ids;
         const load = asLoad(hello.load);
+        // With several hubs, the hub it was connected to lets go first: one hub at a time ends its tasks.
+        await hub.dispatcher.remote?.release(endpointId);
         await keepAlive(load);
         const drop = await hub.recovery.reconcile(endpointId, held, hello.uncharged_task_ids ?? []);
         if (!socket.connected) throw new FuncxError('FUNCX_BAD_REQUEST', 'disconnected during hello');

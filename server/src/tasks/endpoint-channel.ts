@@ -27,7 +27,18 @@ export function asDataChannel(channel: EndpointChannel | undefined): EndpointDat
   return channel?.readData && channel.readStream && channel.sendInputs && channel.writeData ? (channel as EndpointDataChannel) : undefined;
 }
 
-/** Reaches the data of endpoints connected to other hubs sharing the store (several hubs on one Redis). */
+/** Reaches endpoints connected to other hubs sharing the store (several hubs on one Redis). */
 export interface RemoteEndpoints {
+  /** The endpoint's data, its tasks' streams and inputs. */
   channel(endpoint: { endpoint_id: string; name: string }): EndpointDataChannel;
+  /**
+   * Asks the hub the endpoint is connected to to cancel these tasks of the user; returns the ids it cancelled,
+   * or undefined when no other hub has the endpoint (or it did not answer): this hub then cancels them itself.
+   */
+  cancel(endpointId: string, user: string, taskIds: string[]): Promise<string[] | undefined>;
+  /**
+   * The endpoint said hello here: the hub it was connected to closes that connection, so that one hub at a time
+   * ends its tasks. Resolves once it has, or when no other hub has the endpoint (or it did not answer in time).
+   */
+  release(endpointId: string): Promise<void>;
 }

@@ -2,20 +2,30 @@ import { isFinalState, type TaskCompletion, type TaskOutput, type TaskOutputUpda
 import type { Memo } from '../memo/memo.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
+import type { EndingTasks } from './ending-tasks.js';
 import type { HeldRecords } from './held-records.js';
 import { applyCompletion, movesForward } from './records.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
 
+/** Most tasks remembered as told to this hub's clients while their result's write failed. */
+const MAX_TOLD_UNWRITTEN = 10_000;
+
 /**
  * What endpoints report of the tasks they hold: states, outputs, ends. Only an endpoint's own tasks change, and
- * clients hear of a change once it is written (a task another hub made final meanwhile changes no more).
+ * clients hear of a change once it is written (a task another hub made final meanwhile changes no more), except
+ * for results this hub alone may record: this hub's clients hear of those as their write leaves.
  */
 export class EndpointReports {
+  /** Results told to this hub's clients whose write failed: the endpoint reports them again, told once. */
+  private readonly toldUnwritten = new Set<string>();
+
   constructor(
     private readonly store: Store,
     private readonly records: HeldRecords,
     private readonly events: TaskEvents,
+    private readonly ending: EndingTasks,
     private readonly memo?: Memo,
+    private readonly onConflict: (taskIds: string[]) => void = () => undefined,
   ) {}
 
   /** State reports from an endpoint; only forward moves of its own unfinished tasks count, and a stream's start. */
@@ -63,7 +73,15 @@ export class EndpointReports {
     for (const [task, output] of appended) if (!refused.has(task.task_id)) this.events.output(task, output);
   }
 
-  /** Final states from an endpoint; returns the ids it may forget (duplicates and late results included). */
+  /**
+   * Final states from an endpoint; returns the ids it may forget (duplicates and late results included).
+   *
+   * While the endpoint is connected here no one else ends its tasks (other hubs ask this one), so once a
+   * result's write has left, nothing can be written before it: this hub's clients are told at once, without
+   * waiting for the store's answer, and other hubs' clients once it is written (a read through another hub then
+   * finds it). A result with a memo entry waits for it, so that a repeat submitted on seeing it finds it kept.
+   * The endpoint is acknowledged only once the store has the results, so a write that fails is reported again.
+   */
   async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
     const ids = completions.map((completion) => completion.task_id);
     const tasks = await this.records.read(endpointId, ids);
@@ -75,15 +93,42 @@ export class EndpointReports {
       applyCompletion(task, completions[i], at);
       changed.push(task);
     }
-    const [refused] = await Promise.all([
+    const claimed = this.ending.claim(changed.map((task) => task.task_id));
+    const early = this.records.endsAlone(endpointId)
+      ? changed.filter((task) => claimed.has(task.task_id) && task.cache_key === undefined)
+      : [];
+    const written = Promise.all([
       this.records.write(changed),
       this.store.release(endpointId, ids),
-      // Before the final events: a repeat submitted on seeing one finds the result kept.
       this.memo?.record(changed),
     ]);
-    this.events.finished(withoutIds(changed, refused));
+    this.events.finished(early.filter((task) => !this.toldUnwritten.has(task.task_id)), 'here');
+    let refused: string[];
+    try {
+      [refused] = await this.ending.settle(claimed, written);
+    } catch (error) {
+      this.rememberTold(early);
+      throw error;
+    }
+    for (const task of changed) this.toldUnwritten.delete(task.task_id);
+    const accepted = withoutIds(changed, refused);
+    const toldEarly = new Set(early);
+    this.events.finished(accepted.filter((task) => toldEarly.has(task)), 'elsewhere');
+    this.events.finished(accepted.filter((task) => !toldEarly.has(task)));
+    if (refused.length > 0 && early.length > 0) {
+      const conflicting = early.filter((task) => refused.includes(task.task_id)).map((task) => task.task_id);
+      if (conflicting.length > 0) this.onConflict(conflicting);
+    }
     // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
     await this.events.sent();
     return ids;
+  }
+
+  private rememberTold(tasks: TaskRecord[]): void {
+    for (const task of tasks) this.toldUnwritten.add(task.task_id);
+    for (const id of this.toldUnwritten) {
+      if (this.toldUnwritten.size <= MAX_TOLD_UNWRITTEN) break;
+      this.toldUnwritten.delete(id);
+    }
   }
 }

@@ -17,6 +17,11 @@ export interface HeldRecords {
   queuedIds(endpointId: string, max: number): string[];
   /** Records just sent to a connected endpoint. */
   sent(tasks: TaskRecord[]): void;
+  /**
+   * Whether this hub alone may end this endpoint's tasks now: the store is its own, or the endpoint is connected
+   * here (other hubs ask the hub an endpoint is connected to to cancel its tasks).
+   */
+  endsAlone(endpointId: string): boolean;
   /** The endpoint connected to this hub, or left it. */
   connected(endpointId: string): void;
   disconnected(endpointId: string): void;
@@ -39,6 +44,9 @@ export class StoreRecords implements HeldRecords {
     return [];
   }
   sent(): void {}
+  endsAlone(): boolean {
+    return true;
+  }
   connected(): void {}
   disconnected(): void {}
 }
@@ -119,6 +127,10 @@ export class HotRecords implements HeldRecords {
 
   sent(tasks: TaskRecord[]): void {
     for (const task of tasks) this.keep(task);
+  }
+
+  endsAlone(endpointId: string): boolean {
+    return this.endpoints.has(endpointId);
   }
 
   connected(endpointId: string): void {

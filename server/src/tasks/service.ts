@@ -25,6 +25,7 @@ import { alreadySubmitted, answerAgain, earlierBatchId } from './client-task-ids
 import { assertCanRun } from './capabilities.js';
 import { now } from './clock.js';
 import type { Dispatcher } from './dispatcher.js';
+import type { EndingTasks } from './ending-tasks.js';
 import { cachedTask, type Memo } from '../memo/memo.js';
 import { BatchRoutes, type TargetServices } from './targets.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
@@ -45,6 +46,7 @@ export class TaskService {
     private readonly fanout: EventFanout,
     private readonly metrics: HubMetrics,
     private readonly events: TaskEvents,
+    private readonly ending: EndingTasks,
     private readonly memo?: Memo,
     private readonly sessions?: SessionService,
   ) {}
@@ -236,14 +238,15 @@ export class TaskService {
 
   /**
    * Cancels the user's tasks at once; dispatched ones are also stopped at their endpoint. Finished tasks are
-   * skipped, or a 409 when `strict` (a single REST cancel). Returns the ids cancelled.
+   * skipped, or a 409 when `strict` (a single REST cancel). Tasks of an endpoint connected to another hub are
+   * cancelled by that hub, which alone ends that endpoint's tasks. Returns the ids cancelled.
    */
   async cancel(user: string, taskIds: string[], strict: boolean): Promise<string[]> {
     const tasks = await this.store.getTasks(taskIds);
-    const at = now();
-    const cancelled: TaskRecord[] = [];
-    const byEndpoint = new Map<string, string[]>();
-    const dispatched = new Map<string, string[]>();
+    const here: TaskRecord[] = [];
+    const elsewhere = new Map<string, TaskRecord[]>();
+    const remote = this.dispatcher.remote;
+    let open = 0;
     for (let i = 0; i < tasks.length; i++) {
       const task = tasks[i];
       if (!task) throw new FuncxError('FUNCX_TASK_NOT_FOUND', `No task with id ${taskIds[i]}`);
@@ -252,6 +255,43 @@ export class TaskService {
         if (strict) throw new FuncxError('FUNCX_TASK_FINISHED', `Task ${task.task_id} has already finished (${task.state}); there is nothing to cancel`);
         continue;
       }
+      open++;
+      if (!remote || this.dispatcher.channelOf(task.endpoint_id)) {
+        here.push(task);
+        continue;
+      }
+      let ofEndpoint = elsewhere.get(task.endpoint_id);
+      if (!ofEndpoint) elsewhere.set(task.endpoint_id, (ofEndpoint = []));
+      ofEndpoint.push(task);
+    }
+    const cancelled: string[] = [];
+    await Promise.all([...elsewhere].map(async ([endpointId, ofEndpoint]) => {
+      const answer = await remote!.cancel(endpointId, user, ofEndpoint.map((task) => task.task_id));
+      if (!answer) here.push(...ofEndpoint);
+      else cancelled.push(...answer);
+    }));
+    cancelled.push(...(await this.cancelHere(here)));
+    if (strict && cancelled.length < open) {
+      throw new FuncxError('FUNCX_TASK_FINISHED', `Task ${taskIds[0]} finished while it was being cancelled; there is nothing to cancel`);
+    }
+    return cancelled;
+  }
+
+  /** For another hub: cancels the user's unfinished tasks among these, of an endpoint connected here. */
+  async cancelForHub(user: string, taskIds: string[]): Promise<string[]> {
+    const tasks = await this.store.getTasks(taskIds);
+    return this.cancelHere(tasks.filter((task): task is TaskRecord => !!task && task.owner === user && !isFinalState(task.state)));
+  }
+
+  /** Cancels unfinished tasks, but those another path of this hub is ending already. */
+  private async cancelHere(tasks: TaskRecord[]): Promise<string[]> {
+    const claimed = this.ending.claim(tasks.map((task) => task.task_id));
+    const at = now();
+    const cancelled: TaskRecord[] = [];
+    const byEndpoint = new Map<string, string[]>();
+    const dispatched = new Map<string, string[]>();
+    for (const task of tasks) {
+      if (!claimed.has(task.task_id)) continue;
       task.state = 'cancelled';
       task.timestamps.cancelled = at;
       cancelled.push(task);
@@ -264,7 +304,7 @@ export class TaskService {
         sent.push(task.task_id);
       }
     }
-    const refused = await this.store.putTasks(cancelled);
+    const refused = await this.ending.settle(claimed, this.store.putTasks(cancelled));
     const accepted = withoutIds(cancelled, refused);
     this.events.finished(accepted);
     const writes: Promise<unknown>[] = [];

@@ -2,6 +2,7 @@ import { MAX_TASK_ATTEMPTS, isFinalState, type EndpointRecord, type TaskRecord }
 import type { HubMetrics } from '../metrics.js';
 import type { Store } from '../store/store.js';
 import { now } from './clock.js';
+import type { EndingTasks } from './ending-tasks.js';
 import { applyCompletion, hubError } from './records.js';
 import { withoutIds, type TaskEvents } from './task-events.js';
 
@@ -11,6 +12,7 @@ export class TaskRecovery {
     private readonly store: Store,
     private readonly events: TaskEvents,
     private readonly metrics: HubMetrics,
+    private readonly ending: EndingTasks,
   ) {}
 
   /**
@@ -47,6 +49,7 @@ export class TaskRecovery {
   async requeueLost(endpointId: string, lost: string[]): Promise<void> {
     if (lost.length === 0) return;
     const lostTasks = await this.store.getTasks(lost);
+    const claimed = this.ending.claim(lost);
     const retry: TaskRecord[] = [];
     const failed: TaskRecord[] = [];
     const forget: string[] = [];
@@ -54,6 +57,7 @@ export class TaskRecovery {
     for (let i = 0; i < lost.length; i++) {
       const task = lostTasks[i];
       if (!task || isFinalState(task.state)) forget.push(lost[i]);
+      else if (!claimed.has(task.task_id)) continue;
       else if (task.attempts >= MAX_TASK_ATTEMPTS) {
         applyCompletion(task, {
           task_id: task.task_id,
@@ -73,18 +77,20 @@ export class TaskRecovery {
       }
     }
     this.metrics.tasksRequeued(retry.length);
-    const [refused] = await Promise.all([
+    const [refused] = await this.ending.settle(claimed, Promise.all([
       this.store.putTasks([...retry, ...failed]),
       this.store.requeue(endpointId, retry.map((task) => task.task_id)),
       this.store.release(endpointId, forget),
-    ]);
+    ]));
     this.events.finished(withoutIds(failed, refused));
   }
 
   /** Fails every unfinished task of an endpoint that was deleted. */
   async failEndpointTasks(endpoint: EndpointRecord): Promise<void> {
     const ids = await this.store.dropQueue(endpoint.endpoint_id);
-    const tasks = (await this.store.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
+    const unfinished = (await this.store.getTasks(ids)).filter((task): task is TaskRecord => !!task && !isFinalState(task.state));
+    const claimed = this.ending.claim(unfinished.map((task) => task.task_id));
+    const tasks = unfinished.filter((task) => claimed.has(task.task_id));
     const at = now();
     for (const task of tasks) {
       applyCompletion(task, {
@@ -94,8 +100,8 @@ export class TaskRecovery {
         error: hubError('EndpointDeleted', `Endpoint "${endpoint.name}" was deleted before this task finished`),
       }, at);
     }
-    this.events.finished(tasks);
-    await this.store.putTasks(tasks);
+    const refused = await this.ending.settle(claimed, this.store.putTasks(tasks));
+    this.events.finished(withoutIds(tasks, refused));
   }
 
 }
