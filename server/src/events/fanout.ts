@@ -47,14 +47,19 @@ export class EventFanout {
     };
   }
 
+  /** Whether other hubs' clients are reached (several hubs on one store). */
+  hasPeers(): boolean {
+    return this.peers !== undefined;
+  }
+
   /**
    * A task event for its owner's clients: on every hub, or only on this one or only on the others (a result
    * this hub's clients hear before the store has it, and the others once it does). A task's events keep their
    * order on each channel as long as a task's last event is the only one sent to part of them.
    */
   task(owner: string, event: TaskEvent, reach: EventReach = 'everywhere'): void {
-    if (!this.channel) return;
-    const queued = reach === 'everywhere' ? this.taskEvents : reach === 'here' ? this.localEvents : this.peerEvents;
+    if (!this.channel || (reach === 'elsewhere' && !this.peers)) return;
+    const queued = reach === 'everywhere' || !this.peers ? this.taskEvents : reach === 'here' ? this.localEvents : this.peerEvents;
     let events = queued.get(owner);
     if (!events) queued.set(owner, (events = []));
     events.push(event);

@@ -40,6 +40,7 @@ export class TaskEvents {
    * a task is counted then, and told `elsewhere` later.
    */
   finished(tasks: TaskRecord[], reach: EventReach = 'everywhere'): void {
+    if (reach === 'elsewhere' && !this.fanout.hasPeers()) return;
     for (const task of tasks) {
       const state = task.state as 'success' | 'failed' | 'cancelled';
       if (reach !== 'elsewhere') {
