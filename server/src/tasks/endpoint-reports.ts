@@ -18,6 +18,8 @@ const MAX_TOLD_UNWRITTEN = 10_000;
 export class EndpointReports {
   /** Results told to this hub's clients whose write failed: the endpoint reports them again, told once. */
   private readonly toldUnwritten = new Set<string>();
+  /** By endpoint: its state and output reports being applied. A result waits for them, so its event comes last. */
+  private readonly applying = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
@@ -29,7 +31,24 @@ export class EndpointReports {
   ) {}
 
   /** State reports from an endpoint; only forward moves of its own unfinished tasks count, and a stream's start. */
-  async onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
+  onStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
+    return this.track(endpointId, this.applyStates(endpointId, updates));
+  }
+
+  onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
+    return this.track(endpointId, this.applyOutputs(endpointId, updates));
+  }
+
+  private track(endpointId: string, work: Promise<void>): Promise<void> {
+    const all = Promise.allSettled([this.applying.get(endpointId), work]);
+    this.applying.set(endpointId, all);
+    void all.then(() => {
+      if (this.applying.get(endpointId) === all) this.applying.delete(endpointId);
+    });
+    return work;
+  }
+
+  private async applyStates(endpointId: string, updates: TaskStateUpdate[]): Promise<void> {
     const tasks = await this.records.read(endpointId, updates.map((update) => update.task_id));
     const changed: TaskRecord[] = [];
     const states: TaskState[] = [];
@@ -56,7 +75,7 @@ export class EndpointReports {
     for (let i = 0; i < changed.length; i++) if (!refused.has(changed[i].task_id)) this.events.state(changed[i], states[i]);
   }
 
-  async onOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
+  private async applyOutputs(endpointId: string, updates: TaskOutputUpdate[]): Promise<void> {
     const tasks = await this.records.read(endpointId, updates.map((update) => update.task_id));
     const changed = new Set<TaskRecord>();
     const appended: [TaskRecord, TaskOutput][] = [];
@@ -83,6 +102,8 @@ export class EndpointReports {
    * The endpoint is acknowledged only once the store has the results, so a write that fails is reported again.
    */
   async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
+    const earlier = this.applying.get(endpointId);
+    if (earlier) await earlier;
     const ids = completions.map((completion) => completion.task_id);
     const tasks = await this.records.read(endpointId, ids);
     const changed: TaskRecord[] = [];
