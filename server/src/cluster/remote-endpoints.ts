@@ -196,21 +196,21 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
   private async answer(message: HubRequest, payload: Uint8Array): Promise<void> {
     if (typeof message.from !== 'string' || typeof message.endpoint_id !== 'string') return;
     const local = this.options.local(message.endpoint_id);
-    const channel = message.op === 'cancel' || message.op === 'release' ? local : asDataChannel(local);
     let body: ReplyBody;
     let bytes: Uint8Array | undefined;
-    if (!channel) body = { not_here: true };
-    else {
-      try {
-        if (message.op === 'cancel') body = { reply: { cancelled: await this.options.cancel(message.request.user, message.request.task_ids) } };
-        else if (message.op === 'release') {
-          this.options.release(message.endpoint_id);
-          body = { reply: {} };
-        }
-        else [body, bytes] = await perform(channel as EndpointDataChannel, message, payload);
-      } catch (error) {
-        body = { failed: (error as Error).message ?? String(error) };
+    try {
+      if (!local) body = { not_here: true };
+      else if (message.op === 'cancel') body = { reply: { cancelled: await this.options.cancel(message.request.user, message.request.task_ids) } };
+      else if (message.op === 'release') {
+        this.options.release(message.endpoint_id);
+        body = { reply: {} };
+      } else {
+        const channel = asDataChannel(local);
+        if (!channel) body = { not_here: true };
+        else [body, bytes] = await perform(channel, message, payload);
       }
+    } catch (error) {
+      body = { failed: (error as Error).message ?? String(error) };
     }
     await this.options.publisher.publish(this.options.channelOf(message.from), Buffer.from(encodeHubMessage({ t: 'reply', id: message.id, ...body }, bytes)));
   }

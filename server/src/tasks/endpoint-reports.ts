@@ -5,7 +5,7 @@ import { now } from './clock.js';
 import type { EndingTasks } from './ending-tasks.js';
 import type { HeldRecords } from './held-records.js';
 import { applyCompletion, movesForward } from './records.js';
-import { withoutIds, type TaskEvents } from './task-events.js';
+import type { TaskEvents } from './task-events.js';
 
 /** Most tasks remembered as told to this hub's clients while their result's write failed. */
 const MAX_TOLD_UNWRITTEN = 10_000;
@@ -132,14 +132,15 @@ export class EndpointReports {
       throw error;
     }
     for (const task of changed) this.toldUnwritten.delete(task.task_id);
-    const accepted = withoutIds(changed, refused);
+    const refusedIds = new Set(refused);
     const toldEarly = new Set(early);
-    this.events.finished(accepted.filter((task) => toldEarly.has(task)), 'elsewhere');
-    this.events.finished(accepted.filter((task) => !toldEarly.has(task)));
-    if (refused.length > 0 && early.length > 0) {
-      const conflicting = early.filter((task) => refused.includes(task.task_id)).map((task) => task.task_id);
-      if (conflicting.length > 0) this.onConflict(conflicting);
-    }
+    const told: TaskRecord[] = [];
+    const untold: TaskRecord[] = [];
+    for (const task of changed) if (!refusedIds.has(task.task_id)) (toldEarly.has(task) ? told : untold).push(task);
+    this.events.finished(told, 'elsewhere');
+    this.events.finished(untold);
+    const conflicting = refusedIds.size > 0 ? early.filter((task) => refusedIds.has(task.task_id)).map((task) => task.task_id) : [];
+    if (conflicting.length > 0) this.onConflict(conflicting);
     // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
     await this.events.sent();
     return ids;
