@@ -7,12 +7,23 @@ export function userRoom(user: string): string {
   return `user:${user}`;
 }
 
-/** The /client namespace as the fanout sees it: events to everyone, or to some users' rooms. */
+/**
+ * The /client namespace as the fanout sees it: events to everyone, or to some users' rooms. Nothing is sent
+ * where no socket would get it: Socket.IO encodes a packet before it looks for the room's sockets, and a hub
+ * beside others has every user's events to send whether their clients are connected to it or not.
+ */
 export function clientChannel(namespace: ClientNamespace): ClientChannel {
   return {
-    toAll: (event, ...args) => namespace.emit(event, ...args),
-    toUsers: (users, event, ...args) => namespace.to(users.map(userRoom)).emit(event, ...args),
-    toAllBut: (users, event, ...args) => namespace.except(users.map(userRoom)).emit(event, ...args),
+    toAll: (event, ...args) => {
+      if (namespace.sockets.size > 0) namespace.emit(event, ...args);
+    },
+    toUsers: (users, event, ...args) => {
+      const present = users.map(userRoom).filter((room) => namespace.adapter.rooms.has(room));
+      if (present.length > 0) namespace.to(present).emit(event, ...args);
+    },
+    toAllBut: (users, event, ...args) => {
+      if (namespace.sockets.size > 0) namespace.except(users.map(userRoom)).emit(event, ...args);
+    },
   };
 }
 
