@@ -26,6 +26,7 @@ interface Figures {
   calls: { sequential: PerTask; batch: PerTask };
   commands: { sequential: PerTask; batch: PerTask };
   redisTime: { sequential: PerTask; batch: PerTask };
+  persistence?: Persistence;
   cpu: PerTask;
 }
 
@@ -82,6 +83,21 @@ function redisCommands(redis: RedisProcess | undefined): CommandStats {
   return stats;
 }
 
+/** How big the Redis data set is after a measurement, and how many AOF rewrites (forks) ran during it. */
+interface Persistence {
+  usedMemory: number;
+  aofRewrites: number;
+}
+
+function redisInfo(redis: RedisProcess, section: string): Map<string, string> {
+  const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', section], { encoding: 'utf8' });
+  return new Map([...text.matchAll(/^([a-z_]+):(.*?)\r?$/gm)].map((match) => [match[1], match[2]]));
+}
+
+function aofRewrites(redis: RedisProcess | undefined): number {
+  return redis ? Number(redisInfo(redis, 'stats').get('total_forks') ?? 0) : 0;
+}
+
 function deltaPerTask(before: Map<string, number>, after: Map<string, number>, tasks: number, skip: string[] = []): PerTask {
   const rows: PerTask = [];
   for (const [name, count] of after) {
@@ -128,6 +144,7 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
   log(`${label}: ${samples} round trips…`);
   const callsBefore = await storeCalls(probes.hubs);
   const commandsBefore = redisCommands(probes.redis);
+  const forksBefore = aofRewrites(probes.redis);
   const trips = await timedRoundTrips(client, waiter, task, samples);
   const callsBetween = await storeCalls(probes.hubs);
   const commandsBetween = redisCommands(probes.redis);
@@ -153,6 +170,10 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
     redisTime: {
       sequential: deltaPerTask(commandsBefore.usec, commandsBetween.usec, samples, BACKGROUND),
       batch: deltaPerTask(commandsBetween.usec, commandsAfter.usec, batch * batches, BACKGROUND),
+    },
+    persistence: probes.redis && {
+      usedMemory: Number(redisInfo(probes.redis, 'memory').get('used_memory')),
+      aofRewrites: aofRewrites(probes.redis) - forksBefore,
     },
     cpu,
   };
@@ -194,21 +215,34 @@ async function run(): Promise<{ figures: Figures[]; aggregate: { throughput: num
   closeAll([memory]);
   await cleanup();
 
-  const redis = await startRedis();
-  const store = ['--store', `${redis.url}/0`, ...UNLIMITED];
-  const hubA = await startHub({ funcxHome: makeTempDir('funcx-bench-a-'), extraArgs: store });
-  const single = await side(hubA, hubA, 'bench-redis');
-  figures.push(await measure('redis store, 1 hub', single, { hubs: [hubA], endpoints: [single.endpoint], redis }));
+  // Each Redis set-up has a redis-server of its own, so none is measured on the records (and the AOF
+  // rewrites) an earlier set-up left behind.
+  const hubsOn = async (redis: RedisProcess, names: string[]) => {
+    const store = ['--store', `${redis.url}/0`, ...UNLIMITED];
+    return Promise.all(names.map((name) => startHub({ funcxHome: makeTempDir(`funcx-bench-${name}-`), extraArgs: store })));
+  };
 
-  const hubB = await startHub({ funcxHome: makeTempDir('funcx-bench-b-'), extraArgs: store });
+  const redisOne = await startRedis();
+  const [hubOne] = await hubsOn(redisOne, ['one']);
+  const single = await side(hubOne, hubOne, 'bench-redis');
+  figures.push(await measure('redis store, 1 hub', single, { hubs: [hubOne], endpoints: [single.endpoint], redis: redisOne }));
+  closeAll([single]);
+  await cleanup();
+
+  const redisAcross = await startRedis();
+  const [hubA, hubB] = await hubsOn(redisAcross, ['a', 'b']);
   const across = await side(hubA, hubB, 'bench-across');
-  figures.push(await measure('redis store, 2 hubs: client on A, endpoint on B', across, { hubs: [hubA, hubB], endpoints: [across.endpoint], redis }));
-  await across.endpoint.stop();
+  figures.push(await measure('redis store, 2 hubs: client on A, endpoint on B', across, { hubs: [hubA, hubB], endpoints: [across.endpoint], redis: redisAcross }));
+  closeAll([across]);
+  await cleanup();
 
-  const onB = await side(hubB, hubB, 'bench-b');
+  const redisBoth = await startRedis();
+  const [hubC, hubD] = await hubsOn(redisBoth, ['c', 'd']);
+  const onC = await side(hubC, hubC, 'bench-c');
+  const onD = await side(hubD, hubD, 'bench-d');
   log('2 hubs, each with its own client and endpoint: both halves of a batch at once…');
-  const aggregate = await aggregateThroughput([single, onB], { hubs: [hubA, hubB], endpoints: [single.endpoint, onB.endpoint], redis });
-  closeAll([single, across, onB]);
+  const aggregate = await aggregateThroughput([onC, onD], { hubs: [hubC, hubD], endpoints: [onC.endpoint, onD.endpoint], redis: redisBoth });
+  closeAll([onC, onD]);
   return { figures, aggregate };
 }
 
@@ -257,6 +291,10 @@ try {
       console.log(`\n${perTaskColumns('commands per task, by command (Redis counts them)', f.commands.sequential, f.commands.batch)}`);
       const title = "Redis's time per task, µs, by command (a script's time includes the commands it calls)";
       console.log(`\n${perTaskColumns(title, f.redisTime.sequential, f.redisTime.batch, false)}`);
+    }
+    if (f.persistence) {
+      const { usedMemory, aofRewrites: rewrites } = f.persistence;
+      console.log(`\nRedis after the measurement: ${(usedMemory / 2 ** 20).toFixed(0)} MB used; ${rewrites} AOF rewrites (forks) during it`);
     }
     console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
   }
