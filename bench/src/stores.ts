@@ -66,6 +66,12 @@ async function storeCalls(hubs: HubProcess[]): Promise<Map<string, number>> {
   return totals;
 }
 
+/** One section of Redis's `INFO`, field by field. */
+function redisInfo(redis: RedisProcess, section: string): Map<string, string> {
+  const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', section], { encoding: 'utf8' });
+  return new Map([...text.matchAll(/^([^#:\r\n]+):(.*?)\r?$/gm)].map((match) => [match[1], match[2]]));
+}
+
 /** Redis's `INFO commandstats` so far, by command: how many calls, and the µs Redis spent in them. */
 interface CommandStats {
   calls: Map<string, number>;
@@ -75,10 +81,11 @@ interface CommandStats {
 function redisCommands(redis: RedisProcess | undefined): CommandStats {
   const stats: CommandStats = { calls: new Map(), usec: new Map() };
   if (!redis) return stats;
-  const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', 'commandstats'], { encoding: 'utf8' });
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
-    stats.calls.set(match[1], Number(match[2]));
-    stats.usec.set(match[1], Number(match[3]));
+  for (const [field, value] of redisInfo(redis, 'commandstats')) {
+    const match = /^calls=(\d+),usec=(\d+)/.exec(value);
+    if (!field.startsWith('cmdstat_') || !match) continue;
+    stats.calls.set(field.slice('cmdstat_'.length), Number(match[1]));
+    stats.usec.set(field.slice('cmdstat_'.length), Number(match[2]));
   }
   return stats;
 }
@@ -87,11 +94,6 @@ function redisCommands(redis: RedisProcess | undefined): CommandStats {
 interface Persistence {
   usedMemory: number;
   aofRewrites: number;
-}
-
-function redisInfo(redis: RedisProcess, section: string): Map<string, string> {
-  const text = execFileSync('redis-cli', ['-p', String(redis.port), 'info', section], { encoding: 'utf8' });
-  return new Map([...text.matchAll(/^([a-z_]+):(.*?)\r?$/gm)].map((match) => [match[1], match[2]]));
 }
 
 function aofRewrites(redis: RedisProcess | undefined): number {

@@ -6,6 +6,7 @@ import { Server } from 'socket.io';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { clientChannel, userRoom } from '../src/sockets/channels.js';
 import type { ClientNamespace } from '../src/sockets/types.js';
+import { waitFor } from './support/hub.js';
 
 /** The channel with its event types loosened: what is sent does not matter here, only where. */
 const looseChannel = (namespace: ClientNamespace) =>
@@ -51,7 +52,7 @@ describe('client channel', () => {
   it("reaches a connected user's socket, and skips users with none", async () => {
     client = connectSocket(url, { auth: { user: 'alice' }, transports: ['websocket'] });
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    while (!namespace.adapter.rooms.has(userRoom('alice'))) await new Promise((r) => setImmediate(r));
+    await waitFor(() => namespace.adapter.rooms.has(userRoom('alice')), 5000, "alice's room");
     const received: unknown[] = [];
     client.on('task_update', (event: unknown) => received.push(event));
     const channel = looseChannel(namespace);
@@ -63,7 +64,7 @@ describe('client channel', () => {
     channel.toAll('task_update', { n: 2 });
     channel.toAllBut(['alice'], 'task_update', { n: 3 });
     channel.toAllBut(['bob'], 'task_update', { n: 4 });
-    while (received.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => received.length >= 3, 5000, 'three events');
     assert.deepEqual(received, [{ n: 1 }, { n: 2 }, { n: 4 }]);
     assert.equal(broadcasts, 4);
   });
