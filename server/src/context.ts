@@ -10,6 +10,7 @@ import { EndpointDirectory } from './endpoints/directory.js';
 import { EndpointLifecycle } from './endpoints/lifecycle.js';
 import { EndpointPresence } from './endpoints/presence.js';
 import { EventStreams } from './events/event-streams.js';
+import { LocalInterest } from './events/local-interest.js';
 import { EndingTasks } from './tasks/ending-tasks.js';
 import { HotRecords, StoreRecords } from './tasks/held-records.js';
 import { EventFanout } from './events/fanout.js';
@@ -56,6 +57,8 @@ export interface HubContext {
   fanout: EventFanout;
   /** The Server-Sent Event streams of GET /v1/events. */
   eventStreams: EventStreams;
+  /** The users with clients here, whose task events from other hubs this hub hears. */
+  interest: LocalInterest;
   functions: FunctionRegistry;
   endpoints: EndpointDirectory;
   endpointGroups: EndpointGroupDirectory;
@@ -103,7 +106,8 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
   }
   const access = new Access(groups);
   const fanout = new EventFanout(groups);
-  const eventStreams = new EventStreams();
+  const interest = new LocalInterest(options.interestLingerMs);
+  const eventStreams = new EventStreams(interest);
   fanout.attach(eventStreams);
   const functions = new FunctionRegistry(store, access);
   const endpoints = new EndpointDirectory(store, presence, access);
@@ -132,7 +136,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     applyMembershipChange(change, store, sharing, access, fanout).catch((error: unknown) => log.warn({ err: error }, 'could not apply a group change'));
   });
   groups.start(options.groupRefreshMs);
-  const flows = createFlows({ store, tasks, fanout, access, sharing, dispatcher, endpoints, log, options });
+  const flows = createFlows({ store, tasks, fanout, interest, access, sharing, dispatcher, endpoints, log, options });
   const closers: (() => Promise<void> | void)[] = [];
   const hub: HubContext = {
     options,
@@ -150,6 +154,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     presence,
     fanout,
     eventStreams,
+    interest,
     functions,
     endpoints,
     endpointGroups,
@@ -168,6 +173,7 @@ export async function createHubContext(options: HubOptions): Promise<HubContext>
     async close() {
       groups.stop();
       sessions.stop();
+      interest.close();
       for (const work of closers.splice(0).reverse()) await work();
       await store.close();
     },

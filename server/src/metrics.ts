@@ -2,6 +2,8 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { FinalTaskState } from '@funcx/protocol';
 import { LatencyHistogram } from './latency-histogram.js';
 
+export type PeerMessageKind = `${'published' | 'received'}:${'shared' | 'user'}`;
+
 /** The hub's Prometheus metrics, in a registry of its own (several hubs may share a process in tests). */
 export class HubMetrics {
   readonly registry = new Registry();
@@ -76,6 +78,28 @@ export class HubMetrics {
           const delta = count - (shown.get(call) ?? 0);
           if (delta > 0) this.inc({ call }, delta);
           shown.set(call, count);
+        }
+      },
+    });
+  }
+
+  /**
+   * Shows the messages this hub exchanged with the other hubs on one Redis about their clients' events, by
+   * direction and channel (`shared`: endpoints' status; `user`: one user's task events), from counts kept by them.
+   */
+  countPeerMessages(counts: ReadonlyMap<PeerMessageKind, number>): void {
+    const shown = new Map<PeerMessageKind, number>();
+    new Counter({
+      name: 'funcx_peer_messages_total',
+      help: "Client-event messages this hub published for other hubs' clients or received for its own, by direction and channel",
+      labelNames: ['direction', 'channel'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [kind, count] of counts) {
+          const delta = count - (shown.get(kind) ?? 0);
+          const [direction, channel] = kind.split(':');
+          if (delta > 0) this.inc({ direction, channel }, delta);
+          shown.set(kind, count);
         }
       },
     });

@@ -33,6 +33,8 @@ export interface HubOptions {
   heartbeatIntervalMs?: number;
   /** How often group membership is reloaded from the store (default GROUP_REFRESH_MS); tests shorten it. */
   groupRefreshMs?: number;
+  /** How long a hub beside others keeps hearing a user's task events after their last client here left (default 30 s); tests shorten it. */
+  interestLingerMs?: number;
   /** How often the tokens of open client sockets are checked for revocation (default TOKEN_CHECK_MS). */
   tokenCheckIntervalMs?: number;
   /** The hub's URL as action providers reach it, for their callbacks (default: the URL it listens on). */

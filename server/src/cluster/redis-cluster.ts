@@ -14,8 +14,14 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
   subscriber.on('error', () => undefined);
   await subscriber.connect();
   const publisher = store.client;
-  const peers = new ClusterEvents(publisher, store.keys.eventsChannel, (error) => hub.log.warn({ err: error }, 'could not publish client events to the other hubs'));
-  await peers.join(subscriber, hub.fanout.reachPeers(peers));
+  const peers = new ClusterEvents(
+    { publish: (channel, message) => publisher.publish(channel, message), listeners: async (channel) => Number((await publisher.pubSubNumSub(channel))[channel] ?? 0) },
+    store.keys.eventsChannel,
+    (user) => store.keys.userEventsChannel(user),
+    (error) => hub.log.warn({ err: error }, 'could not publish client events to the other hubs'),
+  );
+  hub.metrics.countPeerMessages(peers.counts);
+  await peers.join(subscriber, hub.fanout.reachPeers(peers), hub.interest);
   subscriber.on('ready', () => peers.rejoined());
   const relay = await RedisRelay.start(
     publisher,
@@ -51,7 +57,7 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
     hub.dispatcher.remote = undefined;
     await remote.stop();
     await relay.stop();
-    await subscriber.unsubscribe(store.keys.eventsChannel).catch(() => undefined);
+    await peers.leave(subscriber, hub.interest);
     if (subscriber.isOpen) await subscriber.close();
   };
 }

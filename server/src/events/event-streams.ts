@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ServerToClientEvents } from '@funcx/protocol';
 import type { ClientChannel } from './client-channel.js';
+import type { LocalInterest } from './local-interest.js';
 
 /** A stream that has fallen this far behind (its client reads too slowly) is closed; the client reconnects. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
@@ -13,11 +14,14 @@ export class EventStreams implements ClientChannel {
   private readonly byUser = new Map<string, Set<ServerResponse>>();
   private everyone = 0;
 
+  constructor(private readonly interest: LocalInterest) {}
+
   add(user: string, stream: ServerResponse): void {
     let streams = this.byUser.get(user);
     if (!streams) this.byUser.set(user, (streams = new Set()));
     streams.add(stream);
     this.everyone++;
+    this.interest.acquire(user);
   }
 
   remove(user: string, stream: ServerResponse): void {
@@ -25,6 +29,7 @@ export class EventStreams implements ClientChannel {
     if (!streams?.delete(stream)) return;
     this.everyone--;
     if (streams.size === 0) this.byUser.delete(user);
+    this.interest.release(user);
   }
 
   get size(): number {
@@ -33,7 +38,12 @@ export class EventStreams implements ClientChannel {
 
   /** Ends every stream (the hub is stopping: a client reconnects to it or to another hub). */
   closeAll(): void {
-    for (const streams of this.byUser.values()) for (const stream of streams) stream.end();
+    for (const [user, streams] of this.byUser) {
+      for (const stream of streams) {
+        stream.end();
+        this.interest.release(user);
+      }
+    }
     this.byUser.clear();
     this.everyone = 0;
   }

@@ -3,6 +3,7 @@ import type { Access } from '../auth/access.js';
 import { DataRelay } from '../data/data-relay.js';
 import type { EndpointDirectory } from '../endpoints/directory.js';
 import type { EventFanout } from '../events/fanout.js';
+import type { LocalInterest } from '../events/local-interest.js';
 import type { HubOptions } from '../options.js';
 import type { SharingService } from '../sharing/service.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +33,7 @@ export interface FlowDeps {
   store: Store;
   tasks: TaskService;
   fanout: EventFanout;
+  interest: LocalInterest;
   access: Access;
   sharing: SharingService;
   /** For the data action: the endpoints' data stores, and endpoint names as the run's owner may use them. */
@@ -41,10 +43,10 @@ export interface FlowDeps {
   options: HubOptions;
 }
 
-export function createFlows({ store, tasks, fanout, access, sharing, dispatcher, endpoints, log, options }: FlowDeps): Flows {
+export function createFlows({ store, tasks, fanout, interest, access, sharing, dispatcher, endpoints, log, options }: FlowDeps): Flows {
   const clock = options.flowClock ?? systemClock;
   const onError = (error: unknown, what: string) => log.warn({ err: error }, `flows: ${what} failed`);
-  const providers = new ActionProviders(new FuncxAction(store, tasks, fanout), new DataAction(new DataRelay(dispatcher), endpoints));
+  const providers = new ActionProviders(new FuncxAction(store, tasks, fanout, interest), new DataAction(new DataRelay(dispatcher), endpoints));
   const engine = new FlowEngine({
     store: store.flows,
     providers,

@@ -35,6 +35,8 @@ export const eventRoutes: HubPlugin = async (app) => {
   }, async (request, reply) => {
     const user = request.user;
     const ids = taskIds(request.query.tasks);
+    // Other hubs' events of the user reach this one before the snapshot is read.
+    await hub.interest.ready(user);
     // Refused before the stream starts, with a JSON error like any request: tasks that are not the caller's.
     const snapshot = ids.length > 0 ? await hub.tasks.subscribe(user, ids) : [];
     reply.hijack();

@@ -25,9 +25,11 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
   namespace.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     authenticate(hub.store, typeof token === 'string' ? token : undefined, 'user')
-      .then((user) => {
+      .then(async (user) => {
         socket.data.user = user;
         socket.data.tokenHash = hashToken(token as string);
+        // Connected once other hubs' events of the user reach this one: what the client reads next is not older.
+        await hub.interest.ready(user);
         next();
       })
       .catch((error: unknown) => next(connectError(error)));
@@ -36,6 +38,8 @@ export function registerClientNamespace(io: Server, hub: HubContext): void {
   namespace.on('connection', (socket: ClientSocket) => {
     const user = socket.data.user;
     socket.join(userRoom(user));
+    hub.interest.acquire(user);
+    socket.on('disconnect', () => hub.interest.release(user));
     limitEvents(socket, hub);
 
     socket.on('tasks:submit', (request, ack) => {

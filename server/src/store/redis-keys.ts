@@ -85,6 +85,11 @@ export class RedisKeys {
     return `${this.channelPrefix}client-events`;
   }
 
+  /** Pub/sub channel of one user's task events, on which the hubs with clients of that user listen. */
+  userEventsChannel(user: string): string {
+    return `${this.channelPrefix}client-events:user:${user}`;
+  }
+
   /** Pub/sub channel over which hubs tell each other that a queue has work or tasks are to be cancelled. */
   get relayChannel(): string {
     return `${this.channelPrefix}relay`;

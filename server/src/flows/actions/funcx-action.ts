@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import { FuncxError, type ActionStatus, type JsonObject, type TaskEvent, type TaskRecord, type TaskSubmission } from '@funcx/protocol';
 import type { ClientChannel } from '../../events/client-channel.js';
 import type { EventFanout } from '../../events/fanout.js';
+import type { LocalInterest } from '../../events/local-interest.js';
 import { describeValidationErrors, taskSubmission } from '../../schemas.js';
 import type { Store } from '../../store/store.js';
 import type { TaskService } from '../../tasks/service.js';
@@ -35,6 +36,7 @@ export class FuncxAction implements ActionProvider {
     private readonly store: Store,
     private readonly tasks: TaskService,
     fanout: EventFanout,
+    private readonly interest: LocalInterest,
   ) {
     fanout.attach(this.finalEvents());
   }
@@ -75,13 +77,19 @@ export class FuncxAction implements ActionProvider {
     // Tasks are kept for the hub's result retention whatever their actions do.
   }
 
-  watch(actionId: string, onChange: () => void): () => void {
+  watch(context: ActionContext, actionId: string, onChange: () => void): () => void {
     let set = this.watchers.get(actionId);
     if (!set) this.watchers.set(actionId, (set = new Set()));
     set.add(onChange);
+    // The task's final event from the hub of its endpoint reaches this hub too.
+    this.interest.acquire(context.owner);
+    let stopped = false;
     return () => {
+      if (stopped) return;
+      stopped = true;
       set.delete(onChange);
       if (set.size === 0) this.watchers.delete(actionId);
+      this.interest.release(context.owner);
     };
   }
 

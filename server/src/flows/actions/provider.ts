@@ -31,7 +31,7 @@ export interface ActionProvider {
   /** Tells the provider it may forget a finished action. */
   release(context: ActionContext, actionId: string): Promise<void>;
   /** Calls `onChange` when the action may have changed (before a poll would see it); returns a stop function. */
-  watch?(actionId: string, onChange: () => void): () => void;
+  watch?(context: ActionContext, actionId: string, onChange: () => void): () => void;
 }
 
 /** A failure worth trying again later: nothing is known to have happened. */

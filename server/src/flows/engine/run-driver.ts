@@ -334,7 +334,7 @@ export class RunDriver implements RunState {
     if (!this.current(thread) || thread.phase !== 'action') return;
     const action = thread.action!;
     if (!this.unwatch.has(id)) {
-      const stop = this.deps.providers.get(action.url).watch?.(action.action_id!, () => this.poke(id));
+      const stop = this.deps.providers.get(action.url).watch?.(this.contextFor(thread, action.request_id), action.action_id!, () => this.poke(id));
       if (stop) this.unwatch.set(id, stop);
     }
     const when = Math.min(this.now() + this.nextPollDelay(id), action.deadline_at);
