@@ -43,15 +43,18 @@ interface Probes {
   redis?: RedisProcess;
 }
 
-/** A client on `clientHub` running the no-op on an endpoint `name` whose daemon is connected to `endpointHub`. */
-async function side(clientHub: HubProcess, endpointHub: HubProcess, name: string): Promise<Side & { endpoint: EndpointProcess }> {
-  const endpoint = await configureEndpoint(endpointHub, { name, workers, python });
+/**
+ * A client on `clientHub` running the no-op on an endpoint `name` whose daemon is connected to `endpointHub`;
+ * the client is the hubs' local user, or the user of `token` (then the endpoint is public).
+ */
+async function side(clientHub: HubProcess, endpointHub: HubProcess, name: string, token?: string): Promise<Side & { endpoint: EndpointProcess }> {
+  const endpoint = await configureEndpoint(endpointHub, { name, workers, python, public: token !== undefined });
   await endpoint.start();
-  const client = new HubClient({ hubUrl: clientHub.url, token: clientHub.token, transports: ['websocket'] });
+  const client = new HubClient({ hubUrl: clientHub.url, token: token ?? clientHub.token, transports: ['websocket'] });
   await client.connect();
   const waiter = new FinalWaiter(client);
   const { function_id } = await client.registerFunction({ name: 'noop', language: 'python', entrypoint: 'noop', source: NOOP_SOURCE });
-  return { client, waiter, task: { function_id, endpoint: name }, endpoint };
+  return { client, waiter, task: { function_id, endpoint: endpoint.endpointId }, endpoint };
 }
 
 /** The hubs' `funcx_store_calls_total`, summed, by call. */
@@ -207,22 +210,42 @@ async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ thr
 /** The bench submits one task at a time as fast as it can: no rate limit. */
 const UNLIMITED = ['--rate-limit', '0'];
 
-async function run(): Promise<{ figures: Figures[]; aggregate: { throughput: number; cpu: PerTask } }> {
+interface Aggregate {
+  label: string;
+  throughput: number;
+  cpu: PerTask;
+}
+
+/** Two hubs on a Redis of their own, each with a client and an endpoint; the client on D is `user`'s if given. */
+async function twoSided(label: string, user?: string): Promise<Aggregate> {
+  const redis = await startRedis();
+  const [hubC, hubD] = await hubsOn(redis, ['c', 'd']);
+  const onC = await side(hubC, hubC, 'bench-c');
+  const onD = await side(hubD, hubD, 'bench-d', user && (await hubD.addUser(user)));
+  log(`${label}: both halves of a batch at once…`);
+  const aggregate = await aggregateThroughput([onC, onD], { hubs: [hubC, hubD], endpoints: [onC.endpoint, onD.endpoint], redis });
+  closeAll([onC, onD]);
+  await cleanup();
+  return { label, ...aggregate };
+}
+
+const closeAll = (sides: Side[]) => sides.forEach((s) => s.client.close());
+
+// Each Redis set-up has a redis-server of its own, so none is measured on the records (and the AOF rewrites) an
+// earlier set-up left behind.
+const hubsOn = async (redis: RedisProcess, names: string[]) => {
+  const store = ['--store', `${redis.url}/0`, ...UNLIMITED];
+  return Promise.all(names.map((name) => startHub({ funcxHome: makeTempDir(`funcx-bench-${name}-`), extraArgs: store })));
+};
+
+async function run(): Promise<{ figures: Figures[]; aggregates: Aggregate[] }> {
   const figures: Figures[] = [];
-  const closeAll = (sides: Side[]) => sides.forEach((s) => s.client.close());
 
   const memoryHub = await startHub({ funcxHome: makeTempDir('funcx-bench-memory-'), extraArgs: UNLIMITED });
   const memory = await side(memoryHub, memoryHub, 'bench-memory');
   figures.push(await measure('embedded store, 1 hub', memory, { hubs: [memoryHub], endpoints: [memory.endpoint] }));
   closeAll([memory]);
   await cleanup();
-
-  // Each Redis set-up has a redis-server of its own, so none is measured on the records (and the AOF
-  // rewrites) an earlier set-up left behind.
-  const hubsOn = async (redis: RedisProcess, names: string[]) => {
-    const store = ['--store', `${redis.url}/0`, ...UNLIMITED];
-    return Promise.all(names.map((name) => startHub({ funcxHome: makeTempDir(`funcx-bench-${name}-`), extraArgs: store })));
-  };
 
   const redisOne = await startRedis();
   const [hubOne] = await hubsOn(redisOne, ['one']);
@@ -238,14 +261,11 @@ async function run(): Promise<{ figures: Figures[]; aggregate: { throughput: num
   closeAll([across]);
   await cleanup();
 
-  const redisBoth = await startRedis();
-  const [hubC, hubD] = await hubsOn(redisBoth, ['c', 'd']);
-  const onC = await side(hubC, hubC, 'bench-c');
-  const onD = await side(hubD, hubD, 'bench-d');
-  log('2 hubs, each with its own client and endpoint: both halves of a batch at once…');
-  const aggregate = await aggregateThroughput([onC, onD], { hubs: [hubC, hubD], endpoints: [onC.endpoint, onD.endpoint], redis: redisBoth });
-  closeAll([onC, onD]);
-  return { figures, aggregate };
+  const aggregates = [
+    await twoSided('redis store, 2 hubs, a client and an endpoint on each, one user (aggregate)'),
+    await twoSided('redis store, 2 hubs, a client and an endpoint on each, a user on each (aggregate)', 'bench-bob'),
+  ];
+  return { figures, aggregates };
 }
 
 function table(rows: string[][]): string {
@@ -263,7 +283,7 @@ function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask, 
 
 try {
   const load = loadAverage();
-  const { figures, aggregate } = await run();
+  const { figures, aggregates } = await run();
   const [embedded] = figures;
   console.log(`\nfuncX stores benchmark: warm no-op, ${samples} sequential round trips, batches of ${batch} tasks (the median of ${batches}), ${workers} workers per endpoint`);
   console.log(`(node ${process.version}, ${python}, redis-server with appendonly yes / appendfsync everysec, ${new Date().toISOString()}, load ${load} at the start, ${loadAverage()} at the end)\n`);
@@ -279,7 +299,7 @@ try {
         `${(f.latency.p50 / embedded.latency.p50).toFixed(2)}×`,
         `${(f.throughput.median / embedded.throughput.median).toFixed(2)}×`,
       ]),
-      ['redis store, 2 hubs, a client and an endpoint on each (aggregate)', '', '', '', rate(aggregate.throughput), '', `${(aggregate.throughput / embedded.throughput.median).toFixed(2)}×`],
+      ...aggregates.map((a) => [a.label, '', '', '', rate(a.throughput), '', `${(a.throughput / embedded.throughput.median).toFixed(2)}×`]),
     ]),
   );
   for (const f of figures) {
@@ -300,8 +320,10 @@ try {
     }
     console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
   }
-  console.log('\n## redis store, 2 hubs, a client and an endpoint on each\n');
-  console.log(table([['CPU per task in the batch', 'µs'], ...aggregate.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])]));
+  for (const a of aggregates) {
+    console.log(`\n## ${a.label}\n`);
+    console.log(table([['CPU per task in the batch', 'µs'], ...a.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])]));
+  }
 } catch (error) {
   console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;

@@ -38,9 +38,10 @@ const PEER_CHECK_MS = 5_000;
  * tasks again when they reconnect.
  *
  * A hub alone on its Redis publishes nothing (in a sequential round trip the two messages cost its event loop
- * a tenth of a millisecond, for no reader). It knows it is alone from the receivers Redis counts for each message
- * it publishes and for its hello; a hub that joins says hello and takes connections only once every hub there
- * has answered, so none of its clients can miss an event published meanwhile.
+ * a tenth of a millisecond, for no reader). It knows it is alone from the listeners Redis counts on the shared
+ * channel: for its hello, for each message it publishes there, when another hub says goodbye, and every few
+ * seconds while it publishes on users' channels only. A hub that joins says hello and takes connections only
+ * once every hub there has answered, so none of its clients can miss an event published meanwhile.
  */
 export class ClusterEvents implements ClientChannel {
   private readonly id = randomUUID();
