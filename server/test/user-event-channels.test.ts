@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { CLIENT_NAMESPACE, type TaskEvent } from '@funcx/protocol';
 import { cleanup, startRedis, type RedisProcess } from '@funcx/testing';
 import { RedisStore } from '../src/store/redis.js';
-import { collect, connectClient, connectEndpoint, eventually, hubCli, registerEndpoint, startTestHub, waitFor, type EndpointClient, type TestHub, type UserClient } from './support/hub.js';
+import { collect, connectClient, connectEndpoint, eventually, hubCli, registerEndpoint, runThrough, startTestHub, waitFor, type EndpointClient, type TestHub, type UserClient } from './support/hub.js';
 import { readEvents } from './support/sse.js';
 
 // With several hubs on one Redis, a user's task events go on that user's channel, and a hub listens there only
@@ -152,6 +152,36 @@ describe("users' task event channels across hubs", () => {
     assert.ok((await peerMessages(b, 'published', 'user')) > 0, 'hub B published what the endpoint reported');
     assert.ok((await peerMessages(a, 'received', 'user')) > 0, 'hub A received them');
     assert.equal(await peerMessages(b, 'received', 'user'), 0, 'hub B, with no client of alice, received none of her task events');
+  });
+
+  it('a hub publishes a user’s task events only while another hub listens, and again once one wants them', async () => {
+    const [a, b] = await twoHubs();
+    const endpoint = await registerEndpoint(a, 'laptop');
+    const socket = await connectEndpoint(a.url, endpoint.endpoint_token);
+    closers.push(() => socket.disconnect());
+    keepBeating(socket);
+    const daemon = { socket, received: collect(socket) };
+    const onA = await connectClient(a.url, a.token);
+    closers.push(() => onA.disconnect());
+    const eventsOnA: TaskEvent[] = [];
+    onA.on('task:events', (batch) => eventsOnA.push(...batch));
+
+    await runThrough(onA, eventsOnA, daemon, 'laptop', 1);
+    const afterFirst = await peerMessages(a, 'published', 'user');
+    assert.ok(afterFirst > 0, 'hub A published until Redis counted no other listener');
+    await runThrough(onA, eventsOnA, daemon, 'laptop', 2);
+    await runThrough(onA, eventsOnA, daemon, 'laptop', 3);
+    assert.equal(await peerMessages(a, 'published', 'user'), afterFirst, 'with no other hub listening for alice, hub A published nothing for two tasks');
+
+    const onB = await connectClient(b.url, b.token);
+    closers.push(() => onB.disconnect());
+    const eventsOnB: TaskEvent[] = [];
+    onB.on('task:events', (batch) => eventsOnB.push(...batch));
+    const taskId = await runThrough(onA, eventsOnA, daemon, 'laptop', 4);
+    await waitFor(() => eventsOnB.some((event) => event.type === 'final' && event.task_id === taskId), 5000, 'the final event on hub B');
+    const seen = eventsOnB.filter((event) => event.task_id === taskId).map((event) => (event.type === 'state' ? event.state : event.type));
+    assert.deepEqual(seen, eventsOnA.filter((event) => event.task_id === taskId).map((event) => (event.type === 'state' ? event.state : event.type)), 'hub B’s client saw what hub A’s did');
+    assert.ok((await peerMessages(b, 'received', 'user')) > 0);
   });
 
   it('a flow step waiting on a task has its hub listen for the owner’s events until the step ends', async () => {

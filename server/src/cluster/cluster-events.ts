@@ -3,7 +3,9 @@ import type { ServerToClientEvents, TaskEvent } from '@funcx/protocol';
 import type { ClientChannel } from '../events/client-channel.js';
 import type { LocalInterest } from '../events/local-interest.js';
 import type { PeerMessageKind } from '../metrics.js';
+import { AwaitedAnswers } from './awaited-answers.js';
 import type { Publisher, Subscriber } from './redis-relay.js';
+import { UserEventChannels } from './user-event-channels.js';
 
 type EventName = keyof ServerToClientEvents;
 
@@ -17,11 +19,13 @@ type Delivery = [audience: 'all' | 'users' | 'all-but', users: string[], event: 
 
 /** A message is the publishing hub's id, a space, then the JSON of its deliveries (so a hub skips its own unread). */
 const SEPARATOR = ' ';
-/** Messages between hubs about themselves start with this where deliveries start with `[`. */
-const HELLO = '!hello';
-const WELCOME = '!welcome';
+/** Messages between hubs about themselves start with `!KIND` where deliveries start with `[`. */
+const HELLO = 'hello';
+const WELCOME = 'welcome';
 /** A hub that leaves says so, once it listens no more: the others count who is left. */
-const BYE = '!bye';
+const BYE = 'bye';
+const WANT = 'want';
+const WANTED = 'wanted';
 /** How long a joining hub waits for the hubs already there to answer its hello. */
 const WELCOME_TIMEOUT_MS = 2_000;
 /** A hub that publishes only users' task events asks Redis this often whether another hub still listens. */
@@ -30,12 +34,11 @@ const PEER_CHECK_MS = 5_000;
 /**
  * Client events with several hubs on one Redis. A hub delivers each event to its own clients (sockets, event
  * streams, flows waiting on tasks) and, for the clients of the other hubs, publishes everything of one turn of
- * its event loop: a user's task events as one message on that user's channel, every other event in one message
- * on the hubs' shared channel. Each hub delivers what the others publish to its own clients, and listens on a
- * user's channel only while that user has clients on it (see LocalInterest), so it reads no task events none of
- * its clients would get. So a client sees every event of its tasks whichever hub it is connected to and
- * whichever hub the endpoint is. A message lost while Redis restarts loses those events: clients read their
- * tasks again when they reconnect.
+ * its event loop: a user's task events as one message on that user's channel (UserEventChannels: heard only by
+ * hubs with clients of that user, and published only while one listens), every other event in one message on
+ * the hubs' shared channel. Each hub delivers what the others publish to its own clients. So a client sees
+ * every event of its tasks whichever hub it is connected to and whichever hub the endpoint is. A message lost
+ * while Redis restarts loses those events: clients read their tasks again when they reconnect.
  *
  * A hub alone on its Redis publishes nothing (in a sequential round trip the two messages cost its event loop
  * a tenth of a millisecond, for no reader). It knows it is alone from the listeners Redis counts on the shared
@@ -46,46 +49,41 @@ const PEER_CHECK_MS = 5_000;
 export class ClusterEvents implements ClientChannel {
   private readonly id = randomUUID();
   private queued: Delivery[] = [];
-  /** Task events of this turn, by user, for the hubs listening on each user's channel. */
-  private taskEvents = new Map<string, TaskEvent[]>();
+  private readonly users: UserEventChannels;
   private scheduled = false;
   /** When Redis was last asked whether another hub listens (publishing on users' channels alone never tells). */
   private peersCheckedAt = 0;
-  /** The listener of each user channel this hub is on. */
-  private readonly userListeners = new Map<string, (text: string) => void>();
   /** Messages of client events published and received (those of other hubs only), by channel. */
   readonly counts = new Map<PeerMessageKind, number>();
   /** Another hub may be listening (true until this hub's hello has been counted). */
   private peers = true;
   /** Hellos heard so far: a publish that found no reader says nothing of a hub that said hello since it was sent. */
   private hellos = 0;
-  /** Answers to this hub's hello: it takes connections once every hub that heard the hello has answered. */
-  private welcomes = 0;
-  private welcomesDue = Infinity;
-  private welcomed: (() => void) | undefined;
+  private readonly answers = new AwaitedAnswers();
 
   constructor(
     private readonly publisher: EventsPublisher,
+    private readonly subscriber: Subscriber,
     private readonly channel: string,
-    private readonly userChannel: (user: string) => string,
+    userChannel: (user: string) => string,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    const shared = { say: (kind: string, ...args: string[]) => this.say(kind, ...args) };
+    this.users = new UserEventChannels(this.id, publisher, subscriber, shared, userChannel, (kind) => this.count(kind), onError);
+  }
 
   /**
    * Listens: what other hubs publish goes to `local`, this hub's clients, the task events of each user while
    * `interest` wants them. Resolves once the hubs already there have heard of this one (or after 2 s without an
    * answer from all, publishing regardless).
    */
-  async join(subscriber: Subscriber, local: ClientChannel, interest: LocalInterest): Promise<void> {
+  async join(local: ClientChannel, interest: LocalInterest): Promise<void> {
     const own = this.id + SEPARATOR;
-    interest.watch({
-      gained: (user) => this.listen(subscriber, local, user),
-      lost: (user) => this.stopListening(subscriber, user),
-    });
-    await subscriber.subscribe(this.channel, (text) => {
+    interest.watch({ gained: (user) => this.users.listen(local, user), lost: (user) => this.users.stopListening(user) });
+    await this.subscriber.subscribe(this.channel, (text) => {
       if (text.startsWith(own)) return;
       const body = text.slice(text.indexOf(SEPARATOR) + 1);
-      if (body.startsWith('!')) return this.heard(body);
+      if (body.startsWith('!')) return this.heard(body.slice(1).split(SEPARATOR));
       this.count('received:shared');
       let events: Delivery[];
       try {
@@ -96,48 +94,18 @@ export class ClusterEvents implements ClientChannel {
       if (!Array.isArray(events)) return;
       for (const [audience, users, event, payload] of events) deliver(local, audience, users, event, payload);
     });
-    const answered = new Promise<void>((resolve) => (this.welcomed = resolve));
-    const others = Number(await this.publisher.publish(this.channel, `${own}${HELLO} ${this.id}`)) - 1;
+    this.answers.expect(HELLO);
+    const others = (await this.say(HELLO, this.id)) - 1;
     if (!(others > 0)) this.peers = false;
-    else if (this.welcomes < others) {
-      this.welcomesDue = others;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([answered, new Promise<void>((resolve) => (timer = setTimeout(resolve, WELCOME_TIMEOUT_MS)))]);
-      clearTimeout(timer);
-    }
-    this.welcomed = undefined;
+    await this.answers.wait(HELLO, others, WELCOME_TIMEOUT_MS);
   }
 
   /** Stops listening, then tells the other hubs (one left alone stops publishing). */
-  async leave(subscriber: Subscriber, interest: LocalInterest): Promise<void> {
+  async leave(interest: LocalInterest): Promise<void> {
     interest.watch(undefined);
-    await Promise.all([...this.userListeners.keys()].map((user) => this.stopListening(subscriber, user)));
-    await subscriber.unsubscribe(this.channel).catch(() => undefined);
-    await this.publisher.publish(this.channel, `${this.id}${SEPARATOR}${BYE} ${this.id}`).catch(() => undefined);
-  }
-
-  private listen(subscriber: Subscriber, local: ClientChannel, user: string): Promise<void> {
-    const own = this.id + SEPARATOR;
-    const listener = (text: string) => {
-      if (text.startsWith(own)) return;
-      this.count('received:user');
-      let events: TaskEvent[];
-      try {
-        events = JSON.parse(text.slice(text.indexOf(SEPARATOR) + 1)) as TaskEvent[];
-      } catch {
-        return;
-      }
-      if (Array.isArray(events) && events.length > 0) local.toUsers([user], 'task:events', events);
-    };
-    this.userListeners.set(user, listener);
-    return subscriber.subscribe(this.userChannel(user), listener).then(() => undefined, this.onError);
-  }
-
-  private stopListening(subscriber: Subscriber, user: string): Promise<void> {
-    const listener = this.userListeners.get(user);
-    if (!listener) return Promise.resolve();
-    this.userListeners.delete(user);
-    return subscriber.unsubscribe(this.userChannel(user), listener).then(() => undefined, this.onError);
+    await this.users.stopAll();
+    await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    await this.say(BYE, this.id).catch(() => undefined);
   }
 
   /**
@@ -147,23 +115,28 @@ export class ClusterEvents implements ClientChannel {
   rejoined(): void {
     this.hellos++;
     this.peers = true;
-    this.publisher.publish(this.channel, `${this.id}${SEPARATOR}${HELLO} ${this.id}`).catch(this.onError);
+    this.say(HELLO, this.id).catch(this.onError);
+    this.users.rejoined();
+  }
+
+  /** Publishes `!KIND ARGS…` on the shared channel; resolves with how many heard it (this hub too). */
+  private async say(kind: string, ...args: string[]): Promise<number> {
+    return Number(await this.publisher.publish(this.channel, [this.id, `!${kind}`, ...args].join(SEPARATOR)));
   }
 
   /**
-   * Another hub said hello (it is listening: publish from now on, and answer), answered this hub's hello, or
-   * left (count who listens still).
+   * Another hub said hello (it is listening: publish from now on, and answer), answered this hub's hello, left
+   * (count who listens still), or wants a user's task events or answered this hub's want.
    */
-  private heard(body: string): void {
-    const [kind, helloId] = body.split(SEPARATOR);
+  private heard([kind, hubId, ...rest]: string[]): void {
     if (kind === BYE) this.checkPeers();
     else if (kind === HELLO) {
       this.hellos++;
       this.peers = true;
-      this.publisher.publish(this.channel, `${this.id}${SEPARATOR}${WELCOME} ${helloId}`).catch(this.onError);
-    } else if (kind === WELCOME && helloId === this.id && ++this.welcomes >= this.welcomesDue) {
-      this.welcomed?.();
-    }
+      this.say(WELCOME, hubId).catch(this.onError);
+    } else if (kind === WELCOME && hubId === this.id) this.answers.answered(HELLO);
+    else if (kind === WANT && rest.length >= 2) this.users.heardWant(hubId, rest[0], rest.slice(1).join(SEPARATOR));
+    else if (kind === WANTED && rest.length === 1) this.users.heardWanted(hubId, rest[0]);
   }
 
   toAll<E extends EventName>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -172,12 +145,7 @@ export class ClusterEvents implements ClientChannel {
 
   toUsers<E extends EventName>(users: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     if (event !== 'task:events' || users.length !== 1) return this.queue(['users', users, event, args[0]]);
-    if (!this.peers) return;
-    const [user] = users;
-    const events = this.taskEvents.get(user);
-    if (events) events.push(...(args[0] as TaskEvent[]));
-    else this.taskEvents.set(user, [...(args[0] as TaskEvent[])]);
-    this.schedule();
+    if (this.peers && this.users.add(users[0], args[0] as TaskEvent[])) this.schedule();
   }
 
   toAllBut<E extends EventName>(users: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -198,18 +166,13 @@ export class ClusterEvents implements ClientChannel {
 
   private publish(): void {
     this.scheduled = false;
-    const prefix = this.id + SEPARATOR;
-    for (const [user, events] of this.taskEvents) {
-      this.count('published:user');
-      this.publisher.publish(this.userChannel(user), prefix + JSON.stringify(events)).catch(this.onError);
-    }
-    this.taskEvents = new Map();
+    this.users.publish(this.id + SEPARATOR);
     if (this.queued.length > 0) {
       const deliveries = this.queued;
       this.queued = [];
       this.peersCheckedAt = Date.now();
       this.count('published:shared');
-      this.whenAlone(this.publisher.publish(this.channel, prefix + JSON.stringify(deliveries)));
+      this.whenAlone(this.publisher.publish(this.channel, this.id + SEPARATOR + JSON.stringify(deliveries)));
     } else if (Date.now() - this.peersCheckedAt >= PEER_CHECK_MS) this.checkPeers();
   }
 

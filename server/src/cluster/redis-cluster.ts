@@ -16,12 +16,13 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
   const publisher = store.client;
   const peers = new ClusterEvents(
     { publish: (channel, message) => publisher.publish(channel, message), listeners: async (channel) => Number((await publisher.pubSubNumSub(channel))[channel] ?? 0) },
+    subscriber,
     store.keys.eventsChannel,
     (user) => store.keys.userEventsChannel(user),
     (error) => hub.log.warn({ err: error }, 'could not publish client events to the other hubs'),
   );
   hub.metrics.countPeerMessages(peers.counts);
-  await peers.join(subscriber, hub.fanout.reachPeers(peers), hub.interest);
+  await peers.join(hub.fanout.reachPeers(peers), hub.interest);
   subscriber.on('ready', () => peers.rejoined());
   const relay = await RedisRelay.start(
     publisher,
@@ -57,7 +58,7 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
     hub.dispatcher.remote = undefined;
     await remote.stop();
     await relay.stop();
-    await peers.leave(subscriber, hub.interest);
+    await peers.leave(hub.interest);
     if (subscriber.isOpen) await subscriber.close();
   };
 }
