@@ -67,20 +67,13 @@ export class HubMetrics {
    * transaction").
    */
   countStoreCalls(counts: ReadonlyMap<string, number>): void {
-    const shown = new Map<string, number>();
-    new Counter({
-      name: 'funcx_store_calls_total',
-      help: 'Calls this hub made to the shared store (Redis), by store call; scripts of one turn share one round trip',
-      labelNames: ['call'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const [call, count] of counts) {
-          const delta = count - (shown.get(call) ?? 0);
-          if (delta > 0) this.inc({ call }, delta);
-          shown.set(call, count);
-        }
-      },
-    });
+    this.mirror(
+      'funcx_store_calls_total',
+      'Calls this hub made to the shared store (Redis), by store call; scripts of one turn share one round trip',
+      ['call'],
+      counts,
+      (call) => ({ call }),
+    );
   }
 
   /**
@@ -88,18 +81,31 @@ export class HubMetrics {
    * direction and channel (`shared`: endpoints' status; `user`: one user's task events), from counts kept by them.
    */
   countPeerMessages(counts: ReadonlyMap<PeerMessageKind, number>): void {
-    const shown = new Map<PeerMessageKind, number>();
+    this.mirror(
+      'funcx_peer_messages_total',
+      "Client-event messages this hub published for other hubs' clients or received for its own, by direction and channel",
+      ['direction', 'channel'],
+      counts,
+      (kind) => {
+        const [direction, channel] = kind.split(':');
+        return { direction, channel };
+      },
+    );
+  }
+
+  /** A counter that shows, whenever it is read, what a part of the hub counted itself since it was last read. */
+  private mirror<K extends string>(name: string, help: string, labelNames: string[], counts: ReadonlyMap<K, number>, labelsOf: (key: K) => Record<string, string>): void {
+    const shown = new Map<K, number>();
     new Counter({
-      name: 'funcx_peer_messages_total',
-      help: "Client-event messages this hub published for other hubs' clients or received for its own, by direction and channel",
-      labelNames: ['direction', 'channel'] as const,
+      name,
+      help,
+      labelNames,
       registers: [this.registry],
       collect() {
-        for (const [kind, count] of counts) {
-          const delta = count - (shown.get(kind) ?? 0);
-          const [direction, channel] = kind.split(':');
-          if (delta > 0) this.inc({ direction, channel }, delta);
-          shown.set(kind, count);
+        for (const [key, count] of counts) {
+          const delta = count - (shown.get(key) ?? 0);
+          if (delta > 0) this.inc(labelsOf(key), delta);
+          shown.set(key, count);
         }
       },
     });
