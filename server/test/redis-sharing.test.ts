@@ -35,9 +35,7 @@ describe('sharing across hubs on one Redis', () => {
     const functionId = (await a.call('POST', '/v1/functions', { name: 'f', source: 'pass' })).body.function_id as string;
     assert.equal(await bobReads(b, functionId), 403, 'hub B has now read (and cached) the private function');
     assert.equal((await a.call('PUT', `/v1/functions/${functionId}/sharing`, { users: ['bob'] })).statusCode, 200);
-    const shared = Date.now();
     await eventually(async () => ((await bobReads(b, functionId)) === 200 ? true : undefined), 'hub B to let bob read it', 2500);
-    assert.ok(Date.now() - shared < 2500);
     assert.equal((await a.call('PUT', `/v1/functions/${functionId}/sharing`, { users: [] })).statusCode, 200);
     await eventually(async () => ((await bobReads(b, functionId)) === 403 ? true : undefined), 'hub B to refuse bob again', 2500);
   });
@@ -50,9 +48,7 @@ describe('sharing across hubs on one Redis', () => {
     const submit = async () => (await b.call('POST', '/v1/tasks', { function_id: functionId, endpoint: 'alice/lent' }, bob)).statusCode;
     await eventually(async () => ((await submit()) === 202 ? true : undefined), 'hub B to run bob\'s task', 2500);
     assert.equal((await a.call('PUT', '/v1/endpoints/lent/sharing', { users: [] })).statusCode, 200);
-    const unshared = Date.now();
     await eventually(async () => ((await submit()) === 404 ? true : undefined), 'hub B to refuse bob', 2500);
-    assert.ok(Date.now() - unshared < 2500);
   });
 
   it('a task queued on one hub for an endpoint just deleted through another fails, it does not wait forever', async () => {
