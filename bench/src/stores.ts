@@ -24,6 +24,8 @@ interface Figures {
   parts: [string, number][];
   throughput: BatchFigures;
   calls: { sequential: PerTask; batch: PerTask };
+  /** Client-event messages between hubs per task in the batch (two hubs only). */
+  peers: PerTask;
   commands: { sequential: PerTask; batch: PerTask };
   redisTime: { sequential: PerTask; batch: PerTask };
   persistence?: Persistence;
@@ -57,16 +59,30 @@ async function side(clientHub: HubProcess, endpointHub: HubProcess, name: string
   return { client, waiter, task: { function_id, endpoint: endpoint.endpointId }, endpoint };
 }
 
-/** The hubs' `funcx_store_calls_total`, summed, by call. */
-async function storeCalls(hubs: HubProcess[]): Promise<Map<string, number>> {
+/** A counter of the hubs' `/metrics`, summed over the hubs, by its labels' values (joined with a space). */
+async function hubCounter(hubs: HubProcess[], name: string): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
+  const line = new RegExp(`^${name}\\{([^}]*)\\} (\\d+)`, 'gm');
   for (const hub of hubs) {
     const text = await (await fetch(`${hub.url}/metrics`)).text();
-    for (const match of text.matchAll(/^funcx_store_calls_total\{call="([^"]+)"\} (\d+)/gm)) {
-      totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
+    for (const match of text.matchAll(line)) {
+      const key = [...match[1].matchAll(/="([^"]*)"/g)].map((value) => value[1]).join(' ');
+      totals.set(key, (totals.get(key) ?? 0) + Number(match[2]));
     }
   }
   return totals;
+}
+
+/** The hubs' calls to Redis, by store call. */
+const storeCalls = (hubs: HubProcess[]) => hubCounter(hubs, 'funcx_store_calls_total');
+/** The client-event messages between the hubs, by direction and channel. */
+const peerMessages = (hubs: HubProcess[]) => hubCounter(hubs, 'funcx_peer_messages_total');
+const PEER_MESSAGE_KINDS = ['published user', 'received user', 'published shared', 'received shared'];
+
+/** Client-event messages between the hubs per task, every kind (none with one hub). */
+function peersPerTask(hubs: HubProcess[], before: Map<string, number>, after: Map<string, number>, tasks: number): PerTask {
+  if (hubs.length < 2) return [];
+  return PEER_MESSAGE_KINDS.map((kind) => [kind, ((after.get(kind) ?? 0) - (before.get(kind) ?? 0)) / tasks]);
 }
 
 /** One section of Redis's `INFO`, field by field. */
@@ -156,9 +172,11 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
 
   log(`${label}: ${batches} batches of ${batch}…`);
   let throughput!: BatchFigures;
+  const peersBefore = await peerMessages(probes.hubs);
   const cpu = await cpuPerTask(probes, batch * batches, async () => {
     throughput = await batchThroughputs(client, waiter, task, batch, batches);
   });
+  const peers = peersPerTask(probes.hubs, peersBefore, await peerMessages(probes.hubs), batch * batches);
   const callsAfter = await storeCalls(probes.hubs);
   const commandsAfter = redisCommands(probes.redis);
   if (waiter.failed > 0) throw new Error(`${label}: ${waiter.failed} no-op tasks failed`);
@@ -167,6 +185,7 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
     latency: latencyFigures(trips.map((trip) => trip.finalAt - trip.submitAt)),
     parts: breakdown(trips),
     throughput,
+    peers,
     calls: { sequential: deltaPerTask(callsBefore, callsBetween, samples), batch: deltaPerTask(callsBetween, callsAfter, batch * batches) },
     commands: {
       sequential: deltaPerTask(commandsBefore.calls, commandsBetween.calls, samples, BACKGROUND),
@@ -188,10 +207,11 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
  * Both sides submit half the batch at once, `batches` times; the median of tasks per second from the first
  * submit to the last final event.
  */
-async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ throughput: number; cpu: PerTask }> {
+async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ throughput: number; cpu: PerTask; peers: PerTask }> {
   const half = Math.floor(batch / sides.length);
   for (const s of sides) for (let i = 0; i < 3; i++) await hubThroughput(s.client, s.waiter, s.task, half);
   const rates: number[] = [];
+  const peersBefore = await peerMessages(probes.hubs);
   const cpu = await cpuPerTask(probes, half * sides.length * batches, async () => {
     for (let i = 0; i < batches; i++) {
       const start = performance.now();
@@ -204,7 +224,7 @@ async function aggregateThroughput(sides: Side[], probes: Probes): Promise<{ thr
       rates.push((half * sides.length * 1_000) / (Math.max(...ends) - start));
     }
   });
-  return { throughput: quantile(rates, 0.5), cpu };
+  return { throughput: quantile(rates, 0.5), cpu, peers: peersPerTask(probes.hubs, peersBefore, await peerMessages(probes.hubs), half * sides.length * batches) };
 }
 
 /** The bench submits one task at a time as fast as it can: no rate limit. */
@@ -214,6 +234,7 @@ interface Aggregate {
   label: string;
   throughput: number;
   cpu: PerTask;
+  peers: PerTask;
 }
 
 /** Two hubs on a Redis of their own, each with a client and an endpoint; the client on D is `user`'s if given. */
@@ -281,6 +302,12 @@ function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask, 
   return table([[title, 'sequential', 'batch'], ...names.map((name) => [`  ${name}`, value(sequential, name), value(batchRows, name)]), ...(totals ? [['  all', total(sequential), total(batchRows)]] : [])]);
 }
 
+/** Messages between hubs per task, with two hubs (`user`: a user's task events; `shared`: endpoints' status). */
+function printPeers(peers: PerTask): void {
+  if (peers.length === 0) return;
+  console.log(`\n${table([['client-event messages between the hubs per task in the batch', ''], ...peers.map(([kind, value]) => [`  ${kind}`, value.toFixed(3)])])}`);
+}
+
 try {
   const load = loadAverage();
   const { figures, aggregates } = await run();
@@ -319,10 +346,12 @@ try {
       console.log(`\nRedis after the measurement: ${(usedMemory / 2 ** 20).toFixed(0)} MB used; ${rewrites} AOF rewrites (forks) during it`);
     }
     console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
+    printPeers(f.peers);
   }
   for (const a of aggregates) {
     console.log(`\n## ${a.label}\n`);
     console.log(table([['CPU per task in the batch', 'µs'], ...a.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])]));
+    printPeers(a.peers);
   }
 } catch (error) {
   console.error(`bench failed: ${(error as Error).stack ?? error}`);
