@@ -182,6 +182,7 @@ describe("users' task event channels across hubs", () => {
     const seen = eventsOnB.filter((event) => event.task_id === taskId).map((event) => (event.type === 'state' ? event.state : event.type));
     assert.deepEqual(seen, eventsOnA.filter((event) => event.task_id === taskId).map((event) => (event.type === 'state' ? event.state : event.type)), 'hub B’s client saw what hub A’s did');
     assert.ok((await peerMessages(b, 'received', 'user')) > 0);
+    assert.equal(await peerMessages(a, 'received', 'user'), 0, 'hub A, listening for alice too, skipped its own messages');
   });
 
   it('a flow step waiting on a task has its hub listen for the owner’s events until the step ends', async () => {

@@ -5,6 +5,7 @@ import type { LocalInterest } from '../events/local-interest.js';
 import type { PeerMessageKind } from '../metrics.js';
 import { AwaitedAnswers } from './awaited-answers.js';
 import type { Publisher, Subscriber } from './redis-relay.js';
+import type { BufferSubscriber } from './remote-endpoints.js';
 import { UserEventChannels } from './user-event-channels.js';
 
 type EventName = keyof ServerToClientEvents;
@@ -63,7 +64,7 @@ export class ClusterEvents implements ClientChannel {
 
   constructor(
     private readonly publisher: EventsPublisher,
-    private readonly subscriber: Subscriber,
+    private readonly subscriber: Subscriber & BufferSubscriber,
     private readonly channel: string,
     userChannel: (user: string) => string,
     private readonly onError: (error: unknown) => void,

@@ -24,8 +24,7 @@ export interface Publisher {
 
 export interface Subscriber {
   subscribe(channel: string, listener: (message: string) => void): Promise<unknown>;
-  /** Without a listener, every listener of the channel. */
-  unsubscribe(channel: string, listener?: (message: string) => void): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
 }
 
 /**

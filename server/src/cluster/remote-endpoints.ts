@@ -32,9 +32,11 @@ export interface BufferPublisher {
   publish(channel: string, message: Buffer): Promise<number>;
 }
 
+/** Subscriptions whose messages arrive undecoded. */
 export interface BufferSubscriber {
   subscribe(channel: string, listener: (message: Buffer) => void, bufferMode: true): Promise<unknown>;
-  unsubscribe(channel: string): Promise<unknown>;
+  /** Without a listener, every listener of the channel. */
+  unsubscribe(channel: string, listener?: (message: Buffer) => void, bufferMode?: true): Promise<unknown>;
 }
 
 export interface RemoteEndpointsOptions {

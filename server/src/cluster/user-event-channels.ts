@@ -2,7 +2,8 @@ import type { TaskEvent } from '@funcx/protocol';
 import type { ClientChannel } from '../events/client-channel.js';
 import type { PeerMessageKind } from '../metrics.js';
 import { AwaitedAnswers } from './awaited-answers.js';
-import type { Publisher, Subscriber } from './redis-relay.js';
+import type { Publisher } from './redis-relay.js';
+import type { BufferSubscriber } from './remote-endpoints.js';
 
 /** How long a hub that wants a user's events waits for every other hub to have heard so. */
 const WANT_TIMEOUT_MS = 2_000;
@@ -22,7 +23,7 @@ export interface SharedChannel {
  */
 export class UserEventChannels {
   private pending = new Map<string, TaskEvent[]>();
-  private readonly listeners = new Map<string, (text: string) => void>();
+  private readonly listeners = new Map<string, (message: Buffer) => void>();
   /** Users whose channel Redis has this hub subscribed to (so it counts this hub among the listeners). */
   private readonly subscribed = new Set<string>();
   /** Users whose last message found no other hub listening: nothing is published for them until one wants them. */
@@ -35,7 +36,7 @@ export class UserEventChannels {
   constructor(
     private readonly hubId: string,
     private readonly publisher: Publisher,
-    private readonly subscriber: Subscriber,
+    private readonly subscriber: BufferSubscriber,
     private readonly shared: SharedChannel,
     private readonly channelOf: (user: string) => string,
     private readonly count: (kind: PeerMessageKind) => void,
@@ -70,13 +71,14 @@ export class UserEventChannels {
    * has heard that this one wants the user's events (or after 2 s without an answer from all).
    */
   async listen(local: ClientChannel, user: string): Promise<void> {
-    const own = this.hubId + ' ';
-    const listener = (text: string) => {
-      if (text.startsWith(own)) return;
+    // This hub's own messages come back to it too: they are skipped before they are decoded.
+    const own = Buffer.from(this.hubId + ' ');
+    const listener = (message: Buffer) => {
+      if (own.equals(message.subarray(0, own.length))) return;
       this.count('received:user');
       let events: TaskEvent[];
       try {
-        events = JSON.parse(text.slice(text.indexOf(' ') + 1)) as TaskEvent[];
+        events = JSON.parse(message.toString('utf8', message.indexOf(0x20) + 1)) as TaskEvent[];
       } catch {
         return;
       }
@@ -84,7 +86,7 @@ export class UserEventChannels {
     };
     this.listeners.set(user, listener);
     try {
-      await this.subscriber.subscribe(this.channelOf(user), listener);
+      await this.subscriber.subscribe(this.channelOf(user), listener, true);
       if (this.listeners.get(user) !== listener) return;
       this.subscribed.add(user);
       await this.want(user, true);
@@ -98,7 +100,7 @@ export class UserEventChannels {
     if (!listener) return Promise.resolve();
     this.listeners.delete(user);
     this.subscribed.delete(user);
-    return this.subscriber.unsubscribe(this.channelOf(user), listener).then(() => undefined, this.onError);
+    return this.subscriber.unsubscribe(this.channelOf(user), listener, true).then(() => undefined, this.onError);
   }
 
   stopAll(): Promise<void> {
