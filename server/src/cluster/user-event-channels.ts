@@ -43,7 +43,10 @@ export class UserEventChannels {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Events for the other hubs' clients of `user`, published with the rest of this turn's by `publish`. */
+  /**
+   * Events for the other hubs' clients of `user`, published with the rest of this turn's by `publish`; false
+   * when no other hub listens for the user (nothing is kept).
+   */
   add(user: string, events: TaskEvent[]): boolean {
     if (this.unheard.has(user)) return false;
     const queued = this.pending.get(user);
