@@ -48,6 +48,24 @@ describe("users' task event channels across hubs", () => {
     closers.push(() => clearInterval(beating));
   }
 
+  /** An endpoint registered on `home` whose daemon (a test socket, beating) is connected to `at`. */
+  async function daemonOf(home: TestHub, at: TestHub, name: string) {
+    const endpoint = await registerEndpoint(home, name);
+    const socket = await connectEndpoint(at.url, endpoint.endpoint_token);
+    closers.push(() => socket.disconnect());
+    keepBeating(socket);
+    return { socket, received: collect(socket) };
+  }
+
+  /** A client socket of `token`'s user on `hub`, with the task events it receives. */
+  async function clientOf(hub: TestHub, token: string): Promise<{ socket: UserClient; events: TaskEvent[] }> {
+    const socket = await connectClient(hub.url, token);
+    closers.push(() => socket.disconnect());
+    const events: TaskEvent[] = [];
+    socket.on('task:events', (batch) => events.push(...batch));
+    return { socket, events };
+  }
+
   /** A hub's count of client-event messages (funcx_peer_messages_total) by direction and channel. */
   async function peerMessages(hub: TestHub, direction: 'published' | 'received', channel: 'shared' | 'user'): Promise<number> {
     const text = (await hub.running.app.inject({ method: 'GET', url: '/metrics' })).body;
@@ -123,20 +141,9 @@ describe("users' task event channels across hubs", () => {
     const added = await hubCli(['users', 'add', 'bob', '--store', store]);
     assert.equal(added.code, 0, added.stderr);
     const bobToken = added.stdout.trim();
-    const endpoint = await registerEndpoint(a, 'laptop');
-    const daemon = await connectEndpoint(b.url, endpoint.endpoint_token);
-    closers.push(() => daemon.disconnect());
-    const received = collect(daemon);
-    keepBeating(daemon);
-
-    const alice = await connectClient(a.url, a.token);
-    closers.push(() => alice.disconnect());
-    const bob = await connectClient(b.url, bobToken);
-    closers.push(() => bob.disconnect());
-    const aliceEvents: TaskEvent[] = [];
-    const bobEvents: TaskEvent[] = [];
-    alice.on('task:events', (batch) => aliceEvents.push(...batch));
-    bob.on('task:events', (batch) => bobEvents.push(...batch));
+    const { socket: daemon, received } = await daemonOf(a, b, 'laptop');
+    const { events: aliceEvents } = await clientOf(a, a.token);
+    const { events: bobEvents } = await clientOf(b, bobToken);
     assert.equal(await listeners(a, 'alice'), 1, 'only hub A listens for alice');
     assert.equal(await listeners(a, 'bob'), 1, 'only hub B listens for bob');
 
@@ -156,15 +163,8 @@ describe("users' task event channels across hubs", () => {
 
   it('a hub publishes a user’s task events only while another hub listens, and again once one wants them', async () => {
     const [a, b] = await twoHubs();
-    const endpoint = await registerEndpoint(a, 'laptop');
-    const socket = await connectEndpoint(a.url, endpoint.endpoint_token);
-    closers.push(() => socket.disconnect());
-    keepBeating(socket);
-    const daemon = { socket, received: collect(socket) };
-    const onA = await connectClient(a.url, a.token);
-    closers.push(() => onA.disconnect());
-    const eventsOnA: TaskEvent[] = [];
-    onA.on('task:events', (batch) => eventsOnA.push(...batch));
+    const daemon = await daemonOf(a, a, 'laptop');
+    const { socket: onA, events: eventsOnA } = await clientOf(a, a.token);
 
     await runThrough(onA, eventsOnA, daemon, 'laptop', 1);
     const afterFirst = await peerMessages(a, 'published', 'user');
@@ -173,10 +173,7 @@ describe("users' task event channels across hubs", () => {
     await runThrough(onA, eventsOnA, daemon, 'laptop', 3);
     assert.equal(await peerMessages(a, 'published', 'user'), afterFirst, 'with no other hub listening for alice, hub A published nothing for two tasks');
 
-    const onB = await connectClient(b.url, b.token);
-    closers.push(() => onB.disconnect());
-    const eventsOnB: TaskEvent[] = [];
-    onB.on('task:events', (batch) => eventsOnB.push(...batch));
+    const { events: eventsOnB } = await clientOf(b, b.token);
     const taskId = await runThrough(onA, eventsOnA, daemon, 'laptop', 4);
     await waitFor(() => eventsOnB.some((event) => event.type === 'final' && event.task_id === taskId), 5000, 'the final event on hub B');
     const seen = eventsOnB.filter((event) => event.task_id === taskId).map((event) => (event.type === 'state' ? event.state : event.type));
@@ -187,11 +184,7 @@ describe("users' task event channels across hubs", () => {
 
   it('a flow step waiting on a task has its hub listen for the owner’s events until the step ends', async () => {
     const [a, b] = await twoHubs();
-    const endpoint = await registerEndpoint(a, 'site');
-    const daemon = await connectEndpoint(b.url, endpoint.endpoint_token);
-    closers.push(() => daemon.disconnect());
-    const received = collect(daemon);
-    keepBeating(daemon);
+    const { socket: daemon, received } = await daemonOf(a, b, 'site');
     const flow = await a.call('POST', '/v1/flows', {
       title: 'one task',
       definition: { StartAt: 'run', States: { run: { Type: 'Action', ActionUrl: 'funcx', Parameters: { endpoint: 'site', source: '1' }, ResultPath: '$.run', End: true } } },

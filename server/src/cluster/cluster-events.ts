@@ -4,6 +4,7 @@ import type { ClientChannel } from '../events/client-channel.js';
 import type { LocalInterest } from '../events/local-interest.js';
 import type { PeerMessageKind } from '../metrics.js';
 import { AwaitedAnswers } from './awaited-answers.js';
+import { BYE, fromHub, HELLO, saying, SEPARATOR, WANT, WANTED, WELCOME } from './hub-messages.js';
 import type { Publisher, Subscriber } from './redis-relay.js';
 import type { BufferSubscriber } from './remote-endpoints.js';
 import { UserEventChannels } from './user-event-channels.js';
@@ -18,15 +19,6 @@ export interface EventsPublisher extends Publisher {
 /** One event as another hub delivers it: to everyone, to these users' clients, or to everyone but them. */
 type Delivery = [audience: 'all' | 'users' | 'all-but', users: string[], event: EventName, payload: unknown];
 
-/** A message is the publishing hub's id, a space, then the JSON of its deliveries (so a hub skips its own unread). */
-const SEPARATOR = ' ';
-/** Messages between hubs about themselves start with `!KIND` where deliveries start with `[`. */
-const HELLO = 'hello';
-const WELCOME = 'welcome';
-/** A hub that leaves says so, once it listens no more: the others count who is left. */
-const BYE = 'bye';
-const WANT = 'want';
-const WANTED = 'wanted';
 /** How long a joining hub waits for the hubs already there to answer its hello. */
 const WELCOME_TIMEOUT_MS = 2_000;
 /** A hub that publishes only users' task events asks Redis this often whether another hub still listens. */
@@ -79,7 +71,7 @@ export class ClusterEvents implements ClientChannel {
    * answer from all, publishing regardless).
    */
   async join(local: ClientChannel, interest: LocalInterest): Promise<void> {
-    const own = this.id + SEPARATOR;
+    const own = fromHub(this.id, '');
     interest.watch({ gained: (user) => this.users.listen(local, user), lost: (user) => this.users.stopListening(user) });
     await this.subscriber.subscribe(this.channel, (text) => {
       if (text.startsWith(own)) return;
@@ -122,7 +114,7 @@ export class ClusterEvents implements ClientChannel {
 
   /** Publishes `!KIND ARGS…` on the shared channel; resolves with how many heard it (this hub too). */
   private async say(kind: string, ...args: string[]): Promise<number> {
-    return Number(await this.publisher.publish(this.channel, [this.id, `!${kind}`, ...args].join(SEPARATOR)));
+    return Number(await this.publisher.publish(this.channel, fromHub(this.id, saying(kind, args))));
   }
 
   /**
@@ -167,13 +159,13 @@ export class ClusterEvents implements ClientChannel {
 
   private publish(): void {
     this.scheduled = false;
-    this.users.publish(this.id + SEPARATOR);
+    this.users.publish();
     if (this.queued.length > 0) {
       const deliveries = this.queued;
       this.queued = [];
       this.peersCheckedAt = Date.now();
       this.count('published:shared');
-      this.whenAlone(this.publisher.publish(this.channel, this.id + SEPARATOR + JSON.stringify(deliveries)));
+      this.whenAlone(this.publisher.publish(this.channel, fromHub(this.id, JSON.stringify(deliveries))));
     } else if (Date.now() - this.peersCheckedAt >= PEER_CHECK_MS) this.checkPeers();
   }
 
