@@ -24,3 +24,4 @@ export * from './flow-runs.js';
 export * from './data.js';
 export * from './sessions.js';
 export * from './hub-wire.js';
+export * from './hub-event-wire.js';

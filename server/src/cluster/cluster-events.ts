@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerToClientEvents, TaskEvent } from '@funcx/protocol';
+import { HUB_EVENT_SEPARATOR, HUB_SAYS, hubEventMessage, hubSaying, type HubEventDelivery, type ServerToClientEvents, type TaskEvent } from '@funcx/protocol';
 import type { ClientChannel } from '../events/client-channel.js';
 import type { LocalInterest } from '../events/local-interest.js';
 import type { PeerMessageKind } from '../metrics.js';
 import { AwaitedAnswers } from './awaited-answers.js';
-import { BYE, fromHub, HELLO, saying, SEPARATOR, WANT, WANTED, WELCOME } from './hub-messages.js';
 import type { Publisher, Subscriber } from './redis-relay.js';
 import type { BufferSubscriber } from './remote-endpoints.js';
 import { UserEventChannels } from './user-event-channels.js';
@@ -15,9 +14,6 @@ export interface EventsPublisher extends Publisher {
   /** How many connections are subscribed to the channel. */
   listeners(channel: string): Promise<number>;
 }
-
-/** One event as another hub delivers it: to everyone, to these users' clients, or to everyone but them. */
-type Delivery = [audience: 'all' | 'users' | 'all-but', users: string[], event: EventName, payload: unknown];
 
 /** How long a joining hub waits for the hubs already there to answer its hello. */
 const WELCOME_TIMEOUT_MS = 2_000;
@@ -41,7 +37,7 @@ const PEER_CHECK_MS = 5_000;
  */
 export class ClusterEvents implements ClientChannel {
   private readonly id = randomUUID();
-  private queued: Delivery[] = [];
+  private queued: HubEventDelivery[] = [];
   private readonly users: UserEventChannels;
   private scheduled = false;
   /** When Redis was last asked whether another hub listens (publishing on users' channels alone never tells). */
@@ -71,26 +67,26 @@ export class ClusterEvents implements ClientChannel {
    * answer from all, publishing regardless).
    */
   async join(local: ClientChannel, interest: LocalInterest): Promise<void> {
-    const own = fromHub(this.id, '');
+    const own = hubEventMessage(this.id, '');
     interest.watch({ gained: (user) => this.users.listen(local, user), lost: (user) => this.users.stopListening(user) });
     await this.subscriber.subscribe(this.channel, (text) => {
       if (text.startsWith(own)) return;
-      const body = text.slice(text.indexOf(SEPARATOR) + 1);
-      if (body.startsWith('!')) return this.heard(body.slice(1).split(SEPARATOR));
+      const body = text.slice(text.indexOf(HUB_EVENT_SEPARATOR) + 1);
+      if (body.startsWith('!')) return this.heard(body.slice(1).split(HUB_EVENT_SEPARATOR));
       this.count('received:shared');
-      let events: Delivery[];
+      let events: HubEventDelivery[];
       try {
-        events = JSON.parse(body) as Delivery[];
+        events = JSON.parse(body) as HubEventDelivery[];
       } catch {
         return;
       }
       if (!Array.isArray(events)) return;
       for (const [audience, users, event, payload] of events) deliver(local, audience, users, event, payload);
     });
-    this.answers.expect(HELLO);
-    const others = (await this.say(HELLO, this.id)) - 1;
+    this.answers.expect(HUB_SAYS.hello);
+    const others = (await this.say(HUB_SAYS.hello, this.id)) - 1;
     if (!(others > 0)) this.peers = false;
-    await this.answers.wait(HELLO, others, WELCOME_TIMEOUT_MS);
+    await this.answers.wait(HUB_SAYS.hello, others, WELCOME_TIMEOUT_MS);
   }
 
   /** Stops listening, then tells the other hubs (one left alone stops publishing). */
@@ -98,7 +94,7 @@ export class ClusterEvents implements ClientChannel {
     interest.watch(undefined);
     await this.users.stopAll();
     await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
-    await this.say(BYE, this.id).catch(() => undefined);
+    await this.say(HUB_SAYS.bye, this.id).catch(() => undefined);
   }
 
   /**
@@ -108,13 +104,13 @@ export class ClusterEvents implements ClientChannel {
   rejoined(): void {
     this.hellos++;
     this.peers = true;
-    this.say(HELLO, this.id).catch(this.onError);
+    this.say(HUB_SAYS.hello, this.id).catch(this.onError);
     this.users.rejoined();
   }
 
   /** Publishes `!KIND ARGS…` on the shared channel; resolves with how many heard it (this hub too). */
   private async say(kind: string, ...args: string[]): Promise<number> {
-    return Number(await this.publisher.publish(this.channel, fromHub(this.id, saying(kind, args))));
+    return Number(await this.publisher.publish(this.channel, hubEventMessage(this.id, hubSaying(kind, args))));
   }
 
   /**
@@ -122,14 +118,14 @@ export class ClusterEvents implements ClientChannel {
    * (count who listens still), or wants a user's task events or answered this hub's want.
    */
   private heard([kind, hubId, ...rest]: string[]): void {
-    if (kind === BYE) this.checkPeers();
-    else if (kind === HELLO) {
+    if (kind === HUB_SAYS.bye) this.checkPeers();
+    else if (kind === HUB_SAYS.hello) {
       this.hellos++;
       this.peers = true;
-      this.say(WELCOME, hubId).catch(this.onError);
-    } else if (kind === WELCOME && hubId === this.id) this.answers.answered(HELLO);
-    else if (kind === WANT && rest.length >= 2) this.users.heardWant(hubId, rest[0], rest.slice(1).join(SEPARATOR));
-    else if (kind === WANTED && rest.length === 1) this.users.heardWanted(hubId, rest[0]);
+      this.say(HUB_SAYS.welcome, hubId).catch(this.onError);
+    } else if (kind === HUB_SAYS.welcome && hubId === this.id) this.answers.answered(HUB_SAYS.hello);
+    else if (kind === HUB_SAYS.want && rest.length >= 2) this.users.heardWant(hubId, rest[0], rest.slice(1).join(HUB_EVENT_SEPARATOR));
+    else if (kind === HUB_SAYS.wanted && rest.length === 1) this.users.heardWanted(hubId, rest[0]);
   }
 
   toAll<E extends EventName>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -145,7 +141,7 @@ export class ClusterEvents implements ClientChannel {
     this.queue(['all-but', users, event, args[0]]);
   }
 
-  private queue(delivery: Delivery): void {
+  private queue(delivery: HubEventDelivery): void {
     if (!this.peers) return;
     this.queued.push(delivery);
     this.schedule();
@@ -165,7 +161,7 @@ export class ClusterEvents implements ClientChannel {
       this.queued = [];
       this.peersCheckedAt = Date.now();
       this.count('published:shared');
-      this.whenAlone(this.publisher.publish(this.channel, fromHub(this.id, JSON.stringify(deliveries))));
+      this.whenAlone(this.publisher.publish(this.channel, hubEventMessage(this.id, JSON.stringify(deliveries))));
     } else if (Date.now() - this.peersCheckedAt >= PEER_CHECK_MS) this.checkPeers();
   }
 
@@ -187,7 +183,7 @@ export class ClusterEvents implements ClientChannel {
   }
 }
 
-function deliver(local: ClientChannel, audience: Delivery[0], users: string[], event: EventName, payload: unknown): void {
+function deliver(local: ClientChannel, audience: HubEventDelivery[0], users: string[], event: EventName, payload: unknown): void {
   // The payload is what this hub's own fanout sent for that event; typed by the event's name.
   const args = [payload] as Parameters<ServerToClientEvents[typeof event]>;
   if (audience === 'all') local.toAll(event, ...args);

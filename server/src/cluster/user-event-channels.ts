@@ -1,8 +1,7 @@
-import type { TaskEvent } from '@funcx/protocol';
+import { HUB_EVENT_SEPARATOR, HUB_SAYS, hubEventMessage, type TaskEvent } from '@funcx/protocol';
 import type { ClientChannel } from '../events/client-channel.js';
 import type { PeerMessageKind } from '../metrics.js';
 import { AwaitedAnswers } from './awaited-answers.js';
-import { fromHub, SEPARATOR, WANT, WANTED } from './hub-messages.js';
 import type { Publisher } from './redis-relay.js';
 import type { BufferSubscriber } from './remote-endpoints.js';
 
@@ -64,7 +63,7 @@ export class UserEventChannels {
     for (const [user, events] of pending) {
       const self = this.subscribed.has(user) ? 1 : 0;
       this.count('published:user');
-      this.publisher.publish(this.channelOf(user), fromHub(this.hubId, JSON.stringify(events))).then((listeners) => {
+      this.publisher.publish(this.channelOf(user), hubEventMessage(this.hubId, JSON.stringify(events))).then((listeners) => {
         if (Number(listeners) - self <= 0 && this.wants === wants) this.unheard.add(user);
       }, this.onError);
     }
@@ -76,13 +75,13 @@ export class UserEventChannels {
    */
   async listen(local: ClientChannel, user: string): Promise<void> {
     // This hub's own messages come back to it too: they are skipped before they are decoded.
-    const own = Buffer.from(fromHub(this.hubId, ''));
+    const own = Buffer.from(hubEventMessage(this.hubId, ''));
     const listener = (message: Buffer) => {
       if (own.equals(message.subarray(0, own.length))) return;
       this.count('received:user');
       let events: TaskEvent[];
       try {
-        events = JSON.parse(message.toString('utf8', message.indexOf(SEPARATOR) + 1)) as TaskEvent[];
+        events = JSON.parse(message.toString('utf8', message.indexOf(HUB_EVENT_SEPARATOR) + 1)) as TaskEvent[];
       } catch {
         return;
       }
@@ -115,7 +114,7 @@ export class UserEventChannels {
   heardWant(hubId: string, sequence: string, user: string): void {
     this.wants++;
     this.unheard.delete(user);
-    this.shared.say(WANTED, hubId, sequence).catch(this.onError);
+    this.shared.say(HUB_SAYS.wanted, hubId, sequence).catch(this.onError);
   }
 
   /** An answer to a want (`!wanted HUB SEQ`), counted if it is to one of this hub's. */
@@ -135,7 +134,7 @@ export class UserEventChannels {
   private async want(user: string, waitForAll: boolean): Promise<void> {
     const sequence = String(++this.wantSequence);
     if (waitForAll) this.answers.expect(sequence);
-    const heard = await this.shared.say(WANT, this.hubId, sequence, user);
+    const heard = await this.shared.say(HUB_SAYS.want, this.hubId, sequence, user);
     if (waitForAll) await this.answers.wait(sequence, heard - 1, WANT_TIMEOUT_MS);
   }
 }
