@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HubClient } from '@funcx/client';
@@ -41,14 +43,17 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
   });
 
   test('50 tasks end in success though one of two blocks is scancelled mid-run, then the idle blocks leave squeue', async () => {
+    // Tasks run until the test opens the gate, so the block scancelled below has tasks however slow the machine.
+    const gate = join(makeTempDir('funcx-slurm-gate-'), 'open');
     const { function_id } = await client.registerFunction({
-      name: 'nap',
+      name: 'wait_for_gate',
       language: 'python',
-      entrypoint: 'nap',
-      source: 'def nap(i):\n    import time\n    time.sleep(1.5)\n    return i * i\n',
+      entrypoint: 'wait_for_gate',
+      source:
+        'def wait_for_gate(i, gate):\n    import os, time\n    while not os.path.exists(gate):\n        time.sleep(0.05)\n    return i * i\n',
     });
     const ids: string[] = [];
-    for (let i = 0; i < 50; i++) ids.push((await client.submit({ function_id, endpoint: 'cluster', args: [i] })).task_id);
+    for (let i = 0; i < 50; i++) ids.push((await client.submit({ function_id, endpoint: 'cluster', args: [i, gate] })).task_id);
     const running = await waitFor(
       async () => {
         const blocks = (await endpoint.view()).status.blocks ?? [];
@@ -66,6 +71,7 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
     );
     slurm.scancel(running[0].job_id);
     await waitFor(() => /was lost \(.*\): \d+ task\(s\) go back to the queue/.test(endpoint.process!.output), { what: 'the scancelled block\'s tasks back in the queue' });
+    writeFileSync(gate, '');
     const done = (await waitFor(
       async () => {
         const tasks = await Promise.all(ids.map((id) => client.getTask(id)));
