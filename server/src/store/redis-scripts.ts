@@ -116,6 +116,12 @@ in_runs(ids, function(...) redis.call('SADD', KEYS[2], ...) end)
 return out
 `);
 
+/** KEYS[1] = in-flight set. ARGV = ids of tasks just written (their first attempt counted), sent without queueing. */
+export const HOLD_IN_FLIGHT = script(`${IN_RUNS}
+in_runs(ARGV, function(...) redis.call('SADD', KEYS[1], ...) end)
+return #ARGV
+`);
+
 /** KEYS[1] = queue, KEYS[2] = in-flight set, KEYS[3] = front sequence. ARGV = ids, put back at the front in order. */
 export const REQUEUE = script(`
 local n = #ARGV

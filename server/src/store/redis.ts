@@ -15,6 +15,7 @@ import {
   DROP_QUEUE,
   ENQUEUE,
   FIND_NAMED,
+  HOLD_IN_FLIGHT,
   PUT_TASKS,
   REAP_LEASES,
   REFUND_ATTEMPTS,
@@ -356,6 +357,12 @@ export class RedisStore implements Store {
     if (taskIds.length === 0) return;
     this.roundTrips.add('enqueue');
     await this.run(ENQUEUE, [this.keys.queue(endpointId), this.keys.backSeq], taskIds);
+  }
+
+  async holdInFlight(endpointId: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length === 0) return;
+    this.roundTrips.add('holdInFlight');
+    await this.run(HOLD_IN_FLIGHT, [this.keys.inflight(endpointId)], taskIds);
   }
 
   async refundAttempts(taskIds: string[]): Promise<void> {

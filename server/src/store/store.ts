@@ -163,6 +163,12 @@ export interface Store extends AccountStore {
    * `known`: ids whose records the caller holds (it just wrote them), which a networked store need not read.
    */
   take(endpointId: string, max: number, known?: string[]): Promise<string[]>;
+  /**
+   * A store a round trip away (Redis): puts tasks being written in this same turn straight into the endpoint's
+   * in-flight set, without queueing them, for a hub that sends them to their endpoint while the write is on its
+   * way. Their records are written with their first attempt counted (attempts 1), as a take would count it.
+   */
+  holdInFlight?(endpointId: string, taskIds: string[]): Promise<void>;
   /** Moves in-flight ids back to the front of the queue. */
   requeue(endpointId: string, taskIds: string[]): Promise<void>;
   /** Forgets finished ids (in-flight or still queued). */

@@ -95,6 +95,46 @@ export class Dispatcher {
     this.drain(endpointId).catch(this.onError);
   }
 
+  /**
+   * Whether tasks for this endpoint may be sent as they are written (sendAtOnce): the store is a round trip
+   * away and can hold them in flight unqueued, the endpoint is connected here, and nothing queued for it waits
+   * to be taken (which would then come after them).
+   */
+  sendsAtOnce(endpointId: string): boolean {
+    return this.store.holdInFlight !== undefined && this.connections.has(endpointId) && !this.draining.has(endpointId) && !this.pending.has(endpointId);
+  }
+
+  /**
+   * Sends tasks whose records are being written (`recordsWritten`) without waiting for the store's answer, and
+   * holds them in the endpoint's in-flight set (Store.holdInFlight; the returned write). Reports of them wait for
+   * both writes; if either fails, the submission failed, and the endpoint is told to cancel them.
+   */
+  sendAtOnce(endpointId: string, tasks: TaskRecord[], recordsWritten: Promise<unknown>): Promise<void> {
+    const ids = tasks.map((task) => task.task_id);
+    const held = this.store.holdInFlight!(endpointId, ids);
+    const written = Promise.all([recordsWritten, held]);
+    const connection = this.connections.get(endpointId);
+    const sent = connection ? this.sendTo(connection, endpointId, tasks, written) : Promise.resolve(false);
+    sent.then(async (delivered) => {
+      if (delivered) return;
+      // The endpoint left meanwhile: its tasks go back to its queue once written, taken when it connects again.
+      const wrote = await written.then(() => true, () => false);
+      if (!wrote) return;
+      await this.store.requeue(endpointId, ids);
+      this.schedule(endpointId);
+    }).catch(this.onError);
+    return held;
+  }
+
+  private async sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], written: Promise<unknown>): Promise<boolean> {
+    this.records.sentUnwritten(tasks, written);
+    written.catch(() => this.cancel(endpointId, tasks.map((task) => task.task_id)));
+    const functions = await this.newFunctions(connection, tasks);
+    if (this.connections.get(endpointId) !== connection) return false;
+    connection.channel.dispatch({ tasks: tasks.map(dispatchedTask), functions });
+    return true;
+  }
+
   schedule(endpointId: string, relayed = false): void {
     if (!this.connections.has(endpointId)) {
       if (!relayed) this.relay?.work(endpointId);
@@ -138,25 +178,8 @@ export class Dispatcher {
           await this.store.requeue(endpointId, live.map((task) => task.task_id));
           continue;
         }
-        const tasks: DispatchedTask[] = new Array(live.length);
-        for (let i = 0; i < live.length; i++) {
-          const task = live[i];
-          const dispatched: DispatchedTask = {
-            task_id: task.task_id,
-            function_id: task.function_id,
-            owner: task.owner,
-            args: task.args,
-            kwargs: task.kwargs,
-          };
-          if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
-          if (task.return_pickle) dispatched.return_pickle = true;
-          if (task.container_image !== undefined) dispatched.container_image = task.container_image;
-          if (task.resource_specification !== undefined) dispatched.resource_specification = task.resource_specification;
-          if (task.session !== undefined) dispatched.session = task.session;
-          tasks[i] = dispatched;
-        }
         this.records.sent(live);
-        connection.channel.dispatch({ tasks, functions });
+        connection.channel.dispatch({ tasks: live.map(dispatchedTask), functions });
         // A queue the take did not empty is taken again; one that it did is drained again when tasks come.
         if (ids.length < DISPATCH_BATCH) return;
       }
@@ -182,4 +205,14 @@ export class Dispatcher {
     }
     return codes;
   }
+}
+
+function dispatchedTask(task: TaskRecord): DispatchedTask {
+  const dispatched: DispatchedTask = { task_id: task.task_id, function_id: task.function_id, owner: task.owner, args: task.args, kwargs: task.kwargs };
+  if (task.timeout_s !== undefined) dispatched.timeout_s = task.timeout_s;
+  if (task.return_pickle) dispatched.return_pickle = true;
+  if (task.container_image !== undefined) dispatched.container_image = task.container_image;
+  if (task.resource_specification !== undefined) dispatched.resource_specification = task.resource_specification;
+  if (task.session !== undefined) dispatched.session = task.session;
+  return dispatched;
 }

@@ -18,6 +18,11 @@ export interface HeldRecords {
   /** Records just sent to a connected endpoint. */
   sent(tasks: TaskRecord[]): void;
   /**
+   * Records sent to a connected endpoint while their first write is on its way (Store.holdInFlight): reading one
+   * waits for that write, and if it fails they are forgotten (a report of them then finds no task).
+   */
+  sentUnwritten(tasks: TaskRecord[], written: Promise<unknown>): void;
+  /**
    * Whether this hub alone may end this endpoint's tasks now: the store is its own, or the endpoint is connected
    * here (other hubs ask the hub an endpoint is connected to to cancel its tasks).
    */
@@ -44,6 +49,7 @@ export class StoreRecords implements HeldRecords {
     return [];
   }
   sent(): void {}
+  sentUnwritten(): void {}
   endsAlone(): boolean {
     return true;
   }
@@ -66,10 +72,13 @@ export class HotRecords implements HeldRecords {
   private readonly endpoints = new Set<string>();
   /** By endpoint: ids queued by this hub whose records are kept, in the order they were queued. */
   private readonly waiting = new Map<string, Set<string>>();
+  /** Ids sent before their first write was answered, with that write. */
+  private readonly unwritten = new Map<string, Promise<unknown>>();
 
   constructor(private readonly store: Store) {}
 
   async read(endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
+    if (this.unwritten.size > 0) await this.writesOf(taskIds);
     const found = taskIds.map((id) => this.records.get(id));
     const missing: string[] = [];
     for (let i = 0; i < taskIds.length; i++) if (!found[i]) missing.push(taskIds[i]);
@@ -127,6 +136,28 @@ export class HotRecords implements HeldRecords {
 
   sent(tasks: TaskRecord[]): void {
     for (const task of tasks) this.keep(task);
+  }
+
+  sentUnwritten(tasks: TaskRecord[], written: Promise<unknown>): void {
+    for (const task of tasks) if (this.keep(task)) this.unwritten.set(task.task_id, written);
+    const settle = (failed: boolean) => {
+      for (const task of tasks) {
+        if (this.unwritten.get(task.task_id) !== written) continue;
+        this.unwritten.delete(task.task_id);
+        if (failed) this.records.delete(task.task_id);
+      }
+    };
+    written.then(() => settle(false), () => settle(true));
+  }
+
+  /** Waits for the first writes of these tasks that are still on their way. */
+  private async writesOf(taskIds: string[]): Promise<void> {
+    let writes: Set<Promise<unknown>> | undefined;
+    for (const id of taskIds) {
+      const written = this.unwritten.get(id);
+      if (written) (writes ??= new Set()).add(written);
+    }
+    if (writes) await Promise.allSettled(writes);
   }
 
   endsAlone(endpointId: string): boolean {

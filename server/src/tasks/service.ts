@@ -180,6 +180,14 @@ export class TaskService {
         if (!queued) queuedByEndpoint.set(endpointId, (queued = []));
         queued.push(task);
       }
+      // Tasks for an endpoint connected here may go out beside their write instead of after it (on Redis a round
+      // trip sooner): only those with ids this hub made, which no earlier task can have.
+      const atOnce = new Set<string>();
+      for (const [endpointId, queued] of queuedByEndpoint) {
+        if (!this.dispatcher.sendsAtOnce(endpointId) || !queued.every((task) => madeIds.has(task.task_id))) continue;
+        atOnce.add(endpointId);
+        for (const task of queued) task.attempts = 1;
+      }
       const put = this.store.putTasks(records, madeIds);
       writes.push(put);
       // A task's first event goes out once its record is written: a submission whose write failed announced
@@ -190,8 +198,11 @@ export class TaskService {
         writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
       }
       for (const [endpointId, queued] of queuedByEndpoint) {
-        writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
-        this.dispatcher.submitted(endpointId, queued);
+        if (atOnce.has(endpointId)) writes.push(this.dispatcher.sendAtOnce(endpointId, queued, put));
+        else {
+          writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
+          this.dispatcher.submitted(endpointId, queued);
+        }
       }
     }
     this.metrics.tasksSubmitted(count - (existing?.size ?? 0));

@@ -82,8 +82,15 @@ export async function registerEndpoint(hub: TestHub, name: string, token?: strin
 const SOCKET_OPTIONS = { transports: ['websocket'], reconnection: false, forceNew: true };
 
 /** An endpoint socket that has connected and said hello. */
-export async function connectEndpoint(url: string, endpointToken: string, heldTaskIds: string[] = []): Promise<EndpointClient> {
+/** `beforeHello`: to listen for what the hub sends as soon as it has the endpoint's hello. */
+export async function connectEndpoint(
+  url: string,
+  endpointToken: string,
+  heldTaskIds: string[] = [],
+  beforeHello: (socket: EndpointClient) => void = () => undefined,
+): Promise<EndpointClient> {
   const socket: EndpointClient = connectSocket(url + ENDPOINT_NAMESPACE, { ...SOCKET_OPTIONS, auth: { token: endpointToken } });
+  beforeHello(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
