@@ -46,9 +46,14 @@ async function setUp(t: { after: (fn: () => unknown) => void }) {
   return { endpointId: endpoint_id, endpointToken: endpoint_token, daemon: socket, received, cancels, client, events, functionId, redisOfHub };
 }
 
-it('a task reaches its endpoint before Redis has answered its write, and its result is told only after it has', { timeout: 30_000 }, async (t) => {
-  const { endpointId, daemon, received, client, events, functionId, redisOfHub } = await setUp(t);
-  // The hub's next task write goes to Redis as ever; only its answer is held back until the test lets it through.
+/**
+ * Holds back the hub's view of Redis's answer to its next task write (the write itself goes to Redis as ever)
+ * while a task is submitted; `meanwhile` runs once the task has reached the endpoint. Returns the client's reply.
+ */
+async function submitWhileUnanswered(
+  { received, client, functionId }: Awaited<ReturnType<typeof setUp>>,
+  meanwhile: (taskId: string) => Promise<void>,
+) {
   const store = hub.running.hub.store;
   const putTasks = store.putTasks.bind(store);
   let answer!: () => void;
@@ -71,27 +76,50 @@ it('a task reaches its endpoint before Redis has answered its write, and its res
   try {
     await waitFor(() => received.tasks.length === 1, 10_000, 'the dispatch while the write is unanswered');
     assert.equal(acknowledged, false, 'the submission is not acknowledged before Redis has answered');
-    // The endpoint reports the result meanwhile: no client hears of a task before it is on file.
-    void daemon.timeout(20_000).emitWithAck('tasks:done', [{ task_id: received.tasks[0].task_id, state: 'success', timestamps: {}, result: { value: 42, data: { 'text/plain': '42' } } }]);
-    await sleep(300);
-    assert.equal(events.length, 0, `nothing is told of a task not yet on file: ${JSON.stringify(events)}`);
+    await meanwhile(received.tasks[0].task_id);
   } finally {
     answer();
   }
   const reply = await submitted;
   assert.ok(!('error' in reply), JSON.stringify(reply));
-  const [taskId] = reply.task_ids;
-  assert.equal(received.tasks[0].task_id, taskId);
+  assert.equal(received.tasks[0].task_id, reply.task_ids[0]);
+  return reply.task_ids[0];
+}
+
+const done = (taskId: string) => [{ task_id: taskId, state: 'success' as const, timestamps: {}, result: { value: 42, data: { 'text/plain': '42' } } }];
+const kinds = (events: TaskEvent[]) => events.map((event) => (event.type === 'state' ? event.state : event.type));
+
+it('a task reaches its endpoint before Redis has answered its write, and its result is told only after it has', { timeout: 30_000 }, async (t) => {
+  const hubSide = await setUp(t);
+  const { endpointId, daemon, events, redisOfHub } = hubSide;
+  const taskId = await submitWhileUnanswered(hubSide, async (sentId) => {
+    // The endpoint reports the result meanwhile: no client hears of a task before it is on file.
+    void daemon.timeout(20_000).emitWithAck('tasks:done', done(sentId));
+    await sleep(300);
+    assert.equal(events.length, 0, `nothing is told of a task not yet on file: ${JSON.stringify(events)}`);
+  });
   await waitFor(() => events.some((event) => event.type === 'final'), 5_000, 'the final event');
-  const submittedAt = events.findIndex((event) => event.type === 'state' && event.state === 'waiting-for-endpoint');
-  const finalAt = events.findIndex((event) => event.type === 'final');
-  assert.ok(submittedAt >= 0 && submittedAt < finalAt, `submitted, then final: ${JSON.stringify(events.map((event) => event.type))}`);
+  assert.deepEqual(kinds(events), ['waiting-for-endpoint', 'final']);
   const record = (await hub.call('GET', `/v1/tasks/${taskId}`)).body;
   assert.equal(record.state, 'success');
   assert.equal(record.result.value, 42);
   assert.equal(record.attempts, 1, 'its one attempt is counted');
   assert.equal(await redisOfHub.zCard(`funcx:queue:${endpointId}`), 0, 'it never waited in the queue');
   assert.equal(await redisOfHub.sCard(`funcx:inflight:${endpointId}`), 0, 'and is out of flight once done');
+});
+
+it('a task sent at once and reported running before Redis has answered is told submitted, then running, then done', { timeout: 30_000 }, async (t) => {
+  const hubSide = await setUp(t);
+  const { daemon, events } = hubSide;
+  await submitWhileUnanswered(hubSide, async (sentId) => {
+    daemon.emit('tasks:state', [{ task_id: sentId, state: 'running', timestamps: {} }]);
+    await sleep(300);
+    assert.equal(events.length, 0, `nothing is told of a task not yet on file: ${JSON.stringify(events)}`);
+  });
+  await waitFor(() => events.some((event) => event.type === 'state' && event.state === 'running'), 5_000, 'the running state');
+  await daemon.timeout(5_000).emitWithAck('tasks:done', done(hubSide.received.tasks[0].task_id));
+  await waitFor(() => events.some((event) => event.type === 'final'), 5_000, 'the final event');
+  assert.deepEqual(kinds(events), ['waiting-for-endpoint', 'running', 'final']);
 });
 
 it('a task sent at once is in flight, not queued, and an endpoint that comes back without it is sent it again', { timeout: 30_000 }, async (t) => {

@@ -71,6 +71,7 @@ export class EndpointReports {
     }
     if (changed.length === 0) return;
     const refused = new Set(await this.records.write(changed));
+    await this.records.firstWritten(changed.map((task) => task.task_id));
     // The state each report moved to: a record may have moved on (to its end) while it was written.
     for (let i = 0; i < changed.length; i++) if (!refused.has(changed[i].task_id)) this.events.state(changed[i], states[i]);
   }
@@ -89,6 +90,7 @@ export class EndpointReports {
     }
     if (changed.size === 0) return;
     const refused = new Set(await this.records.write([...changed]));
+    await this.records.firstWritten([...changed].map((task) => task.task_id));
     for (const [task, output] of appended) if (!refused.has(task.task_id)) this.events.output(task, output);
   }
 
@@ -102,9 +104,13 @@ export class EndpointReports {
    * The endpoint is acknowledged only once the store has the results, so a write that fails is reported again.
    */
   async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
+    const ids = completions.map((completion) => completion.task_id);
+    // After the endpoint's reports in flight, and after the tasks' own first writes (a task sent beside its
+    // write): its final event is told before its result is written, never before the task itself is.
     const earlier = this.applying.get(endpointId);
     if (earlier) await earlier;
-    const ids = completions.map((completion) => completion.task_id);
+    const firstWrites = this.records.firstWritten(ids);
+    if (firstWrites) await firstWrites;
     const tasks = await this.records.read(endpointId, ids);
     const changed: TaskRecord[] = [];
     const at = now();

@@ -18,10 +18,15 @@ export interface HeldRecords {
   /** Records just sent to a connected endpoint. */
   sent(tasks: TaskRecord[]): void;
   /**
-   * Records sent to a connected endpoint while their first write is on its way (Store.holdInFlight): reading one
-   * waits for that write, and if it fails they are forgotten (a report of them then finds no task).
+   * Records sent to a connected endpoint while their first write is on its way (Store.holdInFlight). If that
+   * write fails they are forgotten (a report of them then finds no task).
    */
   sentUnwritten(tasks: TaskRecord[], written: Promise<unknown>): void;
+  /**
+   * Settles once the first writes of these tasks still on their way have been answered (undefined when none
+   * is): clients hear of a task only after that.
+   */
+  firstWritten(taskIds: string[]): Promise<unknown> | undefined;
   /**
    * Whether this hub alone may end this endpoint's tasks now: the store is its own, or the endpoint is connected
    * here (other hubs ask the hub an endpoint is connected to to cancel its tasks).
@@ -50,6 +55,9 @@ export class StoreRecords implements HeldRecords {
   }
   sent(): void {}
   sentUnwritten(): void {}
+  firstWritten(): undefined {
+    return undefined;
+  }
   endsAlone(): boolean {
     return true;
   }
@@ -78,7 +86,6 @@ export class HotRecords implements HeldRecords {
   constructor(private readonly store: Store) {}
 
   async read(endpointId: string, taskIds: string[]): Promise<(TaskRecord | undefined)[]> {
-    if (this.unwritten.size > 0) await this.writesOf(taskIds);
     const found = taskIds.map((id) => this.records.get(id));
     const missing: string[] = [];
     for (let i = 0; i < taskIds.length; i++) if (!found[i]) missing.push(taskIds[i]);
@@ -150,14 +157,14 @@ export class HotRecords implements HeldRecords {
     written.then(() => settle(false), () => settle(true));
   }
 
-  /** Waits for the first writes of these tasks that are still on their way. */
-  private async writesOf(taskIds: string[]): Promise<void> {
+  firstWritten(taskIds: string[]): Promise<unknown> | undefined {
+    if (this.unwritten.size === 0) return undefined;
     let writes: Set<Promise<unknown>> | undefined;
     for (const id of taskIds) {
       const written = this.unwritten.get(id);
       if (written) (writes ??= new Set()).add(written);
     }
-    if (writes) await Promise.allSettled(writes);
+    return writes && Promise.allSettled(writes);
   }
 
   endsAlone(endpointId: string): boolean {

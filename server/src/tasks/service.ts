@@ -188,11 +188,13 @@ export class TaskService {
         atOnce.add(endpointId);
         for (const task of queued) task.attempts = 1;
       }
+      // Made now, as the records are written: a task sent at once may have moved on by the time Redis answers.
+      const announced = submittedEvents(records);
       const put = this.store.putTasks(records, madeIds);
       writes.push(put);
       // A task's first event goes out once its record is written: a submission whose write failed announced
       // nothing, and the client is not woken while the write is on its way.
-      put.then((refused) => this.announce(user, records, refused), () => undefined);
+      put.then((refused) => this.announce(user, announced, refused), () => undefined);
       if (start === 0) {
         const submitted = batchId ? { batch_id: batchId } : { task_id: taskIds[0] };
         writes.push(this.store.appendAudit([submissionRecord(user, via, endpointsByRef, routed, functionsByKey, count, submitted)]));
@@ -217,10 +219,10 @@ export class TaskService {
     return { batch_id: batchId ?? '', task_ids: taskIds };
   }
 
-  /** The submitted state of the tasks just written, except those answered from the memo or refused by the store. */
-  private announce(user: string, records: TaskRecord[], refused: string[]): void {
+  /** The submitted states of the tasks just written, except those the store refused. */
+  private announce(user: string, events: TaskEvent[], refused: string[]): void {
     const skip = refused.length > 0 ? new Set(refused) : undefined;
-    for (const task of records) if (!task.cached && !skip?.has(task.task_id)) this.fanout.task(user, submittedEvent(task));
+    for (const event of events) if (!skip?.has(event.task_id)) this.fanout.task(user, event);
   }
 
   private resolveFunction(user: string, submission: TaskSubmission): Promise<FunctionRecord> {
@@ -329,10 +331,16 @@ export class TaskService {
 }
 
 /** The first event of a new task; a routed one says why it went where it did. */
-function submittedEvent(task: TaskRecord): TaskEvent {
-  const event: TaskEvent = { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: task.timestamps };
-  if (task.routing) event.routing = task.routing;
-  return event;
+/** The submitted state of each task, except those answered from the memo. */
+function submittedEvents(records: TaskRecord[]): TaskEvent[] {
+  const events: TaskEvent[] = [];
+  for (const task of records) {
+    if (task.cached) continue;
+    const event: TaskEvent = { type: 'state', task_id: task.task_id, endpoint_id: task.endpoint_id, state: task.state, timestamps: { ...task.timestamps } };
+    if (task.routing) event.routing = task.routing;
+    events.push(event);
+  }
+  return events;
 }
 
 /**
