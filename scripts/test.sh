@@ -20,12 +20,10 @@ mapfile -t node_tests < <(find . \( -name node_modules -o -name .venv -o -name .
 if (( ${#node_tests[@]} )); then
   say "node tests: ${#node_tests[@]} files in $(printf '%s\n' "${node_tests[@]}" | cut -d/ -f2 | sort -u | tr '\n' ' ')"
   tap="$RUN_DIR/node-tests.tap"
-  node_failures="$RUN_DIR/node-failures.txt"
   node_status=0
   node --test --test-timeout=300000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    --test-reporter="$ROOT/scripts/failures-reporter.mjs" --test-reporter-destination="$node_failures" \
     "${node_tests[@]}" || node_status=$?
   node_pass=$(grep -E '^# pass [0-9]+' "$tap" | tail -1 | awk '{print $3}')
   node_fail=$(grep -E '^# fail [0-9]+' "$tap" | tail -1 | awk '{print $3}')
@@ -71,9 +69,9 @@ else
 fi
 
 # The node tests' failures again, where a long run's last lines show them.
-if [[ -s ${node_failures:-} ]]; then
+if (( ${node_fail:-0} > 0 )) && [[ -f ${tap:-} ]]; then
   say "node tests that failed:"
-  cat "$node_failures"
+  node "$ROOT/scripts/tap-failures.mjs" "$tap" || true
 fi
 
 say "all tests finished in $((SECONDS - started)) s"
