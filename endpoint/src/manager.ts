@@ -41,6 +41,11 @@ export interface ManagerOptions extends WorkerPoolOptions {
   /** Most tasks handed to one worker at once while its tasks are quick (1 = no prefetch). */
   maxPrefetch?: number;
   log?: (line: string) => void;
+  /**
+   * How long a task whose worker was killed by a SIGTERM this manager did not send waits before it fails with
+   * WorkerDied (default OUTSIDE_SIGTERM_GRACE_MS): long enough for this manager to be told to stop too.
+   */
+  outsideSigtermGraceMs?: number;
   /** Ids of the functions this endpoint runs (config allowed_functions); undefined: any function. */
   allowedFunctions?: ReadonlySet<string>;
   /** Where allowed_functions is changed, for the error of a function it does not name. */
@@ -63,6 +68,14 @@ export interface ManagerOptions extends WorkerPoolOptions {
   /** A session's status changed (its load is worth sending now). */
   onSessionsChanged?: () => void;
 }
+
+/**
+ * A batch system ending a block (scancel, the walltime, preemption) sends SIGTERM to every process in it at
+ * once, workers and their manager alike. A worker's SIGTERM is taken for the task's own doing (WorkerDied) only
+ * if the manager is still running this long after: else the block went, and the daemon gives its tasks back to
+ * the queue as it does for any block lost.
+ */
+export const OUTSIDE_SIGTERM_GRACE_MS = 2_000;
 
 /** The ename of a task that could not get the container it needs; its evalue is why, in the runtime's words. */
 export const CONTAINER_ERROR = 'ContainerError';
@@ -529,7 +542,13 @@ export class Manager implements WorkerPoolListener {
     }
     const running = head === undefined ? undefined : this.tasks.get(head);
     const how = worker.container ? describeContainerExit(code, signal) : describeExit(code, signal);
-    if (running && !running.done) this.fail(running, 'WorkerDied', `worker died (${how})`);
+    if (running && !running.done) {
+      const fail = () => {
+        if (!this.stopping && !running.done) this.fail(running, 'WorkerDied', `worker died (${how})`);
+      };
+      if (signal === 'SIGTERM') setTimeout(fail, this.options.outsideSigtermGraceMs ?? OUTSIDE_SIGTERM_GRACE_MS).unref();
+      else fail();
+    }
     this.sessions.workerExited(worker, how);
     this.sessions.wake();
     const now = nowMs();

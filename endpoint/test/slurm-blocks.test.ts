@@ -71,6 +71,9 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
     );
     slurm.scancel(running[0].job_id);
     await waitFor(() => /was lost \(.*\): \d+ task\(s\) go back to the queue/.test(endpoint.process!.output), { what: 'the scancelled block\'s tasks back in the queue' });
+    // While tasks wait, no block is idle: the daemon keeps the cancelled one until Slurm no longer lists its job.
+    const ended = new RegExp(`block \\d+ \\(slurm job ${running[0].job_id}\\) ended while running`);
+    await waitFor(() => ended.test(endpoint.process!.output), { what: `the daemon to see slurm job ${running[0].job_id} end`, timeoutMs: 30_000, intervalMs: 250 });
     writeFileSync(gate, '');
     const done = (await waitFor(
       async () => {
@@ -82,7 +85,6 @@ describe('an endpoint on Slurm', { skip: slurmProblem() }, () => {
     assert.deepEqual(done.filter((task) => task.state !== 'success').map((task) => task.error), []);
     assert.deepEqual(done.map((task) => task.result?.value), ids.map((_, i) => i * i));
     assert.match(endpoint.process!.output, /was lost \(.*\): \d+ task\(s\) go back to the queue/);
-    assert.match(endpoint.process!.output, new RegExp(`block \\d+ \\(slurm job ${running[0].job_id}\\) ended while running`));
     await waitFor(() => slurm.jobs().length === 0, { what: 'squeue empty after the idle time', timeoutMs: 30_000, intervalMs: 250 });
     await waitFor(async () => ((await endpoint.view()).status.blocks ?? []).length === 0, { what: 'no blocks in the status' });
   });
