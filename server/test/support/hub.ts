@@ -81,8 +81,7 @@ export async function registerEndpoint(hub: TestHub, name: string, token?: strin
 
 const SOCKET_OPTIONS = { transports: ['websocket'], reconnection: false, forceNew: true };
 
-/** An endpoint socket that has connected and said hello. */
-/** `beforeHello`: to listen for what the hub sends as soon as it has the endpoint's hello. */
+/** An endpoint socket that has connected and said hello; `beforeHello` may listen for what the hub sends at once. */
 export async function connectEndpoint(
   url: string,
   endpointToken: string,
