@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { makeTempDir } from './tempdir.js';
@@ -89,8 +89,11 @@ export async function startSlurm(options: { cpus?: number; timeoutMs?: number } 
   const daemons: ManagedProcess[] = [];
   const stop = async () => {
     spawnSync('scancel', ['--full', '--user=root'], { env, timeout: 10_000 });
+    // The daemons pass the cancel on to each job's slurmstepd: stopped first, they would leave the job running.
+    await waitFor(() => listJobs(env).length === 0, { what: 'every job gone', timeoutMs: 15_000, intervalMs: 200 }).catch(() => undefined);
     for (const daemon of daemons.reverse()) await daemon.stop(5_000);
     await munged.stop(2_000);
+    killLeftJobs(conf);
   };
   try {
     daemons.push(spawnProcess('slurmctld', ['-D', '-f', conf], { name: 'slurmctld', env }));
@@ -110,16 +113,42 @@ export async function startSlurm(options: { cpus?: number; timeoutMs?: number } 
   return {
     dir,
     env,
-    jobs() {
-      const out = spawnSync('squeue', ['--noheader', '--format=%i'], { env, encoding: 'utf8', timeout: 10_000 });
-      return out.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-    },
+    jobs: () => listJobs(env),
     scancel(jobId) {
       const out = spawnSync('scancel', [jobId], { env, encoding: 'utf8', timeout: 10_000 });
       if (out.status !== 0) throw new Error(`scancel ${jobId} failed: ${out.stderr.trim()}`);
     },
     stop,
   };
+}
+
+function listJobs(env: NodeJS.ProcessEnv): string[] {
+  const out = spawnSync('squeue', ['--noheader', '--format=%i'], { env, encoding: 'utf8', timeout: 10_000 });
+  return (out.stdout ?? '').split('\n').map((line) => line.trim()).filter(Boolean);
+}
+
+/**
+ * What the jobs of this cluster left running once its daemons are gone (a cancel they had no time to pass on):
+ * each job's slurmstepd, its batch script, srun and the step's tasks all carry the cluster's SLURM_CONF in
+ * their environment. Each is killed by pid.
+ */
+function killLeftJobs(conf: string): void {
+  const mark = `SLURM_CONF=${conf}\0`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!environ.includes(mark)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
 }
 
 function logTail(dir: string): string {
