@@ -114,7 +114,7 @@ export class Dispatcher {
     const held = this.store.holdInFlight!(endpointId, ids);
     const written = Promise.all([recordsWritten, held]);
     const connection = this.connections.get(endpointId);
-    const sent = connection ? this.sendTo(connection, endpointId, tasks, written) : Promise.resolve(false);
+    const sent = connection ? this.sendTo(connection, endpointId, tasks, ids, written) : Promise.resolve(false);
     sent.then(async (delivered) => {
       if (delivered) return;
       // The endpoint left meanwhile: its tasks go back to its queue once written, taken when it connects again.
@@ -126,9 +126,9 @@ export class Dispatcher {
     return held;
   }
 
-  private async sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], written: Promise<unknown>): Promise<boolean> {
+  private async sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], ids: string[], written: Promise<unknown>): Promise<boolean> {
     this.records.sentUnwritten(tasks, written);
-    written.catch(() => this.cancel(endpointId, tasks.map((task) => task.task_id)));
+    written.catch(() => this.cancel(endpointId, ids));
     const functions = await this.newFunctions(connection, tasks);
     if (this.connections.get(endpointId) !== connection) return false;
     connection.channel.dispatch({ tasks: tasks.map(dispatchedTask), functions });

@@ -71,7 +71,8 @@ export class EndpointReports {
     }
     if (changed.length === 0) return;
     const refused = new Set(await this.records.write(changed));
-    await this.records.firstWritten(changed.map((task) => task.task_id));
+    const firstWrites = this.records.firstWritten(changed);
+    if (firstWrites) await firstWrites;
     // The state each report moved to: a record may have moved on (to its end) while it was written.
     for (let i = 0; i < changed.length; i++) if (!refused.has(changed[i].task_id)) this.events.state(changed[i], states[i]);
   }
@@ -90,7 +91,8 @@ export class EndpointReports {
     }
     if (changed.size === 0) return;
     const refused = new Set(await this.records.write([...changed]));
-    await this.records.firstWritten([...changed].map((task) => task.task_id));
+    const firstWrites = this.records.firstWritten(changed);
+    if (firstWrites) await firstWrites;
     for (const [task, output] of appended) if (!refused.has(task.task_id)) this.events.output(task, output);
   }
 
@@ -109,7 +111,7 @@ export class EndpointReports {
     // write): its final event is told before its result is written, never before the task itself is.
     const earlier = this.applying.get(endpointId);
     if (earlier) await earlier;
-    const firstWrites = this.records.firstWritten(ids);
+    const firstWrites = this.records.firstWritten(completions);
     if (firstWrites) await firstWrites;
     const tasks = await this.records.read(endpointId, ids);
     const changed: TaskRecord[] = [];

@@ -26,7 +26,7 @@ export interface HeldRecords {
    * Settles once the first writes of these tasks still on their way have been answered (undefined when none
    * is): clients hear of a task only after that.
    */
-  firstWritten(taskIds: string[]): Promise<unknown> | undefined;
+  firstWritten(tasks: Iterable<{ task_id: string }>): Promise<unknown> | undefined;
   /**
    * Whether this hub alone may end this endpoint's tasks now: the store is its own, or the endpoint is connected
    * here (other hubs ask the hub an endpoint is connected to to cancel its tasks).
@@ -157,11 +157,11 @@ export class HotRecords implements HeldRecords {
     written.then(() => settle(false), () => settle(true));
   }
 
-  firstWritten(taskIds: string[]): Promise<unknown> | undefined {
+  firstWritten(tasks: Iterable<{ task_id: string }>): Promise<unknown> | undefined {
     if (this.unwritten.size === 0) return undefined;
     let writes: Set<Promise<unknown>> | undefined;
-    for (const id of taskIds) {
-      const written = this.unwritten.get(id);
+    for (const task of tasks) {
+      const written = this.unwritten.get(task.task_id);
       if (written) (writes ??= new Set()).add(written);
     }
     return writes && Promise.allSettled(writes);
