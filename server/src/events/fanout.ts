@@ -2,9 +2,6 @@ import type { EndpointRecord, EndpointView, TaskEvent } from '@funcx/protocol';
 import type { GroupMembership } from '../groups/membership.js';
 import { bothChannels, type ClientChannel } from './client-channel.js';
 
-/** Whose clients an event goes to: those of every hub sharing the store, of this hub, or of the others. */
-export type EventReach = 'everywhere' | 'here' | 'elsewhere';
-
 /**
  * Sends task events and endpoint status to client sockets, batched: everything that happens in one tick goes
  * out as one `task:events` message per user and one `endpoint:status` message per audience.
@@ -17,9 +14,6 @@ export class EventFanout {
   /** Both: where events go. */
   private channel: ClientChannel | undefined;
   private taskEvents = new Map<string, TaskEvent[]>();
-  /** Events for this hub's clients only, and for those of other hubs only (see `task`). */
-  private localEvents = new Map<string, TaskEvent[]>();
-  private peerEvents = new Map<string, TaskEvent[]>();
   private endpointViews = new Map<string, EndpointView>();
   private removed: EndpointRecord[] = [];
   private scheduled = false;
@@ -47,21 +41,11 @@ export class EventFanout {
     };
   }
 
-  /** Whether other hubs' clients are reached (several hubs on one store). */
-  hasPeers(): boolean {
-    return this.peers !== undefined;
-  }
-
-  /**
-   * A task event for its owner's clients: on every hub, or only on this one or only on the others (a result
-   * this hub's clients hear before the store has it, and the others once it does). A task's events keep their
-   * order on each channel as long as a task's last event is the only one sent to part of them.
-   */
-  task(owner: string, event: TaskEvent, reach: EventReach = 'everywhere'): void {
-    if (!this.channel || (reach === 'elsewhere' && !this.peers)) return;
-    const queued = reach === 'everywhere' || !this.peers ? this.taskEvents : reach === 'here' ? this.localEvents : this.peerEvents;
-    let events = queued.get(owner);
-    if (!events) queued.set(owner, (events = []));
+  /** A task event for its owner's clients, on every hub sharing the store. */
+  task(owner: string, event: TaskEvent): void {
+    if (!this.channel) return;
+    let events = this.taskEvents.get(owner);
+    if (!events) this.taskEvents.set(owner, (events = []));
     events.push(event);
     this.schedule();
   }
@@ -133,16 +117,6 @@ export class EventFanout {
     const taskEvents = this.taskEvents;
     this.taskEvents = new Map();
     for (const [owner, events] of taskEvents) channel.toUsers([owner], 'task:events', events);
-    if (this.localEvents.size > 0) {
-      const localEvents = this.localEvents;
-      this.localEvents = new Map();
-      for (const [owner, events] of localEvents) this.local?.toUsers([owner], 'task:events', events);
-    }
-    if (this.peerEvents.size > 0) {
-      const peerEvents = this.peerEvents;
-      this.peerEvents = new Map();
-      for (const [owner, events] of peerEvents) this.peers?.toUsers([owner], 'task:events', events);
-    }
 
     if (this.endpointViews.size > 0) {
       const byAudience = this.groupByAudience([...this.endpointViews.values()]);

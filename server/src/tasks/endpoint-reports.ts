@@ -100,9 +100,10 @@ export class EndpointReports {
    * Final states from an endpoint; returns the ids it may forget (duplicates and late results included).
    *
    * While the endpoint is connected here no one else ends its tasks (other hubs ask this one), so once a
-   * result's write has left, nothing can be written before it: this hub's clients are told at once, without
-   * waiting for the store's answer, and other hubs' clients once it is written (a read through another hub then
-   * finds it). A result with a memo entry waits for it, so that a repeat submitted on seeing it finds it kept.
+   * result's write has left, nothing can be written before it: clients are told at once, without waiting for
+   * the store's answer. Other hubs hear of it through Redis on the connection the write left on, after it, so a
+   * read through another hub finds it. A result with a memo entry waits for it, so that a repeat submitted on
+   * seeing it finds it kept.
    * The endpoint is acknowledged only once the store has the results, so a write that fails is reported again.
    */
   async onDone(endpointId: string, completions: TaskCompletion[]): Promise<string[]> {
@@ -131,7 +132,7 @@ export class EndpointReports {
       this.store.release(endpointId, ids),
       this.memo?.record(changed),
     ]);
-    this.events.finished(early.filter((task) => !this.toldUnwritten.has(task.task_id)), 'here');
+    this.events.finished(early.filter((task) => !this.toldUnwritten.has(task.task_id)));
     let refused: string[];
     try {
       [refused] = await this.ending.settle(claimed, written);
@@ -139,16 +140,16 @@ export class EndpointReports {
       this.rememberTold(early);
       throw error;
     }
-    for (const task of changed) this.toldUnwritten.delete(task.task_id);
+    if (this.toldUnwritten.size > 0) for (const task of changed) this.toldUnwritten.delete(task.task_id);
     const refusedIds = new Set(refused);
-    const toldEarly = new Set(early);
-    const told: TaskRecord[] = [];
-    const untold: TaskRecord[] = [];
-    for (const task of changed) if (!refusedIds.has(task.task_id)) (toldEarly.has(task) ? told : untold).push(task);
-    this.events.finished(told, 'elsewhere');
-    this.events.finished(untold);
-    const conflicting = refusedIds.size > 0 ? early.filter((task) => refusedIds.has(task.task_id)).map((task) => task.task_id) : [];
-    if (conflicting.length > 0) this.onConflict(conflicting);
+    if (early.length < changed.length) {
+      const toldEarly = new Set(early);
+      this.events.finished(changed.filter((task) => !refusedIds.has(task.task_id) && !toldEarly.has(task)));
+    }
+    if (refusedIds.size > 0) {
+      const conflicting = early.filter((task) => refusedIds.has(task.task_id)).map((task) => task.task_id);
+      if (conflicting.length > 0) this.onConflict(conflicting);
+    }
     // The final events, on the client's critical path, are written before the endpoint's acknowledgement.
     await this.events.sent();
     return ids;

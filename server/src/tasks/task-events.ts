@@ -1,5 +1,5 @@
 import type { TaskEvent, TaskOutput, TaskRecord, TaskState } from '@funcx/protocol';
-import type { EventFanout, EventReach } from '../events/fanout.js';
+import type { EventFanout } from '../events/fanout.js';
 import type { HubMetrics } from '../metrics.js';
 import { appendOutput, totalOutputBytes } from './records.js';
 
@@ -35,20 +35,14 @@ export class TaskEvents {
     this.fanout.task(task.owner, { type: 'output', task_id: task.task_id, output });
   }
 
-  /**
-   * Events and metrics for tasks that just reached their final state. Told first `here` (this hub's clients),
-   * a task is counted then, and told `elsewhere` later.
-   */
-  finished(tasks: TaskRecord[], reach: EventReach = 'everywhere'): void {
-    if (reach === 'elsewhere' && !this.fanout.hasPeers()) return;
+  /** Events and metrics for tasks that just reached their final state. */
+  finished(tasks: TaskRecord[]): void {
     for (const task of tasks) {
       const state = task.state as 'success' | 'failed' | 'cancelled';
-      if (reach !== 'elsewhere') {
-        this.outputBytes.delete(task.task_id);
-        const { received } = task.timestamps;
-        const final = task.timestamps[state];
-        this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
-      }
+      this.outputBytes.delete(task.task_id);
+      const { received } = task.timestamps;
+      const final = task.timestamps[state];
+      this.metrics.taskFinished(state, received !== undefined && final !== undefined ? final - received : undefined);
       const event: { type: 'final' } & Pick<TaskRecord, 'task_id' | 'endpoint_id' | 'timestamps' | 'result' | 'error' | 'cached' | 'session_restarted' | 'streams'> & { state: typeof state } = {
         type: 'final',
         task_id: task.task_id,
@@ -61,7 +55,7 @@ export class TaskEvents {
       if (task.cached !== undefined) event.cached = task.cached;
       if (task.session_restarted !== undefined) event.session_restarted = task.session_restarted;
       if (task.streams) event.streams = true;
-      this.fanout.task(task.owner, event, reach);
+      this.fanout.task(task.owner, event);
     }
   }
 
