@@ -1,4 +1,5 @@
 import type { StateTimestamps } from '@funcx/protocol';
+import { nowMs } from '@funcx/endpoint';
 import { quantile } from './stats.js';
 
 /** One sequential round trip: when the client sent it and saw its final event (epoch ms), and the task's stamps. */
@@ -9,9 +10,7 @@ export interface TimedRoundTrip {
 }
 
 /** Epoch milliseconds with sub-millisecond precision, on the same clock as the hub's and the endpoint's stamps. */
-export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
-}
+export const epochNow = nowMs;
 
 /**
  * Medians of where a round trip's time went, part by part, from the per-state timestamps each task carries

@@ -1,4 +1,5 @@
 import type { DispatchedTask, StateTimestamps, TaskCompletion, TaskOutput, TaskState } from '@funcx/protocol';
+import { epochMs } from '@funcx/node-common';
 
 /** A task an endpoint holds, from the moment it arrives until its completion is reported. */
 export interface HeldTask {
@@ -21,7 +22,5 @@ export interface TaskReporter {
   done(completion: TaskCompletion): void;
 }
 
-/** Epoch milliseconds with sub-millisecond precision. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
-}
+/** Epoch milliseconds with sub-millisecond precision, kept on the wall clock (the workers' stamps are on it). */
+export const nowMs = epochMs;

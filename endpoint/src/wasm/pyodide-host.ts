@@ -1,4 +1,5 @@
 import { MAX_RESULT_VALUE_DEPTH, jsonDepth, type TaskError, type TaskResult } from '@funcx/protocol';
+import { epochMs } from '@funcx/node-common';
 import { OutputStream } from './output-stream.js';
 import { lockDown } from './pyodide-lockdown.js';
 import type { WasmPythonMessage, WasmThreadReply } from './wasm-messages.js';
@@ -46,7 +47,7 @@ interface Pyodide {
   globals: { get(name: string): (...args: unknown[]) => string };
 }
 
-const now = () => performance.timeOrigin + performance.now();
+const now = epochMs;
 
 /** Python in WebAssembly (Pyodide) inside a pool thread: loaded once, locked down, then one task at a time. */
 export class PythonInWasm {

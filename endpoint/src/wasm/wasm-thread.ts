@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WASI } from 'node:wasi';
 import { parentPort, workerData } from 'node:worker_threads';
 import { formatBytes, pagesToMiB, WASM_PAGE_BYTES, type StreamName, type TaskError } from '@funcx/protocol';
-import { webAssembly, type WasmMemory, type WasmModule } from '@funcx/node-common';
+import { epochMs, webAssembly, type WasmMemory, type WasmModule } from '@funcx/node-common';
 import { callExport, commandResult, exportResult, WasmArgumentError } from './wasm-call.js';
 import { WASM_ERRORS, progressViews, type ToWasmThread, type WasmRunMessage, type WasmThreadData, type WasmThreadReply } from './wasm-messages.js';
 import { OutputStream } from './output-stream.js';
@@ -39,7 +39,7 @@ function removeScratch(dir: string): void {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const now = () => performance.timeOrigin + performance.now();
+const now = epochMs;
 const progress = progressViews(data.progress);
 
 /**

@@ -1,6 +1,2 @@
-import { performance } from 'node:perf_hooks';
-
-/** Epoch milliseconds with sub-millisecond precision. */
-export function now(): number {
-  return performance.timeOrigin + performance.now();
-}
+/** Epoch milliseconds with sub-millisecond precision, kept on the wall clock as the endpoints' stamps are. */
+export { epochMs as now } from '@funcx/node-common';
