@@ -1,5 +1,6 @@
 import type { DataKind } from './data.js';
 import type { JsonValue } from './json.js';
+import type { TaskRecord } from './tasks.js';
 
 /**
  * What hubs sharing a Redis send each other over pub/sub when a client of one reaches an endpoint connected to
@@ -24,7 +25,13 @@ export type HubMessage =
    * `reply`: the daemon's answer (for readData, a DataChunk without its bytes, which are the payload);
    * `not_here`: the endpoint is not connected to that hub (any more); `failed`: the daemon did not answer.
    */
-  | { t: 'reply'; id: string; reply?: unknown; not_here?: true; failed?: string };
+  | { t: 'reply'; id: string; reply?: unknown; not_here?: true; failed?: string }
+  /**
+   * Tasks handed to the hub an endpoint is connected to by the hub they were submitted to, published by the
+   * submission's own script once their records are written, and held in the endpoint's in-flight set with their
+   * first attempt counted: the receiving hub sends them on, or puts them back in the queue if the endpoint left.
+   */
+  | { t: 'tasks'; endpoint_id: string; tasks: TaskRecord[] };
 
 /** A hub message as sent: 4 bytes of header length (big-endian), the header as JSON, then the payload. */
 export function encodeHubMessage(message: HubMessage, payload?: Uint8Array): Uint8Array {
@@ -49,6 +56,10 @@ export function decodeHubMessage(frame: Uint8Array): { message: HubMessage; payl
   }
   if (typeof message !== 'object' || message === null) return undefined;
   const t = (message as { t?: unknown }).t;
+  if (t === 'tasks') {
+    const { endpoint_id, tasks } = message as { endpoint_id?: unknown; tasks?: unknown };
+    return typeof endpoint_id === 'string' && Array.isArray(tasks) ? { message: message as HubMessage, payload: frame.subarray(4 + length) } : undefined;
+  }
   if (t !== 'request' && t !== 'reply') return undefined;
   if (typeof (message as { id?: unknown }).id !== 'string') return undefined;
   return { message: message as HubMessage, payload: frame.subarray(4 + length) };

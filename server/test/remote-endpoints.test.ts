@@ -54,6 +54,7 @@ async function twoHubs(channel: Partial<EndpointChannel> | undefined, presenceHu
       timeoutMs,
       handoverTimeoutMs: timeoutMs,
       release: (endpointId: string) => void released.push(`${hubId}:${endpointId}`),
+      handedOver: () => undefined,
     });
   const a = await start('A', () => undefined);
   const b = await start('B', () => channel as EndpointChannel | undefined);
@@ -167,5 +168,9 @@ describe('requests for an endpoint connected to another hub', () => {
     const decoded = decodeHubMessage(frame);
     assert.deepEqual(decoded?.message, { t: 'reply', id: 'r1', not_here: true });
     assert.deepEqual([...decoded!.payload], [5]);
+    const tasks = encodeHubMessage({ t: 'tasks', endpoint_id: 'e1', tasks: [] });
+    assert.deepEqual(decodeHubMessage(tasks)?.message, { t: 'tasks', endpoint_id: 'e1', tasks: [] });
+    const noTasks = Buffer.from(JSON.stringify({ t: 'tasks', endpoint_id: 'e1' }));
+    assert.equal(decodeHubMessage(Buffer.concat([Buffer.from([0, 0, 0, noTasks.length]), noTasks])), undefined, 'handed tasks without their list');
   });
 });

@@ -50,6 +50,7 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
       hub.log.info({ endpoint_id: endpointId }, 'endpoint connected to another hub: its connection here is closed');
       channel.close();
     },
+    handedOver: (endpointId, tasks) => hub.dispatcher.handedOver(endpointId, tasks),
     onError: (error) => hub.log.warn({ err: error }, "could not answer another hub's request for an endpoint"),
   });
   hub.dispatcher.remote = remote;

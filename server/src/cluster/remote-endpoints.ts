@@ -6,6 +6,7 @@ import {
   type EndpointRequest,
   type ErrorBody,
   type HubMessage,
+  type TaskRecord,
 } from '@funcx/protocol';
 import { endpointOffline } from '../data/data-relay.js';
 import type { PresenceRecord } from '../store/store.js';
@@ -54,6 +55,8 @@ export interface RemoteEndpointsOptions {
   cancel: (user: string, taskIds: string[]) => Promise<string[]>;
   /** Closes the connection of an endpoint connected here: it said hello to another hub. */
   release: (endpointId: string) => void;
+  /** Tasks another hub handed to this one for an endpoint it found connected here (Store.handOff). */
+  handedOver: (endpointId: string, tasks: TaskRecord[]) => void;
   onError: (error: unknown) => void;
   timeoutMs?: number;
   handoverTimeoutMs?: number;
@@ -189,6 +192,10 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     const { message, payload } = decoded;
     if (message.t === 'reply') {
       this.settle(message.id)?.resolve({ message, payload });
+      return;
+    }
+    if (message.t === 'tasks') {
+      this.options.handedOver(message.endpoint_id, message.tasks);
       return;
     }
     this.answer(message, payload).catch(this.options.onError);

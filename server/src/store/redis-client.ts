@@ -2,10 +2,13 @@ import { createClient, type RedisClientType } from 'redis';
 import { script, type LuaScript } from './redis-scripts.js';
 import type { RoundTrips } from './round-trips.js';
 
+/** A script's argument: text, or bytes as they are (a message for a hub's channel). */
+export type ScriptArgument = string | Buffer;
+
 interface ScriptCall {
   lua: LuaScript;
   keys: string[];
-  args: string[];
+  args: ScriptArgument[];
   resolve: (reply: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -27,7 +30,7 @@ export class ScriptRunner {
     private readonly roundTrips?: RoundTrips,
   ) {}
 
-  run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  run(lua: LuaScript, keys: string[], args: ScriptArgument[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (!this.calls) {
         this.calls = [];
@@ -51,7 +54,7 @@ export class ScriptRunner {
     let lua = this.combined.get(key);
     if (!lua) this.combined.set(key, (lua = combinedScript(scripts)));
     const keys: string[] = [];
-    const args: string[] = [String(calls.length)];
+    const args: ScriptArgument[] = [String(calls.length)];
     for (const call of calls) args.push(String(scripts.indexOf(call.lua) + 1), String(call.keys.length), String(call.args.length));
     for (const call of calls) {
       for (const name of call.keys) keys.push(name);
@@ -65,7 +68,7 @@ export class ScriptRunner {
     }
   }
 
-  private async evaluate(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  private async evaluate(lua: LuaScript, keys: string[], args: ScriptArgument[]): Promise<unknown> {
     try {
       return await this.client.evalSha(lua.sha, { keys, arguments: args });
     } catch (error) {

@@ -79,16 +79,49 @@ return refused
 `);
 
 /** KEYS[1] = queue, KEYS[2] = back sequence. ARGV = ids, appended in order; ids already queued keep their place. */
-export const ENQUEUE = script(`${IN_RUNS}
-local last = redis.call('INCRBY', KEYS[2], #ARGV)
-local first = last - #ARGV
-local entries = {}
-for i = 1, #ARGV do
-  entries[2 * i - 1] = first + i
-  entries[2 * i] = ARGV[i]
+/** Lua: appends ids (a table) to the back of a queue (KEYS[1]) in order, numbered by the sequence at KEYS[2]. */
+const QUEUE_AT_BACK = `${IN_RUNS}
+local function queue_at_back(ids)
+  local first = redis.call('INCRBY', KEYS[2], #ids) - #ids
+  local entries = {}
+  for i = 1, #ids do
+    entries[2 * i - 1] = first + i
+    entries[2 * i] = ids[i]
+  end
+  in_runs(entries, function(...) redis.call('ZADD', KEYS[1], 'NX', ...) end)
 end
-in_runs(entries, function(...) redis.call('ZADD', KEYS[1], 'NX', ...) end)
+`;
+
+export const ENQUEUE = script(`${QUEUE_AT_BACK}
+queue_at_back(ARGV)
 return #ARGV
+`);
+
+/**
+ * KEYS[1] = queue, KEYS[2] = back sequence, KEYS[3] = in-flight set, KEYS[4] = the endpoint's presence.
+ * ARGV[1] = the prefix of hubs' channels, ARGV[2] = the message for the endpoint's hub, ARGV[3] = task key prefix,
+ * ARGV[4..] = ids of tasks whose records were just written. When nothing waits in the queue (so no task is
+ * overtaken) and the hub the presence names is listening, publishes the message on that hub's channel, holds
+ * the ids in flight and counts their first attempt: returns 1. Otherwise queues them as ENQUEUE does: returns 0.
+ * Returns -1, doing nothing, when the first record is missing (its write failed).
+ */
+export const HAND_OFF = script(`${QUEUE_AT_BACK}
+local ids = {}
+for i = 4, #ARGV do ids[#ids + 1] = ARGV[i] end
+if #ids == 0 then return 0 end
+if redis.call('EXISTS', ARGV[3] .. ids[1]) == 0 then return -1 end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  local presence = redis.call('GET', KEYS[4])
+  local ok, decoded = pcall(cjson.decode, presence or '')
+  local hub = ok and type(decoded) == 'table' and decoded.hub
+  if type(hub) == 'string' and redis.call('PUBLISH', ARGV[1] .. hub, ARGV[2]) > 0 then
+    for _, id in ipairs(ids) do redis.call('HINCRBY', ARGV[3] .. id, 'a', 1) end
+    in_runs(ids, function(...) redis.call('SADD', KEYS[3], ...) end)
+    return 1
+  end
+end
+queue_at_back(ids)
+return 0
 `);
 
 /**

@@ -1,6 +1,6 @@
 import type { RedisClientType } from 'redis';
 import { isFinalState, type AuditEntry, type EndpointGroupRecord, type EndpointRecord, type FunctionRecord, type GroupRecord, type TaskRecord } from '@funcx/protocol';
-import { createRedisClient, ScriptRunner } from './redis-client.js';
+import { createRedisClient, ScriptRunner, type ScriptArgument } from './redis-client.js';
 import type { FlowStore } from './flow-store.js';
 import { RedisFlowStore } from './redis-flows.js';
 import { RedisKeys } from './redis-keys.js';
@@ -15,6 +15,7 @@ import {
   DROP_QUEUE,
   ENQUEUE,
   FIND_NAMED,
+  HAND_OFF,
   HOLD_IN_FLIGHT,
   PUT_TASKS,
   REAP_LEASES,
@@ -23,7 +24,7 @@ import {
   TAKE,
   type LuaScript,
 } from './redis-scripts.js';
-import { isAfter, matchesQuery, type AuditQuery, type AuditRecord, type ExpiredLease, type PresenceRecord, type Store, type TaskQuery, type TokenKind, type TokenRecord, type UserRecord } from './store.js';
+import { isAfter, matchesQuery, type AuditQuery, type AuditRecord, type ExpiredLease, type HandOff, type PresenceRecord, type Store, type TaskQuery, type TokenKind, type TokenRecord, type UserRecord } from './store.js';
 
 /** Audit entries read per round trip while a query filters. */
 const AUDIT_PAGE = 1_000;
@@ -89,7 +90,7 @@ export class RedisStore implements Store {
     return new RedisStore(client, options);
   }
 
-  private run(lua: LuaScript, keys: string[], args: string[]): Promise<unknown> {
+  private run(lua: LuaScript, keys: string[], args: ScriptArgument[]): Promise<unknown> {
     return this.scripts.run(lua, keys, args);
   }
 
@@ -357,6 +358,16 @@ export class RedisStore implements Store {
     if (taskIds.length === 0) return;
     this.roundTrips.add('enqueue');
     await this.run(ENQUEUE, [this.keys.queue(endpointId), this.keys.backSeq], taskIds);
+  }
+
+  async handOff(endpointId: string, message: Uint8Array, taskIds: string[]): Promise<HandOff> {
+    if (taskIds.length === 0) return 'queued';
+    this.roundTrips.add('handOff');
+    const keys = [this.keys.queue(endpointId), this.keys.backSeq, this.keys.inflight(endpointId), this.keys.presence(endpointId)];
+    const args: ScriptArgument[] = [this.keys.hubChannel(''), Buffer.from(message.buffer, message.byteOffset, message.byteLength), this.keys.task(''), ...taskIds];
+    const reply = Number(await this.run(HAND_OFF, keys, args));
+    if (reply < 0) throw new Error(`the records of tasks for endpoint ${endpointId} were not written: nothing was queued`);
+    return reply === 1 ? 'handed' : 'queued';
   }
 
   async holdInFlight(endpointId: string, taskIds: string[]): Promise<void> {

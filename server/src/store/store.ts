@@ -20,6 +20,9 @@ export interface TokenRecord {
 }
 
 /** What every hub may know of an endpoint connected to any of them (kept while its heartbeats come). */
+/** What became of tasks offered to the hub of their endpoint (Store.handOff). */
+export type HandOff = 'handed' | 'queued';
+
 export interface PresenceRecord {
   load: EndpointLoad;
   last_heartbeat: number;
@@ -169,6 +172,13 @@ export interface Store extends AccountStore {
    * way. Their records are written with their first attempt counted (attempts 1), as a take would count it.
    */
   holdInFlight?(endpointId: string, taskIds: string[]): Promise<void>;
+  /**
+   * A store shared by several hubs (Redis): for tasks being written in this same turn, for an endpoint connected
+   * to another hub, atomically either hands them to that hub (publishes `message`, the encoded hub message
+   * carrying them, on its channel, holds them in flight and counts their first attempt) or, when tasks wait in
+   * the endpoint's queue or that hub is not listening, queues them as `enqueue` does.
+   */
+  handOff?(endpointId: string, message: Uint8Array, taskIds: string[]): Promise<HandOff>;
   /** Moves in-flight ids back to the front of the queue. */
   requeue(endpointId: string, taskIds: string[]): Promise<void>;
   /** Forgets finished ids (in-flight or still queued). */

@@ -1,4 +1,4 @@
-import { isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
+import { encodeHubMessage, isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { Store } from '../store/store.js';
 import type { EndpointChannel, RemoteEndpoints } from './endpoint-channel.js';
@@ -6,6 +6,12 @@ import type { HeldRecords } from './held-records.js';
 
 /** Most tasks in one `tasks:dispatch` message. */
 export const DISPATCH_BATCH = 2_000;
+
+/**
+ * Most bytes of tasks handed to another hub in one message (Dispatcher.handOff); more go through the queue.
+ * Every message passes through the receiving hub's subscriber buffer in Redis, as relayed reads do.
+ */
+const MAX_HANDED_OFF_BYTES = 1024 * 1024;
 
 /** Reaches endpoints connected to other hubs sharing the store (several hubs on one Redis). */
 export interface Relay {
@@ -124,6 +130,52 @@ export class Dispatcher {
       this.schedule(endpointId);
     }).catch(this.onError);
     return held;
+  }
+
+  /**
+   * Whether tasks for this endpoint may be handed to the hub it is connected to (handOff): the store is shared
+   * by several hubs and can, and the endpoint is not connected here.
+   */
+  handsOff(endpointId: string): boolean {
+    return this.store.handOff !== undefined && this.remote !== undefined && !this.connections.has(endpointId);
+  }
+
+  /**
+   * Offers tasks whose records are being written in this same turn to the hub their endpoint is connected to,
+   * in the same script (Store.handOff): that hub sends them on without taking them from the queue. Tasks that
+   * went to the queue instead are announced to the other hubs as queued work.
+   */
+  async handOff(endpointId: string, tasks: TaskRecord[]): Promise<void> {
+    const ids = tasks.map((task) => task.task_id);
+    const handed = tasks.map((task) => ({ ...task, attempts: task.attempts + 1 }));
+    const message = encodeHubMessage({ t: 'tasks', endpoint_id: endpointId, tasks: handed });
+    const outcome = message.byteLength > MAX_HANDED_OFF_BYTES
+      ? await this.store.enqueue(endpointId, ids).then(() => 'queued' as const)
+      : await this.store.handOff!(endpointId, message, ids);
+    if (outcome === 'queued') this.schedule(endpointId);
+  }
+
+  /**
+   * Tasks another hub handed to this one for an endpoint connected here, their records written and their ids in
+   * its in-flight set: sent on, or back to the front of the queue if the endpoint has left meanwhile.
+   */
+  handedOver(endpointId: string, tasks: TaskRecord[]): void {
+    const connection = this.connections.get(endpointId);
+    const ids = tasks.map((task) => task.task_id);
+    const sent = connection ? this.sendHandedOver(connection, endpointId, tasks) : Promise.resolve(false);
+    sent.then(async (delivered) => {
+      if (delivered) return;
+      await this.store.requeue(endpointId, ids);
+      this.schedule(endpointId);
+    }).catch(this.onError);
+  }
+
+  private async sendHandedOver(connection: Connection, endpointId: string, tasks: TaskRecord[]): Promise<boolean> {
+    const functions = await this.newFunctions(connection, tasks);
+    if (this.connections.get(endpointId) !== connection) return false;
+    this.records.sent(tasks);
+    connection.channel.dispatch({ tasks: tasks.map(dispatchedTask), functions });
+    return true;
   }
 
   private async sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], ids: string[], written: Promise<unknown>): Promise<boolean> {

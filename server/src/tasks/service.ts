@@ -201,7 +201,9 @@ export class TaskService {
       }
       for (const [endpointId, queued] of queuedByEndpoint) {
         if (atOnce.has(endpointId)) writes.push(this.dispatcher.sendAtOnce(endpointId, queued, put));
-        else {
+        else if (this.dispatcher.handsOff(endpointId) && queued.every((task) => madeIds.has(task.task_id))) {
+          writes.push(this.dispatcher.handOff(endpointId, queued));
+        } else {
           writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
           this.dispatcher.submitted(endpointId, queued);
         }
