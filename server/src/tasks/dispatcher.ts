@@ -170,17 +170,19 @@ export class Dispatcher {
     }).catch(this.onError);
   }
 
-  private async sendHandedOver(connection: Connection, endpointId: string, tasks: TaskRecord[]): Promise<boolean> {
-    const functions = await this.newFunctions(connection, tasks);
-    if (this.connections.get(endpointId) !== connection) return false;
+  private sendHandedOver(connection: Connection, endpointId: string, tasks: TaskRecord[]): Promise<boolean> {
     this.records.sent(tasks);
-    connection.channel.dispatch({ tasks: tasks.map(dispatchedTask), functions });
-    return true;
+    return this.deliver(connection, endpointId, tasks);
   }
 
-  private async sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], ids: string[], written: Promise<unknown>): Promise<boolean> {
+  private sendTo(connection: Connection, endpointId: string, tasks: TaskRecord[], ids: string[], written: Promise<unknown>): Promise<boolean> {
     this.records.sentUnwritten(tasks, written);
     written.catch(() => this.cancel(endpointId, ids));
+    return this.deliver(connection, endpointId, tasks);
+  }
+
+  /** Sends tasks with the code of functions new to the channel; false if the endpoint's connection changed meanwhile. */
+  private async deliver(connection: Connection, endpointId: string, tasks: TaskRecord[]): Promise<boolean> {
     const functions = await this.newFunctions(connection, tasks);
     if (this.connections.get(endpointId) !== connection) return false;
     connection.channel.dispatch({ tasks: tasks.map(dispatchedTask), functions });
@@ -225,13 +227,11 @@ export class Dispatcher {
         }
         if (finished.length > 0) await this.store.release(endpointId, finished);
         if (live.length === 0) continue;
-        const functions = await this.newFunctions(connection, live);
-        if (this.connections.get(endpointId) !== connection) {
+        this.records.sent(live);
+        if (!(await this.deliver(connection, endpointId, live))) {
           await this.store.requeue(endpointId, live.map((task) => task.task_id));
           continue;
         }
-        this.records.sent(live);
-        connection.channel.dispatch({ tasks: live.map(dispatchedTask), functions });
         // A queue the take did not empty is taken again; one that it did is drained again when tasks come.
         if (ids.length < DISPATCH_BATCH) return;
       }

@@ -180,13 +180,17 @@ export class TaskService {
         if (!queued) queuedByEndpoint.set(endpointId, (queued = []));
         queued.push(task);
       }
-      // Tasks for an endpoint connected here may go out beside their write instead of after it (on Redis a round
-      // trip sooner): only those with ids this hub made, which no earlier task can have.
+      // Tasks with ids this hub made (which no earlier task can have) skip the queue on Redis: for an endpoint
+      // connected here they go out beside their write, for one connected to another hub their write hands them
+      // to that hub.
       const atOnce = new Set<string>();
+      const handedOff = new Set<string>();
       for (const [endpointId, queued] of queuedByEndpoint) {
-        if (!this.dispatcher.sendsAtOnce(endpointId) || !queued.every((task) => madeIds.has(task.task_id))) continue;
-        atOnce.add(endpointId);
-        for (const task of queued) task.attempts = 1;
+        if (!queued.every((task) => madeIds.has(task.task_id))) continue;
+        if (this.dispatcher.sendsAtOnce(endpointId)) {
+          atOnce.add(endpointId);
+          for (const task of queued) task.attempts = 1;
+        } else if (this.dispatcher.handsOff(endpointId)) handedOff.add(endpointId);
       }
       // Made now, as the records are written: a task sent at once may have moved on by the time Redis answers.
       const announced = submittedEvents(records);
@@ -201,9 +205,8 @@ export class TaskService {
       }
       for (const [endpointId, queued] of queuedByEndpoint) {
         if (atOnce.has(endpointId)) writes.push(this.dispatcher.sendAtOnce(endpointId, queued, put));
-        else if (this.dispatcher.handsOff(endpointId) && queued.every((task) => madeIds.has(task.task_id))) {
-          writes.push(this.dispatcher.handOff(endpointId, queued));
-        } else {
+        else if (handedOff.has(endpointId)) writes.push(this.dispatcher.handOff(endpointId, queued));
+        else {
           writes.push(this.store.enqueue(endpointId, queued.map((task) => task.task_id)));
           this.dispatcher.submitted(endpointId, queued);
         }
@@ -332,8 +335,7 @@ export class TaskService {
   }
 }
 
-/** The first event of a new task; a routed one says why it went where it did. */
-/** The submitted state of each task, except those answered from the memo. */
+/** The submitted state of each task, except those answered from the memo; a routed one says why it went where it did. */
 function submittedEvents(records: TaskRecord[]): TaskEvent[] {
   const events: TaskEvent[] = [];
   for (const task of records) {
