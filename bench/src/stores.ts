@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { HubClient } from '@funcx/client';
 import type { TaskSubmission } from '@funcx/protocol';
 import { cleanup, configureEndpoint, makeTempDir, startHub, startRedis, type EndpointProcess, type HubProcess, type RedisProcess } from '@funcx/testing';
-import { breakdown } from './breakdown.js';
+import { breakdown, type TimedRoundTrip } from './breakdown.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { batchThroughputs, FinalWaiter, hubThroughput, timedRoundTrips, warmUp, type BatchFigures } from './hub-bench.js';
 import { processTree } from '@funcx/endpoint';
@@ -29,7 +30,7 @@ interface Figures {
   commands: { sequential: PerTask; batch: PerTask };
   redisTime: { sequential: PerTask; batch: PerTask };
   persistence?: Persistence;
-  cpu: PerTask;
+  cpu: { sequential: PerTask; batch: PerTask };
 }
 
 interface Side {
@@ -131,13 +132,23 @@ function deltaPerTask(before: Map<string, number>, after: Map<string, number>, t
 /** The processes whose CPU is counted, by role: hubs, daemons, their managers and workers, redis-server, the client. */
 function processes(probes: Probes): [string, number[]][] {
   const daemons = probes.endpoints.map((endpoint) => endpoint.daemonPid()).filter((pid): pid is number => pid !== undefined);
+  const below = daemons.flatMap((pid) => processTree(pid).slice(1));
   const roles: [string, number[]][] = [
     [probes.hubs.length > 1 ? `${probes.hubs.length} hubs` : 'hub', probes.hubs.map((hub) => hub.process.pid)],
     [daemons.length > 1 ? `${daemons.length} endpoint daemons` : 'endpoint daemon', daemons],
-    ['workers (and managers)', daemons.flatMap((pid) => processTree(pid).slice(1))],
+    ['managers', below.filter(isManager)],
+    ['workers', below.filter((pid) => !isManager(pid))],
   ];
   if (probes.redis) roles.push(['redis-server', [probes.redis.process.pid]]);
   return roles;
+}
+
+function isManager(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('manager-main');
+  } catch {
+    return false;
+  }
 }
 
 /** µs of CPU per task by role while `work` runs `tasks` tasks. */
@@ -166,14 +177,17 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
   const callsBefore = await storeCalls(probes.hubs);
   const commandsBefore = redisCommands(probes.redis);
   const forksBefore = aofRewrites(probes.redis);
-  const trips = await timedRoundTrips(client, waiter, task, samples);
+  let trips!: TimedRoundTrip[];
+  const sequentialCpu = await cpuPerTask(probes, samples, async () => {
+    trips = await timedRoundTrips(client, waiter, task, samples);
+  });
   const callsBetween = await storeCalls(probes.hubs);
   const commandsBetween = redisCommands(probes.redis);
 
   log(`${label}: ${batches} batches of ${batch}…`);
   let throughput!: BatchFigures;
   const peersBefore = await peerMessages(probes.hubs);
-  const cpu = await cpuPerTask(probes, batch * batches, async () => {
+  const batchCpu = await cpuPerTask(probes, batch * batches, async () => {
     throughput = await batchThroughputs(client, waiter, task, batch, batches);
   });
   const peers = peersPerTask(probes.hubs, peersBefore, await peerMessages(probes.hubs), batch * batches);
@@ -199,7 +213,7 @@ async function measure(label: string, measured: Side, probes: Probes): Promise<F
       usedMemory: Number(redisInfo(probes.redis, 'memory').get('used_memory')),
       aofRewrites: aofRewrites(probes.redis) - forksBefore,
     },
-    cpu,
+    cpu: { sequential: sequentialCpu, batch: batchCpu },
   };
 }
 
@@ -302,6 +316,12 @@ function perTaskColumns(title: string, sequential: PerTask, batchRows: PerTask, 
   return table([[title, 'sequential', 'batch'], ...names.map((name) => [`  ${name}`, value(sequential, name), value(batchRows, name)]), ...(totals ? [['  all', total(sequential), total(batchRows)]] : [])]);
 }
 
+/** µs of CPU by process: per sequential round trip, and per task in the batch. */
+function cpuColumns(sequential: PerTask, batchRows: PerTask): string {
+  const value = (rows: PerTask, role: string) => rows.find(([name]) => name === role)?.[1].toFixed(1) ?? '-';
+  return table([['CPU by process, µs', 'per round trip', 'per task in the batch'], ...batchRows.map(([role]) => [`  ${role}`, value(sequential, role), value(batchRows, role)])]);
+}
+
 /** Messages between hubs per task, with two hubs (`user`: a user's task events; `shared`: endpoints' status). */
 function printPeers(peers: PerTask): void {
   if (peers.length === 0) return;
@@ -345,7 +365,7 @@ try {
       const { usedMemory, aofRewrites: rewrites } = f.persistence;
       console.log(`\nRedis after the measurement: ${(usedMemory / 2 ** 20).toFixed(0)} MB used; ${rewrites} AOF rewrites (forks) during it`);
     }
-    console.log(`\n${table([['CPU per task in the batch', 'µs'], ...f.cpu.map(([role, value]) => [`  ${role}`, value.toFixed(1)])])}`);
+    console.log(`\n${cpuColumns(f.cpu.sequential, f.cpu.batch)}`);
     printPeers(f.peers);
   }
   for (const a of aggregates) {

@@ -17,6 +17,7 @@ export {
 export { Interchange, type InterchangeOptions } from './interchange.js';
 export { ManagerListener, managerSecret } from './manager-listener.js';
 export { parseDaemonAddress } from './daemon-link.js';
+export { readFrames } from './frame-reader.js';
 export { Outbox, type OutboxSink } from './outbox.js';
 export { ResultsBuffer } from './results-buffer.js';
 export { FileLedger } from './ledger.js';

@@ -33,6 +33,13 @@ export type HubMessage =
    */
   | { t: 'tasks'; endpoint_id: string; tasks: TaskRecord[] };
 
+/**
+ * Most bytes of one hub message's payload or tasks (a relayed read's part of a value, tasks handed over at once).
+ * Every message a hub receives passes through its subscriber connection's output buffer in Redis (by default a
+ * subscriber is dropped past 32 MB, or past 8 MB for a minute), so larger ones go in parts or another way.
+ */
+export const MAX_HUB_MESSAGE_BYTES = 1024 * 1024;
+
 /** A hub message as sent: 4 bytes of header length (big-endian), the header as JSON, then the payload. */
 export function encodeHubMessage(message: HubMessage, payload?: Uint8Array): Uint8Array {
   const header = new TextEncoder().encode(JSON.stringify(message));

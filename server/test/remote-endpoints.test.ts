@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FuncxError, decodeHubMessage, encodeHubMessage, type DataChunk } from '@funcx/protocol';
-import { RELAYED_CHUNK_BYTES, RemoteEndpointRelay, type BufferPublisher, type BufferSubscriber } from '../src/cluster/remote-endpoints.js';
+import { FuncxError, MAX_HUB_MESSAGE_BYTES, decodeHubMessage, encodeHubMessage, type DataChunk } from '@funcx/protocol';
+import { RemoteEndpointRelay, type BufferPublisher, type BufferSubscriber } from '../src/cluster/remote-endpoints.js';
 import type { PresenceRecord } from '../src/store/store.js';
 import type { EndpointChannel } from '../src/tasks/endpoint-channel.js';
 
@@ -81,7 +81,7 @@ describe('requests for an endpoint connected to another hub', () => {
     const chunk = await a.channel(ENDPOINT).readData({ user: 'bob', url: REF.$ref, offset: 4, length: 8 * 1024 * 1024 });
     assert.ok(!('error' in chunk));
     assert.deepEqual([chunk.offset, chunk.total, [...chunk.bytes]], [4, 10, [1, 2, 3]]);
-    assert.deepEqual(asked, [{ user: 'bob', length: RELAYED_CHUNK_BYTES }]);
+    assert.deepEqual(asked, [{ user: 'bob', length: MAX_HUB_MESSAGE_BYTES }]);
   });
 
   it("carry a write's bytes, a stream read, inputs, and the daemon's own error as it gave it", async () => {

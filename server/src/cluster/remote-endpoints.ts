@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  MAX_HUB_MESSAGE_BYTES,
   decodeHubMessage,
   encodeHubMessage,
   type DataChunk,
@@ -11,13 +12,6 @@ import {
 import { endpointOffline } from '../data/data-relay.js';
 import type { PresenceRecord } from '../store/store.js';
 import { asDataChannel, type EndpointChannel, type EndpointDataChannel, type RemoteEndpoints } from '../tasks/endpoint-channel.js';
-
-/**
- * Most bytes of a value one relayed read carries. Every message a hub receives passes through its subscriber
- * connection's output buffer in Redis (by default a subscriber is dropped past 32 MB, or past 8 MB for a
- * minute), so values cross between hubs in parts of this size.
- */
-export const RELAYED_CHUNK_BYTES = 1024 * 1024;
 
 /** How long a hub waits for another to answer: the daemon's own time to answer, and some. */
 export const RELAY_TIMEOUT_MS = 65_000;
@@ -108,7 +102,7 @@ export class RemoteEndpointRelay implements RemoteEndpoints {
     };
     return {
       readData: async (request) => {
-        const length = Math.min(request.length, RELAYED_CHUNK_BYTES);
+        const length = Math.min(request.length, MAX_HUB_MESSAGE_BYTES);
         const { reply, payload } = await ask({ op: 'readData', request: { ...request, length } });
         if (isErrorReply(reply)) return reply;
         return { ...(reply as Omit<DataChunk, 'bytes'>), bytes: payload };
@@ -232,7 +226,7 @@ type ReplyBody = Omit<HubReply, 't' | 'id'>;
 async function perform(channel: EndpointDataChannel, message: Exclude<HubRequest, { op: 'cancel' | 'release' }>, payload: Uint8Array): Promise<[ReplyBody, Uint8Array?]> {
   switch (message.op) {
     case 'readData': {
-      const chunk = await channel.readData({ ...message.request, length: Math.min(message.request.length, RELAYED_CHUNK_BYTES) });
+      const chunk = await channel.readData({ ...message.request, length: Math.min(message.request.length, MAX_HUB_MESSAGE_BYTES) });
       if (isErrorReply(chunk)) return [{ reply: chunk }];
       const { bytes, ...rest } = chunk;
       return [{ reply: rest }, bytes];

@@ -1,4 +1,4 @@
-import { encodeHubMessage, isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
+import { MAX_HUB_MESSAGE_BYTES, encodeHubMessage, isFinalState, type DispatchedTask, type FunctionCode, type TaskRecord } from '@funcx/protocol';
 import type { FunctionRegistry } from '../functions/registry.js';
 import type { Store } from '../store/store.js';
 import type { EndpointChannel, RemoteEndpoints } from './endpoint-channel.js';
@@ -6,12 +6,6 @@ import type { HeldRecords } from './held-records.js';
 
 /** Most tasks in one `tasks:dispatch` message. */
 export const DISPATCH_BATCH = 2_000;
-
-/**
- * Most bytes of tasks handed to another hub in one message (Dispatcher.handOff); more go through the queue.
- * Every message passes through the receiving hub's subscriber buffer in Redis, as relayed reads do.
- */
-const MAX_HANDED_OFF_BYTES = 1024 * 1024;
 
 /** Reaches endpoints connected to other hubs sharing the store (several hubs on one Redis). */
 export interface Relay {
@@ -116,8 +110,9 @@ export class Dispatcher {
    * both writes; if either fails, the submission failed, and the endpoint is told to cancel them.
    */
   sendAtOnce(endpointId: string, tasks: TaskRecord[], recordsWritten: Promise<unknown>): Promise<void> {
+    if (!this.store.holdInFlight) throw new Error('sendAtOnce needs a store that holds tasks in flight: ask sendsAtOnce first');
     const ids = tasks.map((task) => task.task_id);
-    const held = this.store.holdInFlight!(endpointId, ids);
+    const held = this.store.holdInFlight(endpointId, ids);
     const written = Promise.all([recordsWritten, held]);
     const connection = this.connections.get(endpointId);
     const sent = connection ? this.sendTo(connection, endpointId, tasks, ids, written) : Promise.resolve(false);
@@ -149,9 +144,10 @@ export class Dispatcher {
     const ids = tasks.map((task) => task.task_id);
     const handed = tasks.map((task) => ({ ...task, attempts: task.attempts + 1 }));
     const message = encodeHubMessage({ t: 'tasks', endpoint_id: endpointId, tasks: handed });
-    const outcome = message.byteLength > MAX_HANDED_OFF_BYTES
+    if (!this.store.handOff) throw new Error('handOff needs a store that hands tasks to other hubs: ask handsOff first');
+    const outcome = message.byteLength > MAX_HUB_MESSAGE_BYTES
       ? await this.store.enqueue(endpointId, ids).then(() => 'queued' as const)
-      : await this.store.handOff!(endpointId, message, ids);
+      : await this.store.handOff(endpointId, message, ids);
     if (outcome === 'queued') this.schedule(endpointId);
   }
 
