@@ -54,7 +54,7 @@ test('a restarted hub keeps its functions and endpoints, and a task submitted wh
 
 test('a running endpoint reconnects to a restarted hub and takes new tasks', { timeout: 120_000 }, async () => {
   const hub = await startHub({ funcxHome: makeTempDir('funcx-home-') });
-  await startEndpoint(hub, { name: 'steady', workers: 1, python: workerPython() });
+  const endpoint = await startEndpoint(hub, { name: 'steady', workers: 1, python: workerPython() });
   await hub.restart();
   const client = new HubClient({ hubUrl: hub.url, token: hub.token });
   try {
@@ -63,7 +63,14 @@ test('a running endpoint reconnects to a restarted hub and takes new tasks', { t
       what: 'the endpoint to reconnect',
     });
     const { task_id } = await client.submit({ source: '"after restart"', endpoint: 'steady' });
-    const done = await withTimeout(client.waitForTask(task_id), 20_000, 'the task after the restart');
+    const done = await withTimeout(client.waitForTask(task_id), 20_000, 'the task after the restart', async () =>
+      [
+        `the task: ${JSON.stringify(await client.getTask(task_id))}`,
+        `the endpoint: ${JSON.stringify((await client.getEndpoint('steady')).status)}`,
+        `the hub's log:\n${hub.process.tail(40)}`,
+        `the daemon's log:\n${endpoint.process?.tail(40)}`,
+      ].join('\n'),
+    );
     assert.equal(done.result?.value, 'after restart');
   } finally {
     client.close();

@@ -30,11 +30,28 @@ export async function waitFor<T>(
   }
 }
 
-/** Rejects if `promise` has not settled within `timeoutMs`. */
-export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what = 'operation'): Promise<T> {
+/**
+ * Rejects if `promise` has not settled within `timeoutMs`. `explain`, if given, is asked what the test can see at
+ * that moment (a record, the tails of process logs), and its answer ends the error's message.
+ */
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  what = 'operation',
+  explain?: () => Promise<string> | string,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => {
+      const message = `${what} did not finish within ${timeoutMs} ms`;
+      if (!explain) return reject(new Error(message));
+      Promise.resolve()
+        .then(explain)
+        .then(
+          (seen) => reject(new Error(`${message}\n${seen}`)),
+          (error: unknown) => reject(new Error(`${message} (and explaining it failed: ${(error as Error).message})`)),
+        );
+    }, timeoutMs);
   });
   try {
     return await Promise.race([promise, timeout]);
