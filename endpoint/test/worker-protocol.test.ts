@@ -65,3 +65,28 @@ describe('replies a worker writes on fd 4 are checked', () => {
     assert.equal(recorder.streamText(forger), 'planted\n');
   });
 });
+
+describe('requests reach a worker whole however its reads cut them', () => {
+  let manager: Manager;
+  let recorder: Recorder;
+
+  before(async () => {
+    ({ manager, recorder } = await startManager({ size: 1 }));
+  });
+  after(() => manager.stop());
+
+  test('a request of several MB, spanning many reads, then 200 small ones in the same write each get their own answer', async () => {
+    const measure = 'import os\ndef measure(text, times=1):\n    return [len(text), text[:3], text[-3:], times, os.getpid()]\n';
+    const big = 'abc' + 'x'.repeat(3 * 1024 * 1024) + 'xyz';
+    const ids = [run(manager, measure, { entrypoint: 'measure', args: [big] })];
+    for (let i = 0; i < 200; i++) ids.push(run(manager, measure, { entrypoint: 'measure', args: [`n${i}-`], kwargs: { times: i } }));
+    const done = await Promise.all(ids.map((id) => recorder.wait(id, 60_000)));
+    const values = done.map((completion) => completion.result?.value as [number, string, string, number, number]);
+    assert.deepEqual(values[0].slice(0, 4), [big.length, 'abc', 'xyz', 1]);
+    for (let i = 0; i < 200; i++) {
+      const text = `n${i}-`;
+      assert.deepEqual(values[i + 1].slice(0, 4), [text.length, text.slice(0, 3), text.slice(-3), i], `task ${i}`);
+    }
+    assert.equal(new Set(values.map((value) => value[4])).size, 1, 'one worker served them all, never replaced');
+  });
+});

@@ -457,11 +457,15 @@ class Worker:
         self.channel.put({"t": "ready", "pid": os.getpid(), "python": platform.python_version()})
         self.channel.flush()
         loads = json.loads
+        # Read into one buffer kept for the worker's life: os.read(fd, READ_SIZE) would allocate READ_SIZE bytes
+        # at every read, which the C library maps and unmaps (mmap, mremap, munmap) for each task that comes alone.
+        buffer = bytearray(READ_SIZE)
         rest = b""
         while True:
-            chunk = os.read(IN_FD, READ_SIZE)
-            if not chunk:
+            size = os.readv(IN_FD, (buffer,))
+            if not size:
                 return
+            chunk = buffer[:size]
             if rest:
                 chunk = rest + chunk
             lines = chunk.split(b"\n")
