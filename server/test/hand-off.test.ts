@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { createClient } from 'redis';
 import type { TaskEvent } from '@funcx/protocol';
-import { cleanup, startRedis, type RedisProcess } from '@funcx/testing';
+import { cleanup, startRedis, withTimeout, type RedisProcess } from '@funcx/testing';
 import type { HandOff } from '../src/store/store.js';
 import { collect, connectClient, connectEndpoint, registerEndpoint, startTestHub, waitFor, type TestHub } from './support/hub.js';
 
@@ -118,4 +118,36 @@ it('tasks are queued, in order, when no hub listens where the presence points or
   t.after(() => daemon.disconnect());
   await waitFor(() => received!.tasks.length === 2, 5_000, 'both tasks at the endpoint');
   assert.deepEqual(received!.tasks.map((task) => task.task_id), [first, second]);
+});
+
+it("a task handed to hub B while B's subscription was away is not stuck: once it is back, B's endpoints say hello again and the task reaches them", { timeout: 30_000 }, async (t) => {
+  const { a, b, endpointId, endpointToken, outcomes, submit, inFlight } = await twoHubs(t);
+  const first = await connectEndpoint(b.url, endpointToken);
+  t.after(() => first.disconnect());
+  // Heartbeats keep the hub from closing the connection for silence: only a hello asked for closes it here.
+  const load = { workers_total: 1, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+  const heartbeats = setInterval(() => first.emit('heartbeat', load), 200);
+  t.after(() => clearInterval(heartbeats));
+  const closedByHub = new Promise<string>((resolve) => first.on('disconnect', (reason) => resolve(reason)));
+  await until(async () => (await a.running.hub.store.getPresence([endpointId]))[0]?.hub === b.running.hub.instanceId, "the endpoint's presence naming hub B");
+  // The message that hands the task over never reaches B, as when Redis dies before writing it to B's subscriber.
+  const handedOver = b.running.hub.dispatcher.handedOver.bind(b.running.hub.dispatcher);
+  b.running.hub.dispatcher.handedOver = () => undefined;
+  const taskId = await submit('"handed over, then lost"');
+  assert.deepEqual(outcomes, ['handed']);
+  assert.deepEqual(await inFlight(), [taskId], 'written and in flight, though no endpoint has it');
+  b.running.hub.dispatcher.handedOver = handedOver;
+
+  // Redis drops the hubs' subscriber connections; they connect again on their own.
+  const admin = createClient({ url: redis.url });
+  await admin.connect();
+  t.after(() => admin.quit());
+  await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  assert.equal(await withTimeout(closedByHub, 10_000, "hub B closing the endpoint's connection"), 'io server disconnect');
+
+  let received: ReturnType<typeof collect> | undefined;
+  const second = await connectEndpoint(b.url, endpointToken, [], (socket) => (received = collect(socket)));
+  t.after(() => second.disconnect());
+  await waitFor(() => received!.tasks.some((task) => task.task_id === taskId), 5_000, 'the lost task at the endpoint after its new hello');
+  assert.equal((await a.call('GET', `/v1/tasks/${taskId}`)).body.attempts, 2, 'the lost hand-off counts as an attempt, as a lost dispatch does');
 });

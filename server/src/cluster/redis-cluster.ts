@@ -23,7 +23,12 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
   );
   hub.metrics.countPeerMessages(peers.counts);
   await peers.join(hub.fanout.reachPeers(peers), hub.interest);
-  subscriber.on('ready', () => peers.rejoined());
+  subscriber.on('ready', () => {
+    peers.rejoined();
+    // What other hubs published while the subscription was away is lost, tasks handed to this hub among it.
+    const endpoints = hub.dispatcher.reconnectAll();
+    if (endpoints > 0) hub.log.warn({ endpoints }, 'the subscription to the other hubs was interrupted: endpoints connected here say hello again');
+  });
   const relay = await RedisRelay.start(
     publisher,
     subscriber,

@@ -62,6 +62,18 @@ export class Dispatcher {
     return [...this.connections.keys()];
   }
 
+  /**
+   * Closes every endpoint connection here, so that each endpoint connects again and says hello; returns how many.
+   * For when this hub's subscription to the other hubs was interrupted: tasks handed to it meanwhile were never
+   * sent, and news of queued work went unheard. Each hello puts the endpoint's in-flight tasks it does not hold
+   * back in its queue, and the queue is drained.
+   */
+  reconnectAll(): number {
+    const channels = [...this.connections.values()].map((connection) => connection.channel);
+    for (const channel of channels) channel.close();
+    return channels.length;
+  }
+
   channelOf(endpointId: string): EndpointChannel | undefined {
     return this.connections.get(endpointId)?.channel;
   }
