@@ -25,9 +25,13 @@ export async function joinRedisCluster(hub: HubContext, store: RedisStore): Prom
   await peers.join(hub.fanout.reachPeers(peers), hub.interest);
   subscriber.on('ready', () => {
     peers.rejoined();
-    // What other hubs published while the subscription was away is lost, tasks handed to this hub among it.
+    // What other hubs published while the subscription was away is lost: tasks handed to this hub, and events
+    // for its clients. Its endpoints and clients connect again; each hello and each client's reconnect catches up.
     const endpoints = hub.dispatcher.reconnectAll();
-    if (endpoints > 0) hub.log.warn({ endpoints }, 'the subscription to the other hubs was interrupted: endpoints connected here say hello again');
+    const clients = hub.fanout.reconnectClients();
+    if (endpoints + clients > 0) {
+      hub.log.warn({ endpoints, clients }, 'the subscription to the other hubs was interrupted: endpoints and clients connected here connect again');
+    }
   });
   const relay = await RedisRelay.start(
     publisher,

@@ -9,6 +9,8 @@ export interface ClientChannel {
   toUsers<E extends keyof ServerToClientEvents>(users: string[], event: E, ...args: Args<E>): void;
   /** To every client except those of these users. */
   toAllBut<E extends keyof ServerToClientEvents>(users: string[], event: E, ...args: Args<E>): void;
+  /** Ends every client connection it carries, so that each connects again and reads what it follows anew; how many. */
+  reconnectAll?(): number;
 }
 
 /** Both channels, in turn. */
@@ -26,5 +28,6 @@ export function bothChannels(first: ClientChannel, second: ClientChannel): Clien
       first.toAllBut(users, event, ...args);
       second.toAllBut(users, event, ...args);
     },
+    reconnectAll: () => (first.reconnectAll?.() ?? 0) + (second.reconnectAll?.() ?? 0),
   };
 }

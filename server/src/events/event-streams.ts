@@ -36,6 +36,13 @@ export class EventStreams implements ClientChannel {
     return this.everyone;
   }
 
+  /** Ends every stream; its client connects again and reads the tasks it follows in the snapshot. */
+  reconnectAll(): number {
+    const count = this.everyone;
+    this.closeAll();
+    return count;
+  }
+
   /** Ends every stream (the hub is stopping: a client reconnects to it or to another hub). */
   closeAll(): void {
     for (const [user, streams] of this.byUser) {

@@ -41,6 +41,14 @@ export class EventFanout {
     };
   }
 
+  /**
+   * Ends the connections of this hub's clients, so that each connects again and reads what it follows anew (events
+   * from other hubs were lost); how many.
+   */
+  reconnectClients(): number {
+    return this.local?.reconnectAll?.() ?? 0;
+  }
+
   /** A task event for its owner's clients, on every hub sharing the store. */
   task(owner: string, event: TaskEvent): void {
     if (!this.channel) return;

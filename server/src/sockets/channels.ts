@@ -24,6 +24,11 @@ export function clientChannel(namespace: ClientNamespace): ClientChannel {
     toAllBut: (users, event, ...args) => {
       if (namespace.sockets.size > 0) namespace.except(users.map(userRoom)).emit(event, ...args);
     },
+    reconnectAll: () => {
+      const count = namespace.sockets.size;
+      namespace.disconnectSockets(true);
+      return count;
+    },
   };
 }
 
