@@ -30,6 +30,9 @@ export async function waitFor<T>(
   }
 }
 
+/** How long withTimeout waits for its `explain` before it rejects without. */
+const EXPLAIN_TIMEOUT_MS = 5_000;
+
 /**
  * Rejects if `promise` has not settled within `timeoutMs`. `explain`, if given, is asked what the test can see at
  * that moment (a record, the tails of process logs), and its answer ends the error's message.
@@ -45,12 +48,16 @@ export async function withTimeout<T>(
     timer = setTimeout(() => {
       const message = `${what} did not finish within ${timeoutMs} ms`;
       if (!explain) return reject(new Error(message));
-      Promise.resolve()
-        .then(explain)
+      let explained: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_, fail) => {
+        explained = setTimeout(() => fail(new Error(`no answer within ${EXPLAIN_TIMEOUT_MS} ms`)), EXPLAIN_TIMEOUT_MS);
+      });
+      Promise.race([Promise.resolve().then(explain), silent])
         .then(
           (seen) => reject(new Error(`${message}\n${seen}`)),
           (error: unknown) => reject(new Error(`${message} (and explaining it failed: ${(error as Error).message})`)),
-        );
+        )
+        .finally(() => clearTimeout(explained));
     }, timeoutMs);
   });
   try {

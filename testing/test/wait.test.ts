@@ -31,6 +31,19 @@ test('withTimeout says so when explaining fails, and still rejects with the time
   }
 });
 
+test('withTimeout rejects without the explanation when explain does not answer within 5 s', async () => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const waiting = withTimeout(never, 100, 'the task', () => never);
+    mock.timers.tick(100);
+    await Promise.resolve();
+    mock.timers.tick(5_000);
+    await assert.rejects(waiting, { message: 'the task did not finish within 100 ms (and explaining it failed: no answer within 5000 ms)' });
+  } finally {
+    mock.timers.reset();
+  }
+});
+
 test('withTimeout resolves with the value and never asks explain when the promise settles in time', async () => {
   let asked = false;
   assert.equal(await withTimeout(Promise.resolve(42), 1_000, 'the answer', () => ((asked = true), '')), 42);
