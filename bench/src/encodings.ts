@@ -9,6 +9,7 @@ import type { DispatchedTask, StateTimestamps, TaskCompletion, TaskEvent, TaskRe
 import * as jsonParser from 'socket.io-parser';
 import * as msgpackParser from 'socket.io-msgpack-parser';
 import { loadAverage } from './scale-cpu.js';
+import { quantile } from './stats.js';
 
 interface Parser {
   Encoder: new () => { encode(packet: object): (string | Uint8Array)[] };
@@ -55,8 +56,7 @@ function timed(rounds: number, reps: number, work: () => void): number {
     for (let i = 0; i < reps; i++) work();
     times.push(((performance.now() - start) * 1_000) / reps);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(rounds / 2)];
+  return quantile(times, 0.5);
 }
 
 function measure(parser: Parser, data: unknown[], reps: number): { encodeUs: number; decodeUs: number; bytes: number } {

@@ -7,6 +7,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { readFrames } from '@funcx/endpoint';
+import { MAX_MANAGER_FRAME_BYTES } from '@funcx/protocol';
 
 const mode = process.argv[2];
 if (mode === 'socketio') {
@@ -17,7 +18,7 @@ if (mode === 'socketio') {
 } else if (mode === 'tcp') {
   const server = createTcpServer((socket) => {
     socket.setNoDelay(true);
-    readFrames(socket, 1 << 20, (line) => socket.write(`${line}\n`), () => socket.destroy());
+    readFrames(socket, MAX_MANAGER_FRAME_BYTES, (line) => socket.write(`${line}\n`), () => socket.destroy());
   });
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
 } else {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { io } from 'socket.io-client';
 import { readFrames } from '@funcx/endpoint';
+import { MAX_MANAGER_FRAME_BYTES, encodeFrame } from '@funcx/protocol';
 import { DirectWorker } from './floor.js';
 import { benchOptions, log, NOOP_SOURCE } from './options.js';
 import { latencyFigures, ms, type LatencyFigures } from './stats.js';
@@ -62,8 +63,8 @@ async function tcpHop(): Promise<LatencyFigures> {
   try {
     await once(socket, 'connect');
     socket.setNoDelay(true);
-    readFrames(socket, 1 << 20, () => answered(), () => socket.destroy());
-    const frame = `${JSON.stringify({ t: 'tasks', tasks: [PAYLOAD], functions: [] })}\n`;
+    readFrames(socket, MAX_MANAGER_FRAME_BYTES, () => answered(), () => socket.destroy());
+    const frame = encodeFrame({ t: 'tasks', tasks: [PAYLOAD], functions: [] });
     return await measured(() => new Promise<void>((resolve) => {
       answered = resolve;
       socket.write(frame);

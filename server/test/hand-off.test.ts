@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import type { TaskEvent } from '@funcx/protocol';
 import { cleanup, startRedis, withTimeout, type RedisProcess } from '@funcx/testing';
 import type { HandOff } from '../src/store/store.js';
-import { collect, connectClient, connectEndpoint, registerEndpoint, startTestHub, waitFor, type TestHub } from './support/hub.js';
+import { collect, connectClient, connectEndpoint, dropSubscribers, keepBeating, registerEndpoint, startTestHub, waitFor, type TestHub } from './support/hub.js';
 
 // Two hubs on one Redis: a task submitted on hub A for an endpoint connected to hub B is handed to B by the
 // submission's own script (Store.handOff) instead of waiting in the queue for B to take it.
@@ -125,9 +125,7 @@ it("a task handed to hub B while B's subscription was away is not stuck: once it
   const first = await connectEndpoint(b.url, endpointToken);
   t.after(() => first.disconnect());
   // Heartbeats keep the hub from closing the connection for silence: only a hello asked for closes it here.
-  const load = { workers_total: 1, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
-  const heartbeats = setInterval(() => first.emit('heartbeat', load), 200);
-  t.after(() => clearInterval(heartbeats));
+  t.after(keepBeating(first));
   const closedByHub = new Promise<string>((resolve) => first.on('disconnect', (reason) => resolve(reason)));
   await until(async () => (await a.running.hub.store.getPresence([endpointId]))[0]?.hub === b.running.hub.instanceId, "the endpoint's presence naming hub B");
   // The message that hands the task over never reaches B, as when Redis dies before writing it to B's subscriber.
@@ -138,11 +136,7 @@ it("a task handed to hub B while B's subscription was away is not stuck: once it
   assert.deepEqual(await inFlight(), [taskId], 'written and in flight, though no endpoint has it');
   b.running.hub.dispatcher.handedOver = handedOver;
 
-  // Redis drops the hubs' subscriber connections; they connect again on their own.
-  const admin = createClient({ url: redis.url });
-  await admin.connect();
-  t.after(() => admin.quit());
-  await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  await dropSubscribers(redis.url);
   assert.equal(await withTimeout(closedByHub, 10_000, "hub B closing the endpoint's connection"), 'io server disconnect');
 
   let received: ReturnType<typeof collect> | undefined;

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { createClient } from 'redis';
 import type { TaskRecord } from '@funcx/protocol';
 import { cleanup, startRedis, withTimeout, type RedisProcess } from '@funcx/testing';
 import { readEvents } from './support/sse.js';
-import { collect, connectClient, connectEndpoint, registerEndpoint, startTestHub, waitFor } from './support/hub.js';
+import { collect, connectClient, connectEndpoint, dropSubscribers, keepBeating, registerEndpoint, startTestHub, waitFor } from './support/hub.js';
 
 // Redis keeps no pub/sub message for a subscriber whose connection is down: what other hubs published for this
 // hub's clients meanwhile is lost. When its subscription comes back, the hub ends its clients' connections, and
@@ -27,9 +26,7 @@ it("when a hub's subscription to the others comes back, its clients' sockets and
   const { endpoint_token } = await registerEndpoint(a, 'far');
   const endpoint = await connectEndpoint(b.url, endpoint_token);
   t.after(() => endpoint.disconnect());
-  const load = { workers_total: 1, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
-  const heartbeats = setInterval(() => endpoint.connected && endpoint.emit('heartbeat', load), 200);
-  t.after(() => clearInterval(heartbeats));
+  t.after(keepBeating(endpoint));
   const received = collect(endpoint);
 
   const socket = await connectClient(a.url, a.token);
@@ -44,11 +41,8 @@ it("when a hub's subscription to the others comes back, its clients' sockets and
   const taskId = (await a.call('POST', '/v1/tasks', { source: '"across the gap"', endpoint: 'far' })).body.task_id as string;
   await waitFor(() => received.tasks.some((task) => task.task_id === taskId), 5_000, 'the task at the endpoint on hub B');
 
-  const admin = createClient({ url: redis.url });
-  await admin.connect();
-  t.after(() => admin.quit());
   const endpointClosed = new Promise<string>((resolve) => endpoint.on('disconnect', (reason) => resolve(reason)));
-  await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  await dropSubscribers(redis.url);
   // Hub B has its endpoint say hello again too; the endpoint, holding the task, reports its end after that.
   assert.equal(await withTimeout(endpointClosed, 10_000, "hub B ending the endpoint's socket"), 'io server disconnect');
   const again = await connectEndpoint(b.url, endpoint_token, [taskId]);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createClient } from 'redis';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import {
   CLIENT_NAMESPACE,
@@ -174,4 +175,23 @@ export async function runThrough(
   await daemon.socket.timeout(5000).emitWithAck('tasks:done', [{ task_id: taskId, state: 'success', timestamps: {}, result: { value, data: { 'text/plain': String(value) } } }]);
   await waitFor(() => events.some((event) => event.type === 'final' && event.task_id === taskId), 5000, `the final event of task ${value}`);
   return taskId;
+}
+
+const IDLE_LOAD = { workers_total: 1, workers_busy: 0, queued: 0, running: 0, warm_images: [] };
+
+/** Heartbeats from an endpoint socket every 200 ms while it is connected, so the hub never closes it for silence; returns a stop. */
+export function keepBeating(endpoint: EndpointClient): () => void {
+  const timer = setInterval(() => endpoint.connected && endpoint.emit('heartbeat', IDLE_LOAD), 200);
+  return () => clearInterval(timer);
+}
+
+/** Has Redis drop every subscriber connection (the hubs' connect again on their own), as when it restarts. */
+export async function dropSubscribers(redisUrl: string): Promise<void> {
+  const admin = createClient({ url: redisUrl });
+  await admin.connect();
+  try {
+    await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+  } finally {
+    await admin.quit();
+  }
 }
