@@ -5,6 +5,7 @@ import {
   isErrorBody,
   type DispatchedTask,
   type EndpointHello,
+  type EndpointWelcome,
   type EndpointToServerEvents,
   type ErrorBody,
   type FunctionCode,
@@ -16,6 +17,7 @@ import {
 import type { DataRelay } from './data/daemon-data.js';
 import type { Log } from './log.js';
 import type { OutboxSink } from './outbox.js';
+import { ReceiptWaits } from './receipt-waits.js';
 
 type EndpointSocket = Socket<ServerToEndpointEvents, EndpointToServerEvents>;
 
@@ -54,6 +56,9 @@ export class HubConnection implements OutboxSink {
   private closed = false;
   private failures = 0;
   private retryTimer?: NodeJS.Timeout;
+  /** The hub said in its welcome that it acknowledges `tasks:done` by receipts. */
+  private receiptsAccepted = false;
+  private readonly receipts = new ReceiptWaits(DONE_ACK_TIMEOUT_MS);
 
   constructor(private readonly options: ConnectionOptions) {
     this.socket = io(new URL(ENDPOINT_NAMESPACE, options.hubUrl + '/').href, {
@@ -67,6 +72,8 @@ export class HubConnection implements OutboxSink {
     this.socket.on('disconnect', (reason) => {
       const wasReady = this.greeted;
       this.greeted = false;
+      this.receiptsAccepted = false;
+      this.receipts.failAll(`the connection to the hub closed (${reason}) before it recorded these results`);
       if (this.closed) return;
       if (wasReady) options.log('warn', `disconnected from the hub at ${options.hubUrl} (${reason}); reconnecting`);
       // The hub closed this socket on purpose (e.g. missed heartbeats): socket.io does not retry that by itself.
@@ -85,7 +92,11 @@ export class HubConnection implements OutboxSink {
       }
       if (!this.socket.active) this.retryLater();
     });
-    this.socket.on('tasks:dispatch', (batch) => options.onDispatch(batch.tasks ?? [], batch.functions ?? []));
+    this.socket.on('tasks:dispatch', (batch) => {
+      if (batch.recorded) this.receipts.receive({ recorded: batch.recorded });
+      options.onDispatch(batch.tasks ?? [], batch.functions ?? []);
+    });
+    this.socket.on('tasks:receipt', (receipt) => this.receipts.receive(receipt ?? {}));
     this.socket.on('tasks:cancel', (request) => options.onCancel(request.task_ids ?? []));
     this.socket.on('data:get', (request, ack) => {
       if (typeof ack !== 'function') return;
@@ -142,7 +153,8 @@ export class HubConnection implements OutboxSink {
       }
       this.failures = 0;
       this.greeted = true;
-      const { name, endpoint_id } = response as { endpoint_id: string; name: string };
+      const { name, endpoint_id, receipts } = response as EndpointWelcome;
+      this.receiptsAccepted = receipts === true;
       this.options.log('info', `connected to the hub at ${this.options.hubUrl} as endpoint ${name} (${endpoint_id})`);
       this.options.onReady();
     });
@@ -161,14 +173,18 @@ export class HubConnection implements OutboxSink {
   }
 
   sendDone(completions: TaskCompletion[]): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      this.socket.timeout(DONE_ACK_TIMEOUT_MS).emit('tasks:done', completions, (error, response) => {
-        if (error) return reject(error);
-        const body = (response as { error?: ErrorBody }).error;
-        if (isErrorBody(body)) return reject(new Error(body.message));
-        resolve((response as { recorded: string[] }).recorded ?? []);
+    if (this.receiptsAccepted) {
+      const recorded = this.receipts.expect(completions.map((completion) => completion.task_id));
+      this.socket.emit('tasks:done', completions);
+      return recorded;
+    }
+    return this.socket
+      .timeout(DONE_ACK_TIMEOUT_MS)
+      .emitWithAck('tasks:done', completions)
+      .then((response: { recorded?: string[]; error?: ErrorBody }) => {
+        if (isErrorBody(response.error)) throw new Error(response.error.message);
+        return response.recorded ?? [];
       });
-    });
   }
 
   close(): void {

@@ -52,6 +52,20 @@ describe('the endpoint daemon against a real hub', () => {
     assert.equal(failed.error?.evalue, 'timed out after 1 s');
   });
 
+  test('results the hub receipts (on its dispatches, or alone) are forgotten: the daemon stops with none left to send', async () => {
+    const endpoint = await startEndpoint(hub, { name: 'receipted', workers: 2 });
+    const one = async (source: string) => (await client.submit({ source, endpoint: 'receipted' })).task_id;
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push(await one(`${i} * 2`));
+    for (const id of ids) await untilState(id, ['success']);
+    const batch = await Promise.all(Array.from({ length: 50 }, (_, i) => one(`${i} + 1`)));
+    for (const id of batch) await untilState(id, ['success']);
+    await endpoint.stop();
+    const output = endpoint.process!.output;
+    assert.match(output, /stopping endpoint receipted/);
+    assert.doesNotMatch(output, /not acknowledged by the hub/);
+  });
+
   test('a result finished while the hub is down reaches it when the hub returns', async () => {
     const id = await submit('import time\ntime.sleep(1.5)\n"survived"');
     await untilState(id, ['running']);

@@ -106,12 +106,52 @@ export interface EndpointHello {
 
 export interface EndpointToServerEvents {
   /** First message after every (re)connect; the ack carries the endpoint's record. */
-  hello: (hello: EndpointHello, ack: Ack<{ endpoint_id: string; name: string }>) => void;
+  hello: (hello: EndpointHello, ack: Ack<EndpointWelcome>) => void;
   heartbeat: (load: EndpointLoad) => void;
   'tasks:state': (updates: TaskStateUpdate[]) => void;
   'tasks:output': (updates: TaskOutputUpdate[]) => void;
-  /** Final states; the ack lists the task ids the hub has recorded, which the daemon may then forget. */
-  'tasks:done': (completions: TaskCompletion[], ack: Ack<{ recorded: string[] }>) => void;
+  /**
+   * Final states. Sent with an ack, the ack lists the task ids the hub has recorded, which the daemon may then
+   * forget. Sent without one (to a hub whose welcome says `receipts`), the hub answers with receipts instead.
+   */
+  'tasks:done': (completions: TaskCompletion[], ack?: Ack<{ recorded: string[] }>) => void;
+}
+
+/** The hub's answer to a hello. */
+export interface EndpointWelcome {
+  endpoint_id: string;
+  name: string;
+  /**
+   * The hub acknowledges `tasks:done` sent without an ack by receipts: the ids ride on the next `tasks:dispatch`
+   * (`recorded`), or go alone in `tasks:receipt` within RECEIPT_DELAY_MS. A task's result then costs no message
+   * of its own back to the daemon.
+   */
+  receipts?: true;
+}
+
+/**
+ * What the hub did with completions sent without an ack: `recorded` ones the daemon may forget; `unrecorded` ones
+ * (with why) it sends again. A receipt may cover several `tasks:done` messages.
+ */
+export interface DoneReceipt {
+  recorded?: string[];
+  unrecorded?: string[];
+  error?: ErrorBody;
+}
+
+/**
+ * How long the hub holds the ids of recorded completions for a dispatch to carry before it sends them alone:
+ * less than the 5 ms after which a daemon writes a result still unacknowledged to disk.
+ */
+export const RECEIPT_DELAY_MS = 2;
+/** Most ids one receipt carries; more go out at once. */
+export const MAX_RECEIPT_IDS = 10_000;
+
+/** Tasks for a daemon, the code of functions it has not yet been sent, and the ids of completions recorded since. */
+export interface DispatchBatch {
+  tasks: DispatchedTask[];
+  functions: FunctionCode[];
+  recorded?: string[];
 }
 
 /** A part of a stored value, read for a client through the hub (`bytes` from `offset`, of `total`). */
@@ -132,7 +172,9 @@ export interface ServerToEndpointEvents {
   /** A user stores a value in the endpoint's data store through the hub. */
   'data:put': (request: { user: string; kind: DataKind; bytes: Uint8Array }, ack: Ack<{ ref: DataReference }>) => void;
   /** Tasks to run, with the code of every function the daemon has not yet been sent on this connection. */
-  'tasks:dispatch': (batch: { tasks: DispatchedTask[]; functions: FunctionCode[] }) => void;
+  'tasks:dispatch': (batch: DispatchBatch) => void;
+  /** Completions recorded (or not) since the last dispatch, when no dispatch came within RECEIPT_DELAY_MS. */
+  'tasks:receipt': (receipt: DoneReceipt) => void;
   'tasks:cancel': (request: { task_ids: string[] }) => void;
   /** End these sessions: their workers stop, their waiting tasks fail with SessionEnded. */
   'sessions:end': (request: { sessions: { owner: string; name: string }[] }) => void;

@@ -31,6 +31,8 @@ export interface HubOptions {
   bodyLimit?: number;
   /** Heartbeat interval endpoints are held to (offline after MISSED_HEARTBEATS_OFFLINE of them); tests shorten it. */
   heartbeatIntervalMs?: number;
+  /** How long recorded results wait for a dispatch to carry their receipt (default RECEIPT_DELAY_MS); tests lengthen it. */
+  receiptDelayMs?: number;
   /** How often group membership is reloaded from the store (default GROUP_REFRESH_MS); tests shorten it. */
   groupRefreshMs?: number;
   /** How long a hub beside others keeps hearing a user's task events after their last client here left (default 30 s); tests shorten it. */

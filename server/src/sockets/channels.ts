@@ -1,5 +1,6 @@
 import type { ClientChannel } from '../events/client-channel.js';
 import type { EndpointChannel } from '../tasks/endpoint-channel.js';
+import type { DoneReceipts } from './done-receipts.js';
 import type { ClientNamespace, EndpointSocket } from './types.js';
 
 /** The Socket.IO room every client socket of a user joins. */
@@ -35,10 +36,13 @@ export function clientChannel(namespace: ClientNamespace): ClientChannel {
 /** How long the hub waits for an endpoint to answer a read or a write of its data store. */
 const DATA_TIMEOUT_MS = 60_000;
 
-/** One endpoint daemon's socket as the dispatcher sees it. */
-export function endpointChannel(socket: EndpointSocket): EndpointChannel {
+/** One endpoint daemon's socket as the dispatcher sees it; each dispatch carries the receipts owed to it. */
+export function endpointChannel(socket: EndpointSocket, receipts: DoneReceipts): EndpointChannel {
   return {
-    dispatch: (batch) => socket.emit('tasks:dispatch', batch),
+    dispatch: (batch) => {
+      const recorded = receipts.take();
+      socket.emit('tasks:dispatch', recorded ? { ...batch, recorded } : batch);
+    },
     cancel: (taskIds) => socket.emit('tasks:cancel', { task_ids: taskIds }),
     endSessions: (sessions) => socket.emit('sessions:end', { sessions }),
     close: () => socket.disconnect(true),

@@ -42,10 +42,27 @@ export function checkReports<T>(batch: unknown, validate: ValidateFunction, even
       continue;
     }
     items ??= batch.slice(0, i) as T[];
-    const taskId = (item as { task_id?: unknown } | null)?.task_id;
-    rejected.push(typeof taskId === 'string' && UUID.test(taskId) ? { taskId: taskId.toLowerCase(), reason } : { reason });
+    const taskId = validTaskId(item);
+    rejected.push(taskId ? { taskId: taskId.toLowerCase(), reason } : { reason });
   }
   return { items: items ?? (batch as T[]), rejected };
+}
+
+/** The task id an item of a report names, as sent, when it names one by a valid id. */
+function validTaskId(item: unknown): string | undefined {
+  const taskId = (item as { task_id?: unknown } | null)?.task_id;
+  return typeof taskId === 'string' && UUID.test(taskId) ? taskId : undefined;
+}
+
+/** The task ids, as sent, of the items of a report batch that name one by a valid id (to refuse the batch by). */
+export function reportedTaskIds(batch: unknown): string[] {
+  if (!Array.isArray(batch)) return [];
+  const ids: string[] = [];
+  for (const item of batch) {
+    const taskId = validTaskId(item);
+    if (taskId) ids.push(taskId);
+  }
+  return ids;
 }
 
 const MAX_WARM_IMAGES = 256;

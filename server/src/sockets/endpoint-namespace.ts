@@ -12,13 +12,14 @@ import {
 } from '@funcx/protocol';
 import { authenticate } from '../auth/tokens.js';
 import type { HubContext } from '../context.js';
-import { asLoad, checkReports, type RejectedReport } from './endpoint-messages.js';
+import { asLoad, checkReports, reportedTaskIds, type RejectedReport } from './endpoint-messages.js';
 import { helloProblem, reportValidators } from './endpoint-schemas.js';
 import { hubError } from '../tasks/records.js';
 import { OrderedReports } from '../cluster/ordered-reports.js';
 import { isRedisSpec } from '../store/open-store.js';
 import { endpointChannel } from './channels.js';
-import { answer, connectError } from './errors.js';
+import { answer, connectError, settle } from './errors.js';
+import { DoneReceipts } from './done-receipts.js';
 import type { EndpointNamespace, EndpointSocket } from './types.js';
 
 /**
@@ -47,7 +48,8 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
 
   namespace.on('connection', (socket: EndpointSocket) => {
     const endpointId = socket.data.endpointId;
-    const channel = endpointChannel(socket);
+    const receipts = new DoneReceipts((receipt) => socket.emit('tasks:receipt', receipt), hub.options.receiptDelayMs);
+    const channel = endpointChannel(socket, receipts);
     const seen = () => hub.presence.seen(endpointId);
     // Every hub sees the endpoint while its heartbeats come; its in-flight tasks stay its own for leaseMs more.
     const keepAlive = (load: EndpointLoad) =>
@@ -91,7 +93,7 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
         hub.dispatcher.cancel(endpointId, drop);
         await hub.endpointLifecycle.announce(endpointId);
         hub.log.info({ endpoint: record.name, held: held.length }, 'endpoint online');
-        return { endpoint_id: endpointId, name: record.name };
+        return { endpoint_id: endpointId, name: record.name, receipts: true };
       }, internal);
     });
 
@@ -125,28 +127,40 @@ export function registerEndpointNamespace(io: Server, hub: HubContext): () => vo
       else hub.reports.onOutputs(endpointId, items).catch(internal);
     });
 
+    const recordDone = async (completions: unknown): Promise<string[]> => {
+      if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
+      const { items, rejected } = checkReports<TaskCompletion>(completions, reportValidators.completion, 'tasks:done');
+      logRejected(rejected, 'tasks:done');
+      // A task whose end was reported in a form the hub cannot keep fails with the reason: never left waiting.
+      for (const { taskId, reason } of rejected) {
+        if (taskId === undefined) continue;
+        items.push({
+          task_id: taskId,
+          state: 'failed',
+          timestamps: {},
+          error: hubError('InvalidReport', `The endpoint reported the end of this task in a form the hub cannot accept (${reason}); its worker or daemon misbehaved`),
+        });
+      }
+      if (items.length === 0) return [];
+      return ordered ? ordered.done(items) : hub.reports.onDone(endpointId, items);
+    };
+
     socket.on('tasks:done', (completions, ack) => {
       seen();
-      answer(ack, async () => {
-        if (!Array.isArray(completions)) throw new FuncxError('FUNCX_BAD_REQUEST', 'tasks:done takes an array of completions');
-        const { items, rejected } = checkReports<TaskCompletion>(completions, reportValidators.completion, 'tasks:done');
-        logRejected(rejected, 'tasks:done');
-        // A task whose end was reported in a form the hub cannot keep fails with the reason: never left waiting.
-        for (const { taskId, reason } of rejected) {
-          if (taskId === undefined) continue;
-          items.push({
-            task_id: taskId,
-            state: 'failed',
-            timestamps: {},
-            error: hubError('InvalidReport', `The endpoint reported the end of this task in a form the hub cannot accept (${reason}); its worker or daemon misbehaved`),
-          });
-        }
-        if (items.length === 0) return { recorded: [] };
-        return { recorded: await (ordered ? ordered.done(items) : hub.reports.onDone(endpointId, items)) };
-      }, internal);
+      if (typeof ack === 'function') {
+        answer(ack, async () => ({ recorded: await recordDone(completions) }), internal);
+        return;
+      }
+      settle(
+        () => recordDone(completions),
+        (recorded) => receipts.add(recorded),
+        (error) => receipts.refuse(reportedTaskIds(completions), error),
+        internal,
+      );
     });
 
     socket.on('disconnect', (reason) => {
+      receipts.stop();
       if (!hub.dispatcher.disconnect(endpointId, channel)) return;
       hub.store.endPresence(endpointId).catch(internal);
       if (hub.presence.offline(endpointId)) {
