@@ -4,6 +4,10 @@
  * and back (daemon ↔ manager), and a no-op through a warm Python worker's pipes (manager ↔ worker, the core
  * bench's floor). A task's round trip crosses each once there and once back, so their sum is the least any
  * round trip through the hub can take here, whatever the hub, daemon and manager do.
+ *
+ * Each hop is timed twice: back to back, and after both ends have been idle for IDLE_MS. On a task's path every
+ * process sleeps between its turns, and waking a sleeping process (on a virtual machine, a halted virtual CPU)
+ * can cost more than the hop itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket as TcpSocket } from 'node:net';
@@ -19,6 +23,8 @@ import { loadAverage } from './scale-cpu.js';
 
 const { samples, python } = benchOptions(5000);
 const WARM_UP = 2_000;
+/** How long both ends of a hop sleep before each of the second series of round trips. */
+const IDLE_MS = 1;
 /** As large as one task's dispatch: an id, a function id, its owner and no arguments. */
 const PAYLOAD = { task_id: '4f3c2a10-5b6d-4e7f-8a9b-0c1d2e3f4a5b', function_id: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', owner: 'user-1', args: [], kwargs: {} };
 
@@ -28,9 +34,10 @@ async function echo(mode: 'socketio' | 'tcp'): Promise<{ child: ChildProcess; po
   return { child, port: Number(chunk.toString().trim()) };
 }
 
-async function timed(count: number, hop: () => Promise<unknown>): Promise<number[]> {
+async function timed(count: number, hop: () => Promise<unknown>, idleMs = 0): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
     const start = performance.now();
     await hop();
     times.push(performance.now() - start);
@@ -38,13 +45,20 @@ async function timed(count: number, hop: () => Promise<unknown>): Promise<number
   return times;
 }
 
-/** The figures of `samples` round trips of a hop, after WARM_UP that are not counted. */
-async function measured(hop: () => Promise<unknown>): Promise<LatencyFigures> {
-  await timed(WARM_UP, hop);
-  return latencyFigures(await timed(samples, hop));
+/** A hop's figures back to back, and after both ends idled IDLE_MS. */
+interface HopFigures {
+  busy: LatencyFigures;
+  idle: LatencyFigures;
 }
 
-async function socketIoHop(): Promise<LatencyFigures> {
+/** The figures of `samples` round trips of a hop in each series, after WARM_UP that are not counted. */
+async function measured(hop: () => Promise<unknown>): Promise<HopFigures> {
+  await timed(WARM_UP, hop);
+  const busy = latencyFigures(await timed(samples, hop));
+  return { busy, idle: latencyFigures(await timed(samples, hop, IDLE_MS)) };
+}
+
+async function socketIoHop(): Promise<HopFigures> {
   const { child, port } = await echo('socketio');
   const socket = io(`http://127.0.0.1:${port}`, { transports: ['websocket'] });
   try {
@@ -56,7 +70,7 @@ async function socketIoHop(): Promise<LatencyFigures> {
   }
 }
 
-async function tcpHop(): Promise<LatencyFigures> {
+async function tcpHop(): Promise<HopFigures> {
   const { child, port } = await echo('tcp');
   const socket: TcpSocket = connect({ host: '127.0.0.1', port });
   let answered: () => void = () => {};
@@ -75,11 +89,11 @@ async function tcpHop(): Promise<LatencyFigures> {
   }
 }
 
-async function pipeHop(): Promise<LatencyFigures> {
+async function pipeHop(): Promise<HopFigures> {
   const worker = await DirectWorker.start(python, NOOP_SOURCE, 'noop');
   try {
-    await worker.latencies(WARM_UP);
-    return latencyFigures(await worker.latencies(samples));
+    let n = 0;
+    return await measured(() => worker.runBatch(1, `h${n++}-`));
   } finally {
     await worker.stop();
   }
@@ -90,17 +104,21 @@ try {
   const socketIo = await socketIoHop();
   const tcp = await tcpHop();
   const pipe = await pipeHop();
-  const rows: [string, LatencyFigures, number][] = [
+  const rows: [string, HopFigures, number][] = [
     ['Socket.IO ack, Node to Node (client <-> hub, hub <-> daemon)', socketIo, 2],
     ['newline frame over loopback TCP, Node to Node (daemon <-> manager)', tcp, 1],
     ['no-op through a Python worker\'s pipes (manager <-> worker)', pipe, 1],
   ];
   console.log(`\nfuncX hops benchmark: bare round trips, ${samples} of each (node ${process.version}, ${python}, ${new Date().toISOString()}, load ${loadAverage()})\n`);
   const width = Math.max(...rows.map(([what]) => what.length));
-  console.log(`${''.padEnd(width)}        p50        p99   crossed per task`);
-  for (const [what, figures, times] of rows) console.log(`${what.padEnd(width)}   ${ms(figures.p50).padStart(8)}   ${ms(figures.p99).padStart(8)}   ${String(times).padStart(16)}`);
-  const least = rows.reduce((sum, [, figures, times]) => sum + figures.p50 * times, 0);
-  console.log(`\nthe least a task's round trip through the hub can take here (the p50s, each as often as a task crosses it): ${ms(least)}`);
+  const idle = `p50 after ${IDLE_MS} ms idle`;
+  console.log(`${''.padEnd(width)}        p50        p99   ${idle}   crossed per task`);
+  for (const [what, { busy, idle: rested }, times] of rows) {
+    console.log(`${what.padEnd(width)}   ${ms(busy.p50).padStart(8)}   ${ms(busy.p99).padStart(8)}   ${ms(rested.p50).padStart(idle.length)}   ${String(times).padStart(16)}`);
+  }
+  const least = (pick: (figures: HopFigures) => number) => ms(rows.reduce((sum, [, figures, times]) => sum + pick(figures) * times, 0));
+  console.log(`\nthe least a task's round trip through the hub can take here (the p50s, each as often as a task crosses it):`);
+  console.log(`  back to back ${least((figures) => figures.busy.p50)}, each hop after ${IDLE_MS} ms idle ${least((figures) => figures.idle.p50)}`);
 } catch (error) {
   console.error(`bench failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;
