@@ -144,7 +144,7 @@ export interface DoneReceipt {
  * less than the 5 ms after which a daemon writes a result still unacknowledged to disk.
  */
 export const RECEIPT_DELAY_MS = 2;
-/** Most ids one receipt carries; more go out at once. */
+/** As many ids as the hub lets wait for a dispatch: once this many are owed, their receipt goes out at once. */
 export const MAX_RECEIPT_IDS = 10_000;
 
 /** Tasks for a daemon, the code of functions it has not yet been sent, and the ids of completions recorded since. */
